@@ -1,0 +1,282 @@
+/**
+ * Bar files: CSV (`timestamp,open,high,low,close,volume`, also Sierra Chart's
+ * text export `Date, Time, Open, High, Low, Last, Volume, NumberOfTrades,
+ * BidVolume, AskVolume`) and Sierra bar exports in JSONL
+ * (`{"t","o","h","l","c","v","n","b","a"}`). Both stream line blocks; each bad
+ * line is rejected with its line number and field, and reading goes on.
+ */
+import { z } from 'zod';
+import type { Bar, Instrument, Timeframe } from '../domain.js';
+import { Zone } from '../time/zone.js';
+import { readLineBlocks } from './lines.js';
+import { FeedError, RecordError, type RejectionLog } from './rejections.js';
+import { RecordValidator, errorAt, type RecordCursor } from './validate.js';
+
+/** What a bar file reader needs. */
+export interface BarFileOptions {
+  readonly instrument: Instrument;
+  /** Timeframe of the file's bars. */
+  readonly timeframe: Timeframe;
+  /** IANA zone of zone-less CSV timestamps (default America/New_York). */
+  readonly timeZone: string;
+  readonly rejections: RejectionLog;
+}
+
+/** Builds a bar from file fields; order flow known when both sides are given. */
+function makeBar(
+  tf: Timeframe,
+  ts: number,
+  o: number,
+  h: number,
+  l: number,
+  c: number,
+  v: number,
+  trades: number,
+  bid: number | undefined,
+  ask: number | undefined,
+): Bar {
+  const hasOrderFlow = bid !== undefined && ask !== undefined;
+  const bidVolume = hasOrderFlow ? bid : 0;
+  const askVolume = hasOrderFlow ? ask : 0;
+  return {
+    kind: 'bar',
+    tf,
+    ts,
+    open: o,
+    high: h,
+    low: l,
+    close: c,
+    volume: v,
+    bidVolume,
+    askVolume,
+    delta: askVolume - bidVolume,
+    trades,
+    hasOrderFlow,
+  };
+}
+
+// ---------------------------------------------------------------- CSV
+
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const SIERRA_DATE_RE = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
+
+/**
+ * Parses a CSV timestamp: `YYYY-MM-DD HH:MM[:SS[.fff]]` read in `zone` unless
+ * it carries `Z` or an offset; or a Unix time in seconds or ms.
+ * @returns Unix ms, or NaN when the text is not a timestamp.
+ */
+export function parseCsvTimestamp(text: string, zone: Zone): number {
+  const t = text.trim();
+  const m = TS_RE.exec(t);
+  if (m === null) {
+    if (/^\d{9,13}$/.test(t)) return t.length > 11 ? Number(t) : Number(t) * 1000;
+    return Number.NaN;
+  }
+  const wall = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: m[6] === undefined ? 0 : Number(m[6]),
+    ms: m[7] === undefined ? 0 : Math.round(Number(`0.${m[7]}`) * 1000),
+  };
+  if (wall.month < 1 || wall.month > 12 || wall.day < 1 || wall.day > 31 || wall.hour > 23 || wall.minute > 59 || wall.second > 59) {
+    return Number.NaN;
+  }
+  const zoneText = m[8];
+  if (zoneText === undefined) return zone.toUtcMs(wall);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.ms);
+  if (zoneText === 'Z') return asUtc;
+  const sign = zoneText[0] === '-' ? -1 : 1;
+  const digits = zoneText.slice(1).replace(':', '');
+  return asUtc - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+}
+
+interface CsvColumns {
+  ts?: number;
+  date?: number;
+  time?: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades?: number;
+  bid?: number;
+  ask?: number;
+}
+
+function csvColumns(file: string, headerLine: string): CsvColumns {
+  const names = headerLine.split(',').map((s) => s.trim().toLowerCase());
+  const find = (...aliases: string[]): number | undefined => {
+    const i = names.findIndex((n) => aliases.includes(n));
+    return i < 0 ? undefined : i;
+  };
+  const need = (label: string, ...aliases: string[]): number => {
+    const i = find(...aliases);
+    if (i === undefined) throw new FeedError(`${file} line 1: missing column "${label}" (header is "${headerLine.trim()}")`);
+    return i;
+  };
+  const ts = find('timestamp', 'datetime');
+  const date = find('date');
+  const time = find('time');
+  if (ts === undefined && (date === undefined || time === undefined)) {
+    throw new FeedError(`${file} line 1: missing column "timestamp" (or "Date" and "Time") (header is "${headerLine.trim()}")`);
+  }
+  return {
+    ts,
+    date,
+    time,
+    open: need('open', 'open'),
+    high: need('high', 'high'),
+    low: need('low', 'low'),
+    close: need('close', 'close', 'last'),
+    volume: need('volume', 'volume', 'vol'),
+    trades: find('numberoftrades', 'trades', '# of trades'),
+    bid: find('bidvolume', 'bid volume'),
+    ask: find('askvolume', 'ask volume'),
+  };
+}
+
+/**
+ * Bars of a CSV file, validated, in blocks.
+ * @throws FeedError when the file cannot be opened or its header lacks a column.
+ */
+export async function* csvBars(file: string, opts: BarFileOptions): AsyncGenerator<Bar[]> {
+  const zone = new Zone(opts.timeZone);
+  const validator = new RecordValidator(opts.instrument.tickSize);
+  const at: RecordCursor = { file, unit: 'line', n: 0 };
+  let cols: CsvColumns | null = null;
+  try {
+    for await (const block of readLineBlocks(file)) {
+      const out: Bar[] = [];
+      for (let i = 0; i < block.lines.length; i++) {
+        const line = block.lines[i] as string;
+        at.n = block.firstLine + i;
+        if (cols === null) {
+          if (line.trim() === '') continue;
+          cols = csvColumns(file, line);
+          continue;
+        }
+        if (line.trim() === '') continue;
+        try {
+          out.push(csvBar(at, line, cols, zone, opts.timeframe, validator));
+        } catch (e) {
+          if (!(e instanceof RecordError)) throw e;
+          opts.rejections.add(e.rejection);
+        }
+      }
+      if (out.length > 0) yield out;
+    }
+  } catch (e) {
+    throw asFeedError(file, e);
+  }
+}
+
+function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf: Timeframe, validator: RecordValidator): Bar {
+  const f = line.split(',');
+  const num = (idx: number | undefined, field: string): number => {
+    if (idx === undefined) return Number.NaN;
+    const s = f[idx];
+    if (s === undefined || s.trim() === '') throw errorAt(at, field, 'malformed', 'is missing');
+    const v = Number(s);
+    if (Number.isNaN(v)) throw errorAt(at, field, 'not-finite', `"${s.trim()}" is not a number`);
+    return v;
+  };
+  let ts: number;
+  let tsText: string;
+  if (cols.ts !== undefined) {
+    tsText = f[cols.ts] ?? '';
+    ts = parseCsvTimestamp(tsText, zone);
+  } else {
+    const d = (f[cols.date as number] ?? '').trim().replace(SIERRA_DATE_RE, (_m, y: string, mo: string, da: string) => `${y}-${mo.padStart(2, '0')}-${da.padStart(2, '0')}`);
+    tsText = `${d} ${(f[cols.time as number] ?? '').trim()}`;
+    ts = parseCsvTimestamp(tsText, zone);
+  }
+  if (Number.isNaN(ts)) throw errorAt(at, 'timestamp', 'malformed', `"${tsText.trim()}" is not a timestamp`);
+  const bar = makeBar(
+    tf,
+    ts,
+    num(cols.open, 'open'),
+    num(cols.high, 'high'),
+    num(cols.low, 'low'),
+    num(cols.close, 'close'),
+    num(cols.volume, 'volume'),
+    cols.trades === undefined ? 0 : num(cols.trades, 'trades'),
+    cols.bid === undefined ? undefined : num(cols.bid, 'bidVolume'),
+    cols.ask === undefined ? undefined : num(cols.ask, 'askVolume'),
+  );
+  validator.bar(at, bar);
+  return bar;
+}
+
+// ---------------------------------------------------------------- JSONL
+
+const finite = z.number().finite();
+/** One Sierra bar export line. `b`: volume at the bid, `a`: at the ask. */
+const JsonlBar = z.object({
+  t: z.number().int(),
+  o: finite,
+  h: finite,
+  l: finite,
+  c: finite,
+  v: finite,
+  n: finite.optional(),
+  b: finite.optional(),
+  a: finite.optional(),
+});
+
+/**
+ * Bars of a JSONL Sierra export, validated, in blocks. `t` is the bar's open
+ * time in Unix ms (UTC).
+ * @throws FeedError when the file cannot be opened.
+ */
+export async function* jsonlBars(file: string, opts: BarFileOptions): AsyncGenerator<Bar[]> {
+  const validator = new RecordValidator(opts.instrument.tickSize);
+  const at: RecordCursor = { file, unit: 'line', n: 0 };
+  try {
+    for await (const block of readLineBlocks(file)) {
+      const out: Bar[] = [];
+      for (let i = 0; i < block.lines.length; i++) {
+        const line = block.lines[i] as string;
+        at.n = block.firstLine + i;
+        if (line.trim() === '') continue;
+        try {
+          out.push(jsonlBar(at, line, opts.timeframe, validator));
+        } catch (e) {
+          if (!(e instanceof RecordError)) throw e;
+          opts.rejections.add(e.rejection);
+        }
+      }
+      if (out.length > 0) yield out;
+    }
+  } catch (e) {
+    throw asFeedError(file, e);
+  }
+}
+
+function jsonlBar(at: RecordCursor, line: string, tf: Timeframe, validator: RecordValidator): Bar {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (e) {
+    throw errorAt(at, '(line)', 'malformed', `not JSON (${(e as Error).message})`);
+  }
+  const parsed = JsonlBar.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(line)';
+    throw errorAt(at, field, issue?.code === 'invalid_type' ? 'malformed' : 'not-finite', issue?.message ?? 'invalid');
+  }
+  const r = parsed.data;
+  const bar = makeBar(tf, r.t, r.o, r.h, r.l, r.c, r.v, r.n ?? 0, r.b, r.a);
+  validator.bar(at, bar);
+  return bar;
+}
+
+function asFeedError(file: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string') return new FeedError(`${file}: cannot read (${code})`);
+  return e;
+}

@@ -1,0 +1,74 @@
+/**
+ * Opens a market-data file as a feed of record blocks, choosing the reader
+ * from the extension (or, failing that, the first bytes).
+ */
+import { open } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
+import { csvBars, jsonlBars } from './bar-files.js';
+import { FeedError, type RejectionLog } from './rejections.js';
+import { scidTicks } from './scid.js';
+
+/** File formats the engine replays. */
+export type FeedFormat = 'scid' | 'csv' | 'jsonl';
+
+/** What opening a feed needs. */
+export interface FeedOptions {
+  readonly instrument: Instrument;
+  /** Timeframe of bars in bar files (ticks ignore it). */
+  readonly barTimeframe: Timeframe;
+  /** Zone of zone-less CSV timestamps. */
+  readonly timeZone: string;
+  readonly rejections: RejectionLog;
+}
+
+/** A file feed: its format and a stream of validated record blocks in time order. */
+export interface Feed {
+  readonly file: string;
+  readonly format: FeedFormat;
+  /** Whether the records are trades (true) or bars (false). */
+  readonly ticks: boolean;
+  blocks(): AsyncGenerator<MarketRecord[]>;
+}
+
+/**
+ * The format of `file`, by extension or by its first bytes.
+ * @throws FeedError when the file cannot be opened.
+ */
+export async function detectFormat(file: string): Promise<FeedFormat> {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.scid') return 'scid';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new FeedError(`${file}: cannot open (${e.code ?? e.message})`);
+  });
+  try {
+    const buf = Buffer.alloc(4);
+    await fh.read(buf, 0, 4, 0);
+    const head = buf.toString('latin1');
+    if (head === 'SCID') return 'scid';
+    if (head.trimStart().startsWith('{')) return 'jsonl';
+    return 'csv';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Opens `file` as a feed. Reading starts when `blocks()` is iterated.
+ * @throws FeedError when the file cannot be opened.
+ */
+export async function openFeed(file: string, opts: FeedOptions): Promise<Feed> {
+  const format = await detectFormat(file);
+  const name = basename(file);
+  const barOpts = { instrument: opts.instrument, timeframe: opts.barTimeframe, timeZone: opts.timeZone, rejections: opts.rejections };
+  switch (format) {
+    case 'scid':
+      return { file: name, format, ticks: true, blocks: () => scidTicks(file, opts.instrument, opts.rejections) };
+    case 'jsonl':
+      return { file: name, format, ticks: false, blocks: () => jsonlBars(file, barOpts) };
+    case 'csv':
+      return { file: name, format, ticks: false, blocks: () => csvBars(file, barOpts) };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Entry of the engine process. Electron main starts it as a utility process
+ * (ports arrive on `process.parentPort`); the headless shell starts it as a
+ * child process (frames arrive over IPC). Everything after the transport is
+ * the same kernel. Pure Node: no electron import (architecture.md).
+ *
+ * Arguments: --data-dir <dir>, --market-data-dir <dir>, --replay <file>.
+ */
+import { parseArgs } from 'node:util';
+import { LiveClock } from './clock.js';
+import type { EngineEventBatch, WireFrame } from './contract.js';
+import type { EngineToHost, HostToEngine } from './host/contract.js';
+import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from './host/paths.js';
+import { createKernel, type Kernel } from './kernel.js';
+import { endpointOf, serveConnection, type MessageEndpoint } from './rpc/serve.js';
+
+/** Electron's MessagePortMain, as much of it as the engine uses. */
+interface PortMain {
+  postMessage(msg: unknown): void;
+  on(ev: 'message', l: (e: { data: unknown }) => void): void;
+  on(ev: 'close', l: () => void): void;
+  start(): void;
+}
+
+/** Electron's utility-process parentPort. */
+interface ParentPort {
+  postMessage(msg: EngineToHost): void;
+  on(ev: 'message', l: (e: { data: HostToEngine; ports: PortMain[] }) => void): void;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    'market-data-dir': { type: 'string' },
+    replay: { type: 'string' },
+  },
+  strict: false,
+});
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const dataDir = str(args['data-dir']) ?? defaultDataDir();
+const marketDataDir = str(args['market-data-dir']) ?? defaultMarketDataDir(dataDir);
+const wall = new LiveClock();
+
+function portEndpoint(port: PortMain): MessageEndpoint {
+  const { endpoint, deliver } = endpointOf((m) => port.postMessage(m));
+  port.on('message', (e) => deliver(e.data));
+  port.start();
+  return endpoint;
+}
+
+function serveElectron(kernel: Kernel, parent: ParentPort): void {
+  parent.on('message', (e) => {
+    if (e.data.type === 'shutdown') void kernel.close().then(() => process.exit(0));
+    if (e.data.type !== 'connect' || e.ports.length !== 2) return;
+    const [rpcPort, eventPort] = e.ports as [PortMain, PortMain];
+    const end = serveConnection(kernel, { rpc: portEndpoint(rpcPort), postEvents: (b: EngineEventBatch) => eventPort.postMessage(b) }, wall);
+    rpcPort.on('close', end);
+  });
+  parent.postMessage({ type: 'ready', version: APP_VERSION, dataDir });
+}
+
+function serveChildIpc(kernel: Kernel): void {
+  const send = (m: EngineToHost): void => {
+    process.send?.(m);
+  };
+  const connections = new Map<number, { deliver: (msg: unknown) => void; end: () => void }>();
+  process.on('message', (raw) => {
+    const m = raw as HostToEngine;
+    if (m.type === 'connect') {
+      const sendFrame = (f: WireFrame): void => send({ type: 'frame', id: m.id, data: JSON.stringify(f) });
+      const { endpoint, deliver } = endpointOf((msg) => sendFrame({ ch: 'rpc', msg }));
+      const end = serveConnection(kernel, { rpc: endpoint, postEvents: (batch) => sendFrame({ ch: 'events', batch }) }, wall);
+      connections.set(m.id, { deliver, end });
+    } else if (m.type === 'frame') {
+      const c = connections.get(m.id);
+      if (c === undefined) return;
+      let frame: WireFrame;
+      try {
+        frame = JSON.parse(m.data) as WireFrame;
+      } catch {
+        return; // not JSON: a frame the renderer never sends; drop it
+      }
+      if (frame.ch === 'rpc') c.deliver(frame.msg);
+    } else if (m.type === 'disconnect') {
+      connections.get(m.id)?.end();
+      connections.delete(m.id);
+    } else if (m.type === 'shutdown') {
+      void kernel.close().then(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => void kernel.close().then(() => process.exit(0)));
+  send({ type: 'ready', version: APP_VERSION, dataDir });
+}
+
+async function start(): Promise<void> {
+  const kernel = createKernel({ dataDir, marketDataDir, version: APP_VERSION }, wall);
+  const replay = str(args.replay);
+  if (replay !== undefined) {
+    await kernel.api.openReplay({ path: replay }).catch((e: unknown) => {
+      kernel.bus.publish({ type: 'alert', level: 'warning', message: `Could not open ${replay}: ${(e as Error).message}`, ts: wall.now() });
+    });
+  }
+  const parent = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parent !== undefined) serveElectron(kernel, parent);
+  else if (typeof process.send === 'function') serveChildIpc(kernel);
+  else throw new Error('engine: no host: start it from MIA Workstation, the headless shell or a test harness');
+}
+
+start().catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`engine: fatal: ${message}\n`);
+  process.send?.({ type: 'fatal', message } satisfies EngineToHost);
+  process.exitCode = 1;
+});

@@ -1,0 +1,360 @@
+/**
+ * Replay of a recorded file through the kernel's market path, paced by a
+ * speed factor (architecture.md, "The kernel": replay). Play, pause, step one
+ * bar, 1x / 10x / 60x / 600x / max.
+ *
+ * [Note: replay pacing] A record is due when market time reaches it: a trade
+ * at its timestamp, a bar from a bar file at its end (a bar is only known
+ * once it has closed, so it never shows before its time). Dead time longer
+ * than `GAP_SKIP_MS` (the 17:00 ET halt, weekends, the file's start) is
+ * skipped. At 'max' records are processed in slices of `SLICE_MS` of wall
+ * time, then the loop yields so RPCs (pause) are served between slices.
+ */
+import { ReplayClock, type Clock, type ReplaySpeed, type TimerHandle } from '../clock.js';
+import type { BarDTO, EngineEvent, LevelsDTO, RejectionDTO, ReplayStatusDTO, SessionDTO, ReplayStateDTO } from '../contract.js';
+import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
+import { toBarDTO, toLevelsDTO, toRejectionDTO, toSessionDTO } from '../dto.js';
+import type { EventBus } from '../bus.js';
+import { openFeed, type Feed } from '../feeds/index.js';
+import { RejectionLog } from '../feeds/rejections.js';
+import { MarketPipeline } from '../pipeline.js';
+import type { Db } from '../store/db.js';
+import { RunJournal } from '../store/journal.js';
+import { SessionCalendar, type SessionKind } from '../time/sessions.js';
+
+/** Market-time gap beyond which a replay jumps instead of waiting. */
+export const GAP_SKIP_MS = 5 * 60_000;
+/** Wall time a 'max' slice runs before yielding. */
+const SLICE_MS = 12;
+/** Longest wall wait before the loop wakes to publish the market clock. */
+const STATUS_EVERY_MS = 250;
+/** Forming-bar events at most this often (wall ms). */
+const FORMING_EVERY_MS = 50;
+
+/** How to open a replay. */
+export interface ReplayOptions {
+  readonly file: string;
+  readonly instrument: Instrument;
+  readonly timeframe: Timeframe;
+  readonly timeZone: string;
+  readonly sessionKind: SessionKind;
+}
+
+/** What a replay needs from the kernel. */
+export interface ReplayDeps {
+  readonly wall: Clock;
+  readonly bus: EventBus<EngineEvent>;
+  readonly db: Db | null;
+}
+
+/** One open replay. The kernel holds at most one. */
+export class Replay {
+  private readonly opts: ReplayOptions;
+  private readonly deps: ReplayDeps;
+  private readonly feed: Feed;
+  private readonly clock: ReplayClock;
+  private readonly rejections: RejectionLog;
+  private readonly pipeline: MarketPipeline;
+  private readonly journal: RunJournal | null;
+  private readonly iter: AsyncGenerator<MarketRecord[]>;
+  private block: MarketRecord[] = [];
+  private idx = 0;
+  private exhausted = false;
+  private state: ReplayStateDTO = 'paused';
+  private error: string | null = null;
+  private pumping = false;
+  private timer: TimerHandle | null = null;
+  private lastStatusWall = 0;
+  private lastFormingWall = 0;
+  private rateSample = { wall: 0, bars: 0 };
+  private barsPerSecond = 0;
+  /** Everything shown so far, for windows that connect mid-replay. */
+  readonly history = { bars: [] as BarDTO[], levels: [] as (LevelsDTO | null)[], sessions: [] as SessionDTO[], rejections: [] as RejectionDTO[] };
+
+  private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog) {
+    this.opts = opts;
+    this.deps = deps;
+    this.feed = feed;
+    this.rejections = rejections;
+    this.clock = new ReplayClock(deps.wall, Number.NaN);
+    this.journal =
+      deps.db === null
+        ? null
+        : new RunJournal(deps.db, {
+            kind: 'replay',
+            source: opts.file,
+            format: feed.format,
+            symbol: opts.instrument.symbol,
+            timeframe: opts.timeframe,
+            sessionKind: opts.sessionKind,
+            timeZone: opts.timeZone,
+            startedAt: deps.wall.now(),
+          });
+    this.rejections.onReject((r) => {
+      this.journal?.rejection(r);
+      const dto = toRejectionDTO(r);
+      if (this.history.rejections.length < 100) this.history.rejections.push(dto);
+      if (this.rejections.count <= 20) deps.bus.publish({ type: 'feed.rejected', rejection: dto, total: this.rejections.count });
+    });
+    this.pipeline = new MarketPipeline({
+      instrument: opts.instrument,
+      calendar: new SessionCalendar(opts.sessionKind, opts.instrument.timeZone),
+      timeframe: opts.timeframe,
+      clock: this.clock,
+      sink: {
+        barClosed: ({ bar, levels, tsInit }) => {
+          this.journal?.bar(bar, levels);
+          const b = toBarDTO(bar);
+          const l = toLevelsDTO(levels);
+          this.history.bars.push(b);
+          this.history.levels.push(l);
+          deps.bus.publish({ type: 'bar.closed', bar: b, levels: l, tsInit });
+        },
+        sessionClosed: (s) => {
+          this.journal?.session(s);
+          const dto = toSessionDTO(s);
+          this.history.sessions.push(dto);
+          deps.bus.publish({ type: 'session.closed', session: dto });
+        },
+      },
+    });
+    this.iter = feed.blocks();
+  }
+
+  /**
+   * Opens `opts.file`, paused before its first record.
+   * @throws FeedError when the file cannot be opened or its header is bad.
+   */
+  static async open(opts: ReplayOptions, deps: ReplayDeps): Promise<Replay> {
+    const rejections = new RejectionLog();
+    const feed = await openFeed(opts.file, { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
+    const replay = new Replay(opts, deps, feed, rejections);
+    await replay.prime();
+    return replay;
+  }
+
+  /** The replay's status DTO. */
+  status(): ReplayStatusDTO {
+    const t = this.clock.now();
+    return {
+      state: this.state,
+      speed: this.clock.speed,
+      file: this.feed.file,
+      format: this.feed.format,
+      timeframe: this.opts.timeframe,
+      marketTs: Number.isFinite(t) ? t : null,
+      timeZone: this.opts.instrument.timeZone,
+      barsProcessed: this.pipeline.bars,
+      barsPerSecond: this.barsPerSecond,
+      rejected: this.rejections.count,
+      rejectedByReason: this.rejections.byReason(),
+      error: this.error,
+      runId: this.journal?.runId ?? null,
+    };
+  }
+
+  /** The bar being built from ticks, for a window that connects. */
+  forming(): { bar: BarDTO; levels: LevelsDTO | null } | null {
+    const f = this.pipeline.forming();
+    return f === null ? null : { bar: toBarDTO(f.bar), levels: toLevelsDTO(f.levels) };
+  }
+
+  play(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'playing';
+    this.clock.play();
+    this.rateSample = { wall: this.deps.wall.now(), bars: this.pipeline.bars };
+    this.publishStatus();
+    void this.pump();
+  }
+
+  pause(): void {
+    if (this.state !== 'playing') return;
+    this.clock.pause();
+    this.cancelTimer();
+    this.state = 'paused';
+    this.barsPerSecond = 0;
+    this.journal?.flush();
+    this.publishForming();
+    this.publishStatus();
+  }
+
+  setSpeed(speed: ReplaySpeed): void {
+    this.clock.setSpeed(speed);
+    if (this.state === 'playing') {
+      this.cancelTimer();
+      void this.pump();
+    }
+    this.publishStatus();
+  }
+
+  /** Processes records until one more bar completes (or the data ends). Paused only. */
+  async step(): Promise<void> {
+    if (this.state !== 'paused' || this.pumping) return;
+    this.pumping = true;
+    try {
+      const target = this.pipeline.bars + 1;
+      while (this.pipeline.bars < target) {
+        const r = await this.next();
+        if (r === null) {
+          this.finish();
+          return;
+        }
+        this.process(r);
+      }
+      this.clock.jumpTo(this.pipeline.marketTs);
+      this.journal?.flush();
+      this.publishForming();
+      this.publishStatus();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Stops the replay and journals how far it got. */
+  async close(): Promise<void> {
+    this.cancelTimer();
+    if (this.state === 'playing' || this.state === 'paused') {
+      this.state = 'ended';
+      this.journal?.finish('stopped', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count });
+    }
+    await this.iter.return(undefined);
+  }
+
+  // ---------------------------------------------------------------- loop
+
+  /** Reads the first block so the market clock starts at the first record. */
+  private async prime(): Promise<void> {
+    const first = await this.peek();
+    if (first !== null) this.clock.jumpTo(startOf(first));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.timer = null;
+    const wall = this.deps.wall;
+    try {
+      const sliceEnd = wall.now() + SLICE_MS;
+      let n = 0;
+      while (this.state === 'playing') {
+        const r = await this.peek();
+        if (r === null) {
+          this.finish();
+          return;
+        }
+        if (this.clock.speed !== 'max') {
+          const now = this.clock.now();
+          if (startOf(r) - now > GAP_SKIP_MS) this.clock.jumpTo(startOf(r));
+          const due = dueOf(r);
+          if (due > this.clock.now()) {
+            const wakeAt = Math.min(this.clock.wallTimeOf(due), wall.now() + STATUS_EVERY_MS);
+            this.timer = wall.setTimer(wakeAt, () => void this.pump());
+            break;
+          }
+        }
+        this.idx += 1;
+        this.process(r);
+        if (this.clock.speed === 'max') this.clock.jumpTo(this.pipeline.marketTs);
+        if ((++n & 255) === 0 && wall.now() >= sliceEnd) {
+          this.timer = wall.setTimer(wall.now(), () => void this.pump());
+          break;
+        }
+      }
+      this.afterSlice();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private afterSlice(): void {
+    const now = this.deps.wall.now();
+    if (now - this.lastFormingWall >= FORMING_EVERY_MS) {
+      this.lastFormingWall = now;
+      this.publishForming();
+    }
+    if (now - this.lastStatusWall >= STATUS_EVERY_MS) {
+      const dt = now - this.rateSample.wall;
+      if (dt >= 1000) {
+        this.barsPerSecond = Math.round(((this.pipeline.bars - this.rateSample.bars) * 1000) / dt);
+        this.rateSample = { wall: now, bars: this.pipeline.bars };
+      }
+      this.journal?.flush();
+      this.publishStatus();
+    }
+  }
+
+  private process(r: MarketRecord): void {
+    this.pipeline.onRecord(r);
+  }
+
+  /** The next record without consuming it; null at the end of data. */
+  private async peek(): Promise<MarketRecord | null> {
+    while (this.idx >= this.block.length) {
+      if (this.exhausted) return null;
+      const res = await this.iter.next();
+      if (res.done === true) {
+        this.exhausted = true;
+        return null;
+      }
+      this.block = res.value;
+      this.idx = 0;
+    }
+    return this.block[this.idx] as MarketRecord;
+  }
+
+  /** The next record, consumed. */
+  private async next(): Promise<MarketRecord | null> {
+    const r = await this.peek();
+    if (r !== null) this.idx += 1;
+    return r;
+  }
+
+  private finish(): void {
+    this.pipeline.end();
+    this.clock.pause();
+    if (Number.isFinite(this.pipeline.marketTs)) this.clock.jumpTo(this.pipeline.marketTs);
+    this.state = 'ended';
+    this.barsPerSecond = 0;
+    this.journal?.finish('completed', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count });
+    this.publishStatus();
+  }
+
+  private fail(e: unknown): void {
+    this.cancelTimer();
+    this.state = 'error';
+    this.error = e instanceof Error ? e.message : String(e);
+    this.journal?.finish('failed', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count }, this.error);
+    this.deps.bus.publish({ type: 'alert', level: 'critical', message: `Replay stopped: ${this.error}`, ts: this.deps.wall.now() });
+    this.publishStatus();
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private publishForming(): void {
+    const f = this.forming();
+    if (f !== null) this.deps.bus.publish({ type: 'bar.forming', bar: f.bar, levels: f.levels });
+  }
+
+  private publishStatus(): void {
+    this.lastStatusWall = this.deps.wall.now();
+    this.deps.bus.publish({ type: 'replay.status', status: this.status() });
+  }
+}
+
+/** Market time a record starts: a trade's time, a bar's open. */
+function startOf(r: MarketRecord): number {
+  return r.kind === 'tick' ? r.tsEvent : r.ts;
+}
+
+/** Market time a record becomes known: a trade's time, a bar's end. */
+function dueOf(r: MarketRecord): number {
+  return r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf];
+}

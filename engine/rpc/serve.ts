@@ -1,0 +1,121 @@
+/**
+ * Serves one window's connection: the EngineApi over comlink on the RPC
+ * channel, and the event bus, batched, on the event channel (at most one
+ * batch per `BATCH_MS`, so a max-speed replay costs the renderer one message
+ * a frame). Transport-neutral: Electron MessagePorts and the headless shell's
+ * WebSocket both reduce to a `MessageEndpoint` and a `post` function.
+ */
+import * as Comlink from 'comlink';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { EngineEvent, EngineEventBatch } from '../contract.js';
+import { toErrorDTO } from '../errors.js';
+import type { Kernel } from '../kernel.js';
+
+/** Wall ms between event batches: one display frame. */
+export const BATCH_MS = 16;
+
+/** The minimal message endpoint comlink speaks over. */
+export interface MessageEndpoint {
+  postMessage(msg: unknown): void;
+  addEventListener(type: 'message', listener: (ev: { data: unknown }) => void): void;
+  removeEventListener(type: 'message', listener: (ev: { data: unknown }) => void): void;
+}
+
+/** One window's two channels. */
+export interface Connection {
+  readonly rpc: MessageEndpoint;
+  postEvents(batch: EngineEventBatch): void;
+}
+
+let errorTransferInstalled = false;
+
+/**
+ * Makes comlink carry thrown errors as `{name, message, kind}`
+ * (architecture.md, "Errors cross as {name, message, kind}"). The renderer's
+ * stock comlink rebuilds them as `Error`s with those fields.
+ */
+function installErrorTransfer(): void {
+  if (errorTransferInstalled) return;
+  errorTransferInstalled = true;
+  const stock = Comlink.transferHandlers.get('throw') as Comlink.TransferHandler<unknown, unknown>;
+  Comlink.transferHandlers.set('throw', {
+    canHandle: stock.canHandle,
+    serialize: ({ value }: { value: unknown }) => [{ isError: true, value: toErrorDTO(value) }, []],
+    deserialize: stock.deserialize,
+  } as Comlink.TransferHandler<unknown, unknown>);
+}
+
+/** Queues events and posts them as one batch per BATCH_MS of wall time. */
+export class EventBatcher {
+  private pending: EngineEvent[] = [];
+  private timer: TimerHandle | null = null;
+  private seq = 0;
+
+  constructor(
+    private readonly wall: Clock,
+    private readonly post: (batch: EngineEventBatch) => void,
+  ) {}
+
+  /**
+   * Queues `e`. A newer `bar.forming` or `replay.status` replaces a queued one
+   * (only the latest matters); every other event is kept, in order.
+   */
+  push(e: EngineEvent): void {
+    if (e.type === 'bar.forming' || e.type === 'replay.status') {
+      const i = this.pending.findLastIndex((p) => p.type === e.type);
+      if (i >= 0) this.pending.splice(i, 1);
+    }
+    this.pending.push(e);
+    this.timer ??= this.wall.setTimer(this.wall.now() + BATCH_MS, () => this.flush());
+  }
+
+  /** Posts what is queued now. */
+  flush(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.post({ seq: ++this.seq, events });
+  }
+
+  dispose(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.pending = [];
+  }
+}
+
+/**
+ * Exposes the kernel's API on `conn.rpc` and streams its events to
+ * `conn.postEvents`. Returns the function that ends the connection.
+ */
+export function serveConnection(kernel: Kernel, conn: Connection, wall: Clock): () => void {
+  installErrorTransfer();
+  Comlink.expose(kernel.api, conn.rpc as Comlink.Endpoint);
+  const batcher = new EventBatcher(wall, (b) => conn.postEvents(b));
+  const unsubscribe = kernel.bus.subscribe((e) => batcher.push(e));
+  return () => {
+    unsubscribe();
+    batcher.dispose();
+  };
+}
+
+/**
+ * A MessageEndpoint over a function that sends and a registration that
+ * receives: the adapter for Electron's MessagePortMain and for the headless
+ * shell's framed IPC.
+ */
+export function endpointOf(send: (msg: unknown) => void): { endpoint: MessageEndpoint; deliver: (msg: unknown) => void } {
+  const listeners = new Set<(ev: { data: unknown }) => void>();
+  return {
+    endpoint: {
+      postMessage: send,
+      addEventListener: (_t, l) => listeners.add(l),
+      removeEventListener: (_t, l) => listeners.delete(l),
+    },
+    deliver: (msg) => {
+      for (const l of listeners) l({ data: msg });
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Writes one run (a replay, a backtest, later a live session) to the journal:
+ * its bars with their levels, its sessions and its rejected records. Rows are
+ * buffered and written in one transaction per batch, never one per bar.
+ */
+import type { Bar } from '../domain.js';
+import type { Rejection } from '../feeds/rejections.js';
+import type { LevelsSnapshot, SessionSummary } from '../indicators/session-levels.js';
+import type { Db } from './db.js';
+
+/** What the journal keeps about how a run was started. */
+export interface RunInfo {
+  readonly kind: 'backtest' | 'replay' | 'live';
+  readonly source: string;
+  readonly format: string | null;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly sessionKind: string;
+  readonly timeZone: string;
+  /** Wall time, Unix ms. */
+  readonly startedAt: number;
+}
+
+/** How a run ended. */
+export type RunStatus = 'completed' | 'stopped' | 'failed';
+
+/** Rows buffered before a transaction is forced. */
+const BATCH_ROWS = 4096;
+
+const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Buffered writer of one run. Call `flush()` at quiet moments and `finish()` at the end. */
+export class RunJournal {
+  readonly runId: number;
+  private readonly db: Db;
+  private bars: { bar: Bar; levels: LevelsSnapshot | null }[] = [];
+  private sessions: SessionSummary[] = [];
+  private rejections: Rejection[] = [];
+  private rejectionSeq = 0;
+  private readonly insertBar;
+  private readonly insertLevels;
+  private readonly upsertSession;
+  private readonly insertRejection;
+
+  /** Inserts the run's row. */
+  constructor(db: Db, info: RunInfo) {
+    this.db = db;
+    const res = db
+      .prepare(
+        `INSERT INTO runs (kind, source, format, symbol, timeframe, session_kind, time_zone, started_at)
+         VALUES (@kind, @source, @format, @symbol, @timeframe, @sessionKind, @timeZone, @startedAt)`,
+      )
+      .run(info);
+    this.runId = Number(res.lastInsertRowid);
+    this.insertBar = db.prepare(
+      `INSERT OR REPLACE INTO bars (run_id, tf, ts, open, high, low, close, volume, bid_volume, ask_volume, delta, trades, has_order_flow)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertLevels = db.prepare(
+      `INSERT OR REPLACE INTO levels (run_id, ts, session_id, vwap, vwap_sigma, poc, vah, val, p_poc, p_vah, p_val)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertSession = db.prepare(
+      `INSERT OR REPLACE INTO sessions (run_id, id, kind, start_ts, end_ts, bars, volume, high, low, vwap, vwap_sigma, poc, vah, val)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertRejection = db.prepare(
+      `INSERT INTO rejections (run_id, seq, location, field, reason, message) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  /** Buffers a completed bar with its levels. */
+  bar(bar: Bar, levels: LevelsSnapshot | null): void {
+    this.bars.push({ bar, levels });
+    if (this.bars.length >= BATCH_ROWS) this.flush();
+  }
+
+  /** Buffers a closed session. */
+  session(s: SessionSummary): void {
+    this.sessions.push(s);
+  }
+
+  /** Buffers a rejected record (the first 1000 of a run are kept). */
+  rejection(r: Rejection): void {
+    if (this.rejectionSeq + this.rejections.length < 1000) this.rejections.push(r);
+  }
+
+  /** Writes everything buffered in one transaction. */
+  flush(): void {
+    if (this.bars.length === 0 && this.sessions.length === 0 && this.rejections.length === 0) return;
+    const run = this.runId;
+    const bars = this.bars;
+    const sessions = this.sessions;
+    const rejections = this.rejections;
+    this.bars = [];
+    this.sessions = [];
+    this.rejections = [];
+    this.db.transaction(() => {
+      for (const { bar: b, levels: l } of bars) {
+        this.insertBar.run(run, b.tf, b.ts, b.open, b.high, b.low, b.close, b.volume, b.bidVolume, b.askVolume, b.delta, b.trades, b.hasOrderFlow ? 1 : 0);
+        if (l !== null) {
+          this.insertLevels.run(run, b.ts, l.sessionId, nullable(l.vwap), nullable(l.vwapSigma), nullable(l.poc), nullable(l.vah), nullable(l.val), nullable(l.pPoc), nullable(l.pVah), nullable(l.pVal));
+        }
+      }
+      for (const s of sessions) {
+        this.upsertSession.run(run, s.id, s.kind, s.startTs, s.endTs, s.bars, s.volume, s.high, s.low, nullable(s.vwap), nullable(s.vwapSigma), nullable(s.poc), nullable(s.vah), nullable(s.val));
+      }
+      for (const r of rejections) {
+        this.rejectionSeq += 1;
+        this.insertRejection.run(run, this.rejectionSeq, r.location, r.field, r.reason, r.message);
+      }
+    })();
+  }
+
+  /** Flushes and records how the run ended. */
+  finish(status: RunStatus, endedAt: number, totals: { bars: number; rejected: number }, error: string | null = null): void {
+    this.flush();
+    this.db
+      .prepare(`UPDATE runs SET status = ?, ended_at = ?, bars = ?, rejected = ?, error = ? WHERE id = ?`)
+      .run(status, endedAt, totals.bars, totals.rejected, error, this.runId);
+  }
+}

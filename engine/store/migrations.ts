@@ -1,0 +1,91 @@
+/**
+ * Numbered schema migrations: MIGRATIONS[i] takes the schema from version i
+ * to i + 1. Append only; never edit a migration that has shipped.
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs (one per replay, backtest or live session), their sessions, bars and levels.
+  `
+  CREATE TABLE runs (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT    NOT NULL CHECK (kind IN ('backtest', 'replay', 'live')),
+    source        TEXT    NOT NULL,            -- file path or connection
+    format        TEXT,                        -- scid | csv | jsonl
+    symbol        TEXT    NOT NULL,
+    timeframe     TEXT    NOT NULL,
+    session_kind  TEXT    NOT NULL,            -- globex | rth
+    time_zone     TEXT    NOT NULL,
+    started_at    INTEGER NOT NULL,            -- Unix ms, wall clock
+    ended_at      INTEGER,
+    status        TEXT    NOT NULL DEFAULT 'running', -- running | completed | stopped | failed
+    bars          INTEGER NOT NULL DEFAULT 0,
+    rejected      INTEGER NOT NULL DEFAULT 0,
+    error         TEXT
+  );
+
+  CREATE TABLE sessions (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id          TEXT    NOT NULL,              -- trade date YYYY-MM-DD
+    kind        TEXT    NOT NULL,
+    start_ts    INTEGER NOT NULL,
+    end_ts      INTEGER NOT NULL,
+    bars        INTEGER NOT NULL,
+    volume      REAL    NOT NULL,
+    high        REAL    NOT NULL,
+    low         REAL    NOT NULL,
+    vwap        REAL,
+    vwap_sigma  REAL,
+    poc         REAL,
+    vah         REAL,
+    val         REAL,
+    PRIMARY KEY (run_id, id, kind)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE bars (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    tf          TEXT    NOT NULL,
+    ts          INTEGER NOT NULL,              -- bar open, Unix ms
+    open        REAL    NOT NULL,
+    high        REAL    NOT NULL,
+    low         REAL    NOT NULL,
+    close       REAL    NOT NULL,
+    volume      REAL    NOT NULL,
+    bid_volume  REAL    NOT NULL,
+    ask_volume  REAL    NOT NULL,
+    delta       REAL    NOT NULL,
+    trades      INTEGER NOT NULL,
+    has_order_flow INTEGER NOT NULL,
+    PRIMARY KEY (run_id, tf, ts)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE levels (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    ts          INTEGER NOT NULL,              -- the bar's open, Unix ms
+    session_id  TEXT    NOT NULL,
+    vwap        REAL,
+    vwap_sigma  REAL,
+    poc         REAL,
+    vah         REAL,
+    val         REAL,
+    p_poc       REAL,
+    p_vah       REAL,
+    p_val       REAL,
+    PRIMARY KEY (run_id, ts)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE rejections (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL,
+    location  TEXT    NOT NULL,
+    field     TEXT    NOT NULL,
+    reason    TEXT    NOT NULL,
+    message   TEXT    NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL CHECK (json_valid(value))
+  );
+  `,
+];
