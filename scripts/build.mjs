@@ -28,7 +28,7 @@ const entries = [
   ['engine/main.ts', 'dist/engine/main.cjs'],
   ['engine/cli/bin.ts', 'dist/cli/mia.cjs'],
   ['engine/bench/bench.ts', 'dist/bench/bench.cjs'],
-  ['main/headless/shell.ts', 'dist/main/headless.cjs'],
+  ['main/headless/bin.ts', 'dist/main/headless.cjs'],
   ['main/main.ts', 'dist/main/main.cjs'],
   ['main/preload.ts', 'dist/main/preload.cjs'],
 ];
@@ -37,6 +37,6 @@ await Promise.all(entries.map(([entry, outfile]) => build({ ...common, entryPoin
 
 if (!only) {
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+  await viteBuild({ configFile: join(root, 'renderer/vite.config.mts'), logLevel: 'warn' });
 }
 console.log(`built MIA Workstation ${pkg.version} into dist/`);

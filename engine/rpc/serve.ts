@@ -92,7 +92,7 @@ export class EventBatcher {
  */
 export function serveConnection(kernel: Kernel, conn: Connection, wall: Clock): () => void {
   installErrorTransfer();
-  Comlink.expose(kernel.api, conn.rpc as Comlink.Endpoint);
+  Comlink.expose(kernel.api, conn.rpc as unknown as Comlink.Endpoint);
   const batcher = new EventBatcher(wall, (b) => conn.postEvents(b));
   const unsubscribe = kernel.bus.subscribe((e) => batcher.push(e));
   return () => {

@@ -1,0 +1,126 @@
+/**
+ * `npm run bench`: replays the real ES CSV and a synthetic 1,000,000-tick
+ * SCID file (written here, from a seeded random walk) through bars, VWAP and
+ * the volume profile, and prints ticks/s, bars/s and peak memory. Figures are
+ * printed, never asserted (DEVELOPERS.md: speed is measured by benchmarks).
+ *
+ * Targets on the 2-core reference machine: >= 3,000,000 ticks/s from SCID;
+ * the whole real CSV in < 0.2 s, start-up excluded.
+ */
+import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runBacktest } from '../backtest/run.js';
+import type { TradeTick } from '../domain.js';
+import { encodeScidHeader, encodeScidTick, SCID_RECORD_BYTES } from '../feeds/scid.js';
+import { openDb } from '../store/db.js';
+
+const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
+const TICKS = 1_000_000;
+const RUNS = 5;
+
+/** mulberry32: a small seeded PRNG, so the synthetic file is the same every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Writes `n` ES trades: a tick-grid random walk from 4300.00, one trade every
+ * ~80 ms from Monday 2023-10-02 09:30 ET (a busy RTH pace), sizes 1..10,
+ * aggressor by the move.
+ */
+function writeSyntheticScid(file: string, n: number): void {
+  const rand = seeded(20231002);
+  const fd = openSync(file, 'w');
+  writeSync(fd, encodeScidHeader());
+  const chunk = 65_536;
+  const buf = Buffer.alloc(chunk * SCID_RECORD_BYTES);
+  let priceTicks = 4300 * 4;
+  let ts = Date.UTC(2023, 9, 2, 13, 30);
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    for (let j = 0; j < m; j++) {
+      const r = rand();
+      const move = r < 0.3 ? -1 : r > 0.7 ? 1 : 0;
+      priceTicks += move;
+      ts += 1 + Math.floor(rand() * 160);
+      const price = priceTicks / 4;
+      const tick: TradeTick = {
+        kind: 'tick',
+        tsEvent: ts,
+        price,
+        size: 1 + Math.floor(rand() * 10),
+        side: move > 0 ? 'buy' : move < 0 ? 'sell' : rand() < 0.5 ? 'buy' : 'sell',
+        bid: move > 0 ? price - 0.25 : price,
+        ask: move > 0 ? price : price + 0.25,
+      };
+      encodeScidTick(buf, j * SCID_RECORD_BYTES, tick);
+    }
+    writeSync(fd, buf, 0, m * SCID_RECORD_BYTES);
+  }
+  closeSync(fd);
+}
+
+let peakRss = 0;
+const sampleRss = (): void => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
+
+async function timeRuns<T>(label: string, runs: number, fn: () => Promise<T>): Promise<{ best: number; median: number; result: T }> {
+  const times: number[] = [];
+  let result: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    result = await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    sampleRss();
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] as number;
+  console.log(`  ${label}: best ${(times[0] as number).toFixed(1)} ms, median ${median.toFixed(1)} ms over ${runs} runs`);
+  return { best: times[0] as number, median, result: result as T };
+}
+
+async function main(): Promise<void> {
+  const timer = setInterval(sampleRss, 5);
+  const dir = mkdtempSync(join(tmpdir(), 'mia-bench-'));
+  try {
+    console.log(`MIA Workstation benchmark (node ${process.version}, ${process.arch})`);
+
+    if (existsSync(REAL_CSV)) {
+      console.log(`\nReal ES CSV: ${REAL_CSV}`);
+      await runBacktest({ file: REAL_CSV }); // warm-up: JIT and module start-up excluded
+      const csv = await timeRuns('bars -> VWAP -> profile', RUNS, () => runBacktest({ file: REAL_CSV }));
+      console.log(`  ${csv.result.bars} bars, ${csv.result.sessions.length} sessions: ${Math.round(csv.result.bars / (csv.median / 1000)).toLocaleString('en-US')} bars/s (median)`);
+      const db = openDb(join(dir, 'journal.sqlite'));
+      await timeRuns('the same, journaled to SQLite', 3, () => runBacktest({ file: REAL_CSV, db }));
+      db.close();
+    } else {
+      console.log(`\n(skipped the real CSV: ${REAL_CSV} not found; pass its path as the first argument)`);
+    }
+
+    const scid = join(dir, 'synthetic.scid');
+    const t0 = process.hrtime.bigint();
+    writeSyntheticScid(scid, TICKS);
+    console.log(`\nSynthetic SCID: ${TICKS.toLocaleString('en-US')} ticks written in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
+    await runBacktest({ file: scid });
+    const s = await timeRuns('ticks -> 1m bars -> VWAP -> profile', RUNS, () => runBacktest({ file: scid }));
+    const ticksPerSec = TICKS / (s.median / 1000);
+    console.log(`  ${Math.round(ticksPerSec).toLocaleString('en-US')} ticks/s (median), ${Math.round(s.result.bars / (s.median / 1000)).toLocaleString('en-US')} bars/s; ${s.result.bars} bars`);
+    console.log(`  one ES day of 450,000 trades: ${((450_000 / ticksPerSec) * 1000).toFixed(0)} ms`);
+  } finally {
+    clearInterval(timer);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  sampleRss();
+  console.log(`\nPeak RSS: ${(peakRss / 1048576).toFixed(0)} MiB (sampled); max RSS by the OS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+void main();

@@ -1,0 +1,187 @@
+/**
+ * The headless shell (architecture.md, "Headless shell"): plays main's part
+ * where no Electron binary exists. It forks the same engine entry as a child
+ * process, serves the built renderer on 127.0.0.1, and carries the renderer's
+ * two channels over one WebSocket that requires this run's token. Frames pass
+ * through as text: the shell never parses engine traffic.
+ *
+ * `main/headless/bin.ts` is its command line.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EngineSocketPath } from '../../engine/contract';
+import type { EngineToHost, HostToEngine } from '../../engine/host/contract';
+
+const SOCKET_PATH: EngineSocketPath = '/engine';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** The same policy as the renderer's meta tag; sent as a header too. */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** A running shell. */
+export interface HeadlessShell {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+/** How to start the shell. */
+export interface ShellOptions {
+  port?: number;
+  dataDir?: string;
+  marketDataDir?: string;
+  replay?: string;
+  rendererDir: string;
+  engineEntry: string;
+  /** Called with the engine's stderr lines and lifecycle notes. */
+  log?: (line: string) => void;
+}
+
+function tokenMatches(given: string | null, token: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function unauthorized(res: ServerResponse): void {
+  res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end('401 Unauthorized\n');
+}
+
+/**
+ * Starts the engine and the server. Resolves once both are up.
+ * @throws when the port is taken or the engine does not start.
+ */
+export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
+  const token = randomBytes(24).toString('base64url');
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const engineArgs: string[] = [];
+  if (opts.dataDir !== undefined) engineArgs.push('--data-dir', opts.dataDir);
+  if (opts.marketDataDir !== undefined) engineArgs.push('--market-data-dir', opts.marketDataDir);
+  if (opts.replay !== undefined) engineArgs.push('--replay', opts.replay);
+  const engine: ChildProcess = fork(opts.engineEntry, engineArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sockets = new Map<number, WebSocket>();
+  let nextId = 1;
+  let closing = false;
+
+  const ready = new Promise<void>((resolveReady, reject) => {
+    engine.once('error', reject);
+    engine.once('exit', (code) => reject(new Error(`engine exited with code ${code} before it was ready`)));
+    engine.on('message', (m: EngineToHost) => {
+      if (m.type === 'ready') resolveReady();
+      else if (m.type === 'frame') sockets.get(m.id)?.send(m.data);
+      else if (m.type === 'fatal') log(`engine: fatal: ${m.message}`);
+    });
+  });
+  engine.on('exit', (code, signal) => {
+    if (closing) return;
+    log(`engine exited (code ${code}, signal ${signal}); closing connections`);
+    for (const ws of sockets.values()) ws.close(1011, 'engine stopped');
+  });
+  const toEngine = (m: HostToEngine): void => {
+    if (engine.connected) engine.send(m);
+  };
+
+  const rendererRoot = resolve(opts.rendererDir);
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void serve(req, res);
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    let path = url.pathname;
+    if (path === '/' || path === '/index.html') {
+      if (!tokenMatches(url.searchParams.get('token'), token)) return unauthorized(res);
+      path = '/index.html';
+    }
+    const file = normalize(join(rendererRoot, decodeURIComponent(path)));
+    if (!file.startsWith(rendererRoot + sep)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const st = await stat(file).catch(() => null);
+    if (st === null || !st.isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 Not Found\n');
+      return;
+    }
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': path === '/index.html' ? 'no-store' : 'max-age=3600',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== SOCKET_PATH || !tokenMatches(url.searchParams.get('token'), token)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const id = nextId++;
+      sockets.set(id, ws);
+      toEngine({ type: 'connect', id });
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary) toEngine({ type: 'frame', id, data: data.toString() });
+      });
+      ws.on('close', () => {
+        sockets.delete(id);
+        toEngine({ type: 'disconnect', id });
+      });
+    });
+  });
+
+  await ready;
+  const port = await new Promise<number>((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      const addr = server.address();
+      resolvePort(typeof addr === 'object' && addr !== null ? addr.port : 0);
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    async close(): Promise<void> {
+      closing = true;
+      for (const ws of sockets.values()) ws.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (engine.exitCode === null && engine.signalCode === null) {
+        const exited = new Promise<void>((r) => engine.once('exit', () => r()));
+        toEngine({ type: 'shutdown' });
+        const timer = setTimeout(() => engine.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

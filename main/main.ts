@@ -1,0 +1,135 @@
+/**
+ * Electron main: the switchboard (architecture.md, "Processes"). It forks the
+ * engine as a utility process, opens the sandboxed window, and per window
+ * hands the engine and the renderer the two ends of an RPC and an event
+ * channel; then it leaves the data path. It never relays engine traffic.
+ *
+ * Arguments: --replay <file>, --data-dir <dir>, --market-data-dir <dir>.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, shell, utilityProcess, type IpcMainInvokeEvent, type UtilityProcess } from 'electron';
+import { randomUUID } from 'node:crypto';
+import { join, relative, isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { EngineToHost, HostToEngine } from '../engine/host/contract';
+import type { AppInfo, BridgeChannel } from './bridge';
+
+const argv = process.argv.slice(app.isPackaged ? 1 : 2);
+const argValue = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+const dataDir = argValue('--data-dir') ?? app.getPath('userData');
+const rendererIndex = join(__dirname, '../renderer/index.html');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+
+let engine: UtilityProcess | null = null;
+let window: BrowserWindow | null = null;
+let nextConnection = 1;
+
+function startEngine(): UtilityProcess {
+  const args = ['--data-dir', dataDir];
+  const marketDataDir = argValue('--market-data-dir');
+  if (marketDataDir !== undefined) args.push('--market-data-dir', marketDataDir);
+  const replay = argValue('--replay');
+  if (replay !== undefined) args.push('--replay', replay);
+  const child = utilityProcess.fork(join(__dirname, '../engine/main.cjs'), args, { serviceName: 'MIA Engine', stdio: 'inherit' });
+  child.on('message', (m: EngineToHost) => {
+    if (m.type === 'fatal') dialog.showErrorBox('MIA engine failed', m.message);
+  });
+  child.on('exit', (code) => {
+    if (engine === child) engine = null;
+    if (code !== 0 && !quitting) dialog.showErrorBox('MIA engine stopped', `The engine exited with code ${code}. Restart MIA Workstation.`);
+  });
+  return child;
+}
+
+/** True when an IPC call comes from our window's top frame showing our renderer. */
+function fromOurWindow(e: IpcMainInvokeEvent): boolean {
+  return window !== null && e.sender === window.webContents && e.senderFrame?.url.startsWith(rendererUrl) === true;
+}
+
+function handle(channel: BridgeChannel, fn: (e: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void {
+  ipcMain.handle(channel, (e, ...args) => {
+    if (!fromOurWindow(e)) throw new Error(`${channel}: refused, the sender is not the MIA window`);
+    return fn(e, ...args);
+  });
+}
+
+function registerBridge(): void {
+  handle('mia:connect-engine', (e) => {
+    if (engine === null) throw new Error('The engine is not running');
+    const rpc = new MessageChannelMain();
+    const events = new MessageChannelMain();
+    const connect: HostToEngine = { type: 'connect', id: nextConnection++ };
+    engine.postMessage(connect, [rpc.port1, events.port1]);
+    const nonce = randomUUID();
+    const portsChannel: BridgeChannel = 'mia:engine-ports';
+    e.sender.postMessage(portsChannel, nonce, [rpc.port2, events.port2]);
+    return nonce;
+  });
+  handle('mia:app-info', (): AppInfo => ({ name: app.getName(), version: app.getVersion(), platform: process.platform, shell: 'electron' }));
+  handle('mia:open-data-file', async () => {
+    if (window === null) return null;
+    const res = await dialog.showOpenDialog(window, {
+      title: 'Open market data',
+      properties: ['openFile'],
+      filters: [{ name: 'Market data', extensions: ['scid', 'csv', 'jsonl', 'ndjson'] }],
+    });
+    return res.canceled ? null : (res.filePaths[0] ?? null);
+  });
+  handle('mia:reveal-backup', (_e, path) => {
+    const backups = join(dataDir, 'backups');
+    const rel = typeof path === 'string' ? relative(backups, path) : '..';
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error('mia:reveal-backup: only files in the backup folder can be shown');
+    shell.showItemInFolder(path as string);
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1600,
+    height: 960,
+    title: 'MIA Workstation',
+    backgroundColor: '#0b0f14',
+    webPreferences: {
+      preload: join(__dirname, 'preload.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  void win.loadFile(rendererIndex);
+  return win;
+}
+
+let quitting = false;
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+
+void app.whenReady().then(() => {
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      { label: 'File', submenu: [{ role: 'quit' }] },
+      { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    ]),
+  );
+  engine = startEngine();
+  registerBridge();
+  window = createWindow();
+  window.on('closed', () => (window = null));
+});
+
+app.on('before-quit', () => {
+  quitting = true;
+  const shutdown: HostToEngine = { type: 'shutdown' };
+  engine?.postMessage(shutdown);
+});
+
+app.on('window-all-closed', () => app.quit());

@@ -1,0 +1,303 @@
+/**
+ * The workstation window: top bar (file, replay controls, market clock),
+ * chart, levels side panel, status bar. React renders the chrome once per
+ * frame at most; the chart itself is driven imperatively by the model.
+ */
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { DataFileDTO, ReplaySpeedDTO, ReplayStatusDTO, TimeframeDTO } from '../../engine/contract';
+import { ChartView } from './chart/ChartView';
+import { ChartModel } from './chart/model';
+import type { EngineClient } from './engine-client';
+import { formatMarketClock, formatPrice, formatVolume } from './format';
+
+const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
+  { speed: 1, label: '1x' },
+  { speed: 10, label: '10x' },
+  { speed: 60, label: '60x' },
+  { speed: 600, label: '600x' },
+  { speed: 'max', label: 'max' },
+];
+const TIMEFRAMES: readonly TimeframeDTO[] = ['1m', '5m', '15m', '1h'];
+
+/** Re-renders on each model frame. */
+function useModelFrame(model: ChartModel): number {
+  const [n, setN] = useState(0);
+  useEffect(() => model.subscribe(() => setN((x) => x + 1)), [model]);
+  return n;
+}
+
+export function App({ client }: { client: EngineClient }) {
+  const model = useMemo(() => new ChartModel((cb) => requestAnimationFrame(cb)), []);
+  useModelFrame(model);
+  const [error, setError] = useState<string | null>(null);
+  const [disconnected, setDisconnected] = useState<string | null>(null);
+
+  useEffect(() => {
+    const off = client.onEvents((b) => model.push(b));
+    client.onClose((reason) => setDisconnected(reason));
+    void client.api.getReplaySnapshot().then((s) => model.load(s));
+    return off;
+  }, [client, model]);
+
+  const call = useCallback(async (fn: () => Promise<ReplayStatusDTO>) => {
+    try {
+      setError(null);
+      await fn();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, []);
+
+  const status = model.status;
+  const playing = status?.state === 'playing';
+  const canControl = status !== null && status.state !== 'idle' && status.state !== 'loading';
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+      if (e.key === ' ' && canControl) {
+        e.preventDefault();
+        void call(() => (playing ? client.api.pause() : client.api.play()));
+      } else if (e.key === 'ArrowRight' && canControl && !playing) {
+        void call(() => client.api.step());
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [call, canControl, client, playing]);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          MIA <span>Workstation</span>
+        </div>
+        <FilePicker client={client} onOpen={(path, timeframe) => call(() => client.api.openReplay({ path, timeframe }))} />
+        <div className="controls" role="group" aria-label="Replay controls">
+          <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.play())} title="Play (Space)">
+            ▶ Play
+          </button>
+          <button type="button" data-testid="pause" disabled={!playing} onClick={() => void call(() => client.api.pause())} title="Pause (Space)">
+            ❚❚ Pause
+          </button>
+          <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.step())} title="Step one bar (→)">
+            ⏭ Step
+          </button>
+          <div className="speeds" role="radiogroup" aria-label="Replay speed">
+            {SPEEDS.map((s) => (
+              <button
+                key={String(s.speed)}
+                type="button"
+                role="radio"
+                aria-checked={status?.speed === s.speed}
+                data-testid={`speed-${s.label}`}
+                className={status?.speed === s.speed ? 'active' : ''}
+                disabled={!canControl}
+                onClick={() => void call(() => client.api.setSpeed(s.speed))}
+              >
+                {s.label}
+              </button>
+            ))}
+          </div>
+        </div>
+        <div className="clock" data-testid="market-clock" data-ts={status?.marketTs ?? ''} title="Replayed market time (US Eastern)">
+          {status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}
+        </div>
+      </header>
+      {error !== null && (
+        <div className="banner error" role="alert">
+          {error}
+          <button type="button" onClick={() => setError(null)} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      {disconnected !== null && (
+        <div className="banner error" role="alert">
+          Engine connection lost: {disconnected}. Reload to reconnect.
+        </div>
+      )}
+      <main className="workspace">
+        <section className="chart-area">
+          <ChartView model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
+          {status?.state === 'idle' && <div className="empty-hint">Open a data file (Sierra Chart .scid, bar CSV or Sierra JSONL export) to replay it.</div>}
+        </section>
+        <aside className="side">
+          <LevelsPanel model={model} />
+          <SessionsPanel model={model} />
+          <RejectionsPanel model={model} />
+        </aside>
+      </main>
+      <StatusBar status={status} shell={client.shell} />
+    </div>
+  );
+}
+
+function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: string, timeframe: TimeframeDTO) => Promise<void> }) {
+  const [files, setFiles] = useState<DataFileDTO[]>([]);
+  const [path, setPath] = useState('');
+  const [timeframe, setTimeframe] = useState<TimeframeDTO>('1m');
+  useEffect(() => {
+    void client.api.listDataFiles().then(setFiles, () => setFiles([]));
+  }, [client]);
+  const browse = async (): Promise<void> => {
+    const picked = await client.bridge?.openDataFile();
+    if (picked != null) {
+      setPath(picked);
+      await onOpen(picked, timeframe);
+    }
+  };
+  return (
+    <form
+      className="file-picker"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim() !== '') void onOpen(path.trim(), timeframe);
+      }}
+    >
+      <select aria-label="Data files" data-testid="data-files" value="" onChange={(e) => e.target.value !== '' && setPath(e.target.value)}>
+        <option value="">Data folder ({files.length})…</option>
+        {files.map((f) => (
+          <option key={f.path} value={f.path}>
+            {f.name} · {f.format.toUpperCase()} · {(f.bytes / 1024).toFixed(0)} KB
+          </option>
+        ))}
+      </select>
+      <input aria-label="Data file path" data-testid="file-path" placeholder="Path to .scid, .csv or .jsonl" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+      <select aria-label="Bar timeframe for tick files" value={timeframe} onChange={(e) => setTimeframe(e.target.value as TimeframeDTO)} title="Bars built from ticks">
+        {TIMEFRAMES.map((t) => (
+          <option key={t}>{t}</option>
+        ))}
+      </select>
+      {client.bridge !== null && (
+        <button type="button" onClick={() => void browse()}>
+          Browse…
+        </button>
+      )}
+      <button type="submit" data-testid="open-file" disabled={path.trim() === ''}>
+        Open
+      </button>
+    </form>
+  );
+}
+
+function Panel({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="panel">
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+function LevelsPanel({ model }: { model: ChartModel }) {
+  const l = model.currentLevels();
+  const rows: [string, number | null | undefined, string][] = [
+    ['VWAP', l?.vwap, 'vwap'],
+    ['POC', l?.poc, 'poc'],
+    ['VAH', l?.vah, 'va'],
+    ['VAL', l?.val, 'va'],
+    ['pPOC', l?.pPoc, 'prev'],
+    ['pVAH', l?.pVah, 'prev'],
+    ['pVAL', l?.pVal, 'prev'],
+    ['Session high', l?.sessionHigh, ''],
+    ['Session low', l?.sessionLow, ''],
+  ];
+  const vwap = l?.vwap ?? null;
+  const sigma = l?.vwapSigma ?? null;
+  return (
+    <Panel title={`Levels${l !== null ? ` · ${l.sessionId}` : ''}`}>
+      <table className="levels" data-testid="levels-panel">
+        <tbody>
+          {rows.map(([name, v, cls]) => (
+            <tr key={name}>
+              <th>{name}</th>
+              <td className={cls}>{formatPrice(v)}</td>
+            </tr>
+          ))}
+          {[1, 2, 3].map((k) => (
+            <tr key={`band${k}`}>
+              <th>VWAP ±{k}σ</th>
+              <td className="band">{vwap === null || sigma === null ? '—' : `${formatPrice(vwap + k * sigma)} / ${formatPrice(vwap - k * sigma)}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+function SessionsPanel({ model }: { model: ChartModel }) {
+  const sessions = model.sessions.slice(-6).reverse();
+  return (
+    <Panel title="Closed sessions">
+      {sessions.length === 0 ? (
+        <p className="muted">None yet.</p>
+      ) : (
+        <table className="sessions">
+          <thead>
+            <tr>
+              <th>Session</th>
+              <th>POC</th>
+              <th>VAH</th>
+              <th>VAL</th>
+              <th>Volume</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => (
+              <tr key={`${s.kind}${s.id}`}>
+                <td>{s.id}</td>
+                <td>{formatPrice(s.poc)}</td>
+                <td>{formatPrice(s.vah)}</td>
+                <td>{formatPrice(s.val)}</td>
+                <td>{formatVolume(s.volume)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
+function RejectionsPanel({ model }: { model: ChartModel }) {
+  const total = model.status?.rejected ?? 0;
+  if (total === 0 && model.alerts.length === 0) return null;
+  return (
+    <Panel title={`Rejected records · ${total}`}>
+      <ul className="rejections">
+        {model.rejections.slice(0, 8).map((r, i) => (
+          <li key={i}>{r.message}</li>
+        ))}
+        {model.alerts.map((a, i) => (
+          <li key={`a${i}`} className={a.level}>
+            {a.message}
+          </li>
+        ))}
+      </ul>
+    </Panel>
+  );
+}
+
+function StatusBar({ status, shell }: { status: ReplayStatusDTO | null; shell: string }) {
+  const reasons = Object.entries(status?.rejectedByReason ?? {})
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+  return (
+    <footer className="statusbar">
+      <span data-testid="status-feed">{status?.file != null ? `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})` : 'No feed'}</span>
+      <span data-testid="replay-state" className={`state ${status?.state ?? 'idle'}`}>
+        {status?.state ?? 'connecting'}
+      </span>
+      <span>{status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}</span>
+      <span data-testid="status-bars">{formatVolume(status?.barsProcessed ?? 0)} bars</span>
+      <span data-testid="status-rate">{formatVolume(status?.barsPerSecond ?? 0)} bars/s</span>
+      <span data-testid="status-rejected" title={reasons}>
+        {status?.rejected ?? 0} rejected
+      </span>
+      <span className="muted">{shell === 'electron' ? 'desktop' : 'headless shell'}</span>
+      {status?.error != null && <span className="error">{status.error}</span>}
+    </footer>
+  );
+}

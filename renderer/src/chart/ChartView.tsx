@@ -1,0 +1,192 @@
+/**
+ * The price chart (lightweight-charts 5): candles, a volume pane, session
+ * VWAP with 1/2/3-sigma bands, and POC/VAH/VAL price lines (the previous
+ * session's dashed). Applies the model's frame updates imperatively: many new
+ * bars in a frame -> one setData per series; a few -> update() each.
+ */
+import {
+  CandlestickSeries,
+  ColorType,
+  CrosshairMode,
+  HistogramSeries,
+  LineSeries,
+  LineStyle,
+  TickMarkType,
+  createChart,
+  type IChartApi,
+  type IPriceLine,
+  type ISeriesApi,
+  type LineData,
+  type Time,
+  type UTCTimestamp,
+  type WhitespaceData,
+} from 'lightweight-charts';
+import { useEffect, useRef } from 'react';
+import type { BarDTO, LevelsDTO } from '../../../engine/contract';
+import { formatDateTime, formatHourMinute, formatMonthDay } from '../format';
+import type { ChartModel, FrameUpdate } from './model';
+
+/** Above this many new bars in one frame, series are rebuilt with setData. */
+const SET_DATA_THRESHOLD = 200;
+
+const COLORS = {
+  up: '#26a69a',
+  down: '#ef5350',
+  vwap: '#f5c542',
+  band1: 'rgba(245, 197, 66, 0.55)',
+  band2: 'rgba(245, 197, 66, 0.35)',
+  band3: 'rgba(245, 197, 66, 0.22)',
+  poc: '#ff9800',
+  va: '#4fc3f7',
+  prev: '#b39ddb',
+};
+
+type LevelKey = 'poc' | 'vah' | 'val' | 'pPoc' | 'pVah' | 'pVal';
+
+const LEVEL_LINES: readonly { key: LevelKey; title: string; color: string; style: LineStyle }[] = [
+  { key: 'poc', title: 'POC', color: COLORS.poc, style: LineStyle.Solid },
+  { key: 'vah', title: 'VAH', color: COLORS.va, style: LineStyle.Solid },
+  { key: 'val', title: 'VAL', color: COLORS.va, style: LineStyle.Solid },
+  { key: 'pPoc', title: 'pPOC', color: COLORS.prev, style: LineStyle.Dashed },
+  { key: 'pVah', title: 'pVAH', color: COLORS.prev, style: LineStyle.Dashed },
+  { key: 'pVal', title: 'pVAL', color: COLORS.prev, style: LineStyle.Dashed },
+];
+
+/** Band multipliers, in order of the band series: +1, -1, +2, -2, +3, -3 sigma. */
+const BAND_K = [1, -1, 2, -2, 3, -3] as const;
+
+const time = (ms: number): UTCTimestamp => (ms / 1000) as UTCTimestamp;
+
+interface Series {
+  chart: IChartApi;
+  candles: ISeriesApi<'Candlestick'>;
+  volume: ISeriesApi<'Histogram'>;
+  vwap: ISeriesApi<'Line'>;
+  bands: ISeriesApi<'Line'>[];
+  lines: Map<LevelKey, IPriceLine>;
+}
+
+function createSeries(el: HTMLElement, timeZone: string): Series {
+  const chart = createChart(el, {
+    autoSize: true,
+    layout: {
+      background: { type: ColorType.Solid, color: '#0b0f14' },
+      textColor: '#aab4bf',
+      fontSize: 11,
+      panes: { separatorColor: '#1f2a36', enableResize: true },
+      attributionLogo: false,
+    },
+    grid: { vertLines: { color: '#121a23' }, horzLines: { color: '#121a23' } },
+    crosshair: { mode: CrosshairMode.Normal },
+    rightPriceScale: { borderColor: '#1f2a36' },
+    timeScale: {
+      borderColor: '#1f2a36',
+      timeVisible: true,
+      secondsVisible: false,
+      rightOffset: 8,
+      tickMarkFormatter: (t: Time, type: TickMarkType) => {
+        const ms = (t as number) * 1000;
+        return type === TickMarkType.Time || type === TickMarkType.TimeWithSeconds ? formatHourMinute(ms, timeZone) : formatMonthDay(ms, timeZone);
+      },
+    },
+    localization: { timeFormatter: (t: Time) => formatDateTime((t as number) * 1000, timeZone) },
+  });
+  const candles = chart.addSeries(CandlestickSeries, {
+    upColor: COLORS.up,
+    downColor: COLORS.down,
+    borderVisible: false,
+    wickUpColor: COLORS.up,
+    wickDownColor: COLORS.down,
+    priceFormat: { type: 'price', precision: 2, minMove: 0.25 },
+  });
+  const vwap = chart.addSeries(LineSeries, { color: COLORS.vwap, lineWidth: 2, priceLineVisible: false, lastValueVisible: true, title: 'VWAP', crosshairMarkerVisible: false });
+  const bands = BAND_K.map((k) =>
+    chart.addSeries(LineSeries, {
+      color: Math.abs(k) === 1 ? COLORS.band1 : Math.abs(k) === 2 ? COLORS.band2 : COLORS.band3,
+      lineWidth: 1,
+      lineStyle: Math.abs(k) === 3 ? LineStyle.Dotted : LineStyle.Solid,
+      priceLineVisible: false,
+      lastValueVisible: false,
+      crosshairMarkerVisible: false,
+      title: '',
+    }),
+  );
+  const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false }, 1);
+  chart.panes()[1]?.setStretchFactor(0.22);
+  chart.panes()[0]?.setStretchFactor(0.78);
+  const lines = new Map<LevelKey, IPriceLine>();
+  for (const l of LEVEL_LINES) {
+    lines.set(l.key, candles.createPriceLine({ price: 0, color: l.color, lineStyle: l.style, lineWidth: l.key === 'poc' ? 2 : 1, axisLabelVisible: false, lineVisible: false, title: l.title }));
+  }
+  return { chart, candles, volume, vwap, bands, lines };
+}
+
+const candleOf = (b: BarDTO) => ({ time: time(b.ts), open: b.open, high: b.high, low: b.low, close: b.close });
+const volumeOf = (b: BarDTO) => ({ time: time(b.ts), value: b.volume, color: b.close >= b.open ? 'rgba(38,166,154,0.5)' : 'rgba(239,83,80,0.5)' });
+
+/** VWAP (k = 0) or a band point; whitespace where undefined or at a session's first bar. */
+function linePoint(b: BarDTO, l: LevelsDTO | null, k: number, sessionStart: boolean): LineData | WhitespaceData {
+  if (l === null || l.vwap === null || l.vwapSigma === null || sessionStart) return { time: time(b.ts) };
+  return { time: time(b.ts), value: l.vwap + k * l.vwapSigma };
+}
+
+function isSessionStart(levels: readonly (LevelsDTO | null)[], i: number): boolean {
+  const cur = levels[i];
+  const prev = levels[i - 1];
+  return i > 0 && cur != null && prev != null && cur.sessionId !== prev.sessionId;
+}
+
+function apply(s: Series, model: ChartModel, u: FrameUpdate, el: HTMLElement): void {
+  const { bars, levels } = model;
+  const added = bars.length - u.firstNew;
+  if (u.reset || added > SET_DATA_THRESHOLD) {
+    s.candles.setData(bars.map(candleOf));
+    s.volume.setData(bars.map(volumeOf));
+    s.vwap.setData(bars.map((b, i) => linePoint(b, levels[i] ?? null, 0, isSessionStart(levels, i))));
+    s.bands.forEach((series, j) => series.setData(bars.map((b, i) => linePoint(b, levels[i] ?? null, BAND_K[j] as number, isSessionStart(levels, i)))));
+  } else {
+    for (let i = u.firstNew; i < bars.length; i++) {
+      const b = bars[i] as BarDTO;
+      const l = levels[i] ?? null;
+      const start = isSessionStart(levels, i);
+      s.candles.update(candleOf(b));
+      s.volume.update(volumeOf(b));
+      s.vwap.update(linePoint(b, l, 0, start));
+      s.bands.forEach((series, j) => series.update(linePoint(b, l, BAND_K[j] as number, start)));
+    }
+  }
+  const f = model.forming;
+  const last = bars[bars.length - 1];
+  if (f !== null && (last === undefined || f.bar.ts > last.ts)) {
+    s.candles.update(candleOf(f.bar));
+    s.volume.update(volumeOf(f.bar));
+  }
+  const lv = model.currentLevels();
+  for (const def of LEVEL_LINES) {
+    const price = lv?.[def.key] ?? null;
+    s.lines.get(def.key)?.applyOptions(price === null ? { lineVisible: false, axisLabelVisible: false } : { price, lineVisible: true, axisLabelVisible: true });
+  }
+  if (u.reset) s.chart.timeScale().scrollToRealTime();
+  // What the chart holds, for tests and accessibility tools.
+  el.dataset.bars = String(s.candles.data().length);
+  el.dataset.vwapPoints = String(s.vwap.data().filter((d) => 'value' in d).length);
+  el.dataset.levels = LEVEL_LINES.map((d) => `${d.title}=${lv?.[d.key] ?? ''}`).join(' ');
+  el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
+}
+
+/** The chart, driven by `model`. */
+export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (el === null) return;
+    const series = createSeries(el, timeZone);
+    apply(series, model, { reset: true, firstNew: 0, formingChanged: true }, el);
+    const off = model.subscribe((u) => apply(series, model, u, el));
+    return () => {
+      off();
+      series.chart.remove();
+    };
+  }, [model, timeZone]);
+  return <div className="chart" ref={ref} data-testid="chart" />;
+}
