@@ -1,0 +1,142 @@
+/**
+ * CSV and JSONL bar readers: parsing, zones, and rejected records named by
+ * file, line and field while reading goes on.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ES, type Bar } from '../../engine/domain';
+import { csvBars, jsonlBars, parseCsvTimestamp } from '../../engine/feeds/bar-files';
+import { detectFormat } from '../../engine/feeds/index';
+import { FeedError, RejectionLog } from '../../engine/feeds/rejections';
+import { Zone } from '../../engine/time/zone';
+import { REAL_CSV, REAL_JSONL, REAL_SCID } from '../support/paths';
+
+function write(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mia-feed-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+async function read(gen: AsyncGenerator<Bar[]>): Promise<Bar[]> {
+  const out: Bar[] = [];
+  for await (const b of gen) out.push(...b);
+  return out;
+}
+
+const opts = (rejections: RejectionLog, timeZone = 'America/New_York') => ({ instrument: ES, timeframe: '1m' as const, timeZone, rejections });
+
+describe('parseCsvTimestamp', () => {
+  const ny = new Zone('America/New_York');
+  it('reads zone-less text in the given zone, and honours an explicit offset', () => {
+    expect(parseCsvTimestamp('2023-09-24 18:00:00', ny)).toBe(Date.UTC(2023, 8, 24, 22));
+    expect(parseCsvTimestamp('2023-09-24T18:00', ny)).toBe(Date.UTC(2023, 8, 24, 22));
+    expect(parseCsvTimestamp('2023-09-24 18:00:00Z', ny)).toBe(Date.UTC(2023, 8, 24, 18));
+    expect(parseCsvTimestamp('2023-09-24 18:00:00+02:00', ny)).toBe(Date.UTC(2023, 8, 24, 16));
+    expect(parseCsvTimestamp('1695592800', ny)).toBe(1695592800000);
+    expect(parseCsvTimestamp('24/09/2023 18:00', ny)).toBeNaN();
+    expect(parseCsvTimestamp('2023-13-01 00:00', ny)).toBeNaN();
+  });
+});
+
+describe('CSV bar reader', () => {
+  it('reads the real CSV in full: 15,176 bars, first at 2023-09-24 18:00 ET', async () => {
+    const log = new RejectionLog();
+    const bars = await read(csvBars(REAL_CSV, opts(log)));
+    expect(bars).toHaveLength(15176);
+    expect(log.count).toBe(0);
+    expect(bars[0]).toMatchObject({ ts: Date.UTC(2023, 8, 24, 22), open: 4365, high: 4367.5, low: 4364.25, close: 4365.25, volume: 1132, hasOrderFlow: false });
+  });
+
+  it('reads zone-less timestamps in --tz', async () => {
+    const file = write('utc.csv', 'timestamp,open,high,low,close,volume\n2023-09-25 13:30:00,4340,4341,4339.5,4340.5,100\n');
+    const bars = await read(csvBars(file, opts(new RejectionLog(), 'UTC')));
+    expect(bars[0]?.ts).toBe(Date.UTC(2023, 8, 25, 13, 30));
+  });
+
+  it('rejects bad lines with file, line and field, and keeps the good ones', async () => {
+    const file = write(
+      'bad.csv',
+      [
+        'timestamp,open,high,low,close,volume',
+        '2023-09-25 09:30:00,4340,4341,4339.5,4340.5,100', // ok
+        '2023-09-25 09:31:00,4340,4341.1,4339.5,4340.5,100', // off grid
+        '2023-09-25 09:32:00,4340,abc,4339.5,4340.5,100', // not a number
+        '2023-09-25 09:33:00,4340,4339,4339.5,4340.5,100', // high < low
+        '2023-09-25 09:30:00,4340,4341,4339.5,4340.5,100', // backwards
+        'yesterday,4340,4341,4339.5,4340.5,100', // bad timestamp
+        '2023-09-25 09:34:00,4340,4341,4339.5,4340.5,-5', // negative volume
+        '2023-09-25 09:35:00,-4340,4341,4339.5,4340.5,5', // non-positive price
+        '',
+        '2023-09-25 09:36:00,4341,4342,4340.75,4341.5,250', // ok
+      ].join('\n'),
+    );
+    const log = new RejectionLog();
+    const bars = await read(csvBars(file, opts(log)));
+    expect(bars.map((b) => b.close)).toEqual([4340.5, 4341.5]);
+    expect(log.samples().map((r) => [r.location, r.field, r.reason])).toEqual([
+      ['line 3', 'high', 'off-tick-grid'],
+      ['line 4', 'high', 'not-finite'],
+      ['line 5', 'high', 'inconsistent-ohlc'],
+      ['line 6', 'timestamp', 'time-backwards'],
+      ['line 7', 'timestamp', 'malformed'],
+      ['line 8', 'volume', 'negative-volume'],
+      ['line 9', 'open', 'non-positive-price'],
+    ]);
+    expect(log.samples()[0]?.message).toBe(`${file} line 3, field "high": 4341.1 is off the 0.25 tick grid`);
+  });
+
+  it('refuses a file without the needed columns', async () => {
+    const file = write('cols.csv', 'time,o,h,l,c\n1,2,3,4,5\n');
+    await expect(read(csvBars(file, opts(new RejectionLog())))).rejects.toThrow(FeedError);
+  });
+
+  it("reads Sierra Chart's text export with bid and ask volume", async () => {
+    const file = write('sierra.txt', 'Date, Time, Open, High, Low, Last, Volume, NumberOfTrades, BidVolume, AskVolume\n2023/9/25, 09:30:00, 4340, 4341, 4339.5, 4340.5, 100, 40, 45, 55\n');
+    const bars = await read(csvBars(file, opts(new RejectionLog())));
+    expect(bars[0]).toMatchObject({ ts: Date.UTC(2023, 8, 25, 13, 30), close: 4340.5, trades: 40, bidVolume: 45, askVolume: 55, delta: 10, hasOrderFlow: true });
+  });
+});
+
+describe('JSONL bar reader', () => {
+  it('reads the real Sierra export with order flow, keeping v when a + b != v', async () => {
+    const log = new RejectionLog();
+    const bars = await read(jsonlBars(REAL_JSONL, opts(log)));
+    expect(bars).toHaveLength(1000);
+    expect(log.count).toBe(0);
+    // line 1: {"t":1294009200000,"o":1256,"h":1257,"l":1255.25,"c":1256.75,"v":1473,"n":381,"b":626,"a":1140}
+    expect(bars[0]).toEqual({ kind: 'bar', tf: '1m', ts: 1294009200000, open: 1256, high: 1257, low: 1255.25, close: 1256.75, volume: 1473, bidVolume: 626, askVolume: 1140, delta: 514, trades: 381, hasOrderFlow: true });
+    // The data README counts 83 bars whose a + b differs from v; all are kept as they are.
+    expect(bars.filter((b) => b.askVolume + b.bidVolume !== b.volume)).toHaveLength(83);
+  });
+
+  it('rejects bad lines naming the field', async () => {
+    const file = write(
+      'bad.jsonl',
+      [
+        '{"t":1294009200000,"o":1256,"h":1257,"l":1255.25,"c":1256.75,"v":10,"b":4,"a":6}',
+        '{"t":1294009260000,"o":1256,"h":"x","l":1255.25,"c":1256.75,"v":10}',
+        'not json',
+        '{"t":1294009320000,"o":1256,"h":1257,"l":1255.25,"c":1256.75,"v":12}',
+      ].join('\n'),
+    );
+    const log = new RejectionLog();
+    const bars = await read(jsonlBars(file, opts(log)));
+    expect(bars.map((b) => b.ts)).toEqual([1294009200000, 1294009320000]);
+    expect(bars[1]?.hasOrderFlow).toBe(false);
+    expect(log.samples().map((r) => [r.location, r.field])).toEqual([
+      ['line 2', 'h'],
+      ['line 3', '(line)'],
+    ]);
+  });
+});
+
+describe('detectFormat', () => {
+  it('goes by extension, then by content', async () => {
+    expect(await detectFormat(REAL_SCID)).toBe('scid');
+    expect(await detectFormat(REAL_CSV)).toBe('csv');
+    expect(await detectFormat(REAL_JSONL)).toBe('jsonl');
+    expect(await detectFormat(write('x.dat', '{"t":1}\n'))).toBe('jsonl');
+  });
+});

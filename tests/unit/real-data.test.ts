@@ -1,0 +1,88 @@
+/**
+ * The real ES CSV (11 Globex sessions, 2023-09-24 18:00 to 2023-10-09 16:59 ET)
+ * through the backtest path, and what it leaves in the journal.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../engine/backtest/run';
+import { openDb } from '../../engine/store/db';
+import { REAL_CSV, REAL_JSONL } from '../support/paths';
+
+// [trade date, bars, volume, high, low] per session, tallied independently in
+// Python (csv module; trade date = date of ET wall time + 6 h, so the 18:00
+// open starts the next day's session).
+const SESSIONS: [string, number, number, number, number][] = [
+  ['2023-09-25', 1379, 1498494, 4383.5, 4338.25],
+  ['2023-09-26', 1379, 1673788, 4382.0, 4305.5],
+  ['2023-09-27', 1380, 1893832, 4336.5, 4277.0],
+  ['2023-09-28', 1380, 1946204, 4355.75, 4301.0],
+  ['2023-09-29', 1380, 2008938, 4371.25, 4311.0],
+  ['2023-10-02', 1380, 1894098, 4355.5, 4295.5],
+  ['2023-10-03', 1380, 2191406, 4335.75, 4251.25],
+  ['2023-10-04', 1380, 2096802, 4304.0, 4235.5],
+  ['2023-10-05', 1380, 1623709, 4302.0, 4258.0],
+  ['2023-10-06', 1378, 2124186, 4358.5, 4242.25],
+  ['2023-10-09', 1380, 1422166, 4375.75, 4299.5],
+];
+
+describe('real ES CSV', () => {
+  it('splits into the 11 Globex sessions with their bars, volume, high and low', async () => {
+    const r = await runBacktest({ file: REAL_CSV });
+    expect(r.rejected).toBe(0);
+    expect(r.bars).toBe(15176);
+    expect(r.sessions.map((s) => [s.id, s.bars, s.volume, s.high, s.low])).toEqual(SESSIONS);
+    expect(r.sessions[0]?.startTs).toBe(Date.UTC(2023, 8, 24, 22, 0)); // Sun 18:00 EDT
+    expect(r.sessions[10]?.endTs).toBe(Date.UTC(2023, 9, 9, 21, 0)); // Mon 17:00 EDT, end of the 16:59 bar
+  });
+
+  it('gives the levels of session 2023-09-25 that an independent computation gives', async () => {
+    // Verified with a separate Python script in exact rational arithmetic
+    // (fractions.Fraction): VWAP over typical prices (H+L+C)/3, each bar's
+    // volume spread evenly over its rows, POC with the tie rules (one row at
+    // the maximum here), value area by the two-row rule to 70%:
+    //   VWAP 4363.589518598896, sigma 9.808854761630165,
+    //   POC 4370.00, VAH 4375.00, VAL 4353.00 (the area holds 70.91%).
+    const r = await runBacktest({ file: REAL_CSV });
+    const s = r.sessions[0];
+    expect(s?.vwap).toBeCloseTo(4363.589518598896, 8);
+    expect(s?.vwapSigma).toBeCloseTo(9.808854761630165, 6);
+    expect([s?.poc, s?.vah, s?.val]).toEqual([4370, 4375, 4353]);
+  });
+
+  it("carries each session's value area into the next as pPOC/pVAH/pVAL", async () => {
+    const firstBarOfSession2: { pPoc: number; pVah: number; pVal: number }[] = [];
+    await runBacktest({
+      file: REAL_CSV,
+      onBar: (c) => {
+        if (c.levels?.sessionId === '2023-09-26' && firstBarOfSession2.length === 0) firstBarOfSession2.push(c.levels);
+      },
+    });
+    expect(firstBarOfSession2[0]).toMatchObject({ pPoc: 4370, pVah: 4375, pVal: 4353 });
+  });
+
+  it('never shows a level from a later bar: the output for bar N is the same if the data stop at N', async () => {
+    const full: string[] = [];
+    await runBacktest({ file: REAL_JSONL, onBar: (c) => full.push(JSON.stringify(c.levels)) });
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const cut = join(mkdtempSync(join(tmpdir(), 'mia-cut-')), 'first-300.jsonl');
+    writeFileSync(cut, readFileSync(REAL_JSONL, 'utf8').split('\n').slice(0, 300).join('\n'));
+    const partial: string[] = [];
+    await runBacktest({ file: cut, onBar: (c) => partial.push(JSON.stringify(c.levels)) });
+    expect(partial).toEqual(full.slice(0, 300));
+  });
+
+  it('journals the run: sessions, bars and per-bar levels', async () => {
+    const db = openDb(join(mkdtempSync(join(tmpdir(), 'mia-journal-')), 'journal.sqlite'));
+    const r = await runBacktest({ file: REAL_CSV, db });
+    const count = (sql: string): number => (db.prepare(sql).get(r.runId) as { n: number }).n;
+    expect(count('SELECT count(*) AS n FROM bars WHERE run_id = ?')).toBe(15176);
+    expect(count('SELECT count(*) AS n FROM levels WHERE run_id = ?')).toBe(15176);
+    expect(count('SELECT count(*) AS n FROM sessions WHERE run_id = ?')).toBe(11);
+    expect(db.prepare('SELECT status, bars, rejected FROM runs WHERE id = ?').get(r.runId)).toEqual({ status: 'completed', bars: 15176, rejected: 0 });
+    expect(db.prepare("SELECT poc, vah, val FROM sessions WHERE run_id = ? AND id = '2023-09-25'").get(r.runId)).toEqual({ poc: 4370, vah: 4375, val: 4353 });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+});

@@ -1,0 +1,14 @@
+// Three suites: unit (engine, in-process), contract (the real engine process
+// over the real transport) and e2e (Playwright driving Debian's Chromium).
+// contract and e2e need `npm run build` first (npm install runs it).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'contract', include: ['tests/contract/**/*.test.ts'], environment: 'node', testTimeout: 30_000 } },
+      { test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 60_000 } },
+    ],
+  },
+});
