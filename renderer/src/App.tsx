@@ -81,7 +81,7 @@ export function App({ client }: { client: EngineClient }) {
             ❚❚ Pause
           </button>
           <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.step())} title="Step one bar (→)">
-            ⏭ Step
+            Step ▸
           </button>
           <div className="speeds" role="radiogroup" aria-label="Replay speed">
             {SPEEDS.map((s) => (
@@ -247,11 +247,11 @@ function SessionsPanel({ model }: { model: ChartModel }) {
           <tbody>
             {sessions.map((s) => (
               <tr key={`${s.kind}${s.id}`}>
-                <td>{s.id}</td>
+                <td title={s.id}>{s.id.slice(5)}</td>
                 <td>{formatPrice(s.poc)}</td>
                 <td>{formatPrice(s.vah)}</td>
                 <td>{formatPrice(s.val)}</td>
-                <td>{formatVolume(s.volume)}</td>
+                <td>{formatVolume(s.volume / 1000)}k</td>
               </tr>
             ))}
           </tbody>

@@ -109,6 +109,8 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
       lastValueVisible: false,
       crosshairMarkerVisible: false,
       title: '',
+      // The outer bands must not squeeze the candles: only VWAP and +-1 sigma join the autoscale.
+      ...(Math.abs(k) === 1 ? {} : { autoscaleInfoProvider: () => null }),
     }),
   );
   const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false }, 1);
