@@ -69,7 +69,7 @@ describe('replay in the browser', () => {
     await openFile(REAL_CSV);
     await page.getByTestId('speed-max').click();
     await page.getByTestId('play').click();
-    await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 60_000, intervals: [100] }).toBe('ended');
+    await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 60_000, interval: 100 }).toBe('ended');
     await expect.poll(() => chartData('bars')).toBe('15176');
     // the last bar opens 2023-10-09 16:59 ET (20:59 UTC); the clock shows its end
     expect(await chartData('last-bar-ts')).toBe(String(Date.UTC(2023, 9, 9, 20, 59)));
