@@ -3,9 +3,9 @@
 // the headless shell, which prints the URL (with its token) to open in a browser.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findElectronBinary } from './electron-path.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -14,17 +14,7 @@ if (!existsSync(join(root, 'dist/main/headless.cjs'))) {
   process.exit(1);
 }
 
-function electronBinary() {
-  try {
-    // The electron package exports the binary's path, and throws when the binary was not downloaded.
-    const path = createRequire(import.meta.url)('electron');
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
-
-const electron = process.env.MIA_HEADLESS === '1' ? null : electronBinary();
+const electron = process.env.MIA_HEADLESS === '1' ? null : findElectronBinary();
 const child = electron !== null
   ? spawn(electron, [root, ...args], { stdio: 'inherit' })
   : spawn(process.execPath, [join(root, 'dist/main/headless.cjs'), ...args], { stdio: 'inherit' });

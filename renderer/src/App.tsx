@@ -8,7 +8,7 @@ import type { DataFileDTO, ReplaySpeedDTO, ReplayStatusDTO, TimeframeDTO } from 
 import { ChartView } from './chart/ChartView';
 import { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
-import { formatMarketClock, formatPrice, formatVolume } from './format';
+import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
   { speed: 1, label: '1x' },
@@ -251,7 +251,7 @@ function SessionsPanel({ model }: { model: ChartModel }) {
                 <td>{formatPrice(s.poc)}</td>
                 <td>{formatPrice(s.vah)}</td>
                 <td>{formatPrice(s.val)}</td>
-                <td>{formatVolume(s.volume / 1000)}k</td>
+                <td>{formatVolumeCompact(s.volume)}</td>
               </tr>
             ))}
           </tbody>

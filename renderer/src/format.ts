@@ -49,6 +49,13 @@ export function formatPrice(p: number | null | undefined): string {
   return p === null || p === undefined ? '—' : p.toFixed(2);
 }
 
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+
+/** A volume in short form: 10, 1.5K, 2.12M. */
+export function formatVolumeCompact(v: number): string {
+  return compact.format(v);
+}
+
 /** A volume with thousands separators. */
 export function formatVolume(v: number): string {
   return Math.round(v).toLocaleString('en-US');
