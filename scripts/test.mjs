@@ -20,7 +20,7 @@ run('lint', 'npx', ['eslint', '.']);
 for (const p of ['engine', 'renderer', 'main', 'tests']) run(`typecheck ${p}`, 'npx', ['tsc', '-p', p]);
 
 const report = join(mkdtempSync(join(tmpdir(), 'mia-test-')), 'vitest.json');
-console.log('\n== tests: vitest run (unit, contract, e2e)');
+console.log('\n== tests: vitest run (unit, contract, e2e, electron)');
 const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { stdio: 'inherit', shell: process.platform === 'win32' });
 let passed = 0;
 let failed = 0;
