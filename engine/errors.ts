@@ -18,7 +18,7 @@ export class EngineError extends Error {
 /** The wire form of any thrown value: `{name, message, kind}`. */
 export function toErrorDTO(e: unknown): EngineErrorDTO {
   if (e instanceof EngineError) return { name: e.name, message: e.message, kind: e.kind };
-  if (e instanceof FeedError) return { name: e.name, message: e.message, kind: e.message.includes('ENOENT') ? 'not-found' : 'bad-file' };
+  if (e instanceof FeedError) return { name: e.name, message: e.message, kind: 'bad-file' };
   if (e instanceof Error) return { name: e.name, message: e.message, kind: 'internal' };
   return { name: 'Error', message: String(e), kind: 'internal' };
 }

@@ -146,32 +146,14 @@ function csvColumns(file: string, headerLine: string): CsvColumns {
 export async function* csvBars(file: string, opts: BarFileOptions): AsyncGenerator<Bar[]> {
   const zone = new Zone(opts.timeZone);
   const validator = new RecordValidator(opts.instrument.tickSize);
-  const at: RecordCursor = { file, unit: 'line', n: 0 };
   let cols: CsvColumns | null = null;
-  try {
-    for await (const block of readLineBlocks(file)) {
-      const out: Bar[] = [];
-      for (let i = 0; i < block.lines.length; i++) {
-        const line = block.lines[i] as string;
-        at.n = block.firstLine + i;
-        if (cols === null) {
-          if (line.trim() === '') continue;
-          cols = csvColumns(file, line);
-          continue;
-        }
-        if (line.trim() === '') continue;
-        try {
-          out.push(csvBar(at, line, cols, zone, opts.timeframe, validator));
-        } catch (e) {
-          if (!(e instanceof RecordError)) throw e;
-          opts.rejections.add(e.rejection);
-        }
-      }
-      if (out.length > 0) yield out;
+  yield* barLines(file, opts.rejections, (at, line) => {
+    if (cols === null) {
+      cols = csvColumns(file, line);
+      return null;
     }
-  } catch (e) {
-    throw asFeedError(file, e);
-  }
+    return csvBar(at, line, cols, zone, opts.timeframe, validator);
+  });
 }
 
 function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf: Timeframe, validator: RecordValidator): Bar {
@@ -234,26 +216,7 @@ const JsonlBar = z.object({
  */
 export async function* jsonlBars(file: string, opts: BarFileOptions): AsyncGenerator<Bar[]> {
   const validator = new RecordValidator(opts.instrument.tickSize);
-  const at: RecordCursor = { file, unit: 'line', n: 0 };
-  try {
-    for await (const block of readLineBlocks(file)) {
-      const out: Bar[] = [];
-      for (let i = 0; i < block.lines.length; i++) {
-        const line = block.lines[i] as string;
-        at.n = block.firstLine + i;
-        if (line.trim() === '') continue;
-        try {
-          out.push(jsonlBar(at, line, opts.timeframe, validator));
-        } catch (e) {
-          if (!(e instanceof RecordError)) throw e;
-          opts.rejections.add(e.rejection);
-        }
-      }
-      if (out.length > 0) yield out;
-    }
-  } catch (e) {
-    throw asFeedError(file, e);
-  }
+  yield* barLines(file, opts.rejections, (at, line) => jsonlBar(at, line, opts.timeframe, validator));
 }
 
 function jsonlBar(at: RecordCursor, line: string, tf: Timeframe, validator: RecordValidator): Bar {
@@ -273,6 +236,36 @@ function jsonlBar(at: RecordCursor, line: string, tf: Timeframe, validator: Reco
   const bar = makeBar(tf, r.t, r.o, r.h, r.l, r.c, r.v, r.n ?? 0, r.b, r.a);
   validator.bar(at, bar);
   return bar;
+}
+
+/**
+ * The non-blank lines of a text file through `parse`, in blocks of bars. A
+ * line `parse` rejects (RecordError) goes to `rejections` and reading goes
+ * on; `parse` returns null for a line that is not a bar (a header).
+ * @throws FeedError when the file cannot be read, or what `parse` throws besides RecordError.
+ */
+async function* barLines(file: string, rejections: RejectionLog, parse: (at: RecordCursor, line: string) => Bar | null): AsyncGenerator<Bar[]> {
+  const at: RecordCursor = { file, unit: 'line', n: 0 };
+  try {
+    for await (const block of readLineBlocks(file)) {
+      const out: Bar[] = [];
+      for (let i = 0; i < block.lines.length; i++) {
+        const line = block.lines[i] as string;
+        at.n = block.firstLine + i;
+        if (line.trim() === '') continue;
+        try {
+          const bar = parse(at, line);
+          if (bar !== null) out.push(bar);
+        } catch (e) {
+          if (!(e instanceof RecordError)) throw e;
+          rejections.add(e.rejection);
+        }
+      }
+      if (out.length > 0) yield out;
+    }
+  } catch (e) {
+    throw asFeedError(file, e);
+  }
 }
 
 function asFeedError(file: string, e: unknown): unknown {

@@ -70,14 +70,9 @@ export class ChartModel {
     this.request();
   }
 
-  /** The levels to draw now: the forming bar's, else the last bar's. */
+  /** The levels to draw now: the forming bar's, else the last bar's (null outside a session). */
   currentLevels(): LevelsDTO | null {
-    if (this.forming?.levels != null) return this.forming.levels;
-    for (let i = this.levels.length - 1; i >= 0 && i >= this.levels.length - 2; i--) {
-      const l = this.levels[i];
-      if (l != null) return l;
-    }
-    return null;
+    return this.forming?.levels ?? this.levels[this.levels.length - 1] ?? null;
   }
 
   private request(): void {
