@@ -73,4 +73,9 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { 'no-restricted-imports': 'off', 'no-restricted-properties': 'off' },
   },
+  {
+    // Code here runs partly inside the page (page.evaluate).
+    files: ['scripts/bench-ui.mjs'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', performance: 'readonly', requestAnimationFrame: 'readonly' } },
+  },
 );
