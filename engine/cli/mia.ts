@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { runBacktest, type BacktestResult } from '../backtest/run.js';
 import { LiveClock } from '../clock.js';
 import type { Timeframe } from '../domain.js';
+import { orNull } from '../dto.js';
 import { FeedError } from '../feeds/rejections.js';
 import { readScidHeaderFile, readScidRecord, readScidRecords, scidAggressor, scidSubTrade, scidTimeToUnixMs, SCID_RECORD_BYTES } from '../feeds/scid.js';
 import { APP_VERSION, defaultDataDir } from '../host/paths.js';
@@ -116,7 +117,6 @@ const ET = new Zone('America/New_York');
 
 /** The `--json` shape: sessions with ISO times in ET, levels at each session's last bar. */
 export function backtestJson(r: BacktestResult): Record<string, unknown> {
-  const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
     file: r.file,
     format: r.format,
@@ -130,11 +130,11 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
       volume: s.volume,
       high: s.high,
       low: s.low,
-      vwap: num(s.vwap),
-      vwapSigma: num(s.vwapSigma),
-      poc: num(s.poc),
-      vah: num(s.vah),
-      val: num(s.val),
+      vwap: orNull(s.vwap),
+      vwapSigma: orNull(s.vwapSigma),
+      poc: orNull(s.poc),
+      vah: orNull(s.vah),
+      val: orNull(s.val),
     })),
     rejected: r.rejected,
     rejectedByReason: r.rejectedByReason,

@@ -6,6 +6,7 @@
 import type { Bar } from '../domain.js';
 import type { Rejection } from '../feeds/rejections.js';
 import type { LevelsSnapshot, SessionSummary } from '../indicators/session-levels.js';
+import { orNull } from '../dto.js';
 import type { Db } from './db.js';
 
 /** What the journal keeps about how a run was started. */
@@ -26,8 +27,6 @@ export type RunStatus = 'completed' | 'stopped' | 'failed';
 
 /** Rows buffered before a transaction is forced. */
 const BATCH_ROWS = 4096;
-
-const nullable = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Buffered writer of one run. Call `flush()` at quiet moments and `finish()` at the end. */
 export class RunJournal {
@@ -99,11 +98,11 @@ export class RunJournal {
       for (const { bar: b, levels: l } of bars) {
         this.insertBar.run(run, b.tf, b.ts, b.open, b.high, b.low, b.close, b.volume, b.bidVolume, b.askVolume, b.delta, b.trades, b.hasOrderFlow ? 1 : 0);
         if (l !== null) {
-          this.insertLevels.run(run, b.ts, l.sessionId, nullable(l.vwap), nullable(l.vwapSigma), nullable(l.poc), nullable(l.vah), nullable(l.val), nullable(l.pPoc), nullable(l.pVah), nullable(l.pVal));
+          this.insertLevels.run(run, b.ts, l.sessionId, orNull(l.vwap), orNull(l.vwapSigma), orNull(l.poc), orNull(l.vah), orNull(l.val), orNull(l.pPoc), orNull(l.pVah), orNull(l.pVal));
         }
       }
       for (const s of sessions) {
-        this.upsertSession.run(run, s.id, s.kind, s.startTs, s.endTs, s.bars, s.volume, s.high, s.low, nullable(s.vwap), nullable(s.vwapSigma), nullable(s.poc), nullable(s.vah), nullable(s.val));
+        this.upsertSession.run(run, s.id, s.kind, s.startTs, s.endTs, s.bars, s.volume, s.high, s.low, orNull(s.vwap), orNull(s.vwapSigma), orNull(s.poc), orNull(s.vah), orNull(s.val));
       }
       for (const r of rejections) {
         this.rejectionSeq += 1;
