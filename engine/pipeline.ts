@@ -106,8 +106,11 @@ export class MarketPipeline {
 
   private rollTo(info: SessionInfo | null): void {
     const prev = this.session;
-    if (prev !== null && prev.bars > 0) this.deps.sink.sessionClosed(prev.summary());
-    this.previousVa = prev?.profile.valueArea() ?? this.previousVa;
+    if (prev !== null) {
+      const va = prev.profile.valueArea();
+      if (prev.bars > 0) this.deps.sink.sessionClosed(prev.summary(va));
+      this.previousVa = va ?? this.previousVa;
+    }
     this.session = info === null ? null : new SessionLevels(info, this.deps.instrument.tickSize, this.previousVa);
   }
 

@@ -101,9 +101,11 @@ export class SessionLevels {
     };
   }
 
-  /** The session as it stands, for the journal and the CLI. */
-  summary(): SessionSummary {
-    const va = this.profile.valueArea();
+  /**
+   * The session as it stands, for the journal and the CLI. Pass the value
+   * area when the caller already has it (it costs O(rows in the area)).
+   */
+  summary(va: ValueArea | null = this.profile.valueArea()): SessionSummary {
     return {
       id: this.info.id,
       kind: this.info.kind,
