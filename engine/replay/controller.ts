@@ -200,7 +200,7 @@ export class Replay {
           this.finish();
           return;
         }
-        this.process(r);
+        this.pipeline.onRecord(r);
       }
       this.clock.jumpTo(this.pipeline.marketTs);
       this.journal?.flush();
@@ -256,7 +256,7 @@ export class Replay {
           }
         }
         this.idx += 1;
-        this.process(r);
+        this.pipeline.onRecord(r);
         if (this.clock.speed === 'max') this.clock.jumpTo(this.pipeline.marketTs);
         if ((++n & 255) === 0 && wall.now() >= sliceEnd) {
           this.timer = wall.setTimer(wall.now(), () => void this.pump());
@@ -286,10 +286,6 @@ export class Replay {
       this.journal?.flush();
       this.publishStatus();
     }
-  }
-
-  private process(r: MarketRecord): void {
-    this.pipeline.onRecord(r);
   }
 
   /** The next record without consuming it; null at the end of data. */
