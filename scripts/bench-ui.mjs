@@ -2,25 +2,17 @@
 // (11 sessions, 15,176 bars) replays at max speed. Starts the built headless
 // shell, opens it in Chromium (MIA_CHROMIUM or /usr/bin/chromium), records the
 // gap between animation frames during the replay, and prints the figures.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startShellProcess } from './headless-process.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const csv = resolve(process.argv[2] ?? join(root, '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv'));
-const shell = spawn(process.execPath, [join(root, 'dist/main/headless.cjs'), '--data-dir', mkdtempSync(join(tmpdir(), 'mia-bench-ui-'))], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((ok, fail) => {
-  let out = '';
-  shell.stdout.on('data', (d) => {
-    out += d;
-    const m = /MIA Workstation: (\S+)/.exec(out);
-    if (m) ok(m[1]);
-  });
-  shell.once('exit', (c) => fail(new Error(`headless shell exited with ${c}`)));
-});
+const shell = await startShellProcess(['--data-dir', mkdtempSync(join(tmpdir(), 'mia-bench-ui-'))]);
+const url = shell.url;
 const browser = await chromium.launch({ executablePath: process.env.MIA_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
@@ -56,5 +48,5 @@ try {
   console.log(`Frames: ${frames.length}; gap between frames median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${frames[frames.length - 1].toFixed(1)} ms`);
 } finally {
   await browser.close();
-  shell.kill('SIGTERM');
+  await shell.stop();
 }

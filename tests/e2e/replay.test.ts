@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShellProcess, type ShellProcess } from '../support/headless-process';
+import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
 import { REAL_CSV, REAL_JSONL, ROOT, SHARED_DATA } from '../support/paths';
 
 const CHROMIUM = process.env.MIA_CHROMIUM ?? '/usr/bin/chromium';
