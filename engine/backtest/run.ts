@@ -1,13 +1,19 @@
 /**
- * Backtest: a data file through the kernel's market path as fast as possible,
- * on a clock set from the data (architecture.md, "The kernel": backtest).
+ * Backtest: a data file through the kernel's market path and the Battle Navale
+ * method as fast as possible, on a clock set from the data (architecture.md,
+ * "The kernel": backtest).
  * The CLI, the tests and the benchmark run files this way.
  */
 import { BacktestClock, type Clock } from '../clock.js';
 import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../domain.js';
 import { openFeed, type FeedFormat } from '../feeds/index.js';
 import { RejectionLog, type Rejection } from '../feeds/rejections.js';
+import type { GammaLevels } from '../gamma/gex.js';
 import type { SessionSummary } from '../indicators/session-levels.js';
+import { MethodAnalyzer, type Decision } from '../method/analyzer.js';
+import { methodConfig, type MethodConfig } from '../method/config.js';
+import { countSignal, emptySignalCounts, type SignalCounts } from '../method/counts.js';
+import { decisionSnapshot } from '../method/snapshot.js';
 import { MarketPipeline, type ClosedBar } from '../pipeline.js';
 import type { Db } from '../store/db.js';
 import { RunJournal } from '../store/journal.js';
@@ -28,6 +34,12 @@ export interface BacktestOptions {
   readonly wall?: Clock;
   /** Called with each completed bar. */
   readonly onBar?: (closed: ClosedBar) => void;
+  /** The method's configuration; the spec's defaults when omitted. */
+  readonly method?: MethodConfig;
+  /** SPX gamma levels and the basis (ES - SPX, points) that maps them onto ES. */
+  readonly gamma?: { readonly levels: GammaLevels; readonly basisPoints: number } | null;
+  /** Called with the method's decision at each completed bar. */
+  readonly onDecision?: (decision: Decision) => void;
 }
 
 /** What a backtest saw. */
@@ -44,6 +56,8 @@ export interface BacktestResult {
   readonly rejections: readonly Rejection[];
   /** Journal run id, null without a journal. */
   readonly runId: number | null;
+  /** Signals emitted, by setup, side and grade. */
+  readonly signals: SignalCounts;
 }
 
 /**
@@ -75,6 +89,14 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const sessions: SessionSummary[] = [];
   const clock = new BacktestClock();
   const onBar = opts.onBar;
+  const onDecision = opts.onDecision;
+  const config = opts.method ?? methodConfig();
+  const analyzer = new MethodAnalyzer({ instrument, config });
+  if (opts.gamma != null) {
+    analyzer.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
+    journal?.chain(0, opts.gamma.levels, opts.gamma.basisPoints);
+  }
+  const signals = emptySignalCounts();
   const pipeline = new MarketPipeline({
     instrument,
     calendar: new SessionCalendar(sessionKind, instrument.timeZone),
@@ -84,6 +106,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       barClosed: (c) => {
         journal?.bar(c.bar, c.levels);
         onBar?.(c);
+        const d = analyzer.onBar(c);
+        if (d.tradingSignal !== null) {
+          countSignal(signals, d.tradingSignal);
+          journal?.signal(decisionSnapshot({ ...d, tradingSignal: d.tradingSignal }, config, analyzer.mappedGamma, analyzer.gammaLevels));
+        }
+        onDecision?.(d);
       },
       sessionClosed: (s) => {
         sessions.push(s);
@@ -116,5 +144,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     rejectedByReason: rejections.byReason(),
     rejections: rejections.samples(),
     runId: journal?.runId ?? null,
+    signals,
   };
 }

@@ -1,14 +1,17 @@
 /**
  * `mia`, the command-line tool for scripts and tests. Shares the kernel's
- * code paths: `backtest` runs a file through the same pipeline a replay
- * uses, `inspect` uses the same SCID reader.
+ * code paths: `backtest` runs a file through the same pipeline and method a
+ * replay uses, `gex` the same chain reader, `inspect` the same SCID reader.
  *
- *   mia backtest --data <file> [--tz <zone>] [--timeframe 1m|5m|15m|1h]
+ *   mia backtest --data <file> [--chain <file>] [--basis <points>] [--mode M]
+ *                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
  *                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
+ *   mia gex --chain <file> [--basis <points>] [--json]
  *   mia inspect <file.scid> [--limit N] [--json]
  *
  * Exit codes: 0 ok, 1 the file could not be processed, 2 bad arguments.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBacktest, type BacktestResult } from '../backtest/run.js';
@@ -17,17 +20,31 @@ import type { Timeframe } from '../domain.js';
 import { orNull } from '../dto.js';
 import { FeedError } from '../feeds/rejections.js';
 import { readScidHeaderFile, readScidRecord, readScidRecords, scidAggressor, scidSubTrade, scidTimeToUnixMs, SCID_RECORD_BYTES } from '../feeds/scid.js';
+import { ChainError, readChain } from '../gamma/chain.js';
+import { GAMMA_ASSUMPTIONS, gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { APP_VERSION, defaultDataDir } from '../host/paths.js';
+import type { Decision } from '../method/analyzer.js';
+import { MODES, methodConfig, type Mode } from '../method/config.js';
 import { openDb } from '../store/db.js';
 import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
-  mia backtest --data <file> [--tz <zone>] [--timeframe 1m|5m|15m|1h]
+  mia backtest --data <file> [--chain <file>] [--basis <points>] [--mode M]
+               [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
-      Runs a data file (.scid, .csv, .jsonl) through bars, VWAP and the volume
-      profile; prints each session's levels at its last bar and the rejected
-      record count. Journals the run in <data-dir>/journal.sqlite.
+      Runs a data file (.scid, .csv, .jsonl) through bars, VWAP, the volume
+      profile and the Battle Navale method; prints each session's levels at its
+      last bar, the signals by setup, side and grade, and the rejected record
+      count. --chain loads SPX gamma levels (CBOE quote-table CSV) moved onto
+      ES by --basis (ES - SPX, points; default 0). --mode is DATA_COLLECTION,
+      PAPER (default) or LIVE. --bars-out writes one JSON line per decision
+      bar. Journals the run and its signals in <data-dir>/journal.sqlite.
+
+  mia gex --chain <file> [--basis <points>] [--json]
+      Gamma levels of an SPX option chain: net GEX and the GEX profile (USD per
+      1% move), call wall, put wall and zero gamma (SPX points, plus ES points
+      with --basis).
 
   mia inspect <file.scid> [--limit N] [--json]
       Prints a Sierra Chart intraday file's header and its records.
@@ -47,6 +64,8 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await backtest(rest, out);
       case 'inspect':
         return await inspect(rest, out);
+      case 'gex':
+        return await gex(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -64,7 +83,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       err(`mia: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    err(`mia: ${e instanceof FeedError || e instanceof Error ? e.message : String(e)}\n`);
+    err(`mia: ${e instanceof FeedError || e instanceof ChainError || e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
 }
@@ -82,10 +101,17 @@ async function backtest(argv: string[], out: Out): Promise<number> {
       'data-dir': { type: 'string' },
       'no-journal': { type: 'boolean' },
       json: { type: 'boolean' },
+      chain: { type: 'string' },
+      basis: { type: 'string' },
+      mode: { type: 'string' },
+      'bars-out': { type: 'string' },
     },
     strict: true,
   });
   if (values.data === undefined) throw new UsageError('backtest needs --data <file>');
+  if (values.mode !== undefined && !(MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
+  const basisPoints = parseBasis(values.basis);
+  const chain = values.chain === undefined ? null : gammaLevels(await readChain(values.chain));
   if (values.timeframe !== undefined && !TIMEFRAMES.includes(values.timeframe)) throw new UsageError(`--timeframe must be one of ${TIMEFRAMES.join(', ')}`);
   if (values.session !== undefined && values.session !== 'globex' && values.session !== 'rth') throw new UsageError('--session must be globex or rth');
   if (values.tz !== undefined) {
@@ -97,6 +123,7 @@ async function backtest(argv: string[], out: Out): Promise<number> {
   }
   const wall = new LiveClock();
   const db = values['no-journal'] === true ? null : openDb(join(values['data-dir'] ?? defaultDataDir(), 'journal.sqlite'));
+  const barsOut = values['bars-out'] === undefined ? null : new LineWriter(values['bars-out']);
   try {
     const result = await runBacktest({
       file: values.data,
@@ -105,12 +132,138 @@ async function backtest(argv: string[], out: Out): Promise<number> {
       sessionKind: values.session as 'globex' | 'rth' | undefined,
       db,
       wall,
+      method: methodConfig({ mode: (values.mode as Mode | undefined) ?? 'PAPER' }),
+      gamma: chain === null ? null : { levels: chain, basisPoints },
+      onDecision: barsOut === null ? undefined : (d) => barsOut.write(decisionLine(d)),
     });
+    barsOut?.close();
     out(values.json === true ? `${JSON.stringify(backtestJson(result))}\n` : backtestTable(result));
   } finally {
+    barsOut?.close();
     db?.close();
   }
   return 0;
+}
+
+function parseBasis(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--basis must be a number of points (ES - SPX), got "${text}"`);
+  return v;
+}
+
+/** Buffered synchronous writer of text lines (the decision callback is synchronous). */
+class LineWriter {
+  private readonly fd: number;
+  private buf: string[] = [];
+  private size = 0;
+  private closed = false;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(line: string): void {
+    this.buf.push(line);
+    this.size += line.length + 1;
+    if (this.size >= 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buf.length === 0) return;
+    writeSync(this.fd, `${this.buf.join('\n')}\n`);
+    this.buf = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    closeSync(this.fd);
+    this.closed = true;
+  }
+}
+
+/** JSON.stringify with non-finite numbers as null. */
+function jsonLine(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
+}
+
+/**
+ * One `--bars-out` line (issue 3): the bar, its levels, the battle analysis,
+ * regime, confluence and grade, and the signal (null or section 10's TradingSignal).
+ */
+export function decisionLine(d: Decision): string {
+  const b = d.bar;
+  const l = d.levels;
+  const g = d.bases.governing;
+  return jsonLine({
+    ts: b.ts,
+    o: b.open,
+    h: b.high,
+    l: b.low,
+    c: b.close,
+    v: b.volume,
+    vwap: l?.vwap ?? null,
+    poc: l?.poc ?? null,
+    vah: l?.vah ?? null,
+    val: l?.val ?? null,
+    battle: {
+      b: d.balance.balance,
+      tc: d.tc,
+      q: d.signal.baseQuality,
+      s: d.signal.s,
+      status: d.signal.status,
+      goldenRuleViolated: d.bases.violated,
+      governingBase: g === null ? null : { id: g.id, type: g.type, high: g.high, low: g.low, quality: g.quality, rating: g.rating, startTs: g.startTs, endTs: g.endTs, confirmedTs: g.confirmedTs },
+    },
+    regime: d.regime.regime,
+    confluence: d.confluence.score,
+    grade: d.confluence.grade,
+    signal: d.tradingSignal,
+  });
+}
+
+async function gex(argv: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { chain: { type: 'string' }, basis: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  if (values.chain === undefined) throw new UsageError('gex needs --chain <file>');
+  const basis = parseBasis(values.basis);
+  const g = gammaLevels(await readChain(values.chain));
+  out(values.json === true ? `${JSON.stringify(gexJson(g, values.basis === undefined ? null : basis))}\n` : gexTable(g, basis));
+  return 0;
+}
+
+/** The `gex --json` shape: SPX points, USD per 1% move; `es` levels when a basis is given. */
+export function gexJson(g: GammaLevels, basis: number | null): Record<string, unknown> {
+  return {
+    spot: g.spot,
+    netGex: g.netGex,
+    callWall: g.callWall,
+    putWall: g.putWall,
+    zeroGamma: g.zeroGamma,
+    profile: g.profile.map((p) => ({ spot: p.spot, gex: p.gex })),
+    date: g.date,
+    source: g.source,
+    callVolume: g.callVolume,
+    putVolume: g.putVolume,
+    ...(basis === null ? {} : { basis, es: { callWall: g.callWall + basis, putWall: g.putWall + basis, zeroGamma: g.zeroGamma === null ? null : g.zeroGamma + basis } }),
+    assumptions: GAMMA_ASSUMPTIONS,
+  };
+}
+
+function gexTable(g: GammaLevels, basis: number): string {
+  const bn = (x: number): string => `${(x / 1e9).toFixed(2)} bn`;
+  const es = (x: number | null): string => (x === null ? '-' : basis === 0 ? x.toFixed(2) : `${x.toFixed(2)} (ES ${(x + basis).toFixed(2)})`);
+  let text = `${g.source}: SPX ${g.spot} on ${g.date}\n`;
+  text += `net GEX     ${bn(g.netGex)} USD per 1% move\n`;
+  text += `call wall   ${es(g.callWall)}\nput wall    ${es(g.putWall)}\nzero gamma  ${es(g.zeroGamma)}\n\n`;
+  text += table(['spot', 'GEX (USD bn per 1%)'], g.profile.map((p) => [p.spot.toFixed(2), (p.gex / 1e9).toFixed(3)]));
+  text += `\nAssumptions:\n${GAMMA_ASSUMPTIONS.map((a) => `  - ${a}`).join('\n')}\n`;
+  return text;
 }
 
 const ET = new Zone('America/New_York');
@@ -140,6 +293,7 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
     rejectedByReason: r.rejectedByReason,
     rejections: r.rejections.slice(0, 20).map((x) => x.message),
     runId: r.runId,
+    signals: r.signals,
   };
 }
 
@@ -165,6 +319,8 @@ function backtestTable(r: BacktestResult): string {
   if (reasons.length > 0) text += ` (${reasons.join(', ')})`;
   text += '\n';
   for (const x of r.rejections.slice(0, 10)) text += `  ${x.message}\n`;
+  const by = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+  text += `${r.signals.total} signals; by setup: ${by(r.signals.bySetup)}; by side: ${by(r.signals.bySide)}; by grade: ${by(r.signals.byGrade)}\n`;
   if (r.runId !== null) text += `journal run ${r.runId}\n`;
   return text;
 }

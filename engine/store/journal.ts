@@ -1,12 +1,15 @@
 /**
  * Writes one run (a replay, a backtest, later a live session) to the journal:
- * its bars with their levels, its sessions and its rejected records. Rows are
+ * its bars with their levels, its sessions, its rejected records, its signals
+ * with their DECISION snapshots and the gamma chains it used. Rows are
  * buffered and written in one transaction per batch, never one per bar.
  */
 import type { Bar } from '../domain.js';
 import type { Rejection } from '../feeds/rejections.js';
 import type { LevelsSnapshot, SessionSummary } from '../indicators/session-levels.js';
 import { orNull } from '../dto.js';
+import type { GammaLevels } from '../gamma/gex.js';
+import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
 import type { Db } from './db.js';
 
 /** What the journal keeps about how a run was started. */
@@ -35,11 +38,15 @@ export class RunJournal {
   private bars: { bar: Bar; levels: LevelsSnapshot | null }[] = [];
   private sessions: SessionSummary[] = [];
   private rejections: Rejection[] = [];
+  private signals: DecisionSnapshot[] = [];
+  private chains: { loadedAt: number; levels: GammaLevels; basis: number }[] = [];
   private rejectionSeq = 0;
   private readonly insertBar;
   private readonly insertLevels;
   private readonly upsertSession;
   private readonly insertRejection;
+  private readonly insertSignal;
+  private readonly insertChain;
 
   /** Inserts the run's row. */
   constructor(db: Db, info: RunInfo) {
@@ -66,6 +73,14 @@ export class RunJournal {
     this.insertRejection = db.prepare(
       `INSERT INTO rejections (run_id, seq, location, field, reason, message) VALUES (?, ?, ?, ?, ?, ?)`,
     );
+    this.insertSignal = db.prepare(
+      `INSERT OR REPLACE INTO signals (run_id, id, ts, ts_event, symbol, side, setup, grade, mode, confidence, confluence, entry, stop, target, snapshot)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertChain = db.prepare(
+      `INSERT OR REPLACE INTO gamma_chains (run_id, loaded_at, source, date, spot, basis, net_gex, call_wall, put_wall, zero_gamma)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
   }
 
   /** Buffers a completed bar with its levels. */
@@ -84,9 +99,19 @@ export class RunJournal {
     if (this.rejectionSeq + this.rejections.length < 1000) this.rejections.push(r);
   }
 
+  /** Buffers a signal with its DECISION snapshot. */
+  signal(snapshot: DecisionSnapshot): void {
+    this.signals.push(snapshot);
+  }
+
+  /** Buffers the gamma chain the run uses from market time `loadedAt` (Unix ms). */
+  chain(loadedAt: number, levels: GammaLevels, basis: number): void {
+    this.chains.push({ loadedAt, levels, basis });
+  }
+
   /** Writes everything buffered in one transaction. */
   flush(): void {
-    if (this.bars.length === 0 && this.sessions.length === 0 && this.rejections.length === 0) return;
+    if (this.bars.length + this.sessions.length + this.rejections.length + this.signals.length + this.chains.length === 0) return;
     const run = this.runId;
     const bars = this.bars;
     const sessions = this.sessions;
@@ -94,7 +119,19 @@ export class RunJournal {
     this.bars = [];
     this.sessions = [];
     this.rejections = [];
+    const signals = this.signals;
+    const chains = this.chains;
+    this.signals = [];
+    this.chains = [];
     this.db.transaction(() => {
+      for (const snap of signals) {
+        const x = snap.signal;
+        this.insertSignal.run(run, x.id, x.ts, x.tsEvent, x.symbol, x.side, x.setup, x.grade, snap.mode, x.confidence, x.confluence, x.entry, x.stop, x.target, snapshotJson(snap));
+      }
+      for (const c of chains) {
+        const g = c.levels;
+        this.insertChain.run(run, c.loadedAt, g.source, g.date, g.spot, c.basis, g.netGex, g.callWall, g.putWall, g.zeroGamma);
+      }
       for (const { bar: b, levels: l } of bars) {
         this.insertBar.run(run, b.tf, b.ts, b.open, b.high, b.low, b.close, b.volume, b.bidVolume, b.askVolume, b.delta, b.trades, b.hasOrderFlow ? 1 : 0);
         if (l !== null) {

@@ -88,4 +88,40 @@ export const MIGRATIONS: readonly string[] = [
     value  TEXT NOT NULL CHECK (json_valid(value))
   );
   `,
+  // 2: Battle Navale signals with their DECISION snapshot, and the gamma chains runs used.
+  `
+  CREATE TABLE signals (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id          TEXT    NOT NULL,              -- <symbol>-<bar ts>-<setup>-<side>
+    ts          INTEGER NOT NULL,              -- open of the bar that fired it, Unix ms
+    ts_event    INTEGER NOT NULL,              -- its close: when the signal was emitted
+    symbol      TEXT    NOT NULL,
+    side        TEXT    NOT NULL CHECK (side IN ('LONG', 'SHORT')),
+    setup       TEXT    NOT NULL,
+    grade       TEXT    NOT NULL,
+    mode        TEXT    NOT NULL,
+    confidence  REAL    NOT NULL,
+    confluence  REAL    NOT NULL,
+    entry       REAL    NOT NULL,              -- points
+    stop        REAL    NOT NULL,
+    target      REAL    NOT NULL,
+    snapshot    TEXT    NOT NULL CHECK (json_valid(snapshot)), -- the DECISION snapshot
+    PRIMARY KEY (run_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX signals_by_setup ON signals (setup, side, grade);
+
+  CREATE TABLE gamma_chains (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    loaded_at   INTEGER NOT NULL,              -- market time it applied from, Unix ms
+    source      TEXT    NOT NULL,
+    date        TEXT    NOT NULL,
+    spot        REAL    NOT NULL,              -- SPX points
+    basis       REAL    NOT NULL,              -- ES - SPX, points
+    net_gex     REAL    NOT NULL,              -- USD per 1% move
+    call_wall   REAL    NOT NULL,
+    put_wall    REAL    NOT NULL,
+    zero_gamma  REAL,
+    PRIMARY KEY (run_id, loaded_at, source)
+  ) WITHOUT ROWID;
+  `,
 ];
