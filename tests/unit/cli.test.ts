@@ -1,7 +1,13 @@
-/** `mia backtest` and `mia inspect`: output shapes and exit codes. */
+/** `mia backtest`, `mia gex` and `mia inspect`: output shapes and exit codes. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../engine/cli/mia';
-import { REAL_CSV, REAL_SCID } from '../support/paths';
+import { REAL_CSV, REAL_SCID, SHARED_DATA } from '../support/paths';
+
+const CHAIN_2022 = resolve(SHARED_DATA, 'options/spx_quotedata_2022-02-05.csv');
+const CHAIN_2023 = resolve(SHARED_DATA, 'options/spx_quotedata_2023-08-20.csv');
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -34,6 +40,56 @@ describe('mia backtest --json', () => {
     const missing = await run(['backtest', '--data', '/nope/missing.csv', '--no-journal']);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/missing\.csv: cannot read \(ENOENT\)/);
+  });
+});
+
+describe('mia backtest --bars-out', () => {
+  it('writes one decision line per completed bar and counts signals by setup, side and grade', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mia-cli-')), 'bars.jsonl');
+    const { code, out } = await run(['backtest', '--data', REAL_CSV, '--chain', CHAIN_2023, '--basis', '40', '--no-journal', '--json', '--bars-out', file]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { bars: number; signals: { total: number; bySetup: Record<string, number>; bySide: Record<string, number>; byGrade: Record<string, number> } };
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(j.bars);
+    expect(Object.keys(lines[100]!)).toEqual(['ts', 'o', 'h', 'l', 'c', 'v', 'vwap', 'poc', 'vah', 'val', 'battle', 'regime', 'confluence', 'grade', 'signal']);
+    expect(Object.keys(lines[100]!.battle as object)).toEqual(['b', 'tc', 'q', 's', 'status', 'goldenRuleViolated', 'governingBase']);
+    expect(lines[0]).toMatchObject({ ts: Date.UTC(2023, 8, 24, 22, 0), o: 4365 }); // the file's first line, 18:00 EDT
+    const withSignal = lines.filter((l) => l.signal !== null);
+    expect(withSignal).toHaveLength(j.signals.total);
+    expect(j.signals.total).toBeGreaterThan(0);
+    const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+    expect([sum(j.signals.bySetup), sum(j.signals.bySide), sum(j.signals.byGrade)]).toEqual([j.signals.total, j.signals.total, j.signals.total]);
+    expect(withSignal[0]!.signal).toMatchObject({ symbol: 'ES', levels: { callWall: 4540, putWall: 4440 } });
+  });
+
+  it('rejects a bad --mode or --basis with exit 2, a bad chain with exit 1', async () => {
+    expect((await run(['backtest', '--data', REAL_CSV, '--mode', 'YOLO'])).code).toBe(2);
+    expect((await run(['backtest', '--data', REAL_CSV, '--basis', 'abc'])).code).toBe(2);
+    const bad = await run(['backtest', '--data', REAL_CSV, '--chain', REAL_CSV, '--no-journal']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/ES_1min_2023-09-24_2023-10-09\.csv: no "Last: <spot>" line/);
+  });
+});
+
+describe('mia gex --json', () => {
+  it('prints spot, net GEX, walls, zero gamma and the profile', async () => {
+    const { code, out } = await run(['gex', '--chain', CHAIN_2022, '--json']);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { spot: number; netGex: number; callWall: number; putWall: number; zeroGamma: number; profile: { spot: number; gex: number }[] };
+    expect(Object.keys(j).slice(0, 6)).toEqual(['spot', 'netGex', 'callWall', 'putWall', 'zeroGamma', 'profile']);
+    expect(j).toMatchObject({ spot: 4500.5298, callWall: 4600, putWall: 4500 });
+    expect(j.zeroGamma).toBeCloseTo(4598.06, 1);
+    expect(j.profile).toHaveLength(60);
+    expect(Object.keys(j.profile[0]!)).toEqual(['spot', 'gex']);
+  });
+
+  it('adds ES levels with --basis and prints a table without --json', async () => {
+    const j = JSON.parse((await run(['gex', '--chain', CHAIN_2023, '--basis', '12.5', '--json'])).out) as { es: { callWall: number; putWall: number } };
+    expect(j.es).toMatchObject({ callWall: 4512.5, putWall: 4412.5 });
+    const { out } = await run(['gex', '--chain', CHAIN_2023]);
+    expect(out).toMatch(/call wall +4500\.00/);
+    expect(out).toMatch(/Assumptions:/);
+    expect((await run(['gex'])).code).toBe(2);
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDb, SCHEMA_VERSION, SchemaTooNewError } from '../../engine/store/db';
+import { MIGRATIONS } from '../../engine/store/migrations';
 
 const tmpFile = (): string => join(mkdtempSync(join(tmpdir(), 'mia-db-')), 'nested', 'journal.sqlite');
 
@@ -14,11 +15,27 @@ describe('openDb', () => {
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(['bars', 'levels', 'rejections', 'runs', 'sessions', 'settings']);
+    expect(tables).toEqual(['bars', 'gamma_chains', 'levels', 'rejections', 'runs', 'sessions', 'settings', 'signals']);
     db.close();
     const again = openDb(file);
     expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     again.close();
+  });
+
+  it('migrates a version 1 journal to the signals schema without losing its runs', () => {
+    const file = tmpFile();
+    openDb(file).close(); // creates the folders
+    const raw = new Database(file);
+    raw.exec('DROP TABLE signals; DROP TABLE gamma_chains;');
+    raw.pragma('user_version = 1');
+    raw.prepare(`INSERT INTO runs (kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES ('backtest', 'x.csv', 'ES', '1m', 'globex', 'UTC', 1)`).run();
+    raw.close();
+    expect(MIGRATIONS).toHaveLength(2);
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare('SELECT source FROM runs').all()).toEqual([{ source: 'x.csv' }]);
+    expect(db.prepare('SELECT count(*) AS n FROM signals').get()).toEqual({ n: 0 });
+    db.close();
   });
 
   it('refuses a database written by a newer version, leaving it untouched', () => {

@@ -1,0 +1,110 @@
+/**
+ * Gamma levels (battle-navale.md section 6) on a tiny chain computed by hand
+ * and on the two real SPX chains of ../shared/data/options, against the
+ * figures an independent implementation of the same method got.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { ChainError, parseChain, readChain } from '../../engine/gamma/chain';
+import { bsGamma, busdayCount, gammaLevels, zeroCrossing } from '../../engine/gamma/gex';
+import { SHARED_DATA } from '../support/paths';
+
+const HEADER = 'Expiration Date,Calls,Last Sale,Net,Bid,Ask,Volume,IV,Delta,Gamma,Open Interest,Strike,Puts,Last Sale,Net,Bid,Ask,Volume,IV,Delta,Gamma,Open Interest';
+const TINY = [
+  '',
+  'Standard & Poors 500 Index,Last: 100,Change:  0',
+  '"Date: January 3, 2023 at 4:00 PM EST",Bid: 99,Ask: 101,Size: 1*1,Volume: 0',
+  HEADER,
+  'Fri Jan 06 2023,C100,0,0,0,0,10,0.2,0.5,0.01,1000,100.00,P100,0,0,0,0,20,0.2,-0.5,0.02,500',
+  'Fri Jan 06 2023,C105,0,0,0,0,5,0.2,0.3,0.005,2400,105.00,P105,0,0,0,0,0,0.2,-0.7,0.001,100',
+  '',
+].join('\n');
+
+describe('CBOE quote-table chain', () => {
+  it('finds the header lines by their text and reads both sides of each line', () => {
+    const c = parseChain(TINY, 'tiny.csv');
+    expect(c).toMatchObject({ source: 'tiny.csv', spot: 100, date: '2023-01-03' });
+    expect(c.options).toHaveLength(4);
+    expect(c.options[1]).toEqual({ kind: 'put', expiry: '2023-01-06', strike: 100, iv: 0.2, gamma: 0.02, openInterest: 500, volume: 20 });
+  });
+
+  it('names the file, line and field of bad input', () => {
+    expect(() => parseChain(TINY.replace('Last: 100', 'Price 100'), 'x.csv')).toThrow(/x\.csv: no "Last: <spot>" line/);
+    expect(() => parseChain(TINY.replace('0.02,500', 'abc,500'), 'x.csv')).toThrow(/x\.csv:5: field "gamma" \(column 21\) is not a number: "abc"/);
+    expect(() => parseChain(TINY.replace('Fri Jan 06 2023,C105', 'someday,C105'), 'x.csv')).toThrow(ChainError);
+    expect(() => parseChain(TINY.split('\n').slice(0, 4).join('\n'), 'x.csv')).toThrow(/no option lines/);
+  });
+});
+
+describe('gamma exposure', () => {
+  it('per-strike GEX, net GEX and walls of the tiny chain', () => {
+    // GEX = gamma * OI * 100 * S^2 * 0.01 with S = 100: gamma * OI * 10,000
+    //   call 100: 0.01 * 1000 -> 100,000   put 100: 0.02 * 500 -> -100,000
+    //   call 105: 0.005 * 2400 -> 120,000  put 105: 0.001 * 100 -> -1,000
+    // net = 119,000; call wall 105 (120,000); put wall 100 (|-100,000|)
+    const g = gammaLevels(parseChain(TINY, 'tiny.csv'));
+    expect(g.strikes.map((s) => [s.strike, Math.round(s.callGex), Math.round(s.putGex)])).toEqual([
+      [100, 100_000, -100_000],
+      [105, 120_000, -1_000],
+    ]);
+    expect(g.netGex).toBeCloseTo(119_000, 6);
+    expect(g).toMatchObject({ callWall: 105, putWall: 100, callVolume: 15, putVolume: 20 });
+    expect(g.profile).toHaveLength(60);
+    expect(g.profile[0]!.spot).toBeCloseTo(80, 9);
+    expect(g.profile[59]!.spot).toBeCloseTo(120, 9);
+  });
+
+  it('re-prices gamma with Black-Scholes at each grid spot', () => {
+    // S = K = 100, sigma 0.2, T = 3/262: sigma sqrt(T) = 0.0214013; d1 = 0.5 * 0.04 * T / 0.0214013 = 0.0107006
+    // phi(d1) = 0.3989196; gamma = 0.3989196 / (100 * 0.0214013) = 0.18640
+    expect(bsGamma(100, 100, 0.2, 3 / 262)).toBeCloseTo(0.1864, 4);
+    expect(bsGamma(100, 100, 0, 0.1)).toBe(0);
+    expect(bsGamma(100, 100, 0.2, 0)).toBe(0);
+    expect(bsGamma(100, 100, 0.2, -0.01)).toBe(0);
+    const g = gammaLevels(parseChain(TINY, 'tiny.csv'));
+    // the total at the grid's first spot (0.8 S): the signed sum of each option's BS GEX
+    const s0 = g.profile[0]!.spot;
+    const T = 3 / 262;
+    const expected =
+      (bsGamma(s0, 100, 0.2, T) * 1000 - bsGamma(s0, 100, 0.2, T) * 500 + bsGamma(s0, 105, 0.2, T) * 2400 - bsGamma(s0, 105, 0.2, T) * 100) * 100 * s0 * s0 * 0.01;
+    expect(g.profile[0]!.gex).toBeCloseTo(expected, 9);
+  });
+
+  it('zero gamma interpolates the first sign change from below; none without one', () => {
+    // (100, -1) -> (110, 3): 110 - 10 * 3 / (3 - -1) = 102.5
+    expect(zeroCrossing([{ spot: 90, gex: -2 }, { spot: 100, gex: -1 }, { spot: 110, gex: 3 }, { spot: 120, gex: -1 }])).toBe(102.5);
+    expect(zeroCrossing([{ spot: 90, gex: 1 }, { spot: 100, gex: 2 }])).toBeNull();
+  });
+
+  it('counts business days as NumPy busday_count', () => {
+    expect(busdayCount('2023-01-03', '2023-01-06')).toBe(3); // Tue, Wed, Thu
+    expect(busdayCount('2023-01-06', '2023-01-09')).toBe(1); // Fri
+    expect(busdayCount('2023-01-02', '2023-01-16')).toBe(10);
+    expect(busdayCount('2023-01-03', '2023-01-03')).toBe(0);
+    expect(busdayCount('2023-08-20', '2023-08-18')).toBe(-1); // Sunday back to Friday: expired
+    expect(busdayCount('2022-02-05', '2022-02-07')).toBe(0); // Saturday to Monday: T = 0, contributes nothing
+  });
+});
+
+describe('real SPX chains', () => {
+  // An independent implementation of the same method (S. Perfiliev's) got:
+  //   2022-02-05: zero gamma near 4598, call wall 4600, put wall 4500
+  //   2023-08-20: zero gamma near 4509, call wall 4500, put wall 4400
+  it('2022-02-05: zero gamma 4598.06, call wall 4600, put wall 4500', async () => {
+    const g = gammaLevels(await readChain(resolve(SHARED_DATA, 'options/spx_quotedata_2022-02-05.csv')));
+    expect(g).toMatchObject({ spot: 4500.5298, date: '2022-02-05', callWall: 4600, putWall: 4500 });
+    expect(g.zeroGamma!).toBeCloseTo(4598.06, 1);
+    expect(g.netGex / 1e9).toBeCloseTo(-19.156, 2); // USD bn per 1% move
+  });
+
+  it('2023-08-20: zero gamma 4508.93, call wall 4500, put wall 4400', async () => {
+    const g = gammaLevels(await readChain(resolve(SHARED_DATA, 'options/spx_quotedata_2023-08-20.csv')));
+    expect(g).toMatchObject({ spot: 4369.71, date: '2023-08-20', callWall: 4500, putWall: 4400 });
+    expect(g.zeroGamma!).toBeCloseTo(4508.93, 1);
+    expect(g.netGex / 1e9).toBeCloseTo(-42.022, 2);
+    // the grid straddles the flip: negative below it, positive above
+    const below = g.profile.filter((p) => p.spot < g.zeroGamma!);
+    expect(below[below.length - 1]!.gex).toBeLessThan(0);
+    expect(g.profile[below.length]!.gex).toBeGreaterThan(0);
+  });
+});
