@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: replays the real ES CSV and a synthetic 1,000,000-tick
- * SCID file (written here, from a seeded random walk) through bars, VWAP and
- * the volume profile, and prints ticks/s, bars/s and peak memory. Figures are
- * printed, never asserted (DEVELOPERS.md: speed is measured by benchmarks).
+ * SCID file (written here, from a seeded random walk) through bars, VWAP, the
+ * volume profile and the Battle Navale method, and prints ticks/s, bars/s,
+ * the method's time per 1-minute bar (median and p99, sections 1-5 alone and
+ * sections 1-10) and peak memory. Figures are printed, never asserted
+ * (DEVELOPERS.md: speed is measured by benchmarks).
  *
  * Targets on the 2-core reference machine: >= 3,000,000 ticks/s from SCID;
- * the whole real CSV in < 0.2 s, start-up excluded.
+ * the whole real CSV in < 0.2 s, start-up excluded; sections 1-5 under 2 us a
+ * bar and sections 1-10 under 10 us a bar, median (issue 3).
  */
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,15 @@ import { join, resolve } from 'node:path';
 import { runBacktest } from '../backtest/run.js';
 import type { TradeTick } from '../domain.js';
 import { encodeScidHeader, encodeScidTick, SCID_RECORD_BYTES } from '../feeds/scid.js';
+import { battleBalance } from '../method/battle.js';
+import { BaseTracker, goldenRule } from '../method/bases.js';
+import { MethodAnalyzer } from '../method/analyzer.js';
+import { methodConfig } from '../method/config.js';
+import { BarHistory } from '../method/history.js';
+import { patternStrengths } from '../method/patterns.js';
+import { battleSignal } from '../method/signal.js';
+import { ES } from '../domain.js';
+import type { ClosedBar } from '../pipeline.js';
 import { openDb } from '../store/db.js';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
@@ -88,6 +100,52 @@ async function timeRuns<T>(label: string, runs: number, fn: () => Promise<T>): P
   return { best: times[0] as number, median, result: result as T };
 }
 
+/** Median and p99 of per-bar times (ns) of `run` over `bars`, after `passes - 1` warm-up passes. */
+function perBar(bars: readonly ClosedBar[], passes: number, make: () => (c: ClosedBar) => void): { median: number; p99: number; mean: number } {
+  const ns = new Float64Array(bars.length);
+  let total = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    const step = make();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < bars.length; i++) {
+      const a = process.hrtime.bigint();
+      step(bars[i]!);
+      ns[i] = Number(process.hrtime.bigint() - a);
+    }
+    total = Number(process.hrtime.bigint() - t0);
+  }
+  const sorted = Array.from(ns).sort((a, b) => a - b);
+  return { median: sorted[sorted.length >> 1]!, p99: sorted[Math.floor(sorted.length * 0.99)]!, mean: total / bars.length };
+}
+
+/** The method's cost per 1-minute bar of the real CSV. */
+async function methodPerBar(file: string): Promise<void> {
+  const bars: ClosedBar[] = [];
+  await runBacktest({ file, onBar: (c) => bars.push(c) });
+  const cfg = methodConfig();
+  // Clock overhead: two hrtime reads around nothing.
+  const empty = perBar(bars, 3, () => () => undefined);
+  const core = perBar(bars, 5, () => {
+    const h = new BarHistory(cfg.avgVolumeBars);
+    const tracker = new BaseTracker(cfg.bases, cfg.goldenRule.violationTicks, ES.tickSize);
+    return (c) => {
+      h.push(c.bar);
+      const balance = battleBalance(h, cfg.battle);
+      const bases = tracker.onBar(h);
+      const golden = goldenRule(bases, balance.balance, cfg.goldenRule);
+      battleSignal(balance.balance, balance.complete, golden.tc, bases, patternStrengths(h, ES.tickSize), cfg.signal);
+    };
+  });
+  const whole = perBar(bars, 5, () => {
+    const a = new MethodAnalyzer({ instrument: ES, config: cfg });
+    return (c) => void a.onBar(c);
+  });
+  const us = (x: number): string => `${(x / 1000).toFixed(2)} us`;
+  console.log(`  Battle Navale per 1-minute bar over ${bars.length} bars (timer overhead ~${us(empty.median)} included):`);
+  console.log(`    sections 1-5 : median ${us(core.median)}, p99 ${us(core.p99)}, mean ${us(core.mean)}`);
+  console.log(`    sections 1-10: median ${us(whole.median)}, p99 ${us(whole.p99)}, mean ${us(whole.mean)}`);
+}
+
 async function main(): Promise<void> {
   const timer = setInterval(sampleRss, 5);
   const dir = mkdtempSync(join(tmpdir(), 'mia-bench-'));
@@ -97,11 +155,12 @@ async function main(): Promise<void> {
     if (existsSync(REAL_CSV)) {
       console.log(`\nReal ES CSV: ${REAL_CSV}`);
       await runBacktest({ file: REAL_CSV }); // warm-up: JIT and module start-up excluded
-      const csv = await timeRuns('bars -> VWAP -> profile', RUNS, () => runBacktest({ file: REAL_CSV }));
+      const csv = await timeRuns('bars -> VWAP -> profile -> Battle Navale', RUNS, () => runBacktest({ file: REAL_CSV }));
       console.log(`  ${csv.result.bars} bars, ${csv.result.sessions.length} sessions: ${Math.round(csv.result.bars / (csv.median / 1000)).toLocaleString('en-US')} bars/s (median)`);
       const db = openDb(join(dir, 'journal.sqlite'));
       await timeRuns('the same, journaled to SQLite', 3, () => runBacktest({ file: REAL_CSV, db }));
       db.close();
+      await methodPerBar(REAL_CSV);
     } else {
       console.log(`\n(skipped the real CSV: ${REAL_CSV} not found; pass its path as the first argument)`);
     }
@@ -111,7 +170,7 @@ async function main(): Promise<void> {
     writeSyntheticScid(scid, TICKS);
     console.log(`\nSynthetic SCID: ${TICKS.toLocaleString('en-US')} ticks written in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
     await runBacktest({ file: scid });
-    const s = await timeRuns('ticks -> 1m bars -> VWAP -> profile', RUNS, () => runBacktest({ file: scid }));
+    const s = await timeRuns('ticks -> 1m bars -> VWAP -> profile -> Battle Navale', RUNS, () => runBacktest({ file: scid }));
     const ticksPerSec = TICKS / (s.median / 1000);
     console.log(`  ${Math.round(ticksPerSec).toLocaleString('en-US')} ticks/s (median), ${Math.round(s.result.bars / (s.median / 1000)).toLocaleString('en-US')} bars/s; ${s.result.bars} bars`);
     console.log(`  one ES day of 450,000 trades: ${((450_000 / ticksPerSec) * 1000).toFixed(0)} ms`);
