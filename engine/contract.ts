@@ -83,6 +83,141 @@ export interface RejectionDTO {
   message: string;
 }
 
+/** Trade direction. */
+export type SideDTO = 'LONG' | 'SHORT';
+
+/** Confluence grades (battle-navale.md section 7), weakest first. */
+export type GradeDTO = 'NO_TRADE' | 'WEAK' | 'STRONG' | 'PREMIUM';
+
+/** Market regimes (section 9). */
+export type RegimeDTO = 'TREND_BULL' | 'TREND_BEAR' | 'RANGE' | 'TRANSITION';
+
+/** Battle status (section 5). */
+export type BattleStatusDTO = 'VIKINGS_WINNING' | 'DEFENDERS_WINNING' | 'BALANCED_FIGHT' | 'NO_BATTLE' | 'BATTLE_WON';
+
+/** The Battle Navale method's state at a bar's close (sections 1-9), for the side panel. */
+export interface AnalysisDTO {
+  /** Open time of the bar. */
+  ts: number;
+  /** Battle balance b, -1 (Defenders) .. +1 (Vikings). */
+  balance: number;
+  vikings: number;
+  defenders: number;
+  status: BattleStatusDTO;
+  /** Battle Navale signal s, -1..1, and its candidate side. */
+  s: number;
+  candidate: SideDTO | null;
+  /** Trend continuation tc, -1..1, and the golden-rule state it comes from. */
+  tc: number;
+  goldenRule: string;
+  goldenRuleViolated: boolean;
+  governingBaseId: number | null;
+  /** Governing base quality, 0..1 (0 without one). */
+  baseQuality: number;
+  regime: RegimeDTO;
+  /** Trend strength, 0..1. */
+  regimeStrength: number;
+  /** Confluence 0..1 for `confluenceSide`, its grade and the features (each 0..1) it sums. */
+  confluence: number;
+  grade: GradeDTO;
+  confluenceSide: SideDTO;
+  features: Record<string, number>;
+  /** Inputs that were missing (their features are neutral). */
+  missingInputs: string[];
+}
+
+/** A confirmed base (section 2). Prices in points; times are bar open times. */
+export interface BaseDTO {
+  id: number;
+  startTs: number;
+  endTs: number;
+  confirmedTs: number;
+  bars: number;
+  high: number;
+  low: number;
+  type: 'GREEN' | 'RED' | 'NEUTRAL';
+  quality: number;
+  rating: 'EXCELLENT' | 'GOOD' | 'AVERAGE' | 'POOR' | 'INVALID';
+  qualified: boolean;
+}
+
+/** The bar that violated the governing base ("rouge sous verte", section 3). */
+export interface BaseViolationDTO {
+  baseId: number;
+  /** Open time of the violating bar. */
+  ts: number;
+  /** Its close, points. */
+  price: number;
+}
+
+/** A Battle Navale trading signal (section 10). Prices in points. */
+export interface SignalDTO {
+  id: string;
+  /** Open time of the bar that fired it. */
+  ts: number;
+  /** Its close: when the signal was emitted. */
+  tsEvent: number;
+  side: SideDTO;
+  setup: string;
+  /** Chart label, e.g. "BN STRONG", "VAL rej WEAK". */
+  label: string;
+  reason: string;
+  entry: number;
+  stop: number;
+  target: number;
+  rewardRisk: number;
+  /** 0..1. */
+  confidence: number;
+  confluence: number;
+  grade: GradeDTO;
+  regime: RegimeDTO;
+  battle: {
+    b: number;
+    tc: number;
+    q: number;
+    s: number;
+    status: BattleStatusDTO;
+    battleStrength: number;
+    /** Battle Navale confidence (section 5) for the signal's side. */
+    confidence: number;
+    goldenRule: string;
+    baseId: number | null;
+    baseRating: string | null;
+  };
+  features: Record<string, number>;
+  missingInputs: string[];
+}
+
+/** SPX gamma levels of a loaded chain (section 6), and the same levels on ES. */
+export interface GammaDTO {
+  /** Chain file name and snapshot date (YYYY-MM-DD). */
+  source: string;
+  date: string;
+  /** SPX at the snapshot, points. */
+  spot: number;
+  /** ES - SPX, points, as the trader set it. */
+  basisPoints: number;
+  /** USD per 1% move. */
+  netGex: number;
+  /** SPX points. */
+  callWall: number;
+  putWall: number;
+  zeroGamma: number | null;
+  /** The same, ES points (SPX + basis). */
+  es: { callWall: number; putWall: number; zeroGamma: number | null };
+  /** GEX (USD per 1% move) over the SPX spot grid. */
+  profile: { spot: number; gex: number }[];
+  /** What the levels assume (dealer positioning, formula). */
+  assumptions: string[];
+}
+
+/** How to load an option chain. */
+export interface LoadChainRequest {
+  path: string;
+  /** ES - SPX, points; default 0. */
+  basisPoints?: number;
+}
+
 /** States of the replay. */
 export type ReplayStateDTO = 'idle' | 'loading' | 'paused' | 'playing' | 'ended' | 'error';
 
@@ -107,6 +242,8 @@ export interface ReplayStatusDTO {
   error: string | null;
   /** Journal run id of this replay, null when idle. */
   runId: number | null;
+  /** Battle Navale signals emitted so far. */
+  signals: number;
 }
 
 /** A market-data file the engine can open. */
@@ -146,6 +283,13 @@ export interface ReplaySnapshotDTO {
   forming: { bar: BarDTO; levels: LevelsDTO | null } | null;
   sessions: SessionDTO[];
   rejections: RejectionDTO[];
+  /** The method's state at the last bar, null before any. */
+  analysis: AnalysisDTO | null;
+  signals: SignalDTO[];
+  /** Confirmed bases, oldest first. */
+  bases: BaseDTO[];
+  violations: BaseViolationDTO[];
+  gamma: GammaDTO | null;
 }
 
 /**
@@ -170,6 +314,14 @@ export interface EngineApi {
   closeReplay(): Promise<ReplayStatusDTO>;
   /** The current replay's state so far, for a window that (re)connects. */
   getReplaySnapshot(): Promise<ReplaySnapshotDTO>;
+  /**
+   * Loads an SPX option chain (CBOE quote-table CSV): its gamma levels apply
+   * to the method from the next bar of this replay and of replays opened later.
+   * @throws kind 'not-found' when the file does not exist, 'bad-file' naming the line and field when it cannot be read, 'bad-request' for a non-finite basis.
+   */
+  loadChain(req: LoadChainRequest): Promise<GammaDTO>;
+  /** Removes the gamma levels. */
+  clearChain(): Promise<null>;
 }
 
 /** Kinds of error the engine reports. */
@@ -186,8 +338,13 @@ export interface EngineErrorDTO {
 export type EngineEvent =
   | { type: 'replay.opened'; status: ReplayStatusDTO }
   | { type: 'replay.status'; status: ReplayStatusDTO }
-  /** A completed decision bar and the levels at its close. */
-  | { type: 'bar.closed'; bar: BarDTO; levels: LevelsDTO | null; tsInit: number }
+  /** A completed decision bar, the levels and the method's state at its close. */
+  | { type: 'bar.closed'; bar: BarDTO; levels: LevelsDTO | null; analysis: AnalysisDTO; tsInit: number }
+  | { type: 'base.confirmed'; base: BaseDTO }
+  | { type: 'base.violated'; violation: BaseViolationDTO }
+  | { type: 'signal'; signal: SignalDTO }
+  /** Gamma levels loaded (or cleared: null). */
+  | { type: 'gamma'; gamma: GammaDTO | null }
   /** The bar being built from ticks (replaces the previous forming bar). */
   | { type: 'bar.forming'; bar: BarDTO; levels: LevelsDTO | null }
   | { type: 'session.closed'; session: SessionDTO }

@@ -8,10 +8,14 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventBus } from './bus.js';
 import type { Clock, ReplaySpeed } from './clock.js';
-import type { DataFileDTO, EngineApi, EngineEvent, HeartbeatDTO, OpenReplayRequest, ReplaySnapshotDTO, ReplayStatusDTO, ReplaySpeedDTO } from './contract.js';
+import type { DataFileDTO, EngineApi, EngineEvent, GammaDTO, HeartbeatDTO, LoadChainRequest, OpenReplayRequest, ReplaySnapshotDTO, ReplayStatusDTO, ReplaySpeedDTO } from './contract.js';
 import { ES, type Instrument, type Timeframe } from './domain.js';
+import { toGammaDTO } from './dto.js';
 import { EngineError } from './errors.js';
 import { detectFormat } from './feeds/index.js';
+import { ChainError, readChain } from './gamma/chain.js';
+import { gammaLevels, type GammaLevels } from './gamma/gex.js';
+import { methodConfig, type MethodConfig } from './method/config.js';
 import { Replay } from './replay/controller.js';
 import { openDb, type Db } from './store/db.js';
 import { Zone } from './time/zone.js';
@@ -26,6 +30,8 @@ export interface KernelConfig {
   readonly instrument?: Instrument;
   /** Open a journal database in dataDir (default true; false for tests that need none). */
   readonly journal?: boolean;
+  /** The Battle Navale method's configuration; the spec's defaults when omitted. */
+  readonly method?: MethodConfig;
 }
 
 /** A running engine. */
@@ -48,7 +54,9 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     process.emitWarning(`event subscriber failed: ${String(err)}`);
   });
   const db = config.journal === false ? null : openDb(join(config.dataDir, 'journal.sqlite'));
+  const method = config.method ?? methodConfig();
   let replay: Replay | null = null;
+  let chain: { levels: GammaLevels; basisPoints: number } | null = null;
 
   const idleStatus = (): ReplayStatusDTO => ({
     state: 'idle',
@@ -64,6 +72,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     rejectedByReason: {},
     error: null,
     runId: null,
+    signals: 0,
   });
 
   const current = (): Replay => {
@@ -109,7 +118,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
       if (replay !== null) await replay.close();
       replay = null;
-      replay = await Replay.open({ file: req.path, instrument, timeframe, timeZone, sessionKind }, { wall, bus, db });
+      replay = await Replay.open({ file: req.path, instrument, timeframe, timeZone, sessionKind, method, gamma: chain }, { wall, bus, db });
       const status = replay.status();
       bus.publish({ type: 'replay.opened', status });
       return status;
@@ -149,7 +158,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async getReplaySnapshot(): Promise<ReplaySnapshotDTO> {
-      if (replay === null) return { status: idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [] };
+      const gamma = chain === null ? null : toGammaDTO(chain.levels, chain.basisPoints);
+      if (replay === null) return { status: idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
       const h = replay.history;
       return {
         status: replay.status(),
@@ -158,7 +168,38 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         forming: replay.forming(),
         sessions: h.sessions.slice(),
         rejections: h.rejections.slice(),
+        analysis: h.analysis,
+        signals: h.signals.slice(),
+        bases: h.bases.slice(),
+        violations: h.violations.slice(),
+        gamma,
       };
+    },
+
+    async loadChain(req: LoadChainRequest): Promise<GammaDTO> {
+      if (typeof req?.path !== 'string' || req.path.trim() === '') throw new EngineError('bad-request', 'loadChain: "path" must be a file path');
+      const basisPoints = req.basisPoints ?? 0;
+      if (typeof basisPoints !== 'number' || !Number.isFinite(basisPoints)) throw new EngineError('bad-request', 'loadChain: "basisPoints" must be a finite number of points (ES - SPX)');
+      const st = await stat(req.path).catch(() => null);
+      if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
+      let levels: GammaLevels;
+      try {
+        levels = gammaLevels(await readChain(req.path));
+      } catch (e) {
+        if (e instanceof ChainError) throw new EngineError('bad-file', e.message);
+        throw e;
+      }
+      chain = { levels, basisPoints };
+      if (replay !== null) replay.setGamma(levels, basisPoints);
+      else bus.publish({ type: 'gamma', gamma: toGammaDTO(levels, basisPoints) });
+      return toGammaDTO(levels, basisPoints);
+    },
+
+    async clearChain(): Promise<null> {
+      chain = null;
+      if (replay !== null) replay.setGamma(null);
+      else bus.publish({ type: 'gamma', gamma: null });
+      return null;
     },
   };
 

@@ -11,12 +11,16 @@
  * time, then the loop yields so RPCs (pause) are served between slices.
  */
 import { ReplayClock, type Clock, type ReplaySpeed, type TimerHandle } from '../clock.js';
-import type { BarDTO, EngineEvent, LevelsDTO, RejectionDTO, ReplayStatusDTO, SessionDTO, ReplayStateDTO } from '../contract.js';
+import type { AnalysisDTO, BarDTO, BaseDTO, BaseViolationDTO, EngineEvent, GammaDTO, LevelsDTO, RejectionDTO, ReplayStatusDTO, SessionDTO, ReplayStateDTO, SignalDTO } from '../contract.js';
 import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
-import { toBarDTO, toLevelsDTO, toRejectionDTO, toSessionDTO } from '../dto.js';
+import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { EventBus } from '../bus.js';
 import { openFeed, type Feed } from '../feeds/index.js';
 import { RejectionLog } from '../feeds/rejections.js';
+import type { GammaLevels } from '../gamma/gex.js';
+import { MethodAnalyzer } from '../method/analyzer.js';
+import type { MethodConfig } from '../method/config.js';
+import { decisionSnapshot } from '../method/snapshot.js';
 import { MarketPipeline } from '../pipeline.js';
 import type { Db } from '../store/db.js';
 import { RunJournal } from '../store/journal.js';
@@ -38,6 +42,10 @@ export interface ReplayOptions {
   readonly timeframe: Timeframe;
   readonly timeZone: string;
   readonly sessionKind: SessionKind;
+  /** The Battle Navale method's configuration. */
+  readonly method: MethodConfig;
+  /** Gamma levels in force when the replay opens, and their basis (ES - SPX, points). */
+  readonly gamma: { readonly levels: GammaLevels; readonly basisPoints: number } | null;
 }
 
 /** What a replay needs from the kernel. */
@@ -55,6 +63,7 @@ export class Replay {
   private readonly clock: ReplayClock;
   private readonly rejections: RejectionLog;
   private readonly pipeline: MarketPipeline;
+  private readonly analyzer: MethodAnalyzer;
   private readonly journal: RunJournal | null;
   private readonly iter: AsyncGenerator<MarketRecord[]>;
   private block: MarketRecord[] = [];
@@ -69,7 +78,17 @@ export class Replay {
   private rateSample = { wall: 0, bars: 0 };
   private barsPerSecond = 0;
   /** Everything shown so far, for windows that connect mid-replay. */
-  readonly history = { bars: [] as BarDTO[], levels: [] as (LevelsDTO | null)[], sessions: [] as SessionDTO[], rejections: [] as RejectionDTO[] };
+  readonly history = {
+    bars: [] as BarDTO[],
+    levels: [] as (LevelsDTO | null)[],
+    sessions: [] as SessionDTO[],
+    rejections: [] as RejectionDTO[],
+    analysis: null as AnalysisDTO | null,
+    signals: [] as SignalDTO[],
+    bases: [] as BaseDTO[],
+    violations: [] as BaseViolationDTO[],
+    gamma: null as GammaDTO | null,
+  };
 
   private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog) {
     this.opts = opts;
@@ -96,19 +115,42 @@ export class Replay {
       if (this.history.rejections.length < 100) this.history.rejections.push(dto);
       if (this.rejections.count <= 20) deps.bus.publish({ type: 'feed.rejected', rejection: dto, total: this.rejections.count });
     });
+    this.analyzer = new MethodAnalyzer({ instrument: opts.instrument, config: opts.method });
+    if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
     this.pipeline = new MarketPipeline({
       instrument: opts.instrument,
       calendar: new SessionCalendar(opts.sessionKind, opts.instrument.timeZone),
       timeframe: opts.timeframe,
       clock: this.clock,
       sink: {
-        barClosed: ({ bar, levels, tsInit }) => {
+        barClosed: (closed) => {
+          const { bar, levels, tsInit } = closed;
           this.journal?.bar(bar, levels);
+          const d = this.analyzer.onBar(closed);
           const b = toBarDTO(bar);
           const l = toLevelsDTO(levels);
+          const analysis = toAnalysisDTO(d);
           this.history.bars.push(b);
           this.history.levels.push(l);
-          deps.bus.publish({ type: 'bar.closed', bar: b, levels: l, tsInit });
+          this.history.analysis = analysis;
+          deps.bus.publish({ type: 'bar.closed', bar: b, levels: l, analysis, tsInit });
+          if (d.bases.confirmed !== null) {
+            const base = toBaseDTO(d.bases.confirmed);
+            this.history.bases.push(base);
+            deps.bus.publish({ type: 'base.confirmed', base });
+          }
+          if (d.bases.violatedNow && d.bases.governing !== null) {
+            const violation = { baseId: d.bases.governing.id, ts: bar.ts, price: bar.close };
+            this.history.violations.push(violation);
+            deps.bus.publish({ type: 'base.violated', violation });
+          }
+          const sig = d.tradingSignal;
+          if (sig !== null) {
+            this.journal?.signal(decisionSnapshot({ ...d, tradingSignal: sig }, opts.method, this.analyzer.mappedGamma, this.analyzer.gammaLevels));
+            const dto = toSignalDTO(sig);
+            this.history.signals.push(dto);
+            deps.bus.publish({ type: 'signal', signal: dto });
+          }
         },
         sessionClosed: (s) => {
           this.journal?.session(s);
@@ -150,7 +192,22 @@ export class Replay {
       rejectedByReason: this.rejections.byReason(),
       error: this.error,
       runId: this.journal?.runId ?? null,
+      signals: this.history.signals.length,
     };
+  }
+
+  /**
+   * Sets (null: clears) the gamma levels from the next bar on, journals the
+   * chain and tells the windows.
+   */
+  setGamma(levels: GammaLevels | null, basisPoints = 0): void {
+    this.analyzer.setGamma(levels, basisPoints);
+    if (levels !== null) {
+      const t = this.clock.now();
+      this.journal?.chain(Number.isFinite(t) ? t : 0, levels, basisPoints);
+    }
+    this.history.gamma = levels === null ? null : toGammaDTO(levels, basisPoints);
+    this.deps.bus.publish({ type: 'gamma', gamma: this.history.gamma });
   }
 
   /** The bar being built from ticks, for a window that connects. */

@@ -3,12 +3,14 @@
  * chart, levels side panel, status bar. React renders the chrome once per
  * frame at most; the chart itself is driven imperatively by the model.
  */
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DataFileDTO, ReplaySpeedDTO, ReplayStatusDTO, TimeframeDTO } from '../../engine/contract';
 import { ChartView } from './chart/ChartView';
 import { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
 import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
+import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from './method-panels';
+import { Panel } from './Panel';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
   { speed: 1, label: '1x' },
@@ -120,9 +122,14 @@ export function App({ client }: { client: EngineClient }) {
       <main className="workspace">
         <section className="chart-area">
           <ChartView model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
+          <GammaLegend gamma={model.gamma} />
+          <SignalDetail model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
           {status?.state === 'idle' && <div className="empty-hint">Open a data file (Sierra Chart .scid, bar CSV or Sierra JSONL export) to replay it.</div>}
         </section>
         <aside className="side">
+          <BattlePanel model={model} />
+          <SignalsPanel model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
+          <GammaPanel model={model} client={client} onError={setError} />
           <LevelsPanel model={model} />
           <SessionsPanel model={model} />
           <RejectionsPanel model={model} />
@@ -178,15 +185,6 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
         Open
       </button>
     </form>
-  );
-}
-
-function Panel({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <section className="panel">
-      <h2>{title}</h2>
-      {children}
-    </section>
   );
 }
 
@@ -293,6 +291,7 @@ function StatusBar({ status, shell }: { status: ReplayStatusDTO | null; shell: s
       <span>{status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}</span>
       <span data-testid="status-bars">{formatVolume(status?.barsProcessed ?? 0)} bars</span>
       <span data-testid="status-rate">{formatVolume(status?.barsPerSecond ?? 0)} bars/s</span>
+      <span data-testid="status-signals">{status?.signals ?? 0} signals</span>
       <span data-testid="status-rejected" title={reasons}>
         {status?.rejected ?? 0} rejected
       </span>

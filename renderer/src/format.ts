@@ -60,3 +60,13 @@ export function formatVolumeCompact(v: number): string {
 export function formatVolume(v: number): string {
   return Math.round(v).toLocaleString('en-US');
 }
+
+/** GEX in USD per 1% move, as `-42.02 bn`. */
+export function formatGex(usd: number): string {
+  return `${(usd / 1e9).toFixed(2)} bn`;
+}
+
+/** A 0..1 score as `0.73`. */
+export function formatScore(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : x.toFixed(2);
+}

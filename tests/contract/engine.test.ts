@@ -86,6 +86,18 @@ describe('EngineApi over the real transport', () => {
     expect(bad).toMatchObject({ kind: expect.stringMatching(/bad-request|no-replay/) });
   });
 
+  it('loads an SPX chain, naming the line of bad input and keeping the levels it had', async () => {
+    const chainPath = join(SHARED_DATA, 'options/spx_quotedata_2023-08-20.csv');
+    const g = await client.api.loadChain({ path: chainPath, basisPoints: -3600 });
+    expect(g).toMatchObject({ source: 'spx_quotedata_2023-08-20.csv', date: '2023-08-20', callWall: 4500, putWall: 4400, basisPoints: -3600, es: { callWall: 900, putWall: 800 } });
+    expect(g.assumptions.length).toBeGreaterThan(0);
+    await eventually(() => expect(events().some((e) => e.type === 'gamma' && e.gamma?.callWall === 4500)).toBe(true), 5_000);
+    const bad = await client.api.loadChain({ path: REAL_JSONL }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ kind: 'bad-file', message: expect.stringMatching(/ES_1min_2011-01-03_bidask\.jsonl: no "Last: <spot>" line/) });
+    expect(await client.api.loadChain({ path: chainPath, basisPoints: '12' as never }).catch((e: unknown) => e)).toMatchObject({ kind: 'bad-request' });
+    expect((await client.api.getReplaySnapshot()).gamma).toMatchObject({ callWall: 4500, basisPoints: -3600 });
+  });
+
   it('replays a real file at max speed and streams every bar in ordered batches', async () => {
     const opened = await client.api.openReplay({ path: REAL_JSONL });
     expect(opened).toMatchObject({ state: 'paused', file: 'ES_1min_2011-01-03_bidask.jsonl', format: 'jsonl' });
@@ -102,5 +114,16 @@ describe('EngineApi over the real transport', () => {
     expect(snap.bars).toHaveLength(1000);
     expect(snap.sessions).toHaveLength(1);
     expect(snap.status).toMatchObject({ state: 'ended', barsProcessed: 1000, rejected: 0 });
+    // the method's output crosses the boundary: every bar's analysis, the signals, bases and gamma
+    expect(last?.type === 'bar.closed' && last.analysis).toMatchObject({ ts: last?.type === 'bar.closed' ? last.bar.ts : 0, regime: expect.any(String), grade: expect.any(String) });
+    const signals = events().filter((e) => e.type === 'signal');
+    expect(snap.signals).toHaveLength(signals.length);
+    expect(snap.status.signals).toBe(signals.length);
+    expect(snap.bases).toHaveLength(events().filter((e) => e.type === 'base.confirmed').length);
+    expect(snap.bases.length).toBeGreaterThan(0);
+    expect(snap.analysis).toEqual(last?.type === 'bar.closed' ? last.analysis : null);
+    expect(snap.gamma).toMatchObject({ callWall: 4500 });
+    await client.api.clearChain();
+    expect((await client.api.getReplaySnapshot()).gamma).toBeNull();
   });
 });

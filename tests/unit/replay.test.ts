@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../engine/bus';
 import type { EngineEvent } from '../../engine/contract';
 import { ES } from '../../engine/domain';
+import { methodConfig } from '../../engine/method/config';
 import { Replay } from '../../engine/replay/controller';
 import { ManualClock, eventually } from '../support/manual-clock';
 import { REAL_CSV, REAL_SCID } from '../support/paths';
@@ -16,7 +17,7 @@ async function open(file: string) {
   const bus = new EventBus<EngineEvent>();
   const events: EngineEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const replay = await Replay.open({ file, instrument: ES, timeframe: '1m', timeZone: 'America/New_York', sessionKind: 'globex' }, { wall, bus, db: null });
+  const replay = await Replay.open({ file, instrument: ES, timeframe: '1m', timeZone: 'America/New_York', sessionKind: 'globex', method: methodConfig(), gamma: null }, { wall, bus, db: null });
   const closed = () => events.filter((e) => e.type === 'bar.closed');
   return { wall, replay, events, closed };
 }
@@ -60,6 +61,13 @@ describe('Replay', () => {
     expect(closed()).toHaveLength(15176);
     expect(events.filter((e) => e.type === 'session.closed')).toHaveLength(11);
     expect(replay.status().marketTs).toBe(Date.UTC(2023, 9, 9, 21, 0));
+    // the method runs on every bar, as in a backtest: the same 27 signals and 1049 bases
+    expect(events.filter((e) => e.type === 'signal')).toHaveLength(27);
+    expect(replay.status().signals).toBe(27);
+    expect(events.filter((e) => e.type === 'base.confirmed')).toHaveLength(1049);
+    expect(events.filter((e) => e.type === 'base.violated')).toHaveLength(297);
+    const last = closed()[closed().length - 1];
+    expect(last?.type === 'bar.closed' && last.analysis).toMatchObject({ ts: Date.UTC(2023, 9, 9, 20, 59) });
   });
 
   it('builds bars from SCID ticks and reports the forming bar', async () => {

@@ -1,7 +1,10 @@
 /**
  * The price chart (lightweight-charts 5): candles, a volume pane, session
- * VWAP with 1/2/3-sigma bands, and POC/VAH/VAL price lines (the previous
- * session's dashed). Applies the model's frame updates imperatively.
+ * VWAP with 1/2/3-sigma bands, POC/VAH/VAL price lines (the previous
+ * session's dashed), gamma levels (call wall, put wall, zero gamma), Battle
+ * Navale signal markers, violation marks and base boxes. Applies the model's
+ * frame updates imperatively. Hovering a signal's marker shows its detail;
+ * clicking it pins the detail.
  *
  * [Note: chart refresh budget] In lightweight-charts 5 both `update()` and
  * `setData()` cost O(bars in the series) (measured: ~130 ms to setData nine
@@ -20,7 +23,10 @@ import {
   LineStyle,
   TickMarkType,
   createChart,
+  createSeriesMarkers,
   type IChartApi,
+  type ISeriesMarkersPluginApi,
+  type MouseEventParams,
   type IPriceLine,
   type ISeriesApi,
   type LineData,
@@ -29,8 +35,9 @@ import {
   type WhitespaceData,
 } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
-import type { BarDTO, LevelsDTO } from '../../../engine/contract';
+import type { BarDTO, GammaDTO, LevelsDTO, SignalDTO } from '../../../engine/contract';
 import { formatDateTime, formatHourMinute, formatMonthDay } from '../format';
+import { BaseBoxes, markersOf } from './annotations';
 import type { ChartModel, FrameUpdate } from './model';
 
 /** Above this many new bars in one frame, series are rebuilt with setData. */
@@ -48,7 +55,18 @@ const COLORS = {
   poc: '#ff9800',
   va: '#4fc3f7',
   prev: '#b39ddb',
+  callWall: '#66bb6a',
+  putWall: '#ec407a',
+  zeroGamma: '#e0e0e0',
 };
+
+type GammaKey = 'callWall' | 'putWall' | 'zeroGamma';
+
+const GAMMA_LINES: readonly { key: GammaKey; title: string; color: string; style: LineStyle }[] = [
+  { key: 'callWall', title: 'Call wall', color: COLORS.callWall, style: LineStyle.LargeDashed },
+  { key: 'putWall', title: 'Put wall', color: COLORS.putWall, style: LineStyle.LargeDashed },
+  { key: 'zeroGamma', title: 'Zero Γ', color: COLORS.zeroGamma, style: LineStyle.SparseDotted },
+];
 
 type LevelKey = 'poc' | 'vah' | 'val' | 'pPoc' | 'pVah' | 'pVal';
 
@@ -73,6 +91,9 @@ interface Series {
   vwap: ISeriesApi<'Line'>;
   bands: ISeriesApi<'Line'>[];
   lines: Map<LevelKey, IPriceLine>;
+  gammaLines: Map<GammaKey, IPriceLine>;
+  markers: ISeriesMarkersPluginApi<Time>;
+  boxes: BaseBoxes;
 }
 
 function createSeries(el: HTMLElement, timeZone: string): Series {
@@ -129,7 +150,21 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
   for (const l of LEVEL_LINES) {
     lines.set(l.key, candles.createPriceLine({ price: 0, color: l.color, lineStyle: l.style, lineWidth: l.key === 'poc' ? 2 : 1, axisLabelVisible: false, lineVisible: false, title: l.title }));
   }
-  return { chart, candles, volume, vwap, bands, lines };
+  const gammaLines = new Map<GammaKey, IPriceLine>();
+  for (const g of GAMMA_LINES) {
+    gammaLines.set(g.key, candles.createPriceLine({ price: 0, color: g.color, lineStyle: g.style, lineWidth: 2, axisLabelVisible: false, lineVisible: false, title: g.title }));
+  }
+  const markers = createSeriesMarkers(candles, []);
+  const boxes = new BaseBoxes((n) => {
+    el.dataset.baseBoxesDrawn = String(n);
+  });
+  candles.attachPrimitive(boxes);
+  return { chart, candles, volume, vwap, bands, lines, gammaLines, markers, boxes };
+}
+
+/** The ES price of each gamma line (SPX level + basis), or null. */
+function gammaPrice(g: GammaDTO | null, key: GammaKey): number | null {
+  return g === null ? null : g.es[key];
 }
 
 const candleOf = (b: BarDTO) => ({ time: time(b.ts), open: b.open, high: b.high, low: b.low, close: b.close });
@@ -166,6 +201,9 @@ class ChartSync {
   /** Series (indices into `refreshers`) waiting for a setData. */
   private stale = new Set<number>();
   private continuation = 0;
+  private pendingFocus: SignalDTO | null = null;
+  /** Markers are set at most once a frame; their count for the tests. */
+  private markerCount = 0;
 
   constructor(
     private readonly s: Series,
@@ -188,11 +226,19 @@ class ChartSync {
     }
     this.drawForming();
     this.drawLevels();
+    if (u.annotationsChanged) this.drawAnnotations();
+    if (u.gammaChanged) this.drawGamma();
     if (u.reset) this.s.chart.timeScale().scrollToRealTime();
+    if (u.focus !== null && !this.stale.has(0)) this.focusOn(u.focus);
+    else if (u.focus !== null) this.pendingFocus = u.focus;
+    else if (this.pendingFocus !== null && !this.stale.has(0)) {
+      this.focusOn(this.pendingFocus);
+      this.pendingFocus = null;
+    }
     if (this.stale.size > 0 && this.continuation === 0) {
       this.continuation = requestAnimationFrame(() => {
         this.continuation = 0;
-        this.apply({ reset: false, firstNew: this.model.bars.length, formingChanged: false });
+        this.apply({ reset: false, firstNew: this.model.bars.length, formingChanged: false, annotationsChanged: false, gammaChanged: false, focus: null });
       });
     }
     this.describe();
@@ -224,6 +270,35 @@ class ChartSync {
     if (!this.stale.has(1)) this.s.volume.update(volumeOf(f.bar));
   }
 
+  private drawAnnotations(): void {
+    const { signals, violations, bases } = this.model;
+    this.s.markers.setMarkers(markersOf(signals, violations));
+    this.markerCount = signals.length;
+    this.s.boxes.setBases(bases, violations);
+  }
+
+  private drawGamma(): void {
+    const g = this.model.gamma;
+    for (const def of GAMMA_LINES) {
+      const price = gammaPrice(g, def.key);
+      this.s.gammaLines.get(def.key)?.applyOptions(price === null ? { lineVisible: false, axisLabelVisible: false } : { price, lineVisible: true, axisLabelVisible: true });
+    }
+  }
+
+  /** Scrolls so the signal's bar sits two thirds across the view, 90 bars wide. */
+  private focusOn(signal: SignalDTO): void {
+    const bars = this.model.bars;
+    let lo = 0;
+    let hi = bars.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((bars[mid] as BarDTO).ts < signal.ts) lo = mid + 1;
+      else hi = mid;
+    }
+    this.s.chart.timeScale().setVisibleLogicalRange({ from: lo - 60, to: lo + 30 });
+    this.el.dataset.focusTs = String(signal.ts);
+  }
+
   private drawLevels(): void {
     const lv = this.model.currentLevels();
     for (const def of LEVEL_LINES) {
@@ -241,7 +316,26 @@ class ChartSync {
     this.el.dataset.vwapPoints = String(this.s.vwap.data().filter((d) => 'value' in d).length);
     this.el.dataset.levels = LEVEL_LINES.map((d) => `${d.title}=${lv?.[d.key] ?? ''}`).join(' ');
     this.el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
+    this.el.dataset.markers = String(this.markerCount);
+    this.el.dataset.violations = String(this.model.violations.length);
+    this.el.dataset.bases = String(this.model.bases.length);
+    const g = this.model.gamma;
+    this.el.dataset.gammaLines = g === null ? '' : GAMMA_LINES.map((d) => `${d.title}=${gammaPrice(g, d.key) ?? ''}`).join(' ');
+    const range = this.s.chart.timeScale().getVisibleRange();
+    this.el.dataset.visibleFrom = range === null ? '' : String((range.from as number) * 1000);
+    this.el.dataset.visibleTo = range === null ? '' : String((range.to as number) * 1000);
   }
+}
+
+/** The signal under the pointer: its marker, else the signal on the hovered bar. */
+function signalAt(model: ChartModel, p: MouseEventParams<Time>): SignalDTO | null {
+  if (typeof p.hoveredObjectId === 'string') {
+    const s = model.signalById(p.hoveredObjectId);
+    if (s !== null) return s;
+  }
+  if (p.time === undefined) return null;
+  const ms = (p.time as number) * 1000;
+  return model.signals.find((s) => s.ts === ms) ?? null;
 }
 
 /** The chart, driven by `model`. */
@@ -252,9 +346,24 @@ export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: st
     if (el === null) return;
     const series = createSeries(el, timeZone);
     const sync = new ChartSync(series, model, el);
-    sync.apply({ reset: true, firstNew: 0, formingChanged: true });
+    sync.apply({ reset: true, firstNew: 0, formingChanged: true, annotationsChanged: true, gammaChanged: true, focus: null });
     const off = model.subscribe((u) => sync.apply(u));
+    let pinned = false;
+    const onClick = (p: MouseEventParams<Time>): void => {
+      const s = signalAt(model, p);
+      pinned = s !== null;
+      model.select(s);
+    };
+    const onMove = (p: MouseEventParams<Time>): void => {
+      if (pinned) return;
+      const s = signalAt(model, p);
+      if (s?.id !== model.selected?.id) model.select(s);
+    };
+    series.chart.subscribeClick(onClick);
+    series.chart.subscribeCrosshairMove(onMove);
     return () => {
+      series.chart.unsubscribeClick(onClick);
+      series.chart.unsubscribeCrosshairMove(onMove);
       off();
       sync.dispose();
       series.chart.remove();

@@ -1,10 +1,25 @@
 /**
  * The renderer's copy of the replay: bars with their levels, the forming bar,
- * the status, sessions and rejections. Event batches are queued as they
- * arrive and applied together once per animation frame; listeners then hear
- * one `FrameUpdate` saying what changed.
+ * the status, sessions, rejections, and the Battle Navale method's output
+ * (the latest analysis, signals, bases, violations, gamma levels). Event
+ * batches are queued as they arrive and applied together once per animation
+ * frame; listeners then hear one `FrameUpdate` saying what changed.
  */
-import type { BarDTO, EngineEvent, EngineEventBatch, LevelsDTO, RejectionDTO, ReplaySnapshotDTO, ReplayStatusDTO, SessionDTO } from '../../../engine/contract';
+import type {
+  AnalysisDTO,
+  BarDTO,
+  BaseDTO,
+  BaseViolationDTO,
+  EngineEvent,
+  EngineEventBatch,
+  GammaDTO,
+  LevelsDTO,
+  RejectionDTO,
+  ReplaySnapshotDTO,
+  ReplayStatusDTO,
+  SessionDTO,
+  SignalDTO,
+} from '../../../engine/contract';
 
 /** What changed in one frame. */
 export interface FrameUpdate {
@@ -13,6 +28,11 @@ export interface FrameUpdate {
   /** Index of the first bar added this frame (=== bars.length when none). */
   readonly firstNew: number;
   readonly formingChanged: boolean;
+  /** Signals, bases or violations changed: markers and boxes need redrawing. */
+  readonly annotationsChanged: boolean;
+  readonly gammaChanged: boolean;
+  /** A signal was picked (list or chart): the chart should show it. */
+  readonly focus: SignalDTO | null;
 }
 
 /** An alert from the engine. */
@@ -33,11 +53,22 @@ export class ChartModel {
   sessions: SessionDTO[] = [];
   rejections: RejectionDTO[] = [];
   alerts: AlertItem[] = [];
+  analysis: AnalysisDTO | null = null;
+  signals: SignalDTO[] = [];
+  bases: BaseDTO[] = [];
+  violations: BaseViolationDTO[] = [];
+  /** Gamma levels stay across replays (the engine applies them to every replay). */
+  gamma: GammaDTO | null = null;
+  /** The signal whose detail is open. */
+  selected: SignalDTO | null = null;
   private queue: EngineEventBatch[] = [];
   private scheduled = false;
   private reset = false;
   private firstNew = 0;
   private formingChanged = false;
+  private annotationsChanged = false;
+  private gammaChanged = false;
+  private focus: SignalDTO | null = null;
   private readonly listeners = new Set<(u: FrameUpdate) => void>();
 
   /** @param schedule runs a callback on the next frame (requestAnimationFrame). */
@@ -58,10 +89,30 @@ export class ChartModel {
     this.status = s.status;
     this.sessions = s.sessions;
     this.rejections = s.rejections;
+    this.analysis = s.analysis;
+    this.signals = s.signals;
+    this.bases = s.bases;
+    this.violations = s.violations;
+    this.gamma = s.gamma;
+    this.selected = null;
     this.reset = true;
     this.firstNew = 0;
     this.formingChanged = true;
+    this.annotationsChanged = true;
+    this.gammaChanged = true;
     this.request();
+  }
+
+  /** Opens a signal's detail; with `focus`, the chart scrolls to it. Null closes the detail. */
+  select(signal: SignalDTO | null, focus = false): void {
+    this.selected = signal;
+    if (focus && signal !== null) this.focus = signal;
+    this.request();
+  }
+
+  /** The signal with this id, if any. */
+  signalById(id: string): SignalDTO | null {
+    return this.signals.find((s) => s.id === id) ?? null;
   }
 
   /** Queues a batch for the next frame. */
@@ -86,9 +137,19 @@ export class ChartModel {
     const queue = this.queue;
     this.queue = [];
     for (const batch of queue) for (const e of batch.events) this.apply(e);
-    const update: FrameUpdate = { reset: this.reset, firstNew: this.reset ? 0 : this.firstNew, formingChanged: this.formingChanged };
+    const update: FrameUpdate = {
+      reset: this.reset,
+      firstNew: this.reset ? 0 : this.firstNew,
+      formingChanged: this.formingChanged,
+      annotationsChanged: this.annotationsChanged || this.reset,
+      gammaChanged: this.gammaChanged || this.reset,
+      focus: this.focus,
+    };
     this.reset = false;
     this.formingChanged = false;
+    this.annotationsChanged = false;
+    this.gammaChanged = false;
+    this.focus = null;
     this.firstNew = this.bars.length;
     for (const l of this.listeners) l(update);
   }
@@ -102,6 +163,7 @@ export class ChartModel {
         this.sessions = [];
         this.rejections = [];
         this.alerts = [];
+        this.clearMethod();
         this.status = e.status;
         this.reset = true;
         this.formingChanged = true;
@@ -112,12 +174,14 @@ export class ChartModel {
           this.bars = [];
           this.levels = [];
           this.forming = null;
+          this.clearMethod();
           this.reset = true;
         }
         break;
       case 'bar.closed':
         this.bars.push(e.bar);
         this.levels.push(e.levels);
+        this.analysis = e.analysis;
         if (this.forming !== null && this.forming.bar.ts <= e.bar.ts) {
           this.forming = null;
           this.formingChanged = true;
@@ -136,6 +200,31 @@ export class ChartModel {
       case 'alert':
         this.alerts = [...this.alerts.slice(-19), { level: e.level, message: e.message, ts: e.ts }];
         break;
+      case 'signal':
+        this.signals.push(e.signal);
+        this.annotationsChanged = true;
+        break;
+      case 'base.confirmed':
+        this.bases.push(e.base);
+        this.annotationsChanged = true;
+        break;
+      case 'base.violated':
+        this.violations.push(e.violation);
+        this.annotationsChanged = true;
+        break;
+      case 'gamma':
+        this.gamma = e.gamma;
+        this.gammaChanged = true;
+        break;
     }
+  }
+
+  private clearMethod(): void {
+    this.analysis = null;
+    this.signals = [];
+    this.bases = [];
+    this.violations = [];
+    this.selected = null;
+    this.annotationsChanged = true;
   }
 }
