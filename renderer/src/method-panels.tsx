@@ -215,7 +215,7 @@ export function GammaLegend({ gamma }: { gamma: GammaDTO | null }) {
       <span className="pw">Put wall {formatPrice(gamma.es.putWall)}</span>
       <span>Zero Γ {formatPrice(gamma.es.zeroGamma)}</span>
       <button type="button" data-testid="gamma-assumptions-toggle" aria-expanded={open} onClick={() => setOpen(!open)} title="What these levels assume">
-        ⓘ
+        {open ? 'Hide assumptions' : 'Assumptions'}
       </button>
       {open && (
         <ul className="assumptions" data-testid="gamma-assumptions">
@@ -283,23 +283,23 @@ export function GammaPanel({ model, client, onError }: { model: ChartModel; clie
               </td>
             </tr>
             <tr>
-              <th>Net GEX (USD / 1%)</th>
+              <th>Net GEX, USD / 1%</th>
               <td className={g.netGex >= 0 ? 'up' : 'down'}>{formatGex(g.netGex)}</td>
             </tr>
             <tr>
-              <th>Call wall (ES · SPX)</th>
+              <th>Call wall ES · SPX</th>
               <td className="cw">
                 {formatPrice(g.es.callWall)} · {formatPrice(g.callWall)}
               </td>
             </tr>
             <tr>
-              <th>Put wall (ES · SPX)</th>
+              <th>Put wall ES · SPX</th>
               <td className="pw">
                 {formatPrice(g.es.putWall)} · {formatPrice(g.putWall)}
               </td>
             </tr>
             <tr>
-              <th>Zero gamma (ES · SPX)</th>
+              <th>Zero gamma ES · SPX</th>
               <td>
                 {formatPrice(g.es.zeroGamma)} · {formatPrice(g.zeroGamma)}
               </td>

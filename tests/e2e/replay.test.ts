@@ -1,9 +1,10 @@
 /**
  * End to end: the built headless shell (the real engine process and the real
- * renderer) in Debian's Chromium through Playwright. Loads the real CSV, plays
- * it at max speed, and checks that candles, VWAP and the level lines are drawn
- * and that the market clock reaches the file's last bar. Saves screenshots to
- * tests/e2e/__screenshots__/.
+ * renderer) in Debian's Chromium through Playwright. Loads an SPX chain and
+ * the real CSV, plays it at max speed, and checks that candles, VWAP, the level
+ * lines, gamma lines, signal markers and base boxes are drawn, that the market
+ * clock reaches the file's last bar, and that clicking a signal in the list
+ * moves the chart to it. Saves screenshots to tests/e2e/__screenshots__/.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,17 @@ describe('replay in the browser', () => {
     await expect.poll(() => page.getByTestId('market-clock').textContent()).toBe('Sun 2011-01-02 18:03:00 ET');
   });
 
+  it('loads an SPX option chain: gamma levels in the legend and the panel', async () => {
+    await page.getByTestId('chain-path').fill(join(SHARED_DATA, 'options/spx_quotedata_2023-08-20.csv'));
+    await page.getByTestId('chain-basis').fill('40');
+    await page.getByTestId('load-chain').click();
+    await expect.poll(() => page.getByTestId('gamma-legend').textContent()).toMatch(/Net GEX -42\.02 bn\/1%.*Call wall 4540\.00.*Put wall 4440\.00.*Zero Γ 4548\.93/);
+    expect(await page.getByTestId('gamma-levels').textContent()).toMatch(/Call wall ES · SPX4540\.00 · 4500\.00/);
+    await page.getByTestId('gamma-assumptions-toggle').click();
+    expect(await page.getByTestId('gamma-assumptions').textContent()).toMatch(/Dealers are long the calls and short the puts/);
+    await page.getByTestId('gamma-assumptions-toggle').click();
+  });
+
   it('plays the real CSV at max speed to its last bar with candles, VWAP and levels drawn', async () => {
     await openFile(REAL_CSV);
     await page.getByTestId('speed-max').click();
@@ -80,10 +92,36 @@ describe('replay in the browser', () => {
     expect(levels).toMatch(/POC=\d{4}(\.\d+)? VAH=\d{4}(\.\d+)? VAL=\d{4}(\.\d+)? pPOC=\d{4}(\.\d+)? pVAH=\d{4}(\.\d+)? pVAL=\d{4}(\.\d+)?/);
     expect(await page.getByTestId('status-bars').textContent()).toBe('15,176 bars');
     expect(await page.getByTestId('status-rejected').textContent()).toBe('0 rejected');
+    // the Battle Navale annotations: one marker per signal, the bases, and the gamma lines on ES
+    const signals = Number((await page.getByTestId('status-signals').textContent())?.split(' ')[0]);
+    expect(signals).toBeGreaterThan(5);
+    expect(Number(await chartData('markers'))).toBe(signals);
+    expect(await page.getByTestId('signal-row').count()).toBe(signals);
+    expect(Number(await chartData('bases'))).toBeGreaterThan(500);
+    expect(Number(await chartData('violations'))).toBeGreaterThan(100);
+    expect(await chartData('gamma-lines')).toMatch(/^Call wall=4540 Put wall=4440 Zero Γ=4548\.9\d*$/);
+    expect(await page.getByTestId('battle-panel').textContent()).toMatch(/Confluence \((LONG|SHORT)\)/);
     await page.screenshot({ path: join(SHOTS, 'replay-real-csv-max.png') });
   });
 
+  it('clicking a signal in the list moves the chart to it and opens its detail', async () => {
+    const row = page.getByTestId('signal-row').last(); // the session's first signal
+    const ts = Number(await row.getAttribute('data-ts'));
+    await row.click();
+    await expect.poll(() => chartData('focus-ts')).toBe(String(ts));
+    await expect.poll(async () => Number(await chartData('visible-from'))).toBeLessThan(ts);
+    expect(Number(await chartData('visible-to'))).toBeGreaterThan(ts);
+    // 90 bars around it, not the whole file
+    expect(Number(await chartData('visible-to')) - Number(await chartData('visible-from'))).toBeLessThan(6 * 3_600_000);
+    const detail = page.getByTestId('signal-detail');
+    await expect.poll(() => detail.textContent()).toMatch(/Entry · stop · target\d{4}\.\d{2} · \d{4}\.\d{2} · \d{4}\.\d{2}/);
+    expect(await detail.textContent()).toMatch(/Battle balance · status.*Trend continuation.*Base quality.*Regime.*VWAP trend.*Missing inputs: .*nq/);
+    await expect.poll(async () => Number(await chartData('base-boxes-drawn'))).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'signal-focus.png') });
+  });
+
   it('zoomed on the last session, the levels and VWAP bands are readable', async () => {
+    await page.getByTestId('signal-detail').getByRole('button', { name: 'Close' }).click();
     await page.getByTestId('chart').hover();
     for (let i = 0; i < 12; i++) await page.mouse.wheel(0, -300);
     await page.screenshot({ path: join(SHOTS, 'replay-real-csv-zoomed.png') });

@@ -321,9 +321,6 @@ class ChartSync {
     this.el.dataset.bases = String(this.model.bases.length);
     const g = this.model.gamma;
     this.el.dataset.gammaLines = g === null ? '' : GAMMA_LINES.map((d) => `${d.title}=${gammaPrice(g, d.key) ?? ''}`).join(' ');
-    const range = this.s.chart.timeScale().getVisibleRange();
-    this.el.dataset.visibleFrom = range === null ? '' : String((range.from as number) * 1000);
-    this.el.dataset.visibleTo = range === null ? '' : String((range.to as number) * 1000);
   }
 }
 
@@ -361,9 +358,15 @@ export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: st
     };
     series.chart.subscribeClick(onClick);
     series.chart.subscribeCrosshairMove(onMove);
+    const onRange = (r: { from: Time; to: Time } | null): void => {
+      el.dataset.visibleFrom = r === null ? '' : String((r.from as number) * 1000);
+      el.dataset.visibleTo = r === null ? '' : String((r.to as number) * 1000);
+    };
+    series.chart.timeScale().subscribeVisibleTimeRangeChange(onRange);
     return () => {
       series.chart.unsubscribeClick(onClick);
       series.chart.unsubscribeCrosshairMove(onMove);
+      series.chart.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
       off();
       sync.dispose();
       series.chart.remove();
