@@ -284,6 +284,21 @@ export function methodConfig(override: MethodConfigOverride = {}): MethodConfig 
   }
   const c = res.data;
   if (c.bases.minBars > c.bases.maxBars) throw new Error('method config: bases.minBars must not exceed bases.maxBars');
+  // The analyzer keeps the last 64 bars and the last 16 VWAP values (engine/method/history.ts, analyzer.ts).
+  const lookbacks: [string, number, number][] = [
+    ['battle.windowBars', c.battle.windowBars, 63],
+    ['avgVolumeBars', c.avgVolumeBars, 63],
+    ['bases.maxBars', c.bases.maxBars, 62],
+    ['features.slopeBars', c.features.slopeBars, 15],
+    ['features.regressionBars', c.features.regressionBars, 63],
+    ['features.breakoutBars', c.features.breakoutBars, 63],
+    ['features.correlationBars', c.features.correlationBars, 62],
+    ['setups.trapBars', c.setups.trapBars, 63],
+    ['regime.swingBars', c.regime.swingBars, 64],
+    ['regime.returnBars', c.regime.returnBars, 63],
+    ['regime.atrBars', c.regime.atrBars, 63],
+  ];
+  for (const [name, v, max] of lookbacks) if (v > max) throw new Error(`method config: ${name} must be at most ${max} bars (the analyzer's history)`);
   return c;
 }
 

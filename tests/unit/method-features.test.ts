@@ -229,6 +229,7 @@ describe('section 7: level zones', () => {
   it('validates the configuration and names a bad field', () => {
     expect(() => methodConfig({ battle: { windowBars: 0 } })).toThrow(/battle\.windowBars/);
     expect(() => methodConfig({ mode: 'YOLO' as never })).toThrow(/mode/);
+    expect(() => methodConfig({ features: { slopeBars: 20 } })).toThrow(/features\.slopeBars must be at most 15 bars/);
     expect(methodConfig({ modes: { LIVE: { minConfidence: 0.9 } } as never }).modes.LIVE).toEqual({ ...C.modes.LIVE, minConfidence: 0.9 });
   });
 });
