@@ -33,7 +33,7 @@ export interface RiskConfig {
   readonly lowConfidenceSize: number;
 }
 
-export const DEFAULT_RISK_CONFIG: RiskConfig = Object.freeze({
+export const DEFAULT_RISK_CONFIG: RiskConfig = Object.freeze<RiskConfig>({
   baseContracts: 1,
   maxContractsPerSignal: 2,
   maxOpenPositions: 1,
