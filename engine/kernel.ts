@@ -56,7 +56,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const db = config.journal === false ? null : openDb(join(config.dataDir, 'journal.sqlite'));
   const method = config.method ?? methodConfig();
   let replay: Replay | null = null;
-  let chain: { levels: GammaLevels; basisPoints: number } | null = null;
+  /** The loaded chain, applied to the current replay and to replays opened later. */
+  let chain: { levels: GammaLevels; basisPoints: number; dto: GammaDTO } | null = null;
 
   const idleStatus = (): ReplayStatusDTO => ({
     state: 'idle',
@@ -158,7 +159,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async getReplaySnapshot(): Promise<ReplaySnapshotDTO> {
-      const gamma = chain === null ? null : toGammaDTO(chain.levels, chain.basisPoints);
+      const gamma = chain?.dto ?? null;
       if (replay === null) return { status: idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
       const h = replay.history;
       return {
@@ -189,16 +190,16 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         if (e instanceof ChainError) throw new EngineError('bad-file', e.message);
         throw e;
       }
-      chain = { levels, basisPoints };
-      if (replay !== null) replay.setGamma(levels, basisPoints);
-      else bus.publish({ type: 'gamma', gamma: toGammaDTO(levels, basisPoints) });
-      return toGammaDTO(levels, basisPoints);
+      chain = { levels, basisPoints, dto: toGammaDTO(levels, basisPoints) };
+      replay?.setGamma(levels, basisPoints);
+      bus.publish({ type: 'gamma', gamma: chain.dto });
+      return chain.dto;
     },
 
     async clearChain(): Promise<null> {
       chain = null;
-      if (replay !== null) replay.setGamma(null);
-      else bus.publish({ type: 'gamma', gamma: null });
+      replay?.setGamma(null);
+      bus.publish({ type: 'gamma', gamma: null });
       return null;
     },
   };

@@ -11,9 +11,9 @@
  * time, then the loop yields so RPCs (pause) are served between slices.
  */
 import { ReplayClock, type Clock, type ReplaySpeed, type TimerHandle } from '../clock.js';
-import type { AnalysisDTO, BarDTO, BaseDTO, BaseViolationDTO, EngineEvent, GammaDTO, LevelsDTO, RejectionDTO, ReplayStatusDTO, SessionDTO, ReplayStateDTO, SignalDTO } from '../contract.js';
+import type { AnalysisDTO, BarDTO, BaseDTO, BaseViolationDTO, EngineEvent, LevelsDTO, RejectionDTO, ReplayStatusDTO, SessionDTO, ReplayStateDTO, SignalDTO } from '../contract.js';
 import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
-import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
+import { toAnalysisDTO, toBarDTO, toBaseDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { EventBus } from '../bus.js';
 import { openFeed, type Feed } from '../feeds/index.js';
 import { RejectionLog } from '../feeds/rejections.js';
@@ -87,7 +87,6 @@ export class Replay {
     signals: [] as SignalDTO[],
     bases: [] as BaseDTO[],
     violations: [] as BaseViolationDTO[],
-    gamma: null as GammaDTO | null,
   };
 
   private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog) {
@@ -197,8 +196,8 @@ export class Replay {
   }
 
   /**
-   * Sets (null: clears) the gamma levels from the next bar on, journals the
-   * chain and tells the windows.
+   * Sets (null: clears) the gamma levels from the next bar on and journals the
+   * chain. The kernel owns the levels and tells the windows.
    */
   setGamma(levels: GammaLevels | null, basisPoints = 0): void {
     this.analyzer.setGamma(levels, basisPoints);
@@ -206,8 +205,6 @@ export class Replay {
       const t = this.clock.now();
       this.journal?.chain(Number.isFinite(t) ? t : 0, levels, basisPoints);
     }
-    this.history.gamma = levels === null ? null : toGammaDTO(levels, basisPoints);
-    this.deps.bus.publish({ type: 'gamma', gamma: this.history.gamma });
   }
 
   /** The bar being built from ticks, for a window that connects. */
