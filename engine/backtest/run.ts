@@ -13,7 +13,6 @@ import type { SessionSummary } from '../indicators/session-levels.js';
 import { MethodAnalyzer, type Decision } from '../method/analyzer.js';
 import { methodConfig, type MethodConfig } from '../method/config.js';
 import { countSignal, emptySignalCounts, type SignalCounts } from '../method/counts.js';
-import { decisionSnapshot } from '../method/snapshot.js';
 import { MarketPipeline, type ClosedBar } from '../pipeline.js';
 import type { Db } from '../store/db.js';
 import { RunJournal } from '../store/journal.js';
@@ -90,8 +89,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const clock = new BacktestClock();
   const onBar = opts.onBar;
   const onDecision = opts.onDecision;
-  const config = opts.method ?? methodConfig();
-  const analyzer = new MethodAnalyzer({ instrument, config });
+  const analyzer = new MethodAnalyzer({ instrument, config: opts.method ?? methodConfig() });
   if (opts.gamma != null) {
     analyzer.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
     journal?.chain(0, opts.gamma.levels, opts.gamma.basisPoints);
@@ -109,7 +107,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         const d = analyzer.onBar(c);
         if (d.tradingSignal !== null) {
           countSignal(signals, d.tradingSignal);
-          journal?.signal(decisionSnapshot({ ...d, tradingSignal: d.tradingSignal }, config, analyzer.mappedGamma, analyzer.gammaLevels));
+          journal?.signal(analyzer.snapshot({ ...d, tradingSignal: d.tradingSignal }));
         }
         onDecision?.(d);
       },

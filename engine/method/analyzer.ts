@@ -24,6 +24,7 @@ import { patternStrengths, type PatternStrengths } from './patterns.js';
 import { regimeOf, type Regime, type RegimeState } from './regime.js';
 import { baseRetest, gammaFlip, gammaPin, levelConfluence, trap, vaRejection, vwapDeviation, type SetupKind, type SetupName, type SetupProposal } from './setups.js';
 import { battleConfidence, battleSignal, type BattleSignal, type Side } from './signal.js';
+import { decisionSnapshot, type DecisionSnapshot } from './snapshot.js';
 import { levelsOf, zonesOf, type Zone } from './zones.js';
 
 /** Section 5's analysis as a signal carries it. */
@@ -207,14 +208,9 @@ export class MethodAnalyzer {
           };
   }
 
-  /** The gamma levels in ES points, or null. */
-  get mappedGamma(): MappedGamma | null {
-    return this.gamma;
-  }
-
-  /** The loaded chain's levels (SPX points), or null. */
-  get gammaLevels(): GammaLevels | null {
-    return this.gammaSource;
+  /** The DECISION snapshot of a decision that emitted a signal (for the journal). */
+  snapshot(d: Decision & { tradingSignal: TradingSignal }): DecisionSnapshot {
+    return decisionSnapshot(d, this.cfg, this.gamma, this.gammaSource);
   }
 
   /** Runs sections 1-10 on a completed bar. */

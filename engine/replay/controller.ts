@@ -20,7 +20,6 @@ import { RejectionLog } from '../feeds/rejections.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { MethodAnalyzer } from '../method/analyzer.js';
 import type { MethodConfig } from '../method/config.js';
-import { decisionSnapshot } from '../method/snapshot.js';
 import { MarketPipeline } from '../pipeline.js';
 import type { Db } from '../store/db.js';
 import { RunJournal } from '../store/journal.js';
@@ -145,7 +144,7 @@ export class Replay {
           }
           const sig = d.tradingSignal;
           if (sig !== null) {
-            this.journal?.signal(decisionSnapshot({ ...d, tradingSignal: sig }, opts.method, this.analyzer.mappedGamma, this.analyzer.gammaLevels));
+            this.journal?.signal(this.analyzer.snapshot({ ...d, tradingSignal: sig }));
             const dto = toSignalDTO(sig);
             this.history.signals.push(dto);
             deps.bus.publish({ type: 'signal', signal: dto });
