@@ -266,16 +266,14 @@ export class MethodAnalyzer {
     const proposals = this.proposals(ctx, zones, regime.regime);
     const results: ProposalResult[] = [];
     let best: TradingSignal | null = null;
-    let bestConfluence: Confluence | null = null;
     const thresholds = modeThresholdsOf(cfg);
+    // The features depend only on the side: computed at most once for each.
+    const bySide: Partial<Record<Side, Confluence>> = {};
+    const confluenceFor = (side: Side): Confluence => (bySide[side] ??= confluence(ctx, side, cfg));
     for (const p of proposals) {
-      const conf = confluence(ctx, p.side, cfg);
-      const r = this.judge(ctx, p, conf, regime, golden.state, closeTs, thresholds);
+      const r = this.judge(ctx, p, confluenceFor(p.side), regime, golden.state, closeTs, thresholds);
       results.push(r.result);
-      if (r.signal !== null && (best === null || r.signal.confidence > best.confidence)) {
-        best = r.signal;
-        bestConfluence = conf;
-      }
+      if (r.signal !== null && (best === null || r.signal.confidence > best.confidence)) best = r.signal;
     }
     if (best !== null) {
       for (let k = 0; k < results.length; k++) {
@@ -294,7 +292,7 @@ export class MethodAnalyzer {
       patterns,
       signal,
       regime,
-      confluence: bestConfluence ?? confluence(ctx, side, cfg),
+      confluence: confluenceFor(side),
       zones,
       proposals: results,
       tradingSignal: best,
