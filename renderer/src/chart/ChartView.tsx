@@ -202,8 +202,6 @@ class ChartSync {
   private stale = new Set<number>();
   private continuation = 0;
   private pendingFocus: SignalDTO | null = null;
-  /** Markers are set at most once a frame; their count for the tests. */
-  private markerCount = 0;
 
   constructor(
     private readonly s: Series,
@@ -273,7 +271,6 @@ class ChartSync {
   private drawAnnotations(): void {
     const { signals, violations, bases } = this.model;
     this.s.markers.setMarkers(markersOf(signals, violations));
-    this.markerCount = signals.length;
     this.s.boxes.setBases(bases, violations);
   }
 
@@ -316,7 +313,8 @@ class ChartSync {
     this.el.dataset.vwapPoints = String(this.s.vwap.data().filter((d) => 'value' in d).length);
     this.el.dataset.levels = LEVEL_LINES.map((d) => `${d.title}=${lv?.[d.key] ?? ''}`).join(' ');
     this.el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
-    this.el.dataset.markers = String(this.markerCount);
+    // Signal arrows the marker plugin holds (violation marks are squares).
+    this.el.dataset.markers = String(this.s.markers.markers().filter((m) => m.shape !== 'square').length);
     this.el.dataset.violations = String(this.model.violations.length);
     this.el.dataset.bases = String(this.model.bases.length);
     const g = this.model.gamma;
