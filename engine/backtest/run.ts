@@ -1,10 +1,23 @@
 /**
- * Backtest: a data file through the kernel's market path and the Battle Navale
- * method as fast as possible, on a clock set from the data (architecture.md,
- * "The kernel": backtest).
+ * Backtest: a data file through the kernel's whole path (market pipeline,
+ * Battle Navale method, risk, simulated venue, portfolio, journal) as fast as
+ * possible, on a clock set from the data (architecture.md, "The kernel":
+ * backtest). AUTO execution: risk-approved signals go straight out.
  * The CLI, the tests and the benchmark run files this way.
+ *
+ * [Note: backtest kill switch] A backtest has its own kill switch in memory,
+ * never the workstation's latched one. When it trips, the halt sequence runs
+ * as live; at the next session the backtest stands in for the trader and
+ * resets it (journaled, who = 'backtest'), so one bad day does not end the
+ * test. `resetKillSwitchDaily: false` keeps it latched to the end.
  */
+import { createHash } from 'node:crypto';
 import { BacktestClock, type Clock } from '../clock.js';
+import { Trader, type TradeRecord } from '../execution/trader.js';
+import type { PerformanceMetrics } from '../perf/metrics.js';
+import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../risk/kill-switch.js';
+import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../risk/sizing.js';
+import { SimulatedVenue, type Order } from '../venue/sim.js';
 import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../domain.js';
 import { openFeed, type FeedFormat } from '../feeds/index.js';
 import { RejectionLog, type Rejection } from '../feeds/rejections.js';
@@ -39,6 +52,55 @@ export interface BacktestOptions {
   readonly gamma?: { readonly levels: GammaLevels; readonly basisPoints: number } | null;
   /** Called with the method's decision at each completed bar. */
   readonly onDecision?: (decision: Decision) => void;
+  /** Section 12's numbers; the spec's defaults when omitted. */
+  readonly risk?: RiskConfig;
+  /** Reset a tripped kill switch at the next session (default true; module header). */
+  readonly resetKillSwitchDaily?: boolean;
+}
+
+/** A trade as the backtest summary lists it. Prices points, P&L USD net of commissions. */
+export interface TradeSummary {
+  readonly id: string;
+  readonly signalId: string;
+  readonly kind: TradeRecord['kind'];
+  readonly side: 'LONG' | 'SHORT';
+  readonly setup: string;
+  readonly grade: string;
+  readonly qty: number;
+  readonly entryTs: number | null;
+  readonly entryPrice: number | null;
+  readonly stop: number;
+  readonly target: number;
+  readonly exitTs: number | null;
+  readonly exitPrice: number | null;
+  readonly exitReason: string | null;
+  readonly pnlUsd: number | null;
+  readonly pnlTicks: number | null;
+  readonly maeTicks: number;
+  readonly mfeTicks: number;
+}
+
+/** The execution side of a backtest. */
+export interface BacktestExecution {
+  readonly trades: TradeSummary[];
+  /** Closed-trade metrics over the run, and per trading day (session id). */
+  readonly metrics: PerformanceMetrics;
+  readonly byDay: Record<string, PerformanceMetrics>;
+  /** Mark-to-market: starting and final equity, largest fall from a peak (USD). */
+  readonly startingEquityUsd: number;
+  readonly finalEquityUsd: number;
+  readonly maxDrawdownUsd: number;
+  readonly commissionsUsd: number;
+  /** Signals refused by the risk check, by reason. */
+  readonly refused: Record<string, number>;
+  readonly orders: number;
+  /** sha256 of the order list (id, role, side, type, qty, price, status, fill): golden replays pin it. */
+  readonly ordersHash: string;
+  readonly killSwitchEvents: readonly KillSwitchEvent[];
+  /** Position still open at the end of the data (contracts, signed). */
+  readonly openPosition: number;
+  /** [exit time, equity USD] after each closed paper trade. */
+  readonly equityCurve: readonly (readonly [number, number])[];
 }
 
 /** What a backtest saw. */
@@ -57,6 +119,7 @@ export interface BacktestResult {
   readonly runId: number | null;
   /** Signals emitted, by setup, side and grade. */
   readonly signals: SignalCounts;
+  readonly execution: BacktestExecution;
 }
 
 /**
@@ -89,7 +152,18 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const clock = new BacktestClock();
   const onBar = opts.onBar;
   const onDecision = opts.onDecision;
-  const analyzer = new MethodAnalyzer({ instrument, config: opts.method ?? methodConfig() });
+  const method = opts.method ?? methodConfig();
+  const analyzer = new MethodAnalyzer({ instrument, config: method });
+  const risk = opts.risk ?? DEFAULT_RISK_CONFIG;
+  const killStore = new MemoryKillSwitchStore();
+  const killSwitch = new KillSwitch(killStore, clock);
+  const venue = new SimulatedVenue({ tickSize: instrument.tickSize });
+  const trader = new Trader(
+    { instrument, mode: method.mode, execution: 'AUTO', risk },
+    { clock, venue, killSwitch, journal, snapshot: (d) => analyzer.snapshot(d) },
+  );
+  const resetDaily = opts.resetKillSwitchDaily ?? true;
+  let lastSession: string | null = null;
   if (opts.gamma != null) {
     analyzer.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
     journal?.chain(0, opts.gamma.levels, opts.gamma.basisPoints);
@@ -104,11 +178,15 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       barClosed: (c) => {
         journal?.bar(c.bar, c.levels);
         onBar?.(c);
+        const session = c.levels?.sessionId ?? lastSession;
+        if (resetDaily && session !== lastSession && killSwitch.state === 'HALTED') killSwitch.reset(`new session ${session}`, 'backtest');
+        lastSession = session;
         const d = analyzer.onBar(c);
         if (d.tradingSignal !== null) {
           countSignal(signals, d.tradingSignal);
           journal?.signal(analyzer.snapshot({ ...d, tradingSignal: d.tradingSignal }));
         }
+        trader.onBar(d);
         onDecision?.(d);
       },
       sessionClosed: (s) => {
@@ -122,6 +200,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     for await (const block of feed.blocks()) {
       for (const r of block) {
         clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
+        trader.onRecord(r);
         pipeline.onRecord(r);
       }
       records += block.length;
@@ -143,5 +222,59 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     rejections: rejections.samples(),
     runId: journal?.runId ?? null,
     signals,
+    execution: executionOf(trader, venue, killStore.events, risk.accountEquityUsd),
   };
+}
+
+function executionOf(trader: Trader, venue: SimulatedVenue, killSwitchEvents: readonly KillSwitchEvent[], startingEquityUsd: number): BacktestExecution {
+  const perf = trader.performance();
+  const trades = trader.trades.filter((t) => !t.cancelled).map(tradeSummary);
+  const orders = venue.all();
+  const p = trader.portfolio;
+  return {
+    trades,
+    metrics: perf.run,
+    byDay: perf.byDay,
+    startingEquityUsd,
+    finalEquityUsd: p.equityUsd(),
+    maxDrawdownUsd: p.maxDrawdownUsd,
+    commissionsUsd: p.commissionsUsd,
+    refused: { ...trader.refused },
+    orders: orders.length,
+    ordersHash: ordersHash(orders),
+    killSwitchEvents,
+    openPosition: venue.position(),
+    equityCurve: trader.equityCurve,
+  };
+}
+
+function tradeSummary(t: TradeRecord): TradeSummary {
+  const s = t.signal;
+  return {
+    id: t.id,
+    signalId: s.id,
+    kind: t.kind,
+    side: s.side,
+    setup: s.setup,
+    grade: s.grade,
+    qty: t.qty,
+    entryTs: t.entryTs,
+    entryPrice: t.entryPrice,
+    stop: s.stop,
+    target: s.target,
+    exitTs: t.exitTs,
+    exitPrice: t.exitPrice,
+    exitReason: t.exitReason,
+    pnlUsd: t.pnlUsd,
+    pnlTicks: t.pnlTicks,
+    maeTicks: t.maeTicks,
+    mfeTicks: t.mfeTicks,
+  };
+}
+
+/** sha256 (hex) of the orders' identity, prices and outcomes, in submission order. */
+export function ordersHash(orders: readonly Order[]): string {
+  const h = createHash('sha256');
+  for (const o of orders) h.update(JSON.stringify([o.id, o.role, o.side, o.type, o.qty, o.price ?? null, o.status, o.submittedTs, o.filledTs, o.fillPrice]) + '\n');
+  return h.digest('hex');
 }

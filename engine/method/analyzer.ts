@@ -16,9 +16,9 @@ import type { ClosedBar } from '../pipeline.js';
 import { Zone as TimeZone } from '../time/zone.js';
 import { battleBalance, type BattleBalance } from './battle.js';
 import { BaseTracker, goldenRule, type Base, type BaseState, type GoldenRuleState } from './bases.js';
-import { GRADES, modeThresholdsOf, type Grade, type MethodConfig, type Mode, type ModeThresholds } from './config.js';
+import { GRADES, modeThresholdsOf, type Grade, type MethodConfig, type Mode, type ModeThresholds, type SessionPhase } from './config.js';
 import type { DecisionContext, MappedGamma } from './context.js';
-import { confluence, type Confluence, type Features, type MissingInput } from './features.js';
+import { confluence, sessionPhase, type Confluence, type Features, type MissingInput } from './features.js';
 import { BarHistory } from './history.js';
 import { patternStrengths, type PatternStrengths } from './patterns.js';
 import { regimeOf, type Regime, type RegimeState } from './regime.js';
@@ -143,6 +143,8 @@ export interface Decision {
   /** Mode and thresholds in force. */
   readonly mode: Mode;
   readonly thresholds: ModeThresholds;
+  /** The session phase at the bar's close (feature 7's phases, ET). */
+  readonly sessionPhase: SessionPhase;
 }
 
 /** What the analyzer needs. */
@@ -298,6 +300,7 @@ export class MethodAnalyzer {
       tradingSignal: best,
       mode: cfg.mode,
       thresholds,
+      sessionPhase: sessionPhase(minuteOfDay, cfg.sessionPhaseStart),
     };
   }
 

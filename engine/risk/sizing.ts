@@ -31,6 +31,23 @@ export interface RiskConfig {
   /** [confidence above, multiplier], highest first; below the last: `lowConfidenceSize`. */
   readonly confidenceSize: readonly (readonly [number, number])[];
   readonly lowConfidenceSize: number;
+  /**
+   * Optional Kelly sizing: the share of the Kelly fraction to bet (0.25 is
+   * quarter-Kelly), from the last `kellyLookback` trades; null turns it off.
+   */
+  readonly kellyShare: number | null;
+  readonly kellyLookback: number;
+  /** Fewer closed trades than this and Kelly sizing falls back to the multiplier. */
+  readonly kellyMinTrades: number;
+  /** Account equity when a run starts, USD (the drawdown rule's first peak). */
+  readonly accountEquityUsd: number;
+  /** Kill switch: no market data for this long inside a session (ms), live feeds only. */
+  readonly staleDataMs: number;
+  /** Kill switch: broker connection lost this long with a position open (ms). */
+  readonly brokerLostMs: number;
+  /** Kill switch: win rate below this after `performanceMinTrades` trades in the day. */
+  readonly performanceMinWinRate: number;
+  readonly performanceMinTrades: number;
 }
 
 export const DEFAULT_RISK_CONFIG: RiskConfig = Object.freeze<RiskConfig>({
@@ -53,6 +70,14 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = Object.freeze<RiskConfig>({
     [0.65, 1],
   ],
   lowConfidenceSize: 0.5,
+  kellyShare: null,
+  kellyLookback: 50,
+  kellyMinTrades: 20,
+  accountEquityUsd: 25_000,
+  staleDataMs: 10_000,
+  brokerLostMs: 30_000,
+  performanceMinWinRate: 0.3,
+  performanceMinTrades: 10,
 });
 
 /** The account as the risk check sees it. USD; times Unix ms. */
@@ -78,6 +103,8 @@ export interface RiskRequest {
   readonly confidence: number;
   /** Entry-to-stop distance, ticks. */
   readonly riskTicks: number;
+  /** Net P&L of recent closed trades, USD, oldest first (for Kelly sizing). */
+  readonly recentTradesUsd?: readonly number[];
 }
 
 /** Why a trade was refused. */
@@ -117,6 +144,11 @@ export function checkTrade(req: RiskRequest, s: RiskState, c: RiskConfig, tickVa
   let contracts = Math.min(c.maxContractsPerSignal, Math.max(1, Math.floor(c.baseContracts * multiplier)));
   const perContract = req.riskTicks * tickValueUsd;
   const reduced: string[] = [];
+  const kelly = c.kellyShare === null ? null : kellyContracts(req.recentTradesUsd ?? [], perContract, s.equityUsd, c);
+  if (kelly !== null) {
+    if (kelly < 1) return no('size', `${c.kellyShare} Kelly sizes this trade at ${kelly} contracts`);
+    contracts = Math.min(c.maxContractsPerSignal, kelly);
+  }
   const fit = (limit: number, why: string): boolean => {
     const max = Math.floor(limit / perContract + 1e-9);
     if (max >= contracts) return true;
@@ -134,4 +166,26 @@ export function checkTrade(req: RiskRequest, s: RiskState, c: RiskConfig, tickVa
 /** True when today's loss has reached the warning share of the limit (section 12: an alert at 80%). */
 export function dailyLossWarning(dailyPnlUsd: number, c: RiskConfig): boolean {
   return -dailyPnlUsd >= c.dailyLossWarning * c.dailyLossLimitUsd;
+}
+
+/**
+ * Contracts by a share of the Kelly fraction, or null when there are fewer
+ * than `kellyMinTrades` closed trades. f* = W - (1 - W) / R with W the win
+ * rate and R = average win / average loss over the last `kellyLookback`
+ * trades (Kelly 1956; Thorp, "The Kelly criterion in blackjack, sports
+ * betting and the stock market", 2006); contracts = floor(share x f* x
+ * equity / risk per contract).
+ */
+export function kellyContracts(tradesUsd: readonly number[], riskPerContractUsd: number, equityUsd: number, c: RiskConfig): number | null {
+  const recent = tradesUsd.slice(-c.kellyLookback);
+  if (recent.length < c.kellyMinTrades || c.kellyShare === null) return null;
+  const wins = recent.filter((x) => x > 0);
+  const losses = recent.filter((x) => x <= 0);
+  if (losses.length === 0) return c.maxContractsPerSignal;
+  if (wins.length === 0) return 0;
+  const avgWin = wins.reduce((a, b) => a + b, 0) / wins.length;
+  const avgLoss = -losses.reduce((a, b) => a + b, 0) / losses.length;
+  const w = wins.length / recent.length;
+  const f = avgLoss === 0 ? 1 : w - (1 - w) / (avgWin / avgLoss);
+  return f <= 0 ? 0 : Math.floor((c.kellyShare * f * equityUsd) / riskPerContractUsd);
 }

@@ -1,8 +1,11 @@
 /**
  * Writes one run (a replay, a backtest, later a live session) to the journal:
  * its bars with their levels, its sessions, its rejected records, its signals
- * with their DECISION snapshots and the gamma chains it used. Rows are
- * buffered and written in one transaction per batch, never one per bar.
+ * with their DECISION snapshots and the gamma chains it used, and its
+ * execution path (approvals, orders, fills, trades, trade snapshots, risk
+ * and execution events). Rows are buffered and written in one transaction per
+ * batch, never one per bar; an order or trade that changes several times
+ * between flushes is written once, in its last state.
  */
 import type { Bar } from '../domain.js';
 import type { Rejection } from '../feeds/rejections.js';
@@ -10,6 +13,8 @@ import type { LevelsSnapshot, SessionSummary } from '../indicators/session-level
 import { orNull } from '../dto.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
+import type { Approval, ExecutionJournal, TradeRecord, TradeSnapshotKind } from '../execution/trader.js';
+import type { Fill, Order } from '../venue/sim.js';
 import type { Db } from './db.js';
 
 /** What the journal keeps about how a run was started. */
@@ -32,7 +37,7 @@ export type RunStatus = 'completed' | 'stopped' | 'failed';
 const BATCH_ROWS = 4096;
 
 /** Buffered writer of one run. Call `flush()` at quiet moments and `finish()` at the end. */
-export class RunJournal {
+export class RunJournal implements ExecutionJournal {
   readonly runId: number;
   private readonly db: Db;
   private bars: { bar: Bar; levels: LevelsSnapshot | null }[] = [];
@@ -41,6 +46,15 @@ export class RunJournal {
   private signals: DecisionSnapshot[] = [];
   private chains: { loadedAt: number; levels: GammaLevels; basis: number }[] = [];
   private rejectionSeq = 0;
+  private approvals = new Map<string, Approval>();
+  private orders = new Map<string, { o: Order; tradeId: string | null }>();
+  private fills: Fill[] = [];
+  private trades = new Map<string, TradeRecord>();
+  private snapshots: { tradeId: string; seq: number; kind: TradeSnapshotKind; ts: number; data: string }[] = [];
+  private events: { seq: number; ts: number; kind: string; detail: string }[] = [];
+  private readonly snapshotSeq = new Map<string, number>();
+  private eventSeq = 0;
+  private readonly exec;
   private readonly insertBar;
   private readonly insertLevels;
   private readonly upsertSession;
@@ -81,6 +95,55 @@ export class RunJournal {
       `INSERT OR REPLACE INTO gamma_chains (run_id, loaded_at, source, date, spot, basis, net_gex, call_wall, put_wall, zero_gamma)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.exec = {
+      approval: db.prepare(
+        `INSERT OR REPLACE INTO approvals (run_id, signal_id, queued_at, decided_at, status, who, why, execution, contracts, risk_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      order: db.prepare(
+        `INSERT OR REPLACE INTO orders (run_id, id, trade_id, submitted_at, role, side, type, qty, price, oca_group, parent_id, status, filled_at, fill_price, cancel_reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      fill: db.prepare(`INSERT OR REPLACE INTO fills (run_id, order_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      trade: db.prepare(
+        `INSERT OR REPLACE INTO trades (run_id, id, signal_id, kind, side, setup, qty, entry_ts, entry_price, exit_ts, exit_price, exit_reason, pnl_usd, pnl_ticks, mae_ticks, mfe_ticks)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      snapshot: db.prepare(`INSERT INTO trade_snapshots (run_id, trade_id, seq, kind, ts, data) VALUES (?, ?, ?, ?, ?, ?)`),
+      event: db.prepare(`INSERT INTO run_events (run_id, seq, ts, kind, detail) VALUES (?, ?, ?, ?, ?)`),
+    };
+  }
+
+  /** Buffers an approval decision (the latest state of each signal's approval is written). */
+  approval(a: Approval): void {
+    this.approvals.set(a.signal.id, { ...a });
+  }
+
+  /** Buffers an order's current state. */
+  order(o: Order, tradeId: string | null): void {
+    this.orders.set(o.id, { o: { ...o }, tradeId });
+  }
+
+  /** Buffers a fill. */
+  fill(f: Fill): void {
+    this.fills.push(f);
+  }
+
+  /** Buffers a trade's current state. */
+  trade(t: TradeRecord): void {
+    this.trades.set(t.id, { ...t, closeOrderIds: [...t.closeOrderIds] });
+  }
+
+  /** Buffers one of a trade's snapshots (serialized now, so later changes do not leak in). */
+  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void {
+    const seq = (this.snapshotSeq.get(tradeId) ?? 0) + 1;
+    this.snapshotSeq.set(tradeId, seq);
+    this.snapshots.push({ tradeId, seq, kind, ts, data: JSON.stringify(data, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) });
+  }
+
+  /** Buffers a risk or execution event (risk.rejected, risk.reduced, risk.warning, execution.toggled, ...). */
+  event(kind: string, ts: number, detail: Record<string, unknown>): void {
+    this.eventSeq += 1;
+    this.events.push({ seq: this.eventSeq, ts, kind, detail: JSON.stringify(detail) });
   }
 
   /** Buffers a completed bar with its levels. */
@@ -111,7 +174,8 @@ export class RunJournal {
 
   /** Writes everything buffered in one transaction. */
   flush(): void {
-    if (this.bars.length + this.sessions.length + this.rejections.length + this.signals.length + this.chains.length === 0) return;
+    const execRows = this.approvals.size + this.orders.size + this.fills.length + this.trades.size + this.snapshots.length + this.events.length;
+    if (this.bars.length + this.sessions.length + this.rejections.length + this.signals.length + this.chains.length + execRows === 0) return;
     const run = this.runId;
     const bars = this.bars;
     const sessions = this.sessions;
@@ -123,6 +187,14 @@ export class RunJournal {
     const chains = this.chains;
     this.signals = [];
     this.chains = [];
+    const { approvals, orders, fills, trades, snapshots, events } = this;
+    this.approvals = new Map();
+    this.orders = new Map();
+    this.fills = [];
+    this.trades = new Map();
+    this.snapshots = [];
+    this.events = [];
+    const x = this.exec;
     this.db.transaction(() => {
       for (const snap of signals) {
         const x = snap.signal;
@@ -145,6 +217,18 @@ export class RunJournal {
         this.rejectionSeq += 1;
         this.insertRejection.run(run, this.rejectionSeq, r.location, r.field, r.reason, r.message);
       }
+      for (const a of approvals.values()) {
+        x.approval.run(run, a.signal.id, a.queuedAt, a.decidedAt, a.status, a.who ?? 'pending', a.why, a.execution, a.contracts, a.riskUsd);
+      }
+      for (const { o, tradeId } of orders.values()) {
+        x.order.run(run, o.id, tradeId, o.submittedTs, o.role, o.side, o.type, o.qty, o.price ?? null, o.ocaGroup ?? null, o.parentId ?? null, o.status, o.filledTs, o.fillPrice, o.cancelReason);
+      }
+      for (const f of fills) x.fill.run(run, f.orderId, f.ts, f.role, f.side, f.qty, f.price, f.slippageTicks, f.commissionUsd);
+      for (const t of trades.values()) {
+        x.trade.run(run, t.id, t.signal.id, t.kind, t.signal.side, t.signal.setup, t.qty, t.entryTs, t.entryPrice, t.exitTs, t.exitPrice, t.cancelled ? 'cancelled' : t.exitReason, t.pnlUsd, t.pnlTicks, t.maeTicks, t.mfeTicks);
+      }
+      for (const s of snapshots) x.snapshot.run(run, s.tradeId, s.seq, s.kind, s.ts, s.data);
+      for (const e of events) x.event.run(run, e.seq, e.ts, e.kind, e.detail);
     })();
   }
 

@@ -124,4 +124,113 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, loaded_at, source)
   ) WITHOUT ROWID;
   `,
+  // 3: the execution path (issue 4): approvals, orders, fills, trades with their snapshots,
+  // risk and execution events of a run, and the kill switch, which outlives runs.
+  `
+  CREATE TABLE approvals (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    signal_id   TEXT    NOT NULL,
+    queued_at   INTEGER NOT NULL,              -- market time, Unix ms
+    decided_at  INTEGER,                       -- market time of the decision
+    status      TEXT    NOT NULL CHECK (status IN ('PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'SENT', 'REFUSED')),
+    who         TEXT    NOT NULL,              -- trader, auto, risk, expiry, kill-switch
+    why         TEXT,
+    execution   TEXT    NOT NULL CHECK (execution IN ('MANUAL', 'AUTO')),
+    contracts   INTEGER NOT NULL,
+    risk_usd    REAL    NOT NULL,
+    PRIMARY KEY (run_id, signal_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE orders (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id          TEXT    NOT NULL,
+    trade_id    TEXT,
+    submitted_at INTEGER NOT NULL,
+    role        TEXT    NOT NULL,              -- entry, stop, target, close
+    side        TEXT    NOT NULL CHECK (side IN ('BUY', 'SELL')),
+    type        TEXT    NOT NULL CHECK (type IN ('MARKET', 'LIMIT', 'STOP')),
+    qty         INTEGER NOT NULL,
+    price       REAL,                          -- limit or stop price, points
+    oca_group   TEXT,
+    parent_id   TEXT,
+    status      TEXT    NOT NULL,
+    filled_at   INTEGER,
+    fill_price  REAL,
+    cancel_reason TEXT,
+    PRIMARY KEY (run_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE fills (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    order_id    TEXT    NOT NULL,
+    ts          INTEGER NOT NULL,
+    role        TEXT    NOT NULL,
+    side        TEXT    NOT NULL CHECK (side IN ('BUY', 'SELL')),
+    qty         INTEGER NOT NULL,
+    price       REAL    NOT NULL,              -- points, slippage included
+    slippage_ticks REAL NOT NULL,
+    commission_usd REAL NOT NULL,
+    PRIMARY KEY (run_id, order_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE trades (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id          TEXT    NOT NULL,
+    signal_id   TEXT    NOT NULL,
+    kind        TEXT    NOT NULL CHECK (kind IN ('paper', 'would-be')),
+    side        TEXT    NOT NULL CHECK (side IN ('LONG', 'SHORT')),
+    setup       TEXT    NOT NULL,
+    qty         INTEGER NOT NULL,
+    entry_ts    INTEGER,
+    entry_price REAL,
+    exit_ts     INTEGER,
+    exit_price  REAL,
+    exit_reason TEXT,
+    pnl_usd     REAL,                          -- net of commissions
+    pnl_ticks   REAL,                          -- per contract, before commissions
+    mae_ticks   REAL,
+    mfe_ticks   REAL,
+    PRIMARY KEY (run_id, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE trade_snapshots (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    trade_id    TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    kind        TEXT    NOT NULL CHECK (kind IN ('PRE_ANALYSIS', 'DECISION', 'EXECUTION', 'POSITION_UPDATE', 'FINAL_RESULT')),
+    ts          INTEGER NOT NULL,              -- market time, Unix ms
+    data        TEXT    NOT NULL CHECK (json_valid(data)),
+    PRIMARY KEY (run_id, trade_id, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE run_events (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    ts          INTEGER NOT NULL,              -- market time, Unix ms
+    kind        TEXT    NOT NULL,              -- risk.rejected, risk.reduced, risk.warning, execution.toggled, mode.changed, order.rejected, alert
+    detail      TEXT    NOT NULL CHECK (json_valid(detail)),
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+
+  -- The kill switch latches across runs and restarts: one row, written before it acts.
+  CREATE TABLE kill_switch (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    state       TEXT    NOT NULL CHECK (state IN ('ACTIVE', 'REDUCING', 'HALTED')),
+    trigger     TEXT,
+    detail      TEXT,
+    tripped_at  INTEGER,                       -- Unix ms
+    flat        INTEGER NOT NULL,              -- 1 when the venue confirmed flat
+    updated_at  INTEGER NOT NULL
+  );
+
+  CREATE TABLE kill_switch_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts          INTEGER NOT NULL,              -- Unix ms
+    from_state  TEXT    NOT NULL,
+    to_state    TEXT    NOT NULL,
+    trigger     TEXT,
+    who         TEXT    NOT NULL,
+    reason      TEXT
+  );
+  `,
 ];

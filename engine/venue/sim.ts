@@ -90,6 +90,36 @@ export interface Bracket {
   readonly target: Order;
 }
 
+/**
+ * What the execution path needs from a venue: the simulated one here, a
+ * broker adapter later. Fills come back from `onTick`/`onBar` (simulated) or
+ * from the broker's execution reports; `position()` is the venue's own view
+ * of the account, the only thing that may confirm "flat".
+ */
+export interface ExecutionVenue {
+  /** @throws OrderError when the venue refuses the order. */
+  submit(req: OrderRequest, ts: number): Order;
+  /** @throws OrderError when the venue refuses the bracket. */
+  submitBracket(b: BracketRequest, ts: number): Bracket;
+  cancel(id: string, reason?: string): boolean;
+  open(): Order[];
+  order(id: string): Order | undefined;
+  /** Signed contracts the venue holds for the account. */
+  position(): number;
+  onTick(tick: TradeTick): Fill[];
+  onBar(bar: Bar): Fill[];
+}
+
+/** An entry with its protective stop and its target. Prices in points. */
+export interface BracketRequest {
+  readonly side: OrderSide;
+  readonly qty: number;
+  readonly entryType: 'MARKET' | 'LIMIT';
+  readonly entryPrice?: number;
+  readonly stop: number;
+  readonly target: number;
+}
+
 interface Hit {
   /** Position on the bar's path: segment index + fraction (0 = the open). */
   pos: number;
@@ -98,13 +128,13 @@ interface Hit {
 }
 
 /** A matching engine over one instrument. Time comes from the prices it is fed. */
-export class SimulatedVenue {
+export class SimulatedVenue implements ExecutionVenue {
   private readonly t: number;
   private readonly slip: number;
   private readonly commission: number;
   private readonly orders = new Map<string, Order>();
   private seq = 0;
-  private now = Number.NaN;
+  private net = 0;
 
   constructor(c: VenueConfig) {
     this.t = c.tickSize;
@@ -144,7 +174,7 @@ export class SimulatedVenue {
    * An entry with its protective stop and target, both working once it fills
    * and cancelling each other (OCA).
    */
-  submitBracket(b: { side: OrderSide; qty: number; entryType: 'MARKET' | 'LIMIT'; entryPrice?: number; stop: number; target: number }, ts: number): Bracket {
+  submitBracket(b: BracketRequest, ts: number): Bracket {
     const dir = b.side === 'BUY' ? 1 : -1;
     if (!(dir * (b.target - b.stop) > 0)) throw new OrderError(`bracket: "target" ${b.target} must be on the profit side of "stop" ${b.stop}`);
     const exit: OrderSide = b.side === 'BUY' ? 'SELL' : 'BUY';
@@ -175,9 +205,18 @@ export class SimulatedVenue {
     return this.orders.get(id);
   }
 
+  /** Every order, in submission order. */
+  all(): Order[] {
+    return [...this.orders.values()];
+  }
+
+  /** Signed contracts from every fill so far. */
+  position(): number {
+    return this.net;
+  }
+
   /** Matches working orders against one trade. */
   onTick(tick: TradeTick): Fill[] {
-    this.now = tick.tsEvent;
     const fills: Fill[] = [];
     // Orders activated by a fill at this tick wait for the next one.
     for (const o of this.open().filter((x) => x.status === 'WORKING')) {
@@ -190,7 +229,6 @@ export class SimulatedVenue {
 
   /** Matches working orders along a bar's path (module header). */
   onBar(bar: Bar): Fill[] {
-    this.now = bar.ts;
     const path = barPath(bar);
     const fills: Fill[] = [];
     // Each order's entry point on the path: working orders from the open, bracket legs from their entry's fill.
@@ -224,6 +262,7 @@ export class SimulatedVenue {
 
   private fill(o: Order, price: number, slippage: number, ts: number): Fill {
     o.status = 'FILLED';
+    this.net += o.side === 'BUY' ? o.qty : -o.qty;
     o.filledTs = ts;
     o.fillPrice = price;
     if (o.ocaGroup !== undefined) {

@@ -1,5 +1,5 @@
 /** Journal schema: numbered migrations and refusal of a newer schema. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,26 +15,31 @@ describe('openDb', () => {
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(['bars', 'gamma_chains', 'levels', 'rejections', 'runs', 'sessions', 'settings', 'signals']);
+    expect(tables).toEqual([
+      'approvals', 'bars', 'fills', 'gamma_chains', 'kill_switch', 'kill_switch_events', 'levels', 'orders', 'rejections',
+      'run_events', 'runs', 'sessions', 'settings', 'signals', 'sqlite_sequence', 'trade_snapshots', 'trades',
+    ]);
     db.close();
     const again = openDb(file);
     expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     again.close();
   });
 
-  it('migrates a version 1 journal to the signals schema without losing its runs', () => {
+  it('migrates a version 1 journal to the current schema without losing its runs', () => {
     const file = tmpFile();
     openDb(file).close(); // creates the folders
+    rmSync(file);
     const raw = new Database(file);
-    raw.exec('DROP TABLE signals; DROP TABLE gamma_chains;');
+    raw.exec(MIGRATIONS[0]!);
     raw.pragma('user_version = 1');
     raw.prepare(`INSERT INTO runs (kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES ('backtest', 'x.csv', 'ES', '1m', 'globex', 'UTC', 1)`).run();
     raw.close();
-    expect(MIGRATIONS).toHaveLength(2);
+    expect(MIGRATIONS).toHaveLength(3);
     const db = openDb(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT source FROM runs').all()).toEqual([{ source: 'x.csv' }]);
     expect(db.prepare('SELECT count(*) AS n FROM signals').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM trades').get()).toEqual({ n: 0 });
     db.close();
   });
 

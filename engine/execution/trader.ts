@@ -1,0 +1,766 @@
+/**
+ * The execution path of architecture.md ("Flow": signal -> approval -> risk
+ * -> execution -> venue; fills -> portfolio -> risk and performance) for one
+ * run, the same code in backtest, replay and paper trading. It owns the
+ * approval queue (battle-navale.md section 11), applies the risk check and
+ * the kill-switch triggers of section 12, sends brackets to the venue, books
+ * fills in the portfolio, follows each trade's MAE/MFE and writes the five
+ * trade snapshots. Time comes only from the injected clock.
+ *
+ * Order of work for each market record (a trade tick or a bar): the venue
+ * matches working orders against it first (an order sent at a bar's close
+ * fills on the next record), then the position is marked, approvals expire,
+ * the loss and drawdown triggers are checked and, while the kill switch is
+ * REDUCING, the halt sequence goes on. The record then goes through the
+ * market pipeline, whose completed bars bring the method's decisions here.
+ *
+ * [Note: approval expiry] An approval expires 30 s of market time after it
+ * was queued, or when price trades 4 ticks or more away from the signal's
+ * entry in either direction (beyond it: the move has gone; against it: the
+ * stop is near). In a replay the market clock stops while paused, and so do
+ * the countdowns.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
+import { Atr } from '../indicators/atr.js';
+import type { Decision, TradingSignal } from '../method/analyzer.js';
+import type { Mode } from '../method/config.js';
+import type { DecisionSnapshot } from '../method/snapshot.js';
+import { performanceOf, type PerformanceMetrics } from '../perf/metrics.js';
+import { Portfolio } from '../portfolio/portfolio.js';
+import type { KillSwitch, KillSwitchStatus, KillTrigger } from '../risk/kill-switch.js';
+import { checkTrade, dailyLossWarning, type RiskConfig, type RiskDecision, type RiskState } from '../risk/sizing.js';
+import { OrderError, SimulatedVenue, type ExecutionVenue, type Fill, type Order } from '../venue/sim.js';
+
+/** MANUAL: each signal waits for the trader. AUTO: risk-approved signals go straight out. */
+export type ExecutionMode = 'MANUAL' | 'AUTO';
+
+/**
+ * PENDING waits for the trader; APPROVED and SENT (AUTO) went out; REJECTED
+ * by the trader or by the risk check at approval time; EXPIRED unanswered;
+ * REFUSED by the risk check before it was queued.
+ */
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'SENT' | 'REFUSED';
+
+/** A signal on its way to the venue, and the decision about it. */
+export interface Approval {
+  readonly signal: TradingSignal;
+  readonly execution: ExecutionMode;
+  /** Market time it was queued and when it expires, Unix ms. */
+  readonly queuedAt: number;
+  readonly expiresAt: number;
+  status: ApprovalStatus;
+  /** Who decided: 'trader', 'auto', 'risk', 'expiry', 'kill-switch'. */
+  who: string | null;
+  why: string | null;
+  decidedAt: number | null;
+  contracts: number;
+  riskUsd: number;
+  tradeId: string | null;
+}
+
+/** Why a trade ended. */
+export type ExitReason = 'stop' | 'target' | 'kill-switch';
+
+/** One trade: a bracket from its signal to its exit. Prices points, P&L USD. */
+export interface TradeRecord {
+  readonly id: string;
+  readonly signal: TradingSignal;
+  /** 'paper' went to the venue; 'would-be' is a DATA_COLLECTION signal's outcome (no order). */
+  readonly kind: 'paper' | 'would-be';
+  readonly qty: number;
+  readonly entryOrderId: string;
+  readonly stopOrderId: string;
+  readonly targetOrderId: string;
+  readonly closeOrderIds: string[];
+  entryTs: number | null;
+  entryPrice: number | null;
+  exitTs: number | null;
+  exitPrice: number | null;
+  exitReason: ExitReason | null;
+  /** Net of both sides' commissions. */
+  pnlUsd: number | null;
+  /** Per contract, before commissions. */
+  pnlTicks: number | null;
+  commissionsUsd: number;
+  /** Worst and best excursion from the entry fill, ticks (MAE <= 0 <= MFE). */
+  maeTicks: number;
+  mfeTicks: number;
+  /** Set when the trade was cancelled before its entry filled. */
+  cancelled: boolean;
+}
+
+/** The five snapshot kinds of a trade (issue 4, item 5). */
+export type TradeSnapshotKind = 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
+
+/** Where the execution path journals (RunJournal in the engine; stubs in tests). */
+export interface ExecutionJournal {
+  approval(a: Approval): void;
+  order(o: Order, tradeId: string | null): void;
+  fill(f: Fill): void;
+  trade(t: TradeRecord): void;
+  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void;
+  event(kind: string, ts: number, detail: Record<string, unknown>): void;
+}
+
+/** Execution settings beyond the risk numbers. */
+export interface TraderConfig {
+  readonly instrument: Instrument;
+  readonly mode: Mode;
+  readonly execution: ExecutionMode;
+  readonly risk: RiskConfig;
+  /** Market ms an approval waits (section 11: 30 s). */
+  readonly approvalTimeoutMs?: number;
+  /** Ticks away from the entry that expire an approval (section 11: 4). */
+  readonly approvalExpiryTicks?: number;
+}
+
+/** What the trader needs from its run. */
+export interface TraderDeps {
+  readonly clock: Clock;
+  readonly venue: ExecutionVenue;
+  readonly killSwitch: KillSwitch;
+  readonly journal?: ExecutionJournal | null;
+  /** Alerts for the trader's screen. */
+  readonly alert?: (level: 'info' | 'warning' | 'critical', message: string) => void;
+  /** Builds a signal's DECISION snapshot (the analyzer's). */
+  readonly snapshot?: (d: Decision & { tradingSignal: TradingSignal }) => DecisionSnapshot;
+}
+
+/** Today's counters (a trading day is a session of the calendar). */
+interface Day {
+  sessionId: string | null;
+  startEquityUsd: number;
+  /** Paper trades sent today, and closed today. */
+  trades: number;
+  closed: number;
+  wins: number;
+  consecutiveLosses: number;
+  lastLossTs: number;
+  warned: boolean;
+}
+
+/** Quote at the last tick, when the feed has one. */
+interface Quote {
+  bid: number;
+  ask: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_EXPIRY_TICKS = 4;
+/** Resolved approvals kept for the screen. */
+const RECENT_APPROVALS = 20;
+
+/** The execution path of one run. */
+export class Trader {
+  readonly portfolio: Portfolio;
+  private readonly c: TraderConfig;
+  private readonly d: TraderDeps;
+  private readonly t: number;
+  private mode: Mode;
+  private exec: ExecutionMode;
+  private readonly approvals = new Map<string, Approval>();
+  private readonly resolved: Approval[] = [];
+  readonly trades: TradeRecord[] = [];
+  private readonly tradeByOrder = new Map<string, TradeRecord>();
+  /** Every fill of the run, paper only (chart markers). */
+  readonly fills: Fill[] = [];
+  /** Closed-trade equity points: [exit ts, equity USD]. */
+  readonly equityCurve: [number, number][] = [];
+  private readonly shadow: SimulatedVenue;
+  private readonly atr = new Atr(14);
+  private day: Day;
+  private quote: Quote | null = null;
+  private lastPrice = Number.NaN;
+  private staleTimer: TimerHandle | null = null;
+  private brokerTimer: TimerHandle | null = null;
+  private tradeSeq = 0;
+  private closeAttempts = 0;
+  /** Bumped on every change the screen shows. */
+  version = 0;
+
+  constructor(c: TraderConfig, d: TraderDeps) {
+    this.c = c;
+    this.d = d;
+    this.t = c.instrument.tickSize;
+    this.mode = c.mode;
+    this.exec = c.execution;
+    this.portfolio = new Portfolio({ pointValueUsd: c.instrument.pointValueUsd, tickSize: this.t, startingEquityUsd: c.risk.accountEquityUsd });
+    this.shadow = new SimulatedVenue({ tickSize: this.t });
+    this.day = this.newDay(null);
+    d.killSwitch.onChange((s) => this.onKillSwitch(s));
+    // A switch latched before this run started still has to see the account flat.
+    if (d.killSwitch.state === 'REDUCING') this.reduce();
+  }
+
+  // ------------------------------------------------------------ settings
+
+  get executionMode(): ExecutionMode {
+    return this.exec;
+  }
+
+  get tradingMode(): Mode {
+    return this.mode;
+  }
+
+  /** Switches MANUAL / AUTO (journaled). Switching to AUTO does not send what is queued. */
+  setExecution(e: ExecutionMode, who = 'trader'): void {
+    if (e === this.exec) return;
+    this.d.journal?.event('execution.toggled', this.now(), { from: this.exec, to: e, who });
+    this.exec = e;
+    this.version += 1;
+  }
+
+  /** Switches the mode the trader routes by (journaled). The analyzer's thresholds are switched by the caller. */
+  setMode(m: Mode, who = 'trader'): void {
+    if (m === this.mode) return;
+    this.d.journal?.event('mode.changed', this.now(), { from: this.mode, to: m, who });
+    this.mode = m;
+    this.version += 1;
+  }
+
+  // ------------------------------------------------------------ market data
+
+  /** Matches working orders against a record and runs the per-record checks (module header). */
+  onRecord(r: MarketRecord): void {
+    const fills = r.kind === 'tick' ? this.d.venue.onTick(r) : this.d.venue.onBar(r);
+    const shadowFills = r.kind === 'tick' ? this.shadow.onTick(r) : this.shadow.onBar(r);
+    for (const f of fills) this.onFill(f, 'paper');
+    for (const f of shadowFills) this.onFill(f, 'would-be');
+    if (r.kind === 'tick') this.onTickPrice(r);
+    else this.onBarPrices(r);
+    this.armStale();
+  }
+
+  /** A completed bar with the method's decision at its close. */
+  onBar(d: Decision): void {
+    const bar = d.bar;
+    const sessionId = d.levels?.sessionId ?? null;
+    if (sessionId !== null && sessionId !== this.day.sessionId) this.day = this.newDay(sessionId);
+    this.atr.add(bar);
+    for (const tr of this.openTrades()) this.positionUpdate(tr, bar.ts);
+    if (d.tradingSignal !== null) this.onSignal({ ...d, tradingSignal: d.tradingSignal });
+  }
+
+  // ------------------------------------------------------------ approvals
+
+  /**
+   * The trader approves a queued signal: the risk check runs again on the
+   * account as it is now, then the bracket goes out.
+   * @throws OrderError when no such signal is waiting.
+   */
+  approve(signalId: string, who = 'trader'): Approval {
+    const a = this.pending(signalId);
+    const risk = this.check(a.signal);
+    if (!risk.approved) {
+      this.decide(a, 'REJECTED', 'risk', `${risk.reason}: ${risk.detail}`);
+      this.d.journal?.event('risk.rejected', this.now(), { signalId, reason: risk.reason, detail: risk.detail, at: 'approval' });
+      return a;
+    }
+    a.contracts = risk.contracts;
+    a.riskUsd = risk.riskUsd;
+    this.send(a, 'APPROVED', who, risk);
+    return a;
+  }
+
+  /**
+   * The trader rejects a queued signal.
+   * @throws OrderError when no such signal is waiting.
+   */
+  reject(signalId: string, why = 'rejected by the trader', who = 'trader'): Approval {
+    const a = this.pending(signalId);
+    this.decide(a, 'REJECTED', who, why);
+    return a;
+  }
+
+  /** Signals waiting for the trader, oldest first. */
+  queue(): Approval[] {
+    return [...this.approvals.values()];
+  }
+
+  /** The last resolved approvals, newest first. */
+  recentApprovals(): readonly Approval[] {
+    return this.resolved;
+  }
+
+  // ------------------------------------------------------------ kill switch
+
+  /** Trips the kill switch (a trigger of section 12). */
+  trip(trigger: KillTrigger, detail: string, who: string): void {
+    if (this.d.killSwitch.trip(trigger, detail, who)) this.d.alert?.('critical', `Kill switch: ${detail}`);
+  }
+
+  /** The broker (venue) connection went down or came back. Lost for `brokerLostMs` with a position open trips the switch. */
+  venueConnection(connected: boolean): void {
+    this.brokerTimer?.cancel();
+    this.brokerTimer = null;
+    if (connected) return;
+    this.d.journal?.event('venue.disconnected', this.now(), {});
+    this.brokerTimer = this.d.clock.setTimer(this.now() + this.c.risk.brokerLostMs, () => {
+      this.brokerTimer = null;
+      const qty = this.d.venue.position();
+      if (qty !== 0) this.trip('broker-lost', `broker connection lost for ${this.c.risk.brokerLostMs / 1000} s with ${qty} contract(s) open`, 'risk');
+    });
+  }
+
+  /**
+   * Watches for stale market data (section 12: no update for `staleDataMs`
+   * inside a session). For live feeds only: a recorded file's quiet spells
+   * are market history, not a failing feed. `inSession(ts)` says whether
+   * market time `ts` lies inside a session.
+   */
+  watchStaleData(inSession: (ts: number) => boolean): void {
+    this.staleInSession = inSession;
+    this.armStale();
+  }
+
+  private staleInSession: ((ts: number) => boolean) | null = null;
+
+  private armStale(): void {
+    if (this.staleInSession === null) return;
+    this.staleTimer?.cancel();
+    const since = this.now();
+    this.staleTimer = this.d.clock.setTimer(since + this.c.risk.staleDataMs, () => {
+      this.staleTimer = null;
+      if (this.staleInSession?.(this.now()) === true) this.trip('stale-data', `no market data for ${this.c.risk.staleDataMs / 1000} s in the session`, 'risk');
+      else this.armStale();
+    });
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** The account as the risk check sees it now. */
+  riskState(): RiskState {
+    const open = this.openTrades().filter((t) => t.kind === 'paper');
+    const pointValue = this.c.instrument.pointValueUsd;
+    return {
+      killSwitch: this.d.killSwitch.state,
+      dailyPnlUsd: this.dailyPnlUsd(),
+      tradesToday: this.day.trades,
+      consecutiveLosses: this.day.consecutiveLosses,
+      lastLossTs: this.day.lastLossTs,
+      openPositions: open.length,
+      openRiskUsd: open.reduce((a, t) => a + Math.abs((t.entryPrice ?? t.signal.entry) - t.signal.stop) * t.qty * pointValue, 0),
+      equityUsd: this.portfolio.equityUsd(),
+      peakEquityUsd: this.portfolio.peakEquityUsd,
+    };
+  }
+
+  /** Today's net P&L: equity now minus equity at the day's start, USD. */
+  dailyPnlUsd(): number {
+    return this.portfolio.equityUsd() - this.day.startEquityUsd;
+  }
+
+  /** Trades still open (entry working or position held). */
+  openTrades(): TradeRecord[] {
+    return this.trades.filter((t) => t.exitTs === null && !t.cancelled);
+  }
+
+  /** Closed trades (paper and would-be), in exit order. */
+  closedTrades(): TradeRecord[] {
+    return this.trades.filter((t) => t.exitTs !== null).sort((a, b) => a.exitTs! - b.exitTs!);
+  }
+
+  /**
+   * Metrics of the closed trades of the run, of today and of each trading day
+   * (by the session id the trade was opened in). Paper trades, or would-be
+   * trades in a run that had no paper trade (DATA_COLLECTION).
+   */
+  performance(): { run: PerformanceMetrics; day: PerformanceMetrics; sessionId: string | null; byDay: Record<string, PerformanceMetrics> } {
+    const all = this.closedTrades();
+    const paper = all.filter((t) => t.kind === 'paper');
+    const closed = (paper.length > 0 ? paper : all).map((t) => ({ pnlUsd: t.pnlUsd!, exitTs: t.exitTs!, day: this.dayOf.get(t.id) ?? null }));
+    const days = new Map<string, typeof closed>();
+    for (const t of closed) if (t.day !== null) days.set(t.day, [...(days.get(t.day) ?? []), t]);
+    const byDay: Record<string, PerformanceMetrics> = {};
+    for (const [day, list] of days) byDay[day] = performanceOf(list);
+    return { run: performanceOf(closed), day: performanceOf(closed.filter((t) => t.day === this.day.sessionId)), sessionId: this.day.sessionId, byDay };
+  }
+
+  /** Signals the risk check refused before they were queued, by reason. */
+  readonly refused: Record<string, number> = {};
+
+  private readonly dayOf = new Map<string, string | null>();
+
+  /** Working orders at the venue. */
+  workingOrders(): Order[] {
+    return this.d.venue.open();
+  }
+
+  /** The last traded price seen, points. */
+  get markPrice(): number {
+    return this.lastPrice;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private now(): number {
+    return this.d.clock.now();
+  }
+
+  private newDay(sessionId: string | null): Day {
+    return { sessionId, startEquityUsd: this.portfolio.equityUsd(), trades: 0, closed: 0, wins: 0, consecutiveLosses: 0, lastLossTs: Number.NEGATIVE_INFINITY, warned: false };
+  }
+
+  private pending(signalId: string): Approval {
+    const a = this.approvals.get(signalId);
+    if (a === undefined) throw new OrderError(`approval: no signal ${JSON.stringify(signalId)} is waiting (it may have expired)`);
+    return a;
+  }
+
+  private check(sig: TradingSignal): RiskDecision {
+    const recent = this.closedTrades()
+      .filter((t) => t.kind === 'paper')
+      .map((t) => t.pnlUsd!);
+    return checkTrade({ grade: sig.grade, confidence: sig.confidence, riskTicks: sig.riskTicks, recentTradesUsd: recent }, this.riskState(), this.c.risk, this.c.instrument.tickValueUsd, this.now());
+  }
+
+  private onSignal(d: Decision & { tradingSignal: TradingSignal }): void {
+    const sig = d.tradingSignal;
+    const pre = {
+      ts: sig.tsEvent,
+      price: d.bar.close,
+      bar: d.bar,
+      atr14Points: Number.isNaN(this.atr.value) ? null : this.atr.value,
+      sessionPhase: d.sessionPhase,
+      regime: d.regime,
+      levels: sig.levels,
+      battle: { balance: d.balance.balance, signal: d.signal.s, candidate: d.signal.candidate, goldenRule: d.goldenRule },
+      position: this.portfolio.qty,
+      dailyPnlUsd: this.dailyPnlUsd(),
+      killSwitch: this.d.killSwitch.state,
+    };
+    const decision = this.d.snapshot?.(d) ?? null;
+    if (this.mode === 'DATA_COLLECTION') {
+      // Section 11: no order; the signal's would-be outcome is followed on the shadow venue.
+      const b = this.shadow.submitBracket({ side: sig.side === 'LONG' ? 'BUY' : 'SELL', qty: 1, entryType: 'MARKET', stop: sig.stop, target: sig.target }, this.now());
+      const tr = this.openTrade(sig, 'would-be', 1, b.entry.id, b.stop.id, b.target.id);
+      this.d.journal?.tradeSnapshot(tr.id, 'PRE_ANALYSIS', this.now(), pre);
+      this.d.journal?.tradeSnapshot(tr.id, 'DECISION', this.now(), { decision, approval: { status: 'would-be', who: 'data-collection', why: 'DATA_COLLECTION records outcomes without orders' } });
+      return;
+    }
+    const risk = this.check(sig);
+    const a: Approval = {
+      signal: sig,
+      execution: this.exec,
+      queuedAt: this.now(),
+      expiresAt: this.now() + (this.c.approvalTimeoutMs ?? DEFAULT_TIMEOUT_MS),
+      status: 'PENDING',
+      who: null,
+      why: null,
+      decidedAt: null,
+      contracts: risk.approved ? risk.contracts : 0,
+      riskUsd: risk.approved ? risk.riskUsd : 0,
+      tradeId: null,
+    };
+    this.pre.set(sig.id, { pre, decision });
+    if (!risk.approved) {
+      this.refused[risk.reason] = (this.refused[risk.reason] ?? 0) + 1;
+      this.d.journal?.event('risk.rejected', this.now(), { signalId: sig.id, reason: risk.reason, detail: risk.detail, at: 'signal' });
+      this.decide(a, 'REFUSED', 'risk', `${risk.reason}: ${risk.detail}`);
+      return;
+    }
+    if (risk.reduced.length > 0) this.d.journal?.event('risk.reduced', this.now(), { signalId: sig.id, reduced: risk.reduced });
+    if (this.exec === 'AUTO') {
+      this.send(a, 'SENT', 'auto', risk);
+      return;
+    }
+    this.approvals.set(sig.id, a);
+    this.d.journal?.approval(a);
+    this.version += 1;
+  }
+
+  /** PRE_ANALYSIS and DECISION inputs of signals not yet sent. */
+  private readonly pre = new Map<string, { pre: unknown; decision: DecisionSnapshot | null }>();
+
+  private send(a: Approval, status: 'APPROVED' | 'SENT', who: string, risk: RiskDecision & { approved: true }): void {
+    const sig = a.signal;
+    if (!this.d.killSwitch.allows('entry')) {
+      this.decide(a, 'REJECTED', 'kill-switch', `kill switch is ${this.d.killSwitch.state}`);
+      return;
+    }
+    let tr: TradeRecord;
+    try {
+      const b = this.d.venue.submitBracket({ side: sig.side === 'LONG' ? 'BUY' : 'SELL', qty: a.contracts, entryType: 'MARKET', stop: sig.stop, target: sig.target }, this.now());
+      tr = this.openTrade(sig, 'paper', a.contracts, b.entry.id, b.stop.id, b.target.id);
+      for (const o of [b.entry, b.stop, b.target]) this.d.journal?.order(o, tr.id);
+    } catch (e) {
+      if (!(e instanceof OrderError)) throw e;
+      this.d.journal?.event('order.rejected', this.now(), { signalId: sig.id, message: e.message });
+      this.decide(a, 'REJECTED', 'venue', e.message);
+      return;
+    }
+    a.tradeId = tr.id;
+    this.decide(a, status, who, status === 'SENT' ? 'AUTO: risk-approved' : 'approved by the trader');
+    const p = this.pre.get(sig.id);
+    this.pre.delete(sig.id);
+    this.d.journal?.tradeSnapshot(tr.id, 'PRE_ANALYSIS', a.queuedAt, p?.pre ?? null);
+    this.d.journal?.tradeSnapshot(tr.id, 'DECISION', this.now(), {
+      decision: p?.decision ?? null,
+      approval: { status, who, when: this.now(), queuedAt: a.queuedAt, execution: a.execution, contracts: a.contracts, riskUsd: a.riskUsd, multiplier: risk.multiplier, reduced: risk.reduced },
+    });
+  }
+
+  private decide(a: Approval, status: ApprovalStatus, who: string, why: string): void {
+    a.status = status;
+    a.who = who;
+    a.why = why;
+    a.decidedAt = this.now();
+    this.approvals.delete(a.signal.id);
+    if (status !== 'SENT' && status !== 'APPROVED') this.pre.delete(a.signal.id);
+    this.resolved.unshift(a);
+    if (this.resolved.length > RECENT_APPROVALS) this.resolved.pop();
+    this.d.journal?.approval(a);
+    this.version += 1;
+  }
+
+  private openTrade(sig: TradingSignal, kind: TradeRecord['kind'], qty: number, entry: string, stop: string, target: string): TradeRecord {
+    this.tradeSeq += 1;
+    const tr: TradeRecord = {
+      id: `T${this.tradeSeq}`,
+      signal: sig,
+      kind,
+      qty,
+      entryOrderId: entry,
+      stopOrderId: stop,
+      targetOrderId: target,
+      closeOrderIds: [],
+      entryTs: null,
+      entryPrice: null,
+      exitTs: null,
+      exitPrice: null,
+      exitReason: null,
+      pnlUsd: null,
+      pnlTicks: null,
+      commissionsUsd: 0,
+      maeTicks: 0,
+      mfeTicks: 0,
+      cancelled: false,
+    };
+    this.trades.push(tr);
+    this.dayOf.set(tr.id, this.day.sessionId);
+    const prefix = kind === 'would-be' ? 'W' : '';
+    for (const id of [entry, stop, target]) this.tradeByOrder.set(prefix + id, tr);
+    if (kind === 'paper') this.day.trades += 1;
+    this.d.journal?.trade(tr);
+    this.version += 1;
+    return tr;
+  }
+
+  private onFill(f: Fill, kind: TradeRecord['kind']): void {
+    const tr = this.tradeByOrder.get((kind === 'would-be' ? 'W' : '') + f.orderId) ?? null;
+    if (kind === 'paper') {
+      this.fills.push(f);
+      this.portfolio.onFill(f);
+      this.d.journal?.fill(f);
+      const o = this.d.venue.order(f.orderId);
+      if (o !== undefined) this.d.journal?.order(o, tr?.id ?? null);
+      // OCA siblings changed state too.
+      if (tr !== null) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) if (id !== f.orderId) this.journalOrder(id, tr.id);
+      this.version += 1;
+    }
+    if (tr === null) return;
+    tr.commissionsUsd += f.commissionUsd;
+    const dir = tr.signal.side === 'LONG' ? 1 : -1;
+    if (f.role === 'entry') {
+      tr.entryTs = f.ts;
+      tr.entryPrice = f.price;
+      const q = this.quote;
+      this.d.journal?.tradeSnapshot(tr.id, 'EXECUTION', f.ts, {
+        fill: { orderId: f.orderId, price: f.price, ts: f.ts, qty: f.qty, slippageTicks: f.slippageTicks, commissionUsd: f.commissionUsd },
+        signalEntry: tr.signal.entry,
+        entryDriftTicks: (dir * (f.price - tr.signal.entry)) / this.t,
+        bid: q?.bid ?? null,
+        ask: q?.ask ?? null,
+        stop: tr.signal.stop,
+        target: tr.signal.target,
+        rewardRisk: Math.abs(tr.signal.target - f.price) / Math.abs(f.price - tr.signal.stop),
+        riskTicks: Math.abs(f.price - tr.signal.stop) / this.t,
+      });
+      this.d.journal?.trade(tr);
+      return;
+    }
+    // An exit: stop, target or a kill-switch close.
+    if (tr.entryPrice === null) return;
+    tr.exitTs = f.ts;
+    tr.exitPrice = f.price;
+    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : 'kill-switch';
+    tr.pnlTicks = (dir * (f.price - tr.entryPrice)) / this.t;
+    tr.pnlUsd = tr.pnlTicks * this.c.instrument.tickValueUsd * tr.qty - tr.commissionsUsd;
+    this.excursion(tr, f.price);
+    const right = tr.exitReason === 'target' ? true : tr.exitReason === 'stop' ? false : tr.pnlTicks > 0;
+    this.d.journal?.tradeSnapshot(tr.id, 'FINAL_RESULT', f.ts, {
+      pnlUsd: tr.pnlUsd,
+      pnlTicks: tr.pnlTicks,
+      commissionsUsd: tr.commissionsUsd,
+      exitPrice: f.price,
+      exitTs: f.ts,
+      exitReason: tr.exitReason,
+      holdingMs: f.ts - tr.entryTs!,
+      maeTicks: tr.maeTicks,
+      mfeTicks: tr.mfeTicks,
+      signalRight: right,
+      /** How "right" was judged: the target or the stop reached first, else the sign of the P&L of a forced exit. */
+      judgedBy: tr.exitReason === 'kill-switch' ? 'pnl' : tr.exitReason,
+    });
+    this.d.journal?.trade(tr);
+    if (tr.kind === 'paper') this.booked(tr);
+  }
+
+  /** A paper trade closed: daily counters, equity curve, the performance trigger. */
+  private booked(tr: TradeRecord): void {
+    const win = tr.pnlUsd! > 0;
+    this.day.closed += 1;
+    if (win) {
+      this.day.wins += 1;
+      this.day.consecutiveLosses = 0;
+    } else {
+      this.day.consecutiveLosses += 1;
+      this.day.lastLossTs = tr.exitTs!;
+      if (this.day.consecutiveLosses === this.c.risk.lossStreakPause) {
+        this.d.journal?.event('risk.paused', tr.exitTs!, { consecutiveLosses: this.day.consecutiveLosses, until: tr.exitTs! + this.c.risk.pauseMs });
+        this.d.alert?.('warning', `${this.day.consecutiveLosses} losses in a row: new entries paused for ${this.c.risk.pauseMs / 60_000} min`);
+      }
+    }
+    this.equityCurve.push([tr.exitTs!, this.portfolio.equityUsd()]);
+    const { closed, wins } = this.day;
+    const r = this.c.risk;
+    if (closed >= r.performanceMinTrades && wins / closed < r.performanceMinWinRate) {
+      this.trip('performance', `win rate ${((100 * wins) / closed).toFixed(0)}% after ${closed} trades today (< ${100 * r.performanceMinWinRate}%)`, 'risk');
+    }
+  }
+
+  private journalOrder(id: string, tradeId: string | null): void {
+    const o = this.d.venue.order(id);
+    if (o !== undefined) this.d.journal?.order(o, tradeId);
+  }
+
+  private onTickPrice(tick: TradeTick): void {
+    this.quote = Number.isFinite(tick.bid) && Number.isFinite(tick.ask) ? { bid: tick.bid, ask: tick.ask } : null;
+    this.afterPrices(tick.price, tick.price, tick.price);
+  }
+
+  private onBarPrices(bar: Bar): void {
+    this.quote = null;
+    this.afterPrices(bar.high, bar.low, bar.close);
+  }
+
+  /** Marks, excursions, approval expiry, loss triggers and the halt sequence after a record. */
+  private afterPrices(high: number, low: number, last: number): void {
+    this.lastPrice = last;
+    this.portfolio.mark(last);
+    for (const tr of this.openTrades()) {
+      if (tr.entryPrice === null) continue;
+      this.excursion(tr, high);
+      this.excursion(tr, low);
+    }
+    this.expire(high, low);
+    this.lossTriggers();
+    const ks = this.d.killSwitch.state;
+    if (ks === 'REDUCING') this.reduce();
+    else if (ks === 'HALTED' && (this.d.venue.position() !== 0 || this.d.venue.open().length > 0)) this.d.killSwitch.exposureSeen('exposure at the venue while HALTED');
+  }
+
+  private excursion(tr: TradeRecord, price: number): void {
+    const dir = tr.signal.side === 'LONG' ? 1 : -1;
+    const ticks = (dir * (price - tr.entryPrice!)) / this.t;
+    if (ticks > tr.mfeTicks) tr.mfeTicks = ticks;
+    if (ticks < tr.maeTicks) tr.maeTicks = ticks;
+  }
+
+  /** POSITION_UPDATE at a bar's close when the MAE or MFE moved. */
+  private positionUpdate(tr: TradeRecord, ts: number): void {
+    if (tr.entryPrice === null) return;
+    const last = this.lastUpdate.get(tr.id);
+    if (last !== undefined && last[0] === tr.maeTicks && last[1] === tr.mfeTicks) return;
+    this.lastUpdate.set(tr.id, [tr.maeTicks, tr.mfeTicks]);
+    const dir = tr.signal.side === 'LONG' ? 1 : -1;
+    this.d.journal?.tradeSnapshot(tr.id, 'POSITION_UPDATE', ts, {
+      price: this.lastPrice,
+      maeTicks: tr.maeTicks,
+      mfeTicks: tr.mfeTicks,
+      unrealizedTicks: (dir * (this.lastPrice - tr.entryPrice)) / this.t,
+      unrealizedUsd: ((dir * (this.lastPrice - tr.entryPrice)) / this.t) * this.c.instrument.tickValueUsd * tr.qty,
+    });
+    this.version += 1;
+  }
+
+  private readonly lastUpdate = new Map<string, [number, number]>();
+
+  private expire(high: number, low: number): void {
+    if (this.approvals.size === 0) return;
+    const reach = (this.c.approvalExpiryTicks ?? DEFAULT_EXPIRY_TICKS) * this.t - 1e-9;
+    for (const a of [...this.approvals.values()]) {
+      if (this.now() >= a.expiresAt) this.decide(a, 'EXPIRED', 'expiry', `unanswered for ${(a.expiresAt - a.queuedAt) / 1000} s`);
+      else if (high >= a.signal.entry + reach || low <= a.signal.entry - reach) {
+        this.decide(a, 'EXPIRED', 'expiry', `price moved ${this.c.approvalExpiryTicks ?? DEFAULT_EXPIRY_TICKS} ticks from the entry ${a.signal.entry}`);
+      }
+    }
+  }
+
+  private lossTriggers(): void {
+    const r = this.c.risk;
+    const daily = this.dailyPnlUsd();
+    if (!this.day.warned && dailyLossWarning(daily, r)) {
+      this.day.warned = true;
+      this.d.journal?.event('risk.warning', this.now(), { dailyPnlUsd: daily, limitUsd: r.dailyLossLimitUsd });
+      this.d.alert?.('warning', `Daily loss ${(-daily).toFixed(2)} USD is ${Math.round((100 * -daily) / r.dailyLossLimitUsd)}% of the ${r.dailyLossLimitUsd} USD limit`);
+    }
+    if (-daily >= r.dailyLossLimitUsd) this.trip('daily-loss', `daily loss ${(-daily).toFixed(2)} USD reached the ${r.dailyLossLimitUsd} USD limit`, 'risk');
+    const dd = this.portfolio.drawdownUsd();
+    if (dd >= r.maxDrawdownShare * this.portfolio.peakEquityUsd) {
+      this.trip('max-drawdown', `drawdown ${dd.toFixed(2)} USD is ${((100 * dd) / this.portfolio.peakEquityUsd).toFixed(1)}% of peak equity`, 'risk');
+    }
+  }
+
+  private onKillSwitch(s: KillSwitchStatus): void {
+    this.version += 1;
+    if (s.state === 'REDUCING') this.reduce();
+  }
+
+  /**
+   * The halt sequence (section 12): refuse what is queued, cancel every
+   * working order (entries first), close the position with a market order,
+   * and report flat only when the venue shows no position and no working
+   * order. Called again on every record until then: a close the venue
+   * refused is sent again; one still working is waited for.
+   */
+  private reduce(): void {
+    for (const a of [...this.approvals.values()]) this.decide(a, 'REJECTED', 'kill-switch', 'kill switch tripped');
+    const venue = this.d.venue;
+    const working = venue.open().filter((o) => o.role !== 'close');
+    for (const o of [...working.filter((x) => x.role === 'entry'), ...working.filter((x) => x.role !== 'entry')]) {
+      if (venue.cancel(o.id, 'kill switch')) this.journalOrder(o.id, this.tradeByOrder.get(o.id)?.id ?? null);
+    }
+    for (const tr of this.openTrades()) {
+      if (tr.kind === 'paper' && tr.entryPrice === null && venue.order(tr.entryOrderId)?.status === 'CANCELLED') {
+        tr.cancelled = true;
+        this.d.journal?.trade(tr);
+      }
+    }
+    const qty = venue.position();
+    const closing = venue.open().some((o) => o.role === 'close');
+    if (qty !== 0 && !closing) {
+      this.closeAttempts += 1;
+      try {
+        const o = venue.submit({ side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), role: 'close' }, this.now());
+        const tr = this.openTrades().find((t) => t.kind === 'paper' && t.entryPrice !== null) ?? null;
+        if (tr !== null) {
+          tr.closeOrderIds.push(o.id);
+          this.tradeByOrder.set(o.id, tr);
+        }
+        this.d.journal?.order(o, tr?.id ?? null);
+        this.d.journal?.event('kill-switch.close', this.now(), { orderId: o.id, qty, attempt: this.closeAttempts });
+      } catch (e) {
+        if (!(e instanceof OrderError)) throw e;
+        this.d.journal?.event('order.rejected', this.now(), { role: 'close', qty, attempt: this.closeAttempts, message: e.message });
+        this.d.alert?.('critical', `Closing order refused (attempt ${this.closeAttempts}): ${e.message}; retrying`);
+      }
+    }
+    if (venue.position() === 0 && venue.open().length === 0) {
+      this.closeAttempts = 0;
+      this.d.killSwitch.confirmFlat();
+    }
+    this.version += 1;
+  }
+}

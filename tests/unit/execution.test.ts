@@ -1,0 +1,430 @@
+/**
+ * The execution path (issue 4, items 3 to 5): AUTO and MANUAL with the expiry
+ * rules, brackets at the simulated venue, P&L, the trade snapshots, every
+ * kill-switch trigger, and the halt sequence against a venue that confirms
+ * late or refuses a close.
+ */
+import { describe, expect, it } from 'vitest';
+import { BacktestClock } from '../../engine/clock';
+import { ES, type Bar } from '../../engine/domain';
+import { Trader, type Approval, type ExecutionJournal, type TradeRecord, type TradeSnapshotKind } from '../../engine/execution/trader';
+import type { Decision, TradingSignal } from '../../engine/method/analyzer';
+import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from '../../engine/risk/kill-switch';
+import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../engine/risk/sizing';
+import { OrderError, SimulatedVenue, type Fill, type Order, type OrderRequest } from '../../engine/venue/sim';
+import { bars, T0, type BarSpec } from '../support/bars';
+
+const MIN = 60_000;
+
+/** A signal at the close of `bar`; stop and target in points from the close. */
+function signal(bar: Bar, side: 'LONG' | 'SHORT', stopTicks: number, targetTicks: number, over: Partial<TradingSignal> = {}): TradingSignal {
+  const dir = side === 'LONG' ? 1 : -1;
+  return {
+    id: `ES-${bar.ts}-TEST-${side}`,
+    ts: bar.ts,
+    tsEvent: bar.ts + MIN,
+    symbol: 'ES',
+    side,
+    setup: 'BN_BASE_RETEST',
+    entry: bar.close,
+    stop: bar.close - dir * stopTicks * 0.25,
+    target: bar.close + dir * targetTicks * 0.25,
+    rewardRisk: targetTicks / stopTicks,
+    riskTicks: stopTicks,
+    confidence: 0.7,
+    confluence: 0.7,
+    grade: 'STRONG',
+    levels: { vwap: null, vwapSigma: null, poc: null, vah: null, val: null, pPoc: null, pVah: null, pVal: null },
+    ...over,
+  } as unknown as TradingSignal;
+}
+
+/** The parts of a decision the trader reads. */
+function decision(bar: Bar, sig: TradingSignal | null, sessionId = 'S1'): Decision {
+  return {
+    bar,
+    levels: { sessionId },
+    tradingSignal: sig,
+    sessionPhase: 'ny_am',
+    regime: { regime: 'TREND_UP' },
+    balance: { balance: 0.3 },
+    signal: { s: 0.4, candidate: sig?.side ?? null },
+    goldenRule: 'ok',
+  } as unknown as Decision;
+}
+
+class Journal implements ExecutionJournal {
+  approvals: Approval[] = [];
+  orders: Order[] = [];
+  fills: Fill[] = [];
+  trades: TradeRecord[] = [];
+  snapshots: { tradeId: string; kind: TradeSnapshotKind; ts: number; data: unknown }[] = [];
+  events: { kind: string; detail: Record<string, unknown> }[] = [];
+  approval(a: Approval): void {
+    this.approvals.push({ ...a });
+  }
+  order(o: Order): void {
+    this.orders.push({ ...o });
+  }
+  fill(f: Fill): void {
+    this.fills.push(f);
+  }
+  trade(t: TradeRecord): void {
+    this.trades.push({ ...t });
+  }
+  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void {
+    this.snapshots.push({ tradeId, kind, ts, data: JSON.parse(JSON.stringify(data)) as unknown });
+  }
+  event(kind: string, _ts: number, detail: Record<string, unknown>): void {
+    this.events.push({ kind, detail });
+  }
+}
+
+interface Rig {
+  trader: Trader;
+  venue: SimulatedVenue;
+  clock: BacktestClock;
+  ks: KillSwitch;
+  journal: Journal;
+  alerts: string[];
+  /** Feeds a bar as the kernel does: venue first, then the decision at its close. */
+  bar(b: Bar, sig?: TradingSignal | null, sessionId?: string): void;
+}
+
+function rig(opts: { execution?: 'AUTO' | 'MANUAL'; risk?: Partial<RiskConfig>; venue?: SimulatedVenue; mode?: 'PAPER' | 'DATA_COLLECTION' } = {}): Rig {
+  const clock = new BacktestClock(T0);
+  const venue = opts.venue ?? new SimulatedVenue({ tickSize: 0.25 });
+  const ks = new KillSwitch(new MemoryKillSwitchStore(), clock);
+  const journal = new Journal();
+  const alerts: string[] = [];
+  const trader = new Trader(
+    { instrument: ES, mode: opts.mode ?? 'PAPER', execution: opts.execution ?? 'AUTO', risk: { ...DEFAULT_RISK_CONFIG, ...opts.risk } },
+    { clock, venue, killSwitch: ks, journal, alert: (_l, m) => alerts.push(m) },
+  );
+  return {
+    trader,
+    venue,
+    clock,
+    ks,
+    journal,
+    alerts,
+    bar(b, sig = null, sessionId = 'S1') {
+      clock.advanceTo(b.ts + MIN);
+      trader.onRecord(b);
+      trader.onBar(decision(b, sig, sessionId));
+    },
+  };
+}
+
+/** One bar at `ts` offset by `i` minutes from T0. */
+const at = (i: number, spec: BarSpec): Bar => bars([spec], T0 + i * MIN)[0]!;
+
+describe('AUTO: a signal becomes a bracket, fills and closes', () => {
+  it('fills the entry at the next open + 1 tick, exits at the target, books P&L and the five snapshots', () => {
+    const r = rig();
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    const sig = signal(b0, 'LONG', 8, 16); // stop 98, target 104
+    r.bar(b0, sig);
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'SENT', who: 'auto', contracts: 1 });
+    const [entry, stop, target] = r.venue.open();
+    expect(entry).toMatchObject({ role: 'entry', type: 'MARKET', side: 'BUY', status: 'WORKING' });
+    expect(stop).toMatchObject({ role: 'stop', type: 'STOP', price: 98, status: 'PENDING', ocaGroup: target!.ocaGroup });
+    expect(target).toMatchObject({ role: 'target', type: 'LIMIT', price: 104 });
+
+    r.bar(at(1, [100.25, 101, 99, 100.5, 10])); // entry 100.5; low 99 -> MAE -6 ticks, high 101 -> MFE +2
+    expect(r.trader.portfolio.qty).toBe(1);
+    expect(r.trader.portfolio.avgPrice).toBe(100.5);
+    r.bar(at(2, [100.5, 104.5, 100.5, 104, 10])); // target 104 reached; OCA cancels the stop
+    const tr = r.trader.trades[0]!;
+    expect(tr).toMatchObject({ entryPrice: 100.5, exitPrice: 104, exitReason: 'target', pnlTicks: 14, maeTicks: -6 });
+    // 14 ticks x 12.50 - 2 x 2.25 commission
+    expect(tr.pnlUsd).toBeCloseTo(170.5, 9);
+    expect(r.venue.order(tr.stopOrderId)!.status).toBe('CANCELLED');
+    expect(r.trader.portfolio.qty).toBe(0);
+    expect(r.trader.portfolio.equityUsd()).toBeCloseTo(DEFAULT_RISK_CONFIG.accountEquityUsd + 170.5, 9);
+    const kinds = r.journal.snapshots.filter((s) => s.tradeId === tr.id).map((s) => s.kind);
+    expect(kinds[0]).toBe('PRE_ANALYSIS');
+    expect(kinds[1]).toBe('DECISION');
+    expect(kinds[2]).toBe('EXECUTION');
+    expect(kinds.at(-1)).toBe('FINAL_RESULT');
+    expect(kinds).toContain('POSITION_UPDATE');
+    const exec = r.journal.snapshots.find((s) => s.kind === 'EXECUTION')!.data as Record<string, unknown>;
+    expect(exec).toMatchObject({ stop: 98, target: 104, signalEntry: 100, entryDriftTicks: 2, bid: null, ask: null });
+    expect(exec['rewardRisk']).toBeCloseTo(3.5 / 2.5, 9);
+    const final = r.journal.snapshots.at(-1)!.data as Record<string, unknown>;
+    expect(final).toMatchObject({ exitReason: 'target', signalRight: true, holdingMs: MIN, pnlTicks: 14 });
+  });
+
+  it('refuses a signal the risk check rejects, with the reason journaled', () => {
+    const r = rig();
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'SHORT', 9, 18)); // 9 ticks = 112.50 USD > 100 USD per trade
+    expect(r.venue.open()).toEqual([]);
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'REFUSED', who: 'risk' });
+    expect(r.journal.events.find((e) => e.kind === 'risk.rejected')!.detail).toMatchObject({ reason: 'risk-per-trade' });
+    expect(r.trader.refused).toEqual({ 'risk-per-trade': 1 });
+  });
+
+  it('DATA_COLLECTION sends no order and records the would-be outcome', () => {
+    const r = rig({ mode: 'DATA_COLLECTION' });
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'SHORT', 4, 8)); // stop 101, target 98
+    r.bar(at(1, [100, 100.25, 99.5, 99.75, 10])); // entry 99.75 (sell at 100 - 1 tick)
+    r.bar(at(2, [99.75, 101.5, 99.5, 101, 10])); // stop 101 -> fills 101.25
+    expect(r.venue.all()).toEqual([]);
+    expect(r.trader.portfolio.qty).toBe(0);
+    expect(r.trader.trades[0]).toMatchObject({ kind: 'would-be', entryPrice: 99.75, exitPrice: 101.25, exitReason: 'stop', pnlTicks: -6 });
+  });
+});
+
+describe('MANUAL: the approval queue', () => {
+  const setup = () => {
+    const r = rig({ execution: 'MANUAL' });
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    const sig = signal(b0, 'LONG', 8, 16);
+    r.bar(b0, sig);
+    return { r, sig };
+  };
+
+  it('queues a risk-approved signal with size and risk, and sends nothing until approved', () => {
+    const { r, sig } = setup();
+    expect(r.trader.queue()).toHaveLength(1);
+    expect(r.trader.queue()[0]).toMatchObject({ status: 'PENDING', contracts: 1, riskUsd: 100, expiresAt: T0 + MIN + 30_000 });
+    expect(r.venue.all()).toEqual([]);
+    r.trader.approve(sig.id);
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'APPROVED', who: 'trader' });
+    expect(r.venue.open().map((o) => o.role)).toEqual(['entry', 'stop', 'target']);
+    expect(() => r.trader.approve(sig.id)).toThrow(OrderError);
+  });
+
+  it('rejects on the trader\'s word and journals who and why', () => {
+    const { r, sig } = setup();
+    r.trader.reject(sig.id, 'chop');
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'REJECTED', who: 'trader', why: 'chop' });
+    expect(r.venue.all()).toEqual([]);
+  });
+
+  it('expires after 30 s of market time', () => {
+    const { r } = setup();
+    r.clock.advanceTo(T0 + MIN + 29_999);
+    r.trader.onRecord({ kind: 'tick', tsEvent: r.clock.now(), price: 100, size: 1, side: 'unknown', bid: Number.NaN, ask: Number.NaN });
+    expect(r.trader.queue()).toHaveLength(1);
+    r.clock.advanceTo(T0 + MIN + 30_000);
+    r.trader.onRecord({ kind: 'tick', tsEvent: r.clock.now(), price: 100, size: 1, side: 'unknown', bid: Number.NaN, ask: Number.NaN });
+    expect(r.trader.queue()).toHaveLength(0);
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'EXPIRED', who: 'expiry' });
+  });
+
+  it('expires when price trades 4 ticks from the entry, not at 3', () => {
+    const { r } = setup();
+    const tick = (price: number) => r.trader.onRecord({ kind: 'tick', tsEvent: r.clock.now(), price, size: 1, side: 'unknown', bid: Number.NaN, ask: Number.NaN });
+    tick(100.75);
+    tick(99.25);
+    expect(r.trader.queue()).toHaveLength(1);
+    tick(101);
+    expect(r.trader.queue()).toHaveLength(0);
+    expect(r.journal.approvals.at(-1)!.why).toContain('4 ticks');
+  });
+
+  it('runs the risk check again at approval: a kill switch tripped meanwhile rejects it', () => {
+    const { r, sig } = setup();
+    r.ks.trip('manual', 'test', 'trader');
+    // The halt sequence already refused what was queued.
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'REJECTED', who: 'kill-switch' });
+    expect(() => r.trader.approve(sig.id)).toThrow(OrderError);
+  });
+});
+
+/** A position of 1 long at 100.25 with its bracket working (stop 98, target 104). */
+function withPosition(r: Rig): void {
+  const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+  r.bar(b0, signal(b0, 'LONG', 8, 16));
+  r.bar(at(1, [100, 100.5, 99.5, 100, 10]));
+  expect(r.venue.position()).toBe(1);
+}
+
+describe('kill switch triggers', () => {
+  it('manual: REDUCING at once, cancels the bracket, closes the position, HALTED and flat when the venue confirms', () => {
+    const r = rig();
+    withPosition(r);
+    r.trader.trip('manual', 'trader pressed the kill switch', 'trader');
+    expect(r.ks.status).toMatchObject({ state: 'REDUCING', trigger: 'manual', flat: false });
+    const orders = r.venue.all();
+    expect(orders.filter((o) => o.role === 'stop' || o.role === 'target').every((o) => o.status === 'CANCELLED')).toBe(true);
+    expect(orders.at(-1)).toMatchObject({ role: 'close', type: 'MARKET', side: 'SELL', status: 'WORKING' });
+    r.bar(at(2, [100.5, 101, 100, 100.75, 10])); // the close fills at 100.25
+    expect(r.venue.position()).toBe(0);
+    expect(r.ks.status).toMatchObject({ state: 'HALTED', flat: true });
+    expect(r.trader.trades[0]).toMatchObject({ exitReason: 'kill-switch', exitPrice: 100.25 });
+  });
+
+  it('daily loss: trips at the limit, not below it', () => {
+    // A 500 USD loss is 40 ticks: stop 44 ticks away (allowed by a raised risk cap).
+    const r = rig({ risk: { maxRiskPerTradeUsd: 1000, budgetOfRemaining: 2, budgetOfDailyLimit: 2 } });
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'LONG', 44, 88));
+    r.bar(at(1, [100, 100, 99.75, 99.75, 10])); // entry 100.25
+    // Mark: loss = (100.25 - p) x 50 + 2.25; at p = 90.25: 502.25 >= 500.
+    r.bar(at(2, [99.75, 99.75, 91, 91, 10])); // 9.25 pts x 50 + 2.25 = 464.75: warned, not tripped
+    expect(r.ks.state).toBe('ACTIVE');
+    expect(r.alerts.some((a) => a.includes('Daily loss'))).toBe(true);
+    r.bar(at(3, [91, 91, 90.25, 90.25, 10]));
+    expect(r.ks.status).toMatchObject({ state: 'REDUCING', trigger: 'daily-loss' });
+  });
+
+  it('max drawdown: trips at 10% of peak equity', () => {
+    const r = rig({ risk: { accountEquityUsd: 1000, maxRiskPerTradeUsd: 1000, dailyLossLimitUsd: 10_000 } });
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'LONG', 12, 24));
+    r.bar(at(1, [100, 100, 99.75, 99.75, 10])); // entry 100.25, equity 1000 - 2.25 - 25
+    expect(r.ks.state).toBe('ACTIVE'); // 27.25 < 100
+    r.bar(at(2, [99.75, 99.75, 98.25, 98.25, 10])); // 2 pts x 50 + 2.25 = 102.25 >= 100
+    expect(r.ks.status).toMatchObject({ state: 'REDUCING', trigger: 'max-drawdown' });
+  });
+
+  it('performance: win rate under 30% after 10 trades in the day', () => {
+    const r = rig({ risk: { maxTradesPerDay: 100, lossStreakPause: 100, dailyLossLimitUsd: 100_000, accountEquityUsd: 1e6 } });
+    for (let k = 0; k < 10; k++) {
+      expect(r.ks.state).toBe('ACTIVE');
+      const base = 3 * k;
+      const b0 = at(base, [100, 100.5, 99.5, 100, 10]);
+      r.bar(b0, signal(b0, 'LONG', 4, 8, { id: `S${k}` }));
+      r.bar(at(base + 1, [100, 100, 100, 100, 10])); // entry 100.25
+      r.bar(at(base + 2, [100, 100, 98, 98, 10])); // stop 99 -> 98.75
+    }
+    expect(r.trader.performance().day).toMatchObject({ trades: 10, wins: 0 });
+    expect(r.ks.status).toMatchObject({ state: 'HALTED', trigger: 'performance', flat: true });
+  });
+
+  it('stale data: 10 s without an update inside the session, not outside it', () => {
+    const r = rig();
+    let inSession = false;
+    r.trader.watchStaleData(() => inSession);
+    r.clock.advanceTo(T0 + 20_000);
+    expect(r.ks.state).toBe('ACTIVE');
+    inSession = true;
+    r.clock.advanceTo(T0 + 29_999);
+    expect(r.ks.state).toBe('ACTIVE');
+    r.clock.advanceTo(T0 + 40_000);
+    expect(r.ks.status).toMatchObject({ trigger: 'stale-data' });
+  });
+
+  it('broker lost: after 30 s with a position open; not when it comes back in time, not when flat', () => {
+    const flatRig = rig();
+    flatRig.trader.venueConnection(false);
+    flatRig.clock.advanceTo(T0 + 10 * MIN);
+    expect(flatRig.ks.state).toBe('ACTIVE');
+    const r = rig();
+    withPosition(r);
+    r.trader.venueConnection(false);
+    r.clock.advanceTo(r.clock.now() + 20_000);
+    r.trader.venueConnection(true);
+    r.clock.advanceTo(r.clock.now() + 60_000);
+    expect(r.ks.state).toBe('ACTIVE');
+    r.trader.venueConnection(false);
+    r.clock.advanceTo(r.clock.now() + 30_000);
+    expect(r.ks.status).toMatchObject({ state: 'REDUCING', trigger: 'broker-lost' });
+  });
+
+  it('critical error: trips like any other trigger and keeps the first trigger', () => {
+    const r = rig();
+    r.trader.trip('critical-error', 'engine restarted by the watchdog', 'watchdog');
+    r.trader.trip('manual', 'pressed again', 'trader');
+    expect(r.ks.status).toMatchObject({ state: 'HALTED', trigger: 'critical-error', flat: true });
+  });
+});
+
+/** A venue that holds back close fills, or refuses the first closes. */
+class StubbornVenue extends SimulatedVenue {
+  refuseCloses = 0;
+  holdCloses = 0;
+  override submit(req: OrderRequest, ts: number): Order {
+    if (req.role === 'close' && this.refuseCloses > 0) {
+      this.refuseCloses -= 1;
+      throw new OrderError('close refused: venue busy');
+    }
+    return super.submit(req, ts);
+  }
+  override onBar(bar: Bar): Fill[] {
+    if (this.holdCloses > 0 && this.open().some((o) => o.role === 'close')) {
+      this.holdCloses -= 1;
+      return []; // the venue has not reported the fill yet
+    }
+    return super.onBar(bar);
+  }
+}
+
+describe('the halt sequence against a difficult venue', () => {
+  it('waits for a late confirmation and never reports flat early', () => {
+    const venue = new StubbornVenue({ tickSize: 0.25 });
+    const r = rig({ venue });
+    withPosition(r);
+    venue.holdCloses = 3;
+    r.trader.trip('manual', 'test', 'trader');
+    for (let k = 0; k < 3; k++) {
+      r.bar(at(2 + k, [100, 100.5, 99.5, 100, 10]));
+      expect(r.ks.status).toMatchObject({ state: 'REDUCING', flat: false });
+      expect(venue.open().filter((o) => o.role === 'close')).toHaveLength(1); // one close working, not a second
+    }
+    r.bar(at(5, [100, 100.5, 99.5, 100, 10]));
+    expect(venue.position()).toBe(0);
+    expect(r.ks.status).toMatchObject({ state: 'HALTED', flat: true });
+  });
+
+  it('retries a refused close until the venue takes it', () => {
+    const venue = new StubbornVenue({ tickSize: 0.25 });
+    const r = rig({ venue });
+    withPosition(r);
+    venue.refuseCloses = 2;
+    r.trader.trip('manual', 'test', 'trader');
+    expect(r.ks.state).toBe('REDUCING');
+    r.bar(at(2, [100, 100.5, 99.5, 100, 10])); // second refusal
+    expect(r.ks.state).toBe('REDUCING');
+    expect(venue.position()).toBe(1);
+    r.bar(at(3, [100, 100.5, 99.5, 100, 10])); // third attempt accepted
+    expect(r.ks.state).toBe('REDUCING');
+    r.bar(at(4, [100, 100.5, 99.5, 100, 10])); // filled
+    expect(r.ks.status).toMatchObject({ state: 'HALTED', flat: true });
+    expect(r.journal.events.filter((e) => e.kind === 'order.rejected')).toHaveLength(2);
+  });
+
+  it('cancels working entries before the bracket legs', () => {
+    const r = rig();
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'LONG', 8, 16)); // entry working, legs pending
+    r.trader.trip('manual', 'test', 'trader');
+    const cancelled = r.journal.orders.filter((o) => o.status === 'CANCELLED').map((o) => o.role);
+    expect(cancelled[0]).toBe('entry');
+    expect(r.venue.open()).toEqual([]);
+    expect(r.ks.status).toMatchObject({ state: 'HALTED', flat: true });
+    expect(r.trader.trades[0]!.cancelled).toBe(true);
+  });
+});
+
+describe('reset', () => {
+  it('needs a reason and a flat account, and never re-opens a position', () => {
+    const r = rig();
+    withPosition(r);
+    r.trader.trip('manual', 'test', 'trader');
+    expect(() => r.ks.reset('flat now?')).toThrow(KillSwitchError); // still REDUCING
+    r.bar(at(2, [100, 100.5, 99.5, 100, 10]));
+    expect(() => r.ks.reset('   ')).toThrow(KillSwitchError);
+    const before = r.venue.all().length;
+    r.ks.reset('reviewed the trade, resuming');
+    expect(r.ks.state).toBe('ACTIVE');
+    r.bar(at(3, [100, 101, 99, 100, 10]));
+    r.bar(at(4, [100, 101, 99, 100, 10]));
+    expect(r.venue.all()).toHaveLength(before);
+    expect(r.venue.position()).toBe(0);
+  });
+
+  it('latches: a new kill switch on the same store comes back tripped', () => {
+    const clock = new BacktestClock(T0);
+    const store = new MemoryKillSwitchStore();
+    new KillSwitch(store, clock).trip('stale-data', 'no data', 'risk');
+    const again = new KillSwitch(store, clock);
+    expect(again.status).toMatchObject({ state: 'REDUCING', trigger: 'stale-data' });
+    expect(again.allows('entry')).toBe(false);
+    expect(again.allows('reduce')).toBe(true);
+  });
+});
