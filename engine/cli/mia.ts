@@ -12,8 +12,10 @@
  * Exit codes: 0 ok, 1 the file could not be processed, 2 bad arguments.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { backtestReportHtml } from '../backtest/report.js';
 import { runBacktest, type BacktestResult } from '../backtest/run.js';
 import { LiveClock } from '../clock.js';
 import type { Timeframe } from '../domain.js';
@@ -33,10 +35,13 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
   mia backtest --data <file> [--chain <file>] [--basis <points>] [--mode M]
                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
+               [--report <file.html>]
       Runs a data file (.scid, .csv, .jsonl) through bars, VWAP, the volume
-      profile and the Battle Navale method; prints each session's levels at its
-      last bar, the signals by setup, side and grade, and the rejected record
-      count. --chain loads SPX gamma levels (CBOE quote-table CSV) moved onto
+      profile, the Battle Navale method, the risk check and the simulated
+      venue (AUTO execution); prints each session's levels at its last bar,
+      the signals by setup, side and grade, the trades and their metrics, and
+      the rejected record count. --report writes a self-contained HTML report
+      with the equity curve and the trades table. --chain loads SPX gamma levels (CBOE quote-table CSV) moved onto
       ES by --basis (ES - SPX, points; default 0). --mode is DATA_COLLECTION,
       PAPER (default) or LIVE. --bars-out writes one JSON line per decision
       bar. Journals the run and its signals in <data-dir>/journal.sqlite.
@@ -105,10 +110,12 @@ async function backtest(argv: string[], out: Out): Promise<number> {
       basis: { type: 'string' },
       mode: { type: 'string' },
       'bars-out': { type: 'string' },
+      report: { type: 'string' },
     },
     strict: true,
   });
   if (values.data === undefined) throw new UsageError('backtest needs --data <file>');
+  if (values.report !== undefined && !/\.html?$/i.test(values.report)) throw new UsageError('--report must name an .html file');
   if (values.mode !== undefined && !(MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
   const basisPoints = parseBasis(values.basis);
   const chain = values.chain === undefined ? null : gammaLevels(await readChain(values.chain));
@@ -137,7 +144,9 @@ async function backtest(argv: string[], out: Out): Promise<number> {
       onDecision: barsOut === null ? undefined : (d) => barsOut.write(decisionLine(d)),
     });
     barsOut?.close();
+    if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now()));
     out(values.json === true ? `${JSON.stringify(backtestJson(result))}\n` : backtestTable(result));
+    if (values.report !== undefined && values.json !== true) out(`report written to ${values.report}\n`);
   } finally {
     barsOut?.close();
     db?.close();
@@ -294,6 +303,12 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
     rejections: r.rejections.slice(0, 20).map((x) => x.message),
     runId: r.runId,
     signals: r.signals,
+    execution: {
+      ...r.execution,
+      trades: r.execution.trades.map((t) => ({ ...t, entryTs: t.entryTs === null ? null : ET.formatIso(t.entryTs), exitTs: t.exitTs === null ? null : ET.formatIso(t.exitTs) })),
+      equityCurve: r.execution.equityCurve.map(([ts, eq]) => [ET.formatIso(ts), eq]),
+      killSwitchEvents: r.execution.killSwitchEvents.map((k) => ({ ...k, ts: ET.formatIso(k.ts) })),
+    },
   };
 }
 
@@ -321,6 +336,17 @@ function backtestTable(r: BacktestResult): string {
   for (const x of r.rejections.slice(0, 10)) text += `  ${x.message}\n`;
   const by = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
   text += `${r.signals.total} signals; by setup: ${by(r.signals.bySetup)}; by side: ${by(r.signals.bySide)}; by grade: ${by(r.signals.byGrade)}\n`;
+  const e = r.execution;
+  const m = e.metrics;
+  if (e.trades.length > 0) {
+    text += `\n${table(
+      ['trade', 'side', 'setup', 'qty', 'entry (ET)', 'entry', 'stop', 'target', 'exit', 'reason', 'ticks', 'P&L USD', 'MAE', 'MFE'],
+      e.trades.map((t) => [t.id, t.side, t.setup, String(t.qty), t.entryTs === null ? '-' : ET.formatIso(t.entryTs).slice(0, 16).replace('T', ' '), f2(t.entryPrice ?? Number.NaN), f2(t.stop), f2(t.target), f2(t.exitPrice ?? Number.NaN), t.exitReason ?? 'open', String(t.pnlTicks ?? '-'), f2(t.pnlUsd ?? Number.NaN), String(t.maeTicks), String(t.mfeTicks)]),
+    )}`;
+  }
+  const ratio = (x: number | null): string => (x === null ? '-' : x.toFixed(2));
+  text += `\n${m.trades} trades, ${m.wins} won (${m.winRate === null ? '-' : (100 * m.winRate).toFixed(1)}%); net ${f2(m.netPnlUsd)} USD; profit factor ${ratio(m.profitFactor)}; expectancy ${m.expectancyUsd === null ? '-' : f2(m.expectancyUsd)} USD; Sharpe ${ratio(m.sharpe)}, Sortino ${ratio(m.sortino)} per trade; max drawdown ${f2(e.maxDrawdownUsd)} USD marked, ${f2(m.maxDrawdownUsd)} closed\n`;
+  text += `refused by risk: ${by(e.refused)}; ${e.orders} orders, sha256 ${e.ordersHash.slice(0, 16)}\n`;
   if (r.runId !== null) text += `journal run ${r.runId}\n`;
   return text;
 }

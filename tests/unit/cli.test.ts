@@ -27,6 +27,23 @@ describe('mia backtest --json', () => {
     expect(Object.keys(j.sessions[0] ?? {})).toEqual(expect.arrayContaining(['start', 'end', 'bars', 'volume', 'high', 'low', 'vwap', 'vwapSigma', 'poc', 'vah', 'val']));
   });
 
+  it('gains the trades and their metrics, and --report writes a self-contained HTML report', async () => {
+    const report = join(mkdtempSync(join(tmpdir(), 'mia-report-')), 'bt.html');
+    const { code, out } = await run(['backtest', '--data', REAL_CSV, '--no-journal', '--json', '--report', report]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { execution: { trades: Record<string, unknown>[]; metrics: Record<string, unknown>; ordersHash: string } };
+    expect(j.execution.trades).toHaveLength(7);
+    expect(j.execution.trades[0]).toMatchObject({ id: 'T1', side: 'LONG', entryTs: '2023-09-25T11:18:00-04:00', entryPrice: 4368, exitReason: 'stop', pnlUsd: -129.5 });
+    expect(j.execution.metrics).toMatchObject({ trades: 7, wins: 3, netPnlUsd: 168.5 });
+    expect(Object.keys(j.execution.metrics)).toEqual(expect.arrayContaining(['winRate', 'profitFactor', 'expectancyUsd', 'sharpe', 'sortino', 'maxDrawdownUsd']));
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script|<link|src=/);
+    expect(html).toContain('<svg');
+    expect(html.match(/<tr class="(win|loss)">/g)).toHaveLength(7);
+    expect((await run(['backtest', '--data', REAL_CSV, '--no-journal', '--report', 'x.pdf'])).code).toBe(2);
+  });
+
   it('reads zone-less CSV timestamps in --tz', async () => {
     const { out } = await run(['backtest', '--data', REAL_CSV, '--no-journal', '--json', '--tz', 'America/Chicago']);
     const j = JSON.parse(out) as { sessions: { id: string; start: string }[] };

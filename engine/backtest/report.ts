@@ -1,0 +1,99 @@
+/**
+ * `mia backtest --report <file.html>` (issue 4, item 6): one self-contained
+ * HTML file (no script, no external asset) with the run's metrics, the
+ * closed-trade equity curve and its drawdown as inline SVG, and the trades
+ * table with MAE/MFE. Opens in any browser, mails as one attachment.
+ */
+import type { PerformanceMetrics } from '../perf/metrics.js';
+import { Zone } from '../time/zone.js';
+import type { BacktestResult } from './run.js';
+
+const ET = new Zone('America/New_York');
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const usd = (x: number | null): string => (x === null ? '-' : `${x < 0 ? '-' : ''}$${Math.abs(x).toFixed(2)}`);
+const num = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d));
+const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+const time = (ts: number | null): string => (ts === null ? '-' : ET.formatIso(ts).slice(0, 19).replace('T', ' '));
+
+/** The report's HTML. `generatedAt` is a Unix ms wall time shown in the footer. */
+export function backtestReportHtml(r: BacktestResult, generatedAt: number): string {
+  const e = r.execution;
+  const m = e.metrics;
+  const rows = e.trades
+    .map(
+      (t) => `<tr class="${(t.pnlUsd ?? 0) > 0 ? 'win' : t.pnlUsd === null ? '' : 'loss'}"><td>${esc(t.id)}</td><td>${t.side}</td><td>${esc(t.setup)}</td><td>${esc(t.grade)}</td><td>${t.qty}</td>
+<td>${time(t.entryTs)}</td><td>${num(t.entryPrice)}</td><td>${num(t.stop)}</td><td>${num(t.target)}</td><td>${time(t.exitTs)}</td><td>${num(t.exitPrice)}</td>
+<td>${esc(t.exitReason ?? 'open')}</td><td>${num(t.pnlTicks, 0)}</td><td>${usd(t.pnlUsd)}</td><td>${num(t.maeTicks, 0)}</td><td>${num(t.mfeTicks, 0)}</td></tr>`,
+    )
+    .join('\n');
+  const days = Object.entries(e.byDay)
+    .map(([day, d]) => `<tr><td>${esc(day)}</td>${metricCells(d)}</tr>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>MIA backtest: ${esc(r.file)}</title>
+<style>
+body{font:13px/1.4 system-ui,sans-serif;margin:24px;color:#1d2433;background:#fff}
+h1{font-size:18px;margin:0 0 4px}h2{font-size:15px;margin:24px 0 8px}
+.sub{color:#5b6478}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #e3e6ee;text-align:right;white-space:nowrap}
+th{background:#f3f5f9;font-weight:600}td:nth-child(-n+3){text-align:left}tr.win td:nth-child(14){color:#0a7d3b}tr.loss td:nth-child(14){color:#b3261e}
+.kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{min-width:110px}.kpi b{display:block;font-size:17px}
+svg{background:#fafbfd;border:1px solid #e3e6ee}
+</style></head><body>
+<h1>Backtest report</h1>
+<div class="sub">${esc(r.file)} · ${r.bars} bars · ${r.sessions.length} sessions · ${r.signals.total} signals · AUTO execution, simulated venue</div>
+<h2>Run</h2>
+<div class="kpi">
+<div>Net P&amp;L<b>${usd(m.netPnlUsd)}</b></div><div>Trades<b>${m.trades}</b></div><div>Win rate<b>${pct(m.winRate)}</b></div>
+<div>Profit factor<b>${num(m.profitFactor)}</b></div><div>Expectancy<b>${usd(m.expectancyUsd)}</b></div>
+<div>Sharpe / trade<b>${num(m.sharpe)}</b></div><div>Sortino / trade<b>${num(m.sortino)}</b></div>
+<div>Max drawdown (marked)<b>${usd(e.maxDrawdownUsd)}</b></div><div>Max drawdown (closed)<b>${usd(m.maxDrawdownUsd)}</b></div>
+<div>Equity<b>${usd(e.startingEquityUsd)} → ${usd(e.finalEquityUsd)}</b></div><div>Commissions<b>${usd(e.commissionsUsd)}</b></div>
+</div>
+<h2>Equity curve (closed trades) and drawdown</h2>
+${equitySvg(e.startingEquityUsd, e.equityCurve)}
+<h2>By day</h2>
+<table><tr><th>session</th><th>trades</th><th>win rate</th><th>net</th><th>profit factor</th><th>expectancy</th><th>Sharpe</th><th>Sortino</th><th>max DD</th></tr>
+${days}</table>
+<h2>Trades</h2>
+<table><tr><th>id</th><th>side</th><th>setup</th><th>grade</th><th>qty</th><th>entry (ET)</th><th>entry</th><th>stop</th><th>target</th><th>exit (ET)</th><th>exit</th><th>reason</th><th>ticks</th><th>P&amp;L</th><th>MAE</th><th>MFE</th></tr>
+${rows}</table>
+<h2>Risk</h2>
+<div>Signals refused by the risk check: ${Object.entries(e.refused).map(([k, v]) => `${esc(k)} ${v}`).join(', ') || 'none'}. Kill-switch transitions: ${e.killSwitchEvents.length === 0 ? 'none' : e.killSwitchEvents.map((k) => `${time(k.ts)} ${k.from}→${k.to} (${esc(k.reason ?? '')})`).join('; ')}.</div>
+<div class="sub">Orders: ${e.orders}, sha256 ${e.ordersHash}. Generated ${esc(new Date(generatedAt).toISOString())} by MIA Workstation. P&amp;L in USD net of commissions; MAE/MFE in ticks; Sharpe and Sortino per trade, not annualised.</div>
+</body></html>
+`;
+}
+
+function metricCells(d: PerformanceMetrics): string {
+  return `<td>${d.trades}</td><td>${pct(d.winRate)}</td><td>${usd(d.netPnlUsd)}</td><td>${num(d.profitFactor)}</td><td>${usd(d.expectancyUsd)}</td><td>${num(d.sharpe)}</td><td>${num(d.sortino)}</td><td>${usd(d.maxDrawdownUsd)}</td>`;
+}
+
+/** Equity (line) and drawdown (area below) of the closed-trade curve, 760 x 260 px. */
+function equitySvg(start: number, curve: readonly (readonly [number, number])[]): string {
+  const W = 760;
+  const H = 260;
+  const pad = 44;
+  const pts: [number, number][] = [[0, start], ...curve.map(([, eq], i): [number, number] => [i + 1, eq])];
+  const eqs = pts.map((p) => p[1]);
+  let peak = start;
+  const dd = eqs.map((x) => ((peak = Math.max(peak, x)), x - peak));
+  const lo = Math.min(...eqs, start);
+  const hi = Math.max(...eqs, start);
+  const span = hi - lo || 1;
+  const n = Math.max(1, pts.length - 1);
+  const x = (i: number): number => pad + ((W - 2 * pad) * i) / n;
+  const y = (v: number): number => 16 + (H * 0.62 - 16) * (1 - (v - lo) / span);
+  const ddMin = Math.min(...dd, -1);
+  const yd = (v: number): number => H * 0.7 + (H * 0.28 * v) / ddMin;
+  const line = pts.map(([i, v], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
+  const area = `M${x(0)},${yd(0)}` + dd.map((v, i) => `L${x(i).toFixed(1)},${yd(v).toFixed(1)}`).join('') + `L${x(n)},${yd(0)}Z`;
+  return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="equity curve and drawdown">
+<text x="4" y="${y(hi) + 4}" font-size="10" fill="#5b6478">${usd(hi)}</text><text x="4" y="${y(lo) + 4}" font-size="10" fill="#5b6478">${usd(lo)}</text>
+<line x1="${pad}" x2="${W - pad}" y1="${y(start)}" y2="${y(start)}" stroke="#c5cad6" stroke-dasharray="3 3"/>
+<path d="${line}" fill="none" stroke="#1f6feb" stroke-width="2"/>
+<path d="${area}" fill="#b3261e" fill-opacity="0.25" stroke="#b3261e" stroke-width="1"/>
+<text x="4" y="${yd(ddMin) + 4}" font-size="10" fill="#b3261e">${usd(ddMin)}</text>
+<text x="${W - pad}" y="${H - 4}" font-size="10" text-anchor="end" fill="#5b6478">trade #</text>
+</svg>`;
+}
