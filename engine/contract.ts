@@ -292,6 +292,170 @@ export interface ReplaySnapshotDTO {
   gamma: GammaDTO | null;
 }
 
+/** Operating mode (battle-navale.md section 11). */
+export type ModeDTO = 'DATA_COLLECTION' | 'PAPER' | 'LIVE';
+
+/** MANUAL: each signal waits for approval; AUTO: risk-approved signals go out at once. */
+export type ExecutionDTO = 'MANUAL' | 'AUTO';
+
+/** The kill switch (section 12). Times Unix ms. */
+export interface KillSwitchDTO {
+  readonly state: 'ACTIVE' | 'REDUCING' | 'HALTED';
+  /** manual, daily-loss, max-drawdown, critical-error, broker-lost, stale-data, performance. */
+  readonly trigger: string | null;
+  readonly detail: string | null;
+  readonly trippedAt: number | null;
+  /** The venue confirmed no position and no working order. */
+  readonly flat: boolean;
+  readonly updatedAt: number;
+}
+
+/** A signal in (or out of) the approval queue. Prices points, risk USD, times market Unix ms. */
+export interface ApprovalDTO {
+  readonly signalId: string;
+  readonly side: SideDTO;
+  readonly setup: string;
+  readonly grade: GradeDTO;
+  readonly confidence: number;
+  readonly entry: number;
+  readonly stop: number;
+  readonly target: number;
+  readonly riskTicks: number;
+  readonly contracts: number;
+  readonly riskUsd: number;
+  readonly queuedAt: number;
+  readonly expiresAt: number;
+  /** PENDING, APPROVED, SENT (AUTO), REJECTED, EXPIRED, REFUSED (by the risk check). */
+  readonly status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'SENT' | 'REFUSED';
+  readonly who: string | null;
+  readonly why: string | null;
+  readonly decidedAt: number | null;
+  readonly execution: ExecutionDTO;
+}
+
+/** An order at the venue. Prices points. */
+export interface OrderDTO {
+  readonly id: string;
+  readonly role: 'entry' | 'stop' | 'target' | 'close';
+  readonly side: 'BUY' | 'SELL';
+  readonly type: 'MARKET' | 'LIMIT' | 'STOP';
+  readonly qty: number;
+  readonly price: number | null;
+  readonly status: 'PENDING' | 'WORKING' | 'FILLED' | 'CANCELLED';
+  readonly ocaGroup: string | null;
+  readonly submittedTs: number;
+}
+
+/** An execution. Price points (slippage included), commission USD. */
+export interface FillDTO {
+  readonly orderId: string;
+  readonly role: OrderDTO['role'];
+  readonly side: OrderDTO['side'];
+  readonly qty: number;
+  readonly price: number;
+  readonly ts: number;
+  readonly slippageTicks: number;
+  readonly commissionUsd: number;
+}
+
+/** The position and account. USD unless named; ticks per contract. */
+export interface PositionDTO {
+  /** Signed contracts. */
+  readonly qty: number;
+  readonly avgPrice: number | null;
+  readonly markPrice: number | null;
+  readonly unrealizedUsd: number;
+  readonly unrealizedTicks: number;
+  /** Realized P&L net of commissions. */
+  readonly realizedUsd: number;
+  readonly realizedTicks: number;
+  readonly commissionsUsd: number;
+  readonly equityUsd: number;
+  readonly peakEquityUsd: number;
+  readonly drawdownUsd: number;
+}
+
+/** Today's totals against the section 12 limits. */
+export interface LimitsDTO {
+  readonly dailyPnlUsd: number;
+  readonly dailyLossLimitUsd: number;
+  readonly dailyLossWarningUsd: number;
+  readonly tradesToday: number;
+  readonly maxTradesPerDay: number;
+  readonly consecutiveLosses: number;
+  readonly lossStreakPause: number;
+  /** Entries paused until then (market Unix ms), or null. */
+  readonly pausedUntil: number | null;
+  readonly openRiskUsd: number;
+  readonly maxRiskPerTradeUsd: number;
+  readonly drawdownUsd: number;
+  readonly maxDrawdownUsd: number;
+}
+
+/** A trade. Prices points, P&L USD net of commissions, MAE/MFE ticks. */
+export interface TradeDTO {
+  readonly id: string;
+  readonly signalId: string;
+  readonly kind: 'paper' | 'would-be';
+  readonly side: SideDTO;
+  readonly setup: string;
+  readonly grade: GradeDTO;
+  readonly qty: number;
+  readonly entryTs: number | null;
+  readonly entryPrice: number | null;
+  readonly stop: number;
+  readonly target: number;
+  readonly exitTs: number | null;
+  readonly exitPrice: number | null;
+  readonly exitReason: string | null;
+  readonly pnlUsd: number | null;
+  readonly pnlTicks: number | null;
+  readonly maeTicks: number;
+  readonly mfeTicks: number;
+}
+
+/** Closed-trade metrics; ratios null when undefined (per trade, not annualised). */
+export interface MetricsDTO {
+  readonly trades: number;
+  readonly wins: number;
+  readonly losses: number;
+  readonly winRate: number | null;
+  readonly netPnlUsd: number;
+  readonly grossProfitUsd: number;
+  readonly grossLossUsd: number;
+  readonly profitFactor: number | null;
+  readonly expectancyUsd: number | null;
+  readonly sharpe: number | null;
+  readonly sortino: number | null;
+  readonly maxDrawdownUsd: number;
+}
+
+/** Everything the execution panels show. */
+export interface ExecutionStateDTO {
+  readonly mode: ModeDTO;
+  readonly execution: ExecutionDTO;
+  /** LIVE needs a connected broker (issue 6); false until then. */
+  readonly brokerConnected: boolean;
+  readonly killSwitch: KillSwitchDTO;
+  /** Signals waiting for the trader, oldest first. */
+  readonly queue: ApprovalDTO[];
+  /** The last decisions, newest first. */
+  readonly recent: ApprovalDTO[];
+  /** Working and pending orders. */
+  readonly orders: OrderDTO[];
+  /** Every fill of the run (chart markers). */
+  readonly fills: FillDTO[];
+  readonly position: PositionDTO;
+  readonly limits: LimitsDTO;
+  readonly trades: TradeDTO[];
+  /** Metrics of the run (the session) and of today's trading day. */
+  readonly performance: { readonly session: MetricsDTO; readonly day: MetricsDTO; readonly dayId: string | null };
+  /** [time, equity USD]: the start, each closed trade, and now. */
+  readonly equityCurve: [number, number][];
+  /** Market time of the last record, Unix ms. */
+  readonly marketTs: number | null;
+}
+
 /**
  * Engine RPC (comlink). Every method returns a promise; a failure rejects with
  * an `Error` whose `name`, `message` and `kind` crossed the boundary.
@@ -322,6 +486,18 @@ export interface EngineApi {
   loadChain(req: LoadChainRequest): Promise<GammaDTO>;
   /** Removes the gamma levels. */
   clearChain(): Promise<null>;
+  /** The execution panels' state (works with no replay open). */
+  getExecution(): Promise<ExecutionStateDTO>;
+  /** Switches the mode; LIVE is refused ('bad-request') until a broker is connected. */
+  setMode(mode: ModeDTO): Promise<ExecutionStateDTO>;
+  setExecution(execution: ExecutionDTO): Promise<ExecutionStateDTO>;
+  /** Approves a queued signal ('bad-request' when it is no longer waiting). */
+  approve(signalId: string): Promise<ExecutionStateDTO>;
+  reject(signalId: string, reason?: string): Promise<ExecutionStateDTO>;
+  /** The manual trigger of the kill switch. */
+  killSwitch(reason?: string): Promise<KillSwitchDTO>;
+  /** Re-arms a HALTED switch; needs a reason ('bad-request' without one or while REDUCING). Opens nothing. */
+  resetKillSwitch(reason: string): Promise<KillSwitchDTO>;
 }
 
 /** Kinds of error the engine reports. */
@@ -349,7 +525,9 @@ export type EngineEvent =
   | { type: 'bar.forming'; bar: BarDTO; levels: LevelsDTO | null }
   | { type: 'session.closed'; session: SessionDTO }
   | { type: 'feed.rejected'; rejection: RejectionDTO; total: number }
-  | { type: 'alert'; level: 'info' | 'warning' | 'critical'; message: string; ts: number };
+  | { type: 'alert'; level: 'info' | 'warning' | 'critical'; message: string; ts: number }
+  /** The execution panels' state after a change (approvals, orders, fills, position, kill switch). */
+  | { type: 'execution'; state: ExecutionStateDTO };
 
 /** One message on the event channel: events in order, at most one batch a frame. */
 export interface EngineEventBatch {

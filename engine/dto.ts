@@ -1,7 +1,26 @@
 /**
  * Domain values -> contract DTOs: plain, JSON-safe objects, NaN as null.
  */
-import type { AnalysisDTO, BarDTO, BaseDTO, GammaDTO, LevelsDTO, RejectionDTO, SessionDTO, SignalDTO } from './contract.js';
+import type {
+  AnalysisDTO,
+  ApprovalDTO,
+  BarDTO,
+  BaseDTO,
+  ExecutionDTO,
+  ExecutionStateDTO,
+  GammaDTO,
+  KillSwitchDTO,
+  LevelsDTO,
+  ModeDTO,
+  RejectionDTO,
+  SessionDTO,
+  SignalDTO,
+  TradeDTO,
+} from './contract.js';
+import type { Approval, TradeRecord, Trader } from './execution/trader.js';
+import { performanceOf } from './perf/metrics.js';
+import type { KillSwitchStatus } from './risk/kill-switch.js';
+import type { RiskConfig } from './risk/sizing.js';
 import type { Bar } from './domain.js';
 import type { Rejection } from './feeds/rejections.js';
 import { GAMMA_ASSUMPTIONS, type GammaLevels } from './gamma/gex.js';
@@ -158,5 +177,144 @@ export function toGammaDTO(g: GammaLevels, basisPoints: number): GammaDTO {
     es: { callWall: g.callWall + basisPoints, putWall: g.putWall + basisPoints, zeroGamma: g.zeroGamma === null ? null : g.zeroGamma + basisPoints },
     profile: g.profile.map((p) => ({ spot: p.spot, gex: p.gex })),
     assumptions: [...GAMMA_ASSUMPTIONS],
+  };
+}
+
+/** The kill switch as the screen shows it. */
+export function toKillSwitchDTO(s: KillSwitchStatus): KillSwitchDTO {
+  return { state: s.state, trigger: s.trigger, detail: s.detail, trippedAt: s.trippedAt, flat: s.flat, updatedAt: s.updatedAt };
+}
+
+function toApprovalDTO(a: Approval): ApprovalDTO {
+  const s = a.signal;
+  return {
+    signalId: s.id,
+    side: s.side,
+    setup: s.setup,
+    grade: s.grade,
+    confidence: s.confidence,
+    entry: s.entry,
+    stop: s.stop,
+    target: s.target,
+    riskTicks: s.riskTicks,
+    contracts: a.contracts,
+    riskUsd: a.riskUsd,
+    queuedAt: a.queuedAt,
+    expiresAt: a.expiresAt,
+    status: a.status,
+    who: a.who,
+    why: a.why,
+    decidedAt: a.decidedAt,
+    execution: a.execution,
+  };
+}
+
+function toTradeDTO(t: TradeRecord): TradeDTO {
+  const s = t.signal;
+  return {
+    id: t.id,
+    signalId: s.id,
+    kind: t.kind,
+    side: s.side,
+    setup: s.setup,
+    grade: s.grade,
+    qty: t.qty,
+    entryTs: t.entryTs,
+    entryPrice: t.entryPrice,
+    stop: s.stop,
+    target: s.target,
+    exitTs: t.exitTs,
+    exitPrice: t.exitPrice,
+    exitReason: t.cancelled ? 'cancelled' : t.exitReason,
+    pnlUsd: t.pnlUsd,
+    pnlTicks: t.pnlTicks,
+    maeTicks: t.maeTicks,
+    mfeTicks: t.mfeTicks,
+  };
+}
+
+/**
+ * The execution panels' state: the kernel's settings and kill switch, and the
+ * open run's trader when there is one (an idle engine shows a flat account).
+ */
+export function toExecutionStateDTO(k: {
+  mode: ModeDTO;
+  execution: ExecutionDTO;
+  brokerConnected: boolean;
+  killSwitch: KillSwitchStatus;
+  risk: RiskConfig;
+  trader: Trader | null;
+  marketTs: number | null;
+}): ExecutionStateDTO {
+  const r = k.risk;
+  const t = k.trader;
+  const empty = performanceOf([]);
+  const limitsBase = {
+    dailyLossLimitUsd: r.dailyLossLimitUsd,
+    dailyLossWarningUsd: r.dailyLossWarning * r.dailyLossLimitUsd,
+    maxTradesPerDay: r.maxTradesPerDay,
+    lossStreakPause: r.lossStreakPause,
+    maxRiskPerTradeUsd: r.maxRiskPerTradeUsd,
+  };
+  if (t === null) {
+    return {
+      mode: k.mode,
+      execution: k.execution,
+      brokerConnected: k.brokerConnected,
+      killSwitch: toKillSwitchDTO(k.killSwitch),
+      queue: [],
+      recent: [],
+      orders: [],
+      fills: [],
+      position: { qty: 0, avgPrice: null, markPrice: null, unrealizedUsd: 0, unrealizedTicks: 0, realizedUsd: 0, realizedTicks: 0, commissionsUsd: 0, equityUsd: r.accountEquityUsd, peakEquityUsd: r.accountEquityUsd, drawdownUsd: 0 },
+      limits: { ...limitsBase, dailyPnlUsd: 0, tradesToday: 0, consecutiveLosses: 0, pausedUntil: null, openRiskUsd: 0, drawdownUsd: 0, maxDrawdownUsd: r.maxDrawdownShare * r.accountEquityUsd },
+      trades: [],
+      performance: { session: empty, day: empty, dayId: null },
+      equityCurve: [],
+      marketTs: k.marketTs,
+    };
+  }
+  const p = t.portfolio;
+  const rs = t.riskState();
+  const closedPaper = t.closedTrades().filter((x) => x.kind === 'paper');
+  const perf = t.performance();
+  const pausedUntil = rs.consecutiveLosses >= r.lossStreakPause ? rs.lastLossTs + r.pauseMs : null;
+  const start = r.accountEquityUsd;
+  return {
+    mode: k.mode,
+    execution: k.execution,
+    brokerConnected: k.brokerConnected,
+    killSwitch: toKillSwitchDTO(k.killSwitch),
+    queue: t.queue().map(toApprovalDTO),
+    recent: t.recentApprovals().map(toApprovalDTO),
+    orders: t.workingOrders().map((o) => ({ id: o.id, role: o.role, side: o.side, type: o.type, qty: o.qty, price: o.price ?? null, status: o.status, ocaGroup: o.ocaGroup ?? null, submittedTs: o.submittedTs })),
+    fills: t.fills.map((f) => ({ ...f })),
+    position: {
+      qty: p.qty,
+      avgPrice: orNull(p.avgPrice),
+      markPrice: orNull(t.markPrice),
+      unrealizedUsd: p.unrealizedUsd(),
+      unrealizedTicks: p.unrealizedTicks(),
+      realizedUsd: p.realizedUsd - p.commissionsUsd,
+      realizedTicks: closedPaper.reduce((a, x) => a + x.pnlTicks! * x.qty, 0),
+      commissionsUsd: p.commissionsUsd,
+      equityUsd: p.equityUsd(),
+      peakEquityUsd: p.peakEquityUsd,
+      drawdownUsd: p.drawdownUsd(),
+    },
+    limits: {
+      ...limitsBase,
+      dailyPnlUsd: t.dailyPnlUsd(),
+      tradesToday: rs.tradesToday,
+      consecutiveLosses: rs.consecutiveLosses,
+      pausedUntil: pausedUntil !== null && k.marketTs !== null && pausedUntil > k.marketTs ? pausedUntil : null,
+      openRiskUsd: rs.openRiskUsd,
+      drawdownUsd: p.drawdownUsd(),
+      maxDrawdownUsd: r.maxDrawdownShare * p.peakEquityUsd,
+    },
+    trades: t.trades.map(toTradeDTO),
+    performance: { session: perf.run, day: perf.day, dayId: perf.sessionId },
+    equityCurve: [...(t.trades.length > 0 && t.trades[0]!.entryTs !== null ? [[t.trades[0]!.entryTs, start] as [number, number]] : []), ...t.equityCurve.map(([ts, eq]): [number, number] => [ts, eq]), ...(k.marketTs !== null ? [[k.marketTs, p.equityUsd()] as [number, number]] : [])],
+    marketTs: k.marketTs,
   };
 }

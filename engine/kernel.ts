@@ -8,16 +8,35 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventBus } from './bus.js';
 import type { Clock, ReplaySpeed } from './clock.js';
-import type { DataFileDTO, EngineApi, EngineEvent, GammaDTO, HeartbeatDTO, LoadChainRequest, OpenReplayRequest, ReplaySnapshotDTO, ReplayStatusDTO, ReplaySpeedDTO } from './contract.js';
+import type {
+  DataFileDTO,
+  EngineApi,
+  EngineEvent,
+  ExecutionDTO,
+  ExecutionStateDTO,
+  GammaDTO,
+  HeartbeatDTO,
+  KillSwitchDTO,
+  LoadChainRequest,
+  ModeDTO,
+  OpenReplayRequest,
+  ReplaySnapshotDTO,
+  ReplayStatusDTO,
+  ReplaySpeedDTO,
+} from './contract.js';
 import { ES, type Instrument, type Timeframe } from './domain.js';
-import { toGammaDTO } from './dto.js';
+import { toExecutionStateDTO, toGammaDTO, toKillSwitchDTO } from './dto.js';
 import { EngineError } from './errors.js';
 import { detectFormat } from './feeds/index.js';
 import { ChainError, readChain } from './gamma/chain.js';
 import { gammaLevels, type GammaLevels } from './gamma/gex.js';
-import { methodConfig, type MethodConfig } from './method/config.js';
+import { MODES, methodConfig, type MethodConfig, type Mode } from './method/config.js';
+import { OrderError } from './venue/sim.js';
 import { Replay } from './replay/controller.js';
+import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from './risk/kill-switch.js';
+import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
 import { openDb, type Db } from './store/db.js';
+import { SqliteKillSwitchStore } from './store/kill-switch-store.js';
 import { Zone } from './time/zone.js';
 
 /** How the kernel is set up. */
@@ -32,6 +51,13 @@ export interface KernelConfig {
   readonly journal?: boolean;
   /** The Battle Navale method's configuration; the spec's defaults when omitted. */
   readonly method?: MethodConfig;
+  /** Section 12's numbers; the spec's defaults when omitted. */
+  readonly risk?: RiskConfig;
+  /**
+   * Trip the kill switch as the kernel starts (critical-error): the watchdog
+   * restarted a frozen engine, so it comes back HALTED whatever was stored.
+   */
+  readonly haltOnStart?: string | null;
 }
 
 /** A running engine. */
@@ -39,6 +65,8 @@ export interface Kernel {
   readonly api: EngineApi;
   readonly bus: EventBus<EngineEvent>;
   readonly db: Db | null;
+  /** The workstation's latched kill switch. */
+  readonly killSwitch: KillSwitch;
   /** Stops any replay and closes the database. */
   close(): Promise<void>;
 }
@@ -55,7 +83,27 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   });
   const db = config.journal === false ? null : openDb(join(config.dataDir, 'journal.sqlite'));
   const method = config.method ?? methodConfig();
+  const risk = config.risk ?? DEFAULT_RISK_CONFIG;
+  const killSwitch = new KillSwitch(db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db), wall);
+  // The execution settings outlive runs and restarts (settings table); the mode starts from the method config.
+  const saved = readExecutionSettings(db);
+  let mode: Mode = saved?.mode ?? method.mode;
+  let execution: ExecutionDTO = saved?.execution ?? 'MANUAL';
+  if (mode === 'LIVE') mode = 'PAPER'; // LIVE never comes back by itself: no broker is connected at start
   let replay: Replay | null = null;
+
+  const executionState = (): ExecutionStateDTO =>
+    toExecutionStateDTO({ mode, execution, brokerConnected: false, killSwitch: killSwitch.status, risk, trader: replay?.trader ?? null, marketTs: replay?.marketTs() ?? null });
+  const publishExecution = (): void => bus.publish({ type: 'execution', state: executionState() });
+  killSwitch.onChange((s) => {
+    publishExecution();
+    if (s.state === 'REDUCING' && replay === null) killSwitch.confirmFlat('engine'); // no run: no venue holds anything
+  });
+  if (config.haltOnStart != null) killSwitch.trip('critical-error', config.haltOnStart, 'watchdog');
+  if (killSwitch.state === 'REDUCING' && replay === null) killSwitch.confirmFlat('engine');
+  const saveSettings = (): void => {
+    db?.prepare(`INSERT INTO settings (key, value) VALUES ('execution', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify({ mode, execution }));
+  };
   /** The loaded chain, applied to the current replay and to replays opened later. */
   let chain: { levels: GammaLevels; basisPoints: number; dto: GammaDTO } | null = null;
 
@@ -117,11 +165,14 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       }
       const st = await stat(req.path).catch(() => null);
       if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
-      if (replay !== null) await replay.close();
-      replay = null;
-      replay = await Replay.open({ file: req.path, instrument, timeframe, timeZone, sessionKind, method, gamma: chain }, { wall, bus, db });
+      await closeRun();
+      replay = await Replay.open(
+        { file: req.path, instrument, timeframe, timeZone, sessionKind, method: { ...method, mode }, gamma: chain, execution, risk },
+        { wall, bus, db, killSwitch, executionChanged: publishExecution },
+      );
       const status = replay.status();
       bus.publish({ type: 'replay.opened', status });
+      publishExecution();
       return status;
     },
 
@@ -151,10 +202,10 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async closeReplay(): Promise<ReplayStatusDTO> {
-      if (replay !== null) await replay.close();
-      replay = null;
+      await closeRun();
       const status = idleStatus();
       bus.publish({ type: 'replay.status', status });
+      publishExecution();
       return status;
     },
 
@@ -202,16 +253,100 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       bus.publish({ type: 'gamma', gamma: null });
       return null;
     },
+
+    async getExecution(): Promise<ExecutionStateDTO> {
+      return executionState();
+    },
+
+    async setMode(next: ModeDTO): Promise<ExecutionStateDTO> {
+      if (!(MODES as readonly string[]).includes(next)) throw new EngineError('bad-request', `setMode: mode must be one of ${MODES.join(', ')}`);
+      if (next === 'LIVE') throw new EngineError('bad-request', 'setMode: LIVE needs a connected broker; connect Interactive Brokers or Sierra Chart first');
+      mode = next;
+      replay?.setMode(next);
+      saveSettings();
+      publishExecution();
+      return executionState();
+    },
+
+    async setExecution(next: ExecutionDTO): Promise<ExecutionStateDTO> {
+      if (next !== 'MANUAL' && next !== 'AUTO') throw new EngineError('bad-request', 'setExecution: must be MANUAL or AUTO');
+      execution = next;
+      replay?.trader.setExecution(next);
+      saveSettings();
+      publishExecution();
+      return executionState();
+    },
+
+    async approve(signalId: string): Promise<ExecutionStateDTO> {
+      decide(() => current().trader.approve(String(signalId)));
+      return executionState();
+    },
+
+    async reject(signalId: string, reason?: string): Promise<ExecutionStateDTO> {
+      const why = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'rejected by the trader';
+      decide(() => current().trader.reject(String(signalId), why));
+      return executionState();
+    },
+
+    async killSwitch(reason?: string): Promise<KillSwitchDTO> {
+      const detail = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'kill switch pressed';
+      if (replay !== null) replay.trader.trip('manual', detail, 'trader');
+      else killSwitch.trip('manual', detail, 'trader');
+      replay?.publishExecution();
+      return toKillSwitchDTO(killSwitch.status);
+    },
+
+    async resetKillSwitch(reason: string): Promise<KillSwitchDTO> {
+      try {
+        killSwitch.reset(typeof reason === 'string' ? reason : '', 'trader');
+      } catch (e) {
+        if (e instanceof KillSwitchError) throw new EngineError('bad-request', e.message);
+        throw e;
+      }
+      return toKillSwitchDTO(killSwitch.status);
+    },
   };
+
+  /**
+   * Ends the open run. Its simulated paper account ends with it; a kill switch
+   * still REDUCING on it is confirmed flat, since no venue holds anything now.
+   */
+  async function closeRun(): Promise<void> {
+    if (replay !== null) await replay.close();
+    replay = null;
+    if (killSwitch.state === 'REDUCING') killSwitch.confirmFlat('engine');
+  }
+
+  /** Runs a queue decision, turning "no longer waiting" into a bad request and publishing the result. */
+  function decide(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof OrderError) throw new EngineError('bad-request', e.message);
+      throw e;
+    }
+    replay?.publishExecution();
+  }
 
   return {
     api,
     bus,
     db,
+    killSwitch,
     async close(): Promise<void> {
       if (replay !== null) await replay.close();
       replay = null;
       db?.close();
     },
   };
+}
+
+/** The MANUAL/AUTO toggle and mode saved by the last session, if any. */
+function readExecutionSettings(db: Db | null): { mode: Mode; execution: ExecutionDTO } | null {
+  const row = db?.prepare(`SELECT value FROM settings WHERE key = 'execution'`).get() as { value: string } | undefined;
+  if (row === undefined) return null;
+  const v = JSON.parse(row.value) as { mode?: unknown; execution?: unknown };
+  const mode = (MODES as readonly unknown[]).includes(v.mode) ? (v.mode as Mode) : 'PAPER';
+  const execution = v.execution === 'AUTO' ? 'AUTO' : 'MANUAL';
+  return { mode, execution };
 }

@@ -4,7 +4,10 @@
  * child process (frames arrive over IPC). Everything after the transport is
  * the same kernel. Pure Node: no electron import (architecture.md).
  *
- * Arguments: --data-dir <dir>, --market-data-dir <dir>, --replay <file>.
+ * Arguments: --data-dir <dir>, --market-data-dir <dir>, --replay <file>,
+ * --halted <reason> (the watchdog restarted the engine: trip the kill switch).
+ * Both hosts send heartbeats (answered at once, from the event loop, so a
+ * frozen kernel misses them) and may send `kill-switch` (global shortcut, tray).
  */
 import { parseArgs } from 'node:util';
 import { LiveClock } from './clock.js';
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string' },
     'market-data-dir': { type: 'string' },
     replay: { type: 'string' },
+    halted: { type: 'string' },
   },
   strict: false,
 });
@@ -49,8 +53,22 @@ function portEndpoint(port: PortMain): MessageEndpoint {
   return endpoint;
 }
 
+/** Host messages both transports share: heartbeats and the out-of-band kill switch. Returns true when handled. */
+function hostCommon(kernel: Kernel, m: HostToEngine, send: (m: EngineToHost) => void): boolean {
+  if (m.type === 'heartbeat') {
+    send({ type: 'heartbeat', seq: m.seq });
+    return true;
+  }
+  if (m.type === 'kill-switch') {
+    void kernel.api.killSwitch(m.reason);
+    return true;
+  }
+  return false;
+}
+
 function serveElectron(kernel: Kernel, parent: ParentPort): void {
   parent.on('message', (e) => {
+    if (hostCommon(kernel, e.data, (m) => parent.postMessage(m))) return;
     if (e.data.type === 'shutdown') void kernel.close().then(() => process.exit(0));
     if (e.data.type !== 'connect' || e.ports.length !== 2) return;
     const [rpcPort, eventPort] = e.ports as [PortMain, PortMain];
@@ -67,6 +85,7 @@ function serveChildIpc(kernel: Kernel): void {
   const connections = new Map<number, { deliver: (msg: unknown) => void; end: () => void }>();
   process.on('message', (raw) => {
     const m = raw as HostToEngine;
+    if (hostCommon(kernel, m, send)) return;
     if (m.type === 'connect') {
       const sendFrame = (f: WireFrame): void => send({ type: 'frame', id: m.id, data: JSON.stringify(f) });
       const { endpoint, deliver } = endpointOf((msg) => sendFrame({ ch: 'rpc', msg }));
@@ -94,7 +113,7 @@ function serveChildIpc(kernel: Kernel): void {
 }
 
 async function start(): Promise<void> {
-  const kernel = createKernel({ dataDir, marketDataDir, version: APP_VERSION }, wall);
+  const kernel = createKernel({ dataDir, marketDataDir, version: APP_VERSION, haltOnStart: str(args.halted) ?? null }, wall);
   const replay = str(args.replay);
   if (replay !== undefined) {
     await kernel.api.openReplay({ path: replay }).catch((e: unknown) => {

@@ -3,15 +3,22 @@
  * engine as a utility process, opens the sandboxed window, and per window
  * hands the engine and the renderer the two ends of an RPC and an event
  * channel; then it leaves the data path. It never relays engine traffic.
+ * It owns what must work even when the renderer hangs: the global kill-switch
+ * shortcut (Ctrl+Shift+K), the tray item, and the watchdog that restarts a
+ * frozen engine HALTED (engine `--halted`).
  *
  * Arguments: --replay <file>, --data-dir <dir>, --market-data-dir <dir>.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, shell, utilityProcess, type IpcMainInvokeEvent, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, MessageChannelMain, nativeImage, shell, Tray, utilityProcess, type IpcMainInvokeEvent, type UtilityProcess } from 'electron';
 import { randomUUID } from 'node:crypto';
 import { join, relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EngineToHost, HostToEngine } from '../engine/host/contract';
 import type { AppInfo, BridgeChannel } from './bridge';
+import { EngineWatchdog } from './watchdog';
+
+/** The kill switch's global shortcut (also Ctrl+Shift+K inside the window). */
+const KILL_SHORTCUT = 'CommandOrControl+Shift+K';
 
 const argv = process.argv.slice(app.isPackaged ? 1 : 2);
 const argValue = (name: string): string | undefined => {
@@ -26,19 +33,48 @@ const rendererUrl = pathToFileURL(rendererIndex).href;
 let engine: UtilityProcess | null = null;
 let window: BrowserWindow | null = null;
 let nextConnection = 1;
+let tray: Tray | null = null;
 
-function startEngine(): UtilityProcess {
-  const args = ['--data-dir', dataDir];
+const toEngine = (m: HostToEngine): void => engine?.postMessage(m);
+
+const watchdog = new EngineWatchdog({
+  send: (seq) => toEngine({ type: 'heartbeat', seq }),
+  onDead: (silentMs) => {
+    const reason = `engine restarted by the watchdog: no heartbeat answer for ${(silentMs / 1000).toFixed(1)} s`;
+    const old = engine;
+    engine = null;
+    old?.kill();
+    engine = startEngine(['--halted', reason]);
+    // The window's ports died with the old engine: reload so it connects to the new one.
+    window?.webContents.reload();
+  },
+});
+
+/** Trips the kill switch from outside the renderer (global shortcut, tray). */
+function killSwitch(source: string): void {
+  if (engine === null) {
+    dialog.showErrorBox('Kill switch', 'The engine is not running; it will start HALTED if the watchdog restarts it.');
+    return;
+  }
+  toEngine({ type: 'kill-switch', reason: `kill switch: ${source}` });
+}
+
+function startEngine(extra: string[] = []): UtilityProcess {
+  const args = ['--data-dir', dataDir, ...extra];
   const marketDataDir = argValue('--market-data-dir');
   if (marketDataDir !== undefined) args.push('--market-data-dir', marketDataDir);
   const replay = argValue('--replay');
   if (replay !== undefined) args.push('--replay', replay);
   const child = utilityProcess.fork(join(__dirname, '../engine/main.cjs'), args, { serviceName: 'MIA Engine', stdio: 'inherit' });
   child.on('message', (m: EngineToHost) => {
-    if (m.type === 'fatal') dialog.showErrorBox('MIA engine failed', m.message);
+    if (m.type === 'ready') watchdog.start();
+    else if (m.type === 'heartbeat') watchdog.answered(m.seq);
+    else if (m.type === 'fatal') dialog.showErrorBox('MIA engine failed', m.message);
   });
   child.on('exit', (code) => {
-    if (engine === child) engine = null;
+    if (engine !== child) return; // replaced by the watchdog
+    engine = null;
+    watchdog.stop();
     if (code !== 0 && !quitting) dialog.showErrorBox('MIA engine stopped', `The engine exited with code ${code}. Restart MIA Workstation.`);
   });
   return child;
@@ -124,12 +160,28 @@ void app.whenReady().then(() => {
   registerBridge();
   window = createWindow();
   window.on('closed', () => (window = null));
+  if (!globalShortcut.register(KILL_SHORTCUT, () => killSwitch('global shortcut Ctrl+Shift+K'))) {
+    dialog.showErrorBox('Kill switch shortcut', `${KILL_SHORTCUT} is taken by another application; use the tray item or the panel.`);
+  }
+  tray = new Tray(nativeImage.createFromPath(join(__dirname, '../../assets/icon.png')));
+  tray.setToolTip('MIA Workstation');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'KILL SWITCH: halt and flatten', click: () => killSwitch('tray') },
+      { type: 'separator' },
+      { label: 'Show MIA Workstation', click: () => window?.show() },
+      { role: 'quit' },
+    ]),
+  );
 });
+
+app.on('will-quit', () => globalShortcut.unregisterAll());
 
 app.on('before-quit', () => {
   quitting = true;
-  const shutdown: HostToEngine = { type: 'shutdown' };
-  engine?.postMessage(shutdown);
+  watchdog.stop();
+  tray?.destroy();
+  toEngine({ type: 'shutdown' });
 });
 
 app.on('window-all-closed', () => app.quit());

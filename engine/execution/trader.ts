@@ -123,6 +123,8 @@ export interface TraderDeps {
   readonly journal?: ExecutionJournal | null;
   /** Alerts for the trader's screen. */
   readonly alert?: (level: 'info' | 'warning' | 'critical', message: string) => void;
+  /** A signal joined the MANUAL queue (a replay pauses so the trader can answer). */
+  readonly onQueued?: (a: Approval) => void;
   /** Builds a signal's DECISION snapshot (the analyzer's). */
   readonly snapshot?: (d: Decision & { tradingSignal: TradingSignal }) => DecisionSnapshot;
 }
@@ -178,6 +180,7 @@ export class Trader {
   private closeAttempts = 0;
   /** Bumped on every change the screen shows. */
   version = 0;
+  private readonly unsubscribe: () => void;
 
   constructor(c: TraderConfig, d: TraderDeps) {
     this.c = c;
@@ -188,9 +191,17 @@ export class Trader {
     this.portfolio = new Portfolio({ pointValueUsd: c.instrument.pointValueUsd, tickSize: this.t, startingEquityUsd: c.risk.accountEquityUsd });
     this.shadow = new SimulatedVenue({ tickSize: this.t });
     this.day = this.newDay(null);
-    d.killSwitch.onChange((s) => this.onKillSwitch(s));
+    this.unsubscribe = d.killSwitch.onChange((s) => this.onKillSwitch(s));
     // A switch latched before this run started still has to see the account flat.
     if (d.killSwitch.state === 'REDUCING') this.reduce();
+  }
+
+  /** Detaches from the kill switch and stops the timers; the run is over. */
+  dispose(): void {
+    this.unsubscribe();
+    this.staleTimer?.cancel();
+    this.brokerTimer?.cancel();
+    this.staleInSession = null;
   }
 
   // ------------------------------------------------------------ settings
@@ -468,6 +479,7 @@ export class Trader {
     this.approvals.set(sig.id, a);
     this.d.journal?.approval(a);
     this.version += 1;
+    this.d.onQueued?.(a);
   }
 
   /** PRE_ANALYSIS and DECISION inputs of signals not yet sent. */

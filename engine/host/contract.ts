@@ -14,10 +14,15 @@ export type HostToEngine =
   | { type: 'connect'; id: number }
   | { type: 'frame'; id: number; data: string }
   | { type: 'disconnect'; id: number }
+  /** The watchdog's heartbeat: the engine answers with the same seq. */
+  | { type: 'heartbeat'; seq: number }
+  /** The global shortcut or the tray item: trip the kill switch (manual), whatever the renderer is doing. */
+  | { type: 'kill-switch'; reason: string }
   | { type: 'shutdown' };
 
 /** Engine -> host. */
 export type EngineToHost =
   | { type: 'ready'; version: string; dataDir: string }
   | { type: 'frame'; id: number; data: string }
+  | { type: 'heartbeat'; seq: number }
   | { type: 'fatal'; message: string };

@@ -157,7 +157,7 @@ const RING = 16;
 
 /** Runs the method bar by bar. One per data stream; not shared. */
 export class MethodAnalyzer {
-  private readonly cfg: MethodConfig;
+  private cfg: MethodConfig;
   private readonly instrument: Instrument;
   private readonly t: number;
   private readonly zone: TimeZone;
@@ -194,6 +194,11 @@ export class MethodAnalyzer {
    * Sets (or clears) the SPX gamma levels and the basis (ES - SPX, points)
    * that moves them onto ES. Applies from the next bar.
    */
+  /** Switches the mode (section 11) whose thresholds judge the next bars; the snapshots record it. */
+  setMode(mode: Mode): void {
+    this.cfg = { ...this.cfg, mode };
+  }
+
   setGamma(levels: GammaLevels | null, basisPoints = 0): void {
     this.gammaSource = levels;
     this.gamma =

@@ -18,8 +18,13 @@ import type { EventBus } from '../bus.js';
 import { openFeed, type Feed } from '../feeds/index.js';
 import { RejectionLog } from '../feeds/rejections.js';
 import type { GammaLevels } from '../gamma/gex.js';
+import { Trader, type ExecutionMode } from '../execution/trader.js';
+import { FeedError } from '../feeds/rejections.js';
 import { MethodAnalyzer } from '../method/analyzer.js';
-import type { MethodConfig } from '../method/config.js';
+import type { MethodConfig, Mode } from '../method/config.js';
+import type { KillSwitch } from '../risk/kill-switch.js';
+import type { RiskConfig } from '../risk/sizing.js';
+import { SimulatedVenue } from '../venue/sim.js';
 import { MarketPipeline } from '../pipeline.js';
 import type { Db } from '../store/db.js';
 import { RunJournal } from '../store/journal.js';
@@ -45,6 +50,9 @@ export interface ReplayOptions {
   readonly method: MethodConfig;
   /** Gamma levels in force when the replay opens, and their basis (ES - SPX, points). */
   readonly gamma: { readonly levels: GammaLevels; readonly basisPoints: number } | null;
+  /** MANUAL or AUTO when the replay opens. */
+  readonly execution: ExecutionMode;
+  readonly risk: RiskConfig;
 }
 
 /** What a replay needs from the kernel. */
@@ -52,6 +60,10 @@ export interface ReplayDeps {
   readonly wall: Clock;
   readonly bus: EventBus<EngineEvent>;
   readonly db: Db | null;
+  /** The workstation's kill switch: one for every run, latched across them. */
+  readonly killSwitch: KillSwitch;
+  /** Called when the execution state changed (the kernel publishes it). */
+  readonly executionChanged: () => void;
 }
 
 /** One open replay. The kernel holds at most one. */
@@ -63,7 +75,12 @@ export class Replay {
   private readonly rejections: RejectionLog;
   private readonly pipeline: MarketPipeline;
   private readonly analyzer: MethodAnalyzer;
+  /** The execution path on the simulated venue (paper trading on replayed data). */
+  readonly trader: Trader;
   private readonly journal: RunJournal | null;
+  /** A MANUAL approval was queued: the replay pauses for the trader. */
+  private approvalWaiting = false;
+  private publishedVersion = -1;
   private readonly iter: AsyncGenerator<MarketRecord[]>;
   private block: MarketRecord[] = [];
   private idx = 0;
@@ -115,6 +132,20 @@ export class Replay {
     });
     this.analyzer = new MethodAnalyzer({ instrument: opts.instrument, config: opts.method });
     if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
+    this.trader = new Trader(
+      { instrument: opts.instrument, mode: opts.method.mode, execution: opts.execution, risk: opts.risk },
+      {
+        clock: this.clock,
+        venue: new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
+        killSwitch: deps.killSwitch,
+        journal: this.journal,
+        alert: (level, message) => deps.bus.publish({ type: 'alert', level, message, ts: this.clock.now() }),
+        snapshot: (d) => this.analyzer.snapshot(d),
+        onQueued: () => {
+          this.approvalWaiting = true;
+        },
+      },
+    );
     this.pipeline = new MarketPipeline({
       instrument: opts.instrument,
       calendar: new SessionCalendar(opts.sessionKind, opts.instrument.timeZone),
@@ -149,6 +180,7 @@ export class Replay {
             this.history.signals.push(dto);
             deps.bus.publish({ type: 'signal', signal: dto });
           }
+          this.trader.onBar(d);
         },
         sessionClosed: (s) => {
           this.journal?.session(s);
@@ -253,11 +285,15 @@ export class Replay {
           this.finish();
           return;
         }
+        this.clock.jumpTo(dueOf(r));
+        this.trader.onRecord(r);
         this.pipeline.onRecord(r);
       }
       this.clock.jumpTo(this.pipeline.marketTs);
+      this.approvalWaiting = false;
       this.journal?.flush();
       this.publishForming();
+      this.publishExecution();
       this.publishStatus();
     } catch (e) {
       this.fail(e);
@@ -269,6 +305,7 @@ export class Replay {
   /** Stops the replay and journals how far it got. */
   async close(): Promise<void> {
     this.cancelTimer();
+    this.trader.dispose();
     if (this.state === 'playing' || this.state === 'paused') {
       this.state = 'ended';
       this.journal?.finish('stopped', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count });
@@ -309,8 +346,15 @@ export class Replay {
           }
         }
         this.idx += 1;
+        if (this.clock.speed === 'max') this.clock.jumpTo(dueOf(r));
+        this.trader.onRecord(r);
         this.pipeline.onRecord(r);
         if (this.clock.speed === 'max') this.clock.jumpTo(this.pipeline.marketTs);
+        if (this.approvalWaiting) {
+          this.approvalWaiting = false;
+          this.pause();
+          break;
+        }
         if ((++n & 255) === 0 && wall.now() >= sliceEnd) {
           this.timer = wall.setTimer(wall.now(), () => void this.pump());
           break;
@@ -325,6 +369,7 @@ export class Replay {
   }
 
   private afterSlice(): void {
+    this.publishExecution();
     const now = this.deps.wall.now();
     if (now - this.lastFormingWall >= FORMING_EVERY_MS) {
       this.lastFormingWall = now;
@@ -370,6 +415,7 @@ export class Replay {
     this.state = 'ended';
     this.barsPerSecond = 0;
     this.journal?.finish('completed', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count });
+    this.publishExecution();
     this.publishStatus();
   }
 
@@ -377,9 +423,30 @@ export class Replay {
     this.cancelTimer();
     this.state = 'error';
     this.error = e instanceof Error ? e.message : String(e);
+    // A bad file is the data's fault; anything else is a fault of the engine (section 12: critical system error).
+    if (!(e instanceof FeedError)) this.trader.trip('critical-error', `engine error during the replay: ${this.error}`, 'engine');
     this.journal?.finish('failed', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count }, this.error);
     this.deps.bus.publish({ type: 'alert', level: 'critical', message: `Replay stopped: ${this.error}`, ts: this.deps.wall.now() });
     this.publishStatus();
+  }
+
+  /** Tells the kernel when the execution state changed since it last heard. */
+  publishExecution(): void {
+    if (this.trader.version === this.publishedVersion) return;
+    this.publishedVersion = this.trader.version;
+    this.deps.executionChanged();
+  }
+
+  /** Switches the mode for the next bars (the analyzer's thresholds and the trader's routing). */
+  setMode(mode: Mode): void {
+    this.analyzer.setMode(mode);
+    this.trader.setMode(mode);
+  }
+
+  /** Market time now (Unix ms), null before the first record. */
+  marketTs(): number | null {
+    const t = this.clock.now();
+    return Number.isFinite(t) ? t : null;
   }
 
   private cancelTimer(): void {

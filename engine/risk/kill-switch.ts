@@ -86,9 +86,13 @@ export class KillSwitch {
     return this.s.state;
   }
 
-  /** Calls `fn` after every transition. */
-  onChange(fn: (s: KillSwitchStatus) => void): void {
+  /** Calls `fn` after every transition; returns the unsubscribe. */
+  onChange(fn: (s: KillSwitchStatus) => void): () => void {
     this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** May an order of this kind go out now? Entries only when ACTIVE; reducing orders and cancels always. */
@@ -136,6 +140,6 @@ export class KillSwitch {
     const event: KillSwitchEvent = { ts: next.updatedAt, from: this.s.state, to: next.state, trigger: next.trigger ?? this.s.trigger, who, reason };
     this.store.save(next, event);
     this.s = next;
-    for (const fn of this.listeners) fn(next);
+    for (const fn of [...this.listeners]) fn(next);
   }
 }

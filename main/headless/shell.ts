@@ -3,7 +3,10 @@
  * where no Electron binary exists. It forks the same engine entry as a child
  * process, serves the built renderer on 127.0.0.1, and carries the renderer's
  * two channels over one WebSocket that requires this run's token. Frames pass
- * through as text: the shell never parses engine traffic.
+ * through as text: the shell never parses engine traffic. Its watchdog
+ * restarts an engine that stops answering heartbeats for 2 s, with
+ * `--halted`, so it comes back with the kill switch tripped; open windows
+ * are disconnected and reload.
  *
  * `main/headless/bin.ts` is its command line.
  */
@@ -16,6 +19,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineSocketPath } from '../../engine/contract';
 import type { EngineToHost, HostToEngine } from '../../engine/host/contract';
+import { EngineWatchdog } from '../watchdog';
 
 const SOCKET_PATH: EngineSocketPath = '/engine';
 
@@ -39,6 +43,10 @@ export interface HeadlessShell {
   readonly url: string;
   readonly port: number;
   readonly token: string;
+  /** The current engine process (it changes when the watchdog restarts it). */
+  readonly enginePid: number | undefined;
+  /** How many times the watchdog restarted the engine. */
+  readonly restarts: number;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,8 @@ export interface ShellOptions {
   engineEntry: string;
   /** Called with the engine's stderr lines and lifecycle notes. */
   log?: (line: string) => void;
+  /** Heartbeat silence that restarts the engine, ms (default 2000). */
+  watchdogTimeoutMs?: number;
 }
 
 function tokenMatches(given: string | null, token: string): boolean {
@@ -77,28 +87,57 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
   if (opts.dataDir !== undefined) engineArgs.push('--data-dir', opts.dataDir);
   if (opts.marketDataDir !== undefined) engineArgs.push('--market-data-dir', opts.marketDataDir);
   if (opts.replay !== undefined) engineArgs.push('--replay', opts.replay);
-  const engine: ChildProcess = fork(opts.engineEntry, engineArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sockets = new Map<number, WebSocket>();
   let nextId = 1;
   let closing = false;
+  let engine: ChildProcess;
+  /** Engine restarts by the watchdog. */
+  let restarts = 0;
 
-  const ready = new Promise<void>((resolveReady, reject) => {
-    engine.once('error', reject);
-    engine.once('exit', (code) => reject(new Error(`engine exited with code ${code} before it was ready`)));
-    engine.on('message', (m: EngineToHost) => {
-      if (m.type === 'ready') resolveReady();
-      else if (m.type === 'frame') sockets.get(m.id)?.send(m.data);
-      else if (m.type === 'fatal') log(`engine: fatal: ${m.message}`);
-    });
-  });
-  engine.on('exit', (code, signal) => {
-    if (closing) return;
-    log(`engine exited (code ${code}, signal ${signal}); closing connections`);
-    for (const ws of sockets.values()) ws.close(1011, 'engine stopped');
-  });
   const toEngine = (m: HostToEngine): void => {
     if (engine.connected) engine.send(m);
   };
+  const watchdog = new EngineWatchdog({
+    send: (seq) => toEngine({ type: 'heartbeat', seq }),
+    timeoutMs: opts.watchdogTimeoutMs,
+    onDead: (silentMs) => {
+      restarts += 1;
+      const reason = `engine restarted by the watchdog: no heartbeat answer for ${(silentMs / 1000).toFixed(1)} s`;
+      log(reason);
+      const old = engine;
+      old.removeAllListeners('exit');
+      old.kill('SIGKILL');
+      for (const ws of sockets.values()) ws.close(1012, 'engine restarted');
+      spawnEngine(['--halted', reason]).catch((e: unknown) => log(`engine restart failed: ${String(e)}`));
+    },
+  });
+
+  /** Forks the engine; resolves when it says it is ready. */
+  function spawnEngine(extra: string[]): Promise<void> {
+    const child = fork(opts.engineEntry, [...engineArgs, ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    engine = child;
+    const ready = new Promise<void>((resolveReady, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`engine exited with code ${code} before it was ready`)));
+      child.on('message', (m: EngineToHost) => {
+        if (m.type === 'ready') {
+          resolveReady();
+          watchdog.start();
+        } else if (m.type === 'frame') sockets.get(m.id)?.send(m.data);
+        else if (m.type === 'heartbeat') watchdog.answered(m.seq);
+        else if (m.type === 'fatal') log(`engine: fatal: ${m.message}`);
+      });
+    });
+    child.on('exit', (code, signal) => {
+      if (closing || child !== engine) return;
+      watchdog.stop();
+      log(`engine exited (code ${code}, signal ${signal}); closing connections`);
+      for (const ws of sockets.values()) ws.close(1011, 'engine stopped');
+    });
+    return ready;
+  }
+
+  const ready = spawnEngine([]);
 
   const rendererRoot = resolve(opts.rendererDir);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -170,8 +209,15 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    get enginePid(): number | undefined {
+      return engine.pid;
+    },
+    get restarts(): number {
+      return restarts;
+    },
     async close(): Promise<void> {
       closing = true;
+      watchdog.stop();
       for (const ws of sockets.values()) ws.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));

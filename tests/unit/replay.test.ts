@@ -9,6 +9,8 @@ import type { EngineEvent } from '../../engine/contract';
 import { ES } from '../../engine/domain';
 import { methodConfig } from '../../engine/method/config';
 import { Replay } from '../../engine/replay/controller';
+import { KillSwitch, MemoryKillSwitchStore } from '../../engine/risk/kill-switch';
+import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing';
 import { ManualClock, eventually } from '../support/manual-clock';
 import { REAL_CSV, REAL_SCID } from '../support/paths';
 
@@ -17,7 +19,11 @@ async function open(file: string) {
   const bus = new EventBus<EngineEvent>();
   const events: EngineEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const replay = await Replay.open({ file, instrument: ES, timeframe: '1m', timeZone: 'America/New_York', sessionKind: 'globex', method: methodConfig(), gamma: null }, { wall, bus, db: null });
+  const killSwitch = new KillSwitch(new MemoryKillSwitchStore(), wall);
+  const replay = await Replay.open(
+    { file, instrument: ES, timeframe: '1m', timeZone: 'America/New_York', sessionKind: 'globex', method: methodConfig(), gamma: null, execution: 'AUTO', risk: DEFAULT_RISK_CONFIG },
+    { wall, bus, db: null, killSwitch, executionChanged: () => undefined },
+  );
   const closed = () => events.filter((e) => e.type === 'bar.closed');
   return { wall, replay, events, closed };
 }

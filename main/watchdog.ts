@@ -1,0 +1,59 @@
+/**
+ * The engine watchdog (architecture.md, "Processes"): the host sends the
+ * engine a heartbeat every `intervalMs` and expects each one answered; an
+ * engine that has answered nothing for `timeoutMs` (default 2 s) is declared
+ * dead, and the host restarts it HALTED. Pure Node, shared by Electron main
+ * and the headless shell; the host owns the timers, not the engine.
+ */
+
+/** How to watch. Times in ms. */
+export interface WatchdogOptions {
+  /** Sends heartbeat `seq` to the engine. */
+  send(seq: number): void;
+  /** The engine missed its heartbeats: called once, then the watchdog stops. */
+  onDead(silentMs: number): void;
+  intervalMs?: number;
+  timeoutMs?: number;
+}
+
+/** Heartbeats out, answers in, a verdict when the answers stop. */
+export class EngineWatchdog {
+  private seq = 0;
+  private lastAnswer = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly o: WatchdogOptions) {
+    this.intervalMs = o.intervalMs ?? 500;
+    this.timeoutMs = o.timeoutMs ?? 2000;
+  }
+
+  start(): void {
+    this.stop();
+    this.lastAnswer = Date.now();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The engine answered heartbeat `seq`. */
+  answered(seq: number): void {
+    if (seq <= this.seq) this.lastAnswer = Date.now();
+  }
+
+  private tick(): void {
+    const silent = Date.now() - this.lastAnswer;
+    if (silent > this.timeoutMs) {
+      this.stop();
+      this.o.onDead(silent);
+      return;
+    }
+    this.seq += 1;
+    this.o.send(this.seq);
+  }
+}
