@@ -9,6 +9,7 @@ import { ChartView } from './chart/ChartView';
 import { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
 import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
+import { ApprovalQueue, ExecutionControls, KillSwitchPanel, PerformancePanel, PositionsPanel } from './execution-panels';
 import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from './method-panels';
 import { Panel } from './Panel';
 
@@ -38,10 +39,11 @@ export function App({ client }: { client: EngineClient }) {
     const off = client.onEvents((b) => model.push(b));
     client.onClose((reason) => setDisconnected(reason));
     void client.api.getReplaySnapshot().then((s) => model.load(s));
+    void client.api.getExecution().then((x) => model.setExecution(x));
     return off;
   }, [client, model]);
 
-  const call = useCallback(async (fn: () => Promise<ReplayStatusDTO>) => {
+  const call = useCallback(async (fn: () => Promise<unknown>) => {
     try {
       setError(null);
       await fn();
@@ -56,6 +58,12 @@ export function App({ client }: { client: EngineClient }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
+      // The kill switch answers everywhere, even in a text field.
+      if (e.ctrlKey && e.shiftKey && (e.key === 'K' || e.key === 'k')) {
+        e.preventDefault();
+        void call(() => client.api.killSwitch('kill switch: Ctrl+Shift+K in the window'));
+        return;
+      }
       if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
       if (e.key === ' ' && canControl) {
         e.preventDefault();
@@ -102,6 +110,7 @@ export function App({ client }: { client: EngineClient }) {
             ))}
           </div>
         </div>
+        <ExecutionControls x={model.execution} client={client} run={call} />
         <div className="clock" data-testid="market-clock" data-ts={status?.marketTs ?? ''} title="Replayed market time (US Eastern)">
           {status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}
         </div>
@@ -127,12 +136,18 @@ export function App({ client }: { client: EngineClient }) {
           {status?.state === 'idle' && <div className="empty-hint">Open a data file (Sierra Chart .scid, bar CSV or Sierra JSONL export) to replay it.</div>}
         </section>
         <aside className="side">
-          <BattlePanel model={model} />
-          <SignalsPanel model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
-          <GammaPanel model={model} client={client} onError={setError} />
-          <LevelsPanel model={model} />
-          <SessionsPanel model={model} />
-          <RejectionsPanel model={model} />
+          <KillSwitchPanel x={model.execution} client={client} run={call} timeZone={status?.timeZone ?? 'America/New_York'} />
+          <div className="side-scroll">
+            <ApprovalQueue x={model.execution} client={client} run={call} marketTs={status?.marketTs ?? model.execution?.marketTs ?? null} />
+            <PositionsPanel x={model.execution} />
+            <PerformancePanel x={model.execution} timeZone={status?.timeZone ?? 'America/New_York'} />
+            <BattlePanel model={model} />
+            <SignalsPanel model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
+            <GammaPanel model={model} client={client} onError={setError} />
+            <LevelsPanel model={model} />
+            <SessionsPanel model={model} />
+            <RejectionsPanel model={model} />
+          </div>
         </aside>
       </main>
       <StatusBar status={status} shell={client.shell} />

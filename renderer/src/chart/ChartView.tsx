@@ -37,7 +37,7 @@ import {
 import { useEffect, useRef } from 'react';
 import type { BarDTO, GammaDTO, LevelsDTO, SignalDTO } from '../../../engine/contract';
 import { formatDateTime, formatHourMinute, formatMonthDay } from '../format';
-import { BaseBoxes, markersOf } from './annotations';
+import { BaseBoxes, markersOf, ORDER_COLORS } from './annotations';
 import type { ChartModel, FrameUpdate } from './model';
 
 /** Above this many new bars in one frame, series are rebuilt with setData. */
@@ -94,6 +94,8 @@ interface Series {
   gammaLines: Map<GammaKey, IPriceLine>;
   markers: ISeriesMarkersPluginApi<Time>;
   boxes: BaseBoxes;
+  /** Working orders' price lines, by order id. */
+  orderLines: Map<string, IPriceLine>;
 }
 
 function createSeries(el: HTMLElement, timeZone: string): Series {
@@ -159,7 +161,7 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
     el.dataset.baseBoxesDrawn = String(n);
   });
   candles.attachPrimitive(boxes);
-  return { chart, candles, volume, vwap, bands, lines, gammaLines, markers, boxes };
+  return { chart, candles, volume, vwap, bands, lines, gammaLines, markers, boxes, orderLines: new Map() };
 }
 
 /** The ES price of each gamma line (SPX level + basis), or null. */
@@ -224,7 +226,9 @@ class ChartSync {
     }
     this.drawForming();
     this.drawLevels();
-    if (u.annotationsChanged) this.drawAnnotations();
+    const fillsNow = this.model.execution?.fills.length ?? 0;
+    if (u.annotationsChanged || fillsNow !== this.fillsDrawn || (u.reset && fillsNow > 0)) this.drawAnnotations();
+    if (u.executionChanged === true) this.drawOrders();
     if (u.gammaChanged) this.drawGamma();
     if (u.reset) this.s.chart.timeScale().scrollToRealTime();
     if (u.focus !== null && !this.stale.has(0)) this.focusOn(u.focus);
@@ -268,10 +272,33 @@ class ChartSync {
     if (!this.stale.has(1)) this.s.volume.update(volumeOf(f.bar));
   }
 
+  private fillsDrawn = 0;
+
   private drawAnnotations(): void {
-    const { signals, violations, bases } = this.model;
-    this.s.markers.setMarkers(markersOf(signals, violations));
+    const { signals, violations, bases, bars } = this.model;
+    const fills = this.model.execution?.fills ?? [];
+    this.fillsDrawn = fills.length;
+    this.s.markers.setMarkers(markersOf(signals, violations, fills, bars));
+    this.el.dataset.fillMarkers = String(fills.length);
     this.s.boxes.setBases(bases, violations);
+  }
+
+  /** One price line per working order: entry, stop, target or close, with side, size and price. */
+  private drawOrders(): void {
+    const orders = (this.model.execution?.orders ?? []).filter((o) => o.price !== null && o.status === 'WORKING');
+    const keep = new Set(orders.map((o) => o.id));
+    for (const [id, line] of this.s.orderLines) {
+      if (!keep.has(id)) {
+        this.s.candles.removePriceLine(line);
+        this.s.orderLines.delete(id);
+      }
+    }
+    for (const o of orders) {
+      if (this.s.orderLines.has(o.id)) continue;
+      const title = `${o.role.toUpperCase()} ${o.side} ${o.qty} ${o.type}`;
+      this.s.orderLines.set(o.id, this.s.candles.createPriceLine({ price: o.price!, color: ORDER_COLORS[o.role], lineStyle: LineStyle.Dashed, lineWidth: 2, axisLabelVisible: true, title }));
+    }
+    this.el.dataset.orderLines = [...this.s.orderLines.keys()].map((id) => orders.find((o) => o.id === id)?.role ?? '').join(',');
   }
 
   private drawGamma(): void {

@@ -14,7 +14,7 @@ import type {
   Time,
   UTCTimestamp,
 } from 'lightweight-charts';
-import type { BaseDTO, BaseViolationDTO, SignalDTO } from '../../../engine/contract';
+import type { BarDTO, BaseDTO, BaseViolationDTO, FillDTO, OrderDTO, SignalDTO } from '../../../engine/contract';
 
 type CanvasRenderingTarget2D = Parameters<IPrimitivePaneRenderer['draw']>[0];
 
@@ -31,8 +31,23 @@ export const violationMarkerId = (v: BaseViolationDTO): string => `violation-${v
  * and the bars that violated a governing base, sorted by time as the chart
  * requires.
  */
-export function markersOf(signals: readonly SignalDTO[], violations: readonly BaseViolationDTO[]): SeriesMarker<Time>[] {
+export function markersOf(signals: readonly SignalDTO[], violations: readonly BaseViolationDTO[], fills: readonly FillDTO[] = [], bars: readonly BarDTO[] = []): SeriesMarker<Time>[] {
   const out: SeriesMarker<Time>[] = [];
+  for (const f of fills) {
+    const barTs = barAt(bars, f.ts);
+    if (barTs === null) continue;
+    const buy = f.side === 'BUY';
+    out.push({
+      id: `fill-${f.orderId}`,
+      time: time(barTs),
+      position: 'atPriceMiddle',
+      price: f.price,
+      shape: 'circle',
+      color: f.role === 'entry' ? FILL_COLORS.entry : f.role === 'target' ? FILL_COLORS.target : FILL_COLORS.exit,
+      text: `${buy ? 'B' : 'S'} ${f.qty} @ ${f.price.toFixed(2)}`,
+      size: 0.8,
+    });
+  }
   for (const s of signals) {
     out.push(
       s.side === 'LONG'
@@ -44,6 +59,25 @@ export function markersOf(signals: readonly SignalDTO[], violations: readonly Ba
     out.push({ id: violationMarkerId(v), time: time(v.ts), position: 'belowBar', shape: 'square', color: VIOLATION_COLOR, size: 0.6 });
   }
   return out.sort((a, b) => (a.time as number) - (b.time as number));
+}
+
+/** Fill markers: entries blue, targets green, stops and closes orange. */
+export const FILL_COLORS = { entry: '#4aa3ff', target: '#26a69a', exit: '#ff9800' } as const;
+
+/** Working-order price lines by role. */
+export const ORDER_COLORS: Record<OrderDTO['role'], string> = { entry: '#4aa3ff', stop: '#ef5350', target: '#26a69a', close: '#ff9800' };
+
+/** The open time of the bar holding `ts` (the last bar starting at or before it), or null before the first bar. */
+function barAt(bars: readonly BarDTO[], ts: number): number | null {
+  let lo = 0;
+  let hi = bars.length - 1;
+  if (hi < 0 || (bars[0] as BarDTO).ts > ts) return null;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((bars[mid] as BarDTO).ts <= ts) lo = mid;
+    else hi = mid - 1;
+  }
+  return (bars[lo] as BarDTO).ts;
 }
 
 const BOX_RGB: Record<BaseDTO['type'], string> = { GREEN: '38, 166, 154', RED: '239, 83, 80', NEUTRAL: '144, 164, 174' };

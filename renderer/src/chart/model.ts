@@ -17,6 +17,7 @@ import type {
   RejectionDTO,
   ReplaySnapshotDTO,
   ReplayStatusDTO,
+  ExecutionStateDTO,
   SessionDTO,
   SignalDTO,
 } from '../../../engine/contract';
@@ -31,6 +32,8 @@ export interface FrameUpdate {
   /** Signals, bases or violations changed: markers and boxes need redrawing. */
   readonly annotationsChanged: boolean;
   readonly gammaChanged: boolean;
+  /** Working orders or fills changed: order lines and fill markers need redrawing. */
+  readonly executionChanged?: boolean;
   /** A signal was picked (list or chart): the chart should show it. */
   readonly focus: SignalDTO | null;
 }
@@ -61,6 +64,9 @@ export class ChartModel {
   gamma: GammaDTO | null = null;
   /** The signal whose detail is open. */
   selected: SignalDTO | null = null;
+  /** Approvals, orders, fills, position, kill switch (the execution panels). */
+  execution: ExecutionStateDTO | null = null;
+  private executionChanged = false;
   private queue: EngineEventBatch[] = [];
   private scheduled = false;
   private reset = false;
@@ -143,8 +149,10 @@ export class ChartModel {
       formingChanged: this.formingChanged,
       annotationsChanged: this.annotationsChanged || this.reset,
       gammaChanged: this.gammaChanged || this.reset,
+      executionChanged: this.executionChanged || this.reset,
       focus: this.focus,
     };
+    this.executionChanged = false;
     this.reset = false;
     this.formingChanged = false;
     this.annotationsChanged = false;
@@ -216,7 +224,17 @@ export class ChartModel {
         this.gamma = e.gamma;
         this.gammaChanged = true;
         break;
+      case 'execution':
+        this.setExecution(e.state);
+        break;
     }
+  }
+
+  /** Replaces the execution state (an event, or the answer to an RPC). */
+  setExecution(x: ExecutionStateDTO): void {
+    this.execution = x;
+    this.executionChanged = true;
+    this.request();
   }
 
   private clearMethod(): void {
