@@ -285,7 +285,8 @@ class ChartSync {
 
   /** One price line per working order: entry, stop, target or close, with side, size and price. */
   private drawOrders(): void {
-    const orders = (this.model.execution?.orders ?? []).filter((o) => o.price !== null && o.status === 'WORKING');
+    // Pending bracket legs are drawn too: the trader sees where the stop and target will sit before the entry fills.
+    const orders = (this.model.execution?.orders ?? []).filter((o) => o.price !== null && (o.status === 'WORKING' || o.status === 'PENDING'));
     const keep = new Set(orders.map((o) => o.id));
     for (const [id, line] of this.s.orderLines) {
       if (!keep.has(id)) {
@@ -294,8 +295,12 @@ class ChartSync {
       }
     }
     for (const o of orders) {
-      if (this.s.orderLines.has(o.id)) continue;
-      const title = `${o.role.toUpperCase()} ${o.side} ${o.qty} ${o.type}`;
+      const drawn = this.s.orderLines.get(o.id);
+      if (drawn !== undefined) {
+        if (o.status === 'WORKING') drawn.applyOptions({ title: `${o.role.toUpperCase()} ${o.side} ${o.qty} ${o.type}` });
+        continue;
+      }
+      const title = `${o.role.toUpperCase()} ${o.side} ${o.qty} ${o.type}${o.status === 'PENDING' ? ' (pending)' : ''}`;
       this.s.orderLines.set(o.id, this.s.candles.createPriceLine({ price: o.price!, color: ORDER_COLORS[o.role], lineStyle: LineStyle.Dashed, lineWidth: 2, axisLabelVisible: true, title }));
     }
     this.el.dataset.orderLines = [...this.s.orderLines.keys()].map((id) => orders.find((o) => o.id === id)?.role ?? '').join(',');
