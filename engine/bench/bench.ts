@@ -25,7 +25,7 @@ import { patternStrengths } from '../method/patterns.js';
 import { battleSignal } from '../method/signal.js';
 import { ES } from '../domain.js';
 import type { ClosedBar } from '../pipeline.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
 const TICKS = 1_000_000;
@@ -146,6 +146,23 @@ async function methodPerBar(file: string): Promise<void> {
   console.log(`    sections 1-10: median ${us(whole.median)}, p99 ${us(whole.p99)}, mean ${us(whole.mean)}`);
 }
 
+/** Times every transaction the journal commits on `db` (the write batches), in ms. */
+function timeTransactions(db: Db): number[] {
+  const times: number[] = [];
+  const original = db.transaction.bind(db);
+  const timed = (fn: (...args: unknown[]) => unknown) => {
+    const tx = original(fn);
+    return (...args: unknown[]) => {
+      const t0 = process.hrtime.bigint();
+      const r = tx(...args);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      return r;
+    };
+  };
+  (db as unknown as { transaction: typeof timed }).transaction = timed;
+  return times;
+}
+
 async function main(): Promise<void> {
   const timer = setInterval(sampleRss, 5);
   const dir = mkdtempSync(join(tmpdir(), 'mia-bench-'));
@@ -155,10 +172,16 @@ async function main(): Promise<void> {
     if (existsSync(REAL_CSV)) {
       console.log(`\nReal ES CSV: ${REAL_CSV}`);
       await runBacktest({ file: REAL_CSV }); // warm-up: JIT and module start-up excluded
-      const csv = await timeRuns('bars -> VWAP -> profile -> Battle Navale', RUNS, () => runBacktest({ file: REAL_CSV }));
-      console.log(`  ${csv.result.bars} bars, ${csv.result.sessions.length} sessions: ${Math.round(csv.result.bars / (csv.median / 1000)).toLocaleString('en-US')} bars/s (median)`);
+      const csv = await timeRuns('full path: bars -> VWAP -> profile -> Battle Navale -> risk -> simulated venue -> portfolio', RUNS, () => runBacktest({ file: REAL_CSV }));
+      const x = csv.result.execution;
+      console.log(`  ${csv.result.bars} bars, ${csv.result.sessions.length} sessions, ${csv.result.signals.total} signals, ${x.metrics.trades} trades, ${x.orders} orders: ${Math.round(csv.result.bars / (csv.median / 1000)).toLocaleString('en-US')} bars/s (median)`);
       const db = openDb(join(dir, 'journal.sqlite'));
-      await timeRuns('the same, journaled to SQLite', 3, () => runBacktest({ file: REAL_CSV, db }));
+      const batches = timeTransactions(db);
+      const journaled = await timeRuns('the same, journaled to SQLite (bars, levels, signals, approvals, orders, fills, trades, snapshots)', 3, () => runBacktest({ file: REAL_CSV, db }));
+      const b = batches.splice(0).sort((p, q) => p - q);
+      const perRun = b.length / 3;
+      console.log(`  ${Math.round(csv.result.bars / (journaled.median / 1000)).toLocaleString('en-US')} bars/s journaled (median); target: whole file, journal included, < 500 ms`);
+      console.log(`  journal write batches: ${perRun.toFixed(0)} per run, median ${(b[Math.floor(b.length / 2)] ?? 0).toFixed(2)} ms, p99 ${(b[Math.floor(b.length * 0.99)] ?? 0).toFixed(2)} ms, max ${(b[b.length - 1] ?? 0).toFixed(2)} ms, ${(b.reduce((a, v) => a + v, 0) / 3).toFixed(1)} ms per run in all`);
       db.close();
       await methodPerBar(REAL_CSV);
     } else {
@@ -170,7 +193,7 @@ async function main(): Promise<void> {
     writeSyntheticScid(scid, TICKS);
     console.log(`\nSynthetic SCID: ${TICKS.toLocaleString('en-US')} ticks written in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
     await runBacktest({ file: scid });
-    const s = await timeRuns('ticks -> 1m bars -> VWAP -> profile -> Battle Navale', RUNS, () => runBacktest({ file: scid }));
+    const s = await timeRuns('ticks -> 1m bars -> VWAP -> profile -> Battle Navale -> risk -> simulated venue', RUNS, () => runBacktest({ file: scid }));
     const ticksPerSec = TICKS / (s.median / 1000);
     console.log(`  ${Math.round(ticksPerSec).toLocaleString('en-US')} ticks/s (median), ${Math.round(s.result.bars / (s.median / 1000)).toLocaleString('en-US')} bars/s; ${s.result.bars} bars`);
     console.log(`  one ES day of 450,000 trades: ${((450_000 / ticksPerSec) * 1000).toFixed(0)} ms`);
