@@ -21,6 +21,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
   await page.goto(url);
   await page.getByTestId('chart').waitFor();
+  await page.getByTestId('exec-AUTO').click(); // play straight through: MANUAL would pause at each queued signal
   await page.getByTestId('chain-path').fill(chain);
   await page.getByTestId('chain-basis').fill('40');
   await page.getByTestId('load-chain').click();

@@ -37,6 +37,8 @@ beforeAll(async () => {
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   await page.goto(shell.url);
   await page.getByTestId('chart').waitFor();
+  // AUTO: this test plays whole files; MANUAL would pause at each queued signal (tests/e2e/execution.test.ts).
+  await page.getByTestId('exec-AUTO').click();
 });
 
 afterAll(async () => {

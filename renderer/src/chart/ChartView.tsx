@@ -346,7 +346,7 @@ class ChartSync {
     this.el.dataset.levels = LEVEL_LINES.map((d) => `${d.title}=${lv?.[d.key] ?? ''}`).join(' ');
     this.el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
     // Signal arrows the marker plugin holds (violation marks are squares).
-    this.el.dataset.markers = String(this.s.markers.markers().filter((m) => m.shape !== 'square').length);
+    this.el.dataset.markers = String(this.s.markers.markers().filter((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown').length);
     this.el.dataset.violations = String(this.model.violations.length);
     this.el.dataset.bases = String(this.model.bases.length);
     const g = this.model.gamma;
