@@ -209,7 +209,8 @@ function toApprovalDTO(a: Approval): ApprovalDTO {
   };
 }
 
-function toTradeDTO(t: TradeRecord): TradeDTO {
+/** A trade for the screen, the backtest summary and its report. */
+export function toTradeDTO(t: TradeRecord): TradeDTO {
   const s = t.signal;
   return {
     id: t.id,

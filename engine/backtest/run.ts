@@ -13,7 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import { BacktestClock, type Clock } from '../clock.js';
-import { Trader, type TradeRecord } from '../execution/trader.js';
+import type { TradeDTO } from '../contract.js';
+import { toTradeDTO } from '../dto.js';
+import { Trader } from '../execution/trader.js';
 import type { PerformanceMetrics } from '../perf/metrics.js';
 import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../risk/kill-switch.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../risk/sizing.js';
@@ -58,27 +60,8 @@ export interface BacktestOptions {
   readonly resetKillSwitchDaily?: boolean;
 }
 
-/** A trade as the backtest summary lists it. Prices points, P&L USD net of commissions. */
-export interface TradeSummary {
-  readonly id: string;
-  readonly signalId: string;
-  readonly kind: TradeRecord['kind'];
-  readonly side: 'LONG' | 'SHORT';
-  readonly setup: string;
-  readonly grade: string;
-  readonly qty: number;
-  readonly entryTs: number | null;
-  readonly entryPrice: number | null;
-  readonly stop: number;
-  readonly target: number;
-  readonly exitTs: number | null;
-  readonly exitPrice: number | null;
-  readonly exitReason: string | null;
-  readonly pnlUsd: number | null;
-  readonly pnlTicks: number | null;
-  readonly maeTicks: number;
-  readonly mfeTicks: number;
-}
+/** A trade as the backtest summary lists it: the contract's trade (prices points, P&L USD net of commissions). */
+export type TradeSummary = TradeDTO;
 
 /** The execution side of a backtest. */
 export interface BacktestExecution {
@@ -228,7 +211,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
 function executionOf(trader: Trader, venue: SimulatedVenue, killSwitchEvents: readonly KillSwitchEvent[], startingEquityUsd: number): BacktestExecution {
   const perf = trader.performance();
-  const trades = trader.trades.filter((t) => !t.cancelled).map(tradeSummary);
+  const trades = trader.trades.filter((t) => !t.cancelled).map(toTradeDTO);
   const orders = venue.all();
   const p = trader.portfolio;
   return {
@@ -245,30 +228,6 @@ function executionOf(trader: Trader, venue: SimulatedVenue, killSwitchEvents: re
     killSwitchEvents,
     openPosition: venue.position(),
     equityCurve: trader.equityCurve,
-  };
-}
-
-function tradeSummary(t: TradeRecord): TradeSummary {
-  const s = t.signal;
-  return {
-    id: t.id,
-    signalId: s.id,
-    kind: t.kind,
-    side: s.side,
-    setup: s.setup,
-    grade: s.grade,
-    qty: t.qty,
-    entryTs: t.entryTs,
-    entryPrice: t.entryPrice,
-    stop: s.stop,
-    target: s.target,
-    exitTs: t.exitTs,
-    exitPrice: t.exitPrice,
-    exitReason: t.exitReason,
-    pnlUsd: t.pnlUsd,
-    pnlTicks: t.pnlTicks,
-    maeTicks: t.maeTicks,
-    mfeTicks: t.mfeTicks,
   };
 }
 
