@@ -100,7 +100,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     if (s.state === 'REDUCING' && replay === null) killSwitch.confirmFlat('engine'); // no run: no venue holds anything
   });
   if (config.haltOnStart != null) killSwitch.trip('critical-error', config.haltOnStart, 'watchdog');
-  if (killSwitch.state === 'REDUCING' && replay === null) killSwitch.confirmFlat('engine');
+  // A switch stored mid-halt: no run is open yet, so no venue holds anything.
+  if (killSwitch.state === 'REDUCING') killSwitch.confirmFlat('engine');
   const saveSettings = (): void => {
     db?.prepare(`INSERT INTO settings (key, value) VALUES ('execution', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify({ mode, execution }));
   };

@@ -68,6 +68,8 @@ export interface TradeRecord {
   readonly signal: TradingSignal;
   /** 'paper' went to the venue; 'would-be' is a DATA_COLLECTION signal's outcome (no order). */
   readonly kind: 'paper' | 'would-be';
+  /** The trading day (session id) it was opened in. */
+  readonly sessionId: string | null;
   readonly qty: number;
   readonly entryOrderId: string;
   readonly stopOrderId: string;
@@ -380,7 +382,7 @@ export class Trader {
   performance(): { run: PerformanceMetrics; day: PerformanceMetrics; sessionId: string | null; byDay: Record<string, PerformanceMetrics> } {
     const all = this.closedTrades();
     const paper = all.filter((t) => t.kind === 'paper');
-    const closed = (paper.length > 0 ? paper : all).map((t) => ({ pnlUsd: t.pnlUsd!, exitTs: t.exitTs!, day: this.dayOf.get(t.id) ?? null }));
+    const closed = (paper.length > 0 ? paper : all).map((t) => ({ pnlUsd: t.pnlUsd!, exitTs: t.exitTs!, day: t.sessionId }));
     const days = new Map<string, typeof closed>();
     for (const t of closed) if (t.day !== null) days.set(t.day, [...(days.get(t.day) ?? []), t]);
     const byDay: Record<string, PerformanceMetrics> = {};
@@ -391,7 +393,6 @@ export class Trader {
   /** Signals the risk check refused before they were queued, by reason. */
   readonly refused: Record<string, number> = {};
 
-  private readonly dayOf = new Map<string, string | null>();
 
   /** Working orders at the venue. */
   workingOrders(): Order[] {
@@ -532,6 +533,7 @@ export class Trader {
       id: `T${this.tradeSeq}`,
       signal: sig,
       kind,
+      sessionId: this.day.sessionId,
       qty,
       entryOrderId: entry,
       stopOrderId: stop,
@@ -550,7 +552,6 @@ export class Trader {
       cancelled: false,
     };
     this.trades.push(tr);
-    this.dayOf.set(tr.id, this.day.sessionId);
     const prefix = kind === 'would-be' ? 'W' : '';
     for (const id of [entry, stop, target]) this.tradeByOrder.set(prefix + id, tr);
     if (kind === 'paper') this.day.trades += 1;

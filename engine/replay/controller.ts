@@ -289,7 +289,6 @@ export class Replay {
         this.trader.onRecord(r);
         this.pipeline.onRecord(r);
       }
-      this.clock.jumpTo(this.pipeline.marketTs);
       this.approvalWaiting = false;
       this.journal?.flush();
       this.publishForming();
@@ -346,10 +345,10 @@ export class Replay {
           }
         }
         this.idx += 1;
+        // At max the market clock follows the data: the trader acts at the record's time.
         if (this.clock.speed === 'max') this.clock.jumpTo(dueOf(r));
         this.trader.onRecord(r);
         this.pipeline.onRecord(r);
-        if (this.clock.speed === 'max') this.clock.jumpTo(this.pipeline.marketTs);
         if (this.approvalWaiting) {
           this.approvalWaiting = false;
           this.pause();
