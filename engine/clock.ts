@@ -73,7 +73,7 @@ export class BacktestClock implements Clock {
 }
 
 /** Replay speeds: market ms per wall ms, or as fast as possible. */
-export type ReplaySpeed = 1 | 10 | 60 | 600 | 'max';
+export type ReplaySpeed = 1 | 5 | 25 | 100 | 'max';
 
 /**
  * Market time paced by a speed factor against a wall clock. While playing,

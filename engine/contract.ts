@@ -16,7 +16,7 @@
 export type TimeframeDTO = '1m' | '5m' | '15m' | '1h';
 
 /** Replay speeds: market time per wall time, or as fast as possible. */
-export type ReplaySpeedDTO = 1 | 10 | 60 | 600 | 'max';
+export type ReplaySpeedDTO = 1 | 5 | 25 | 100 | 'max';
 
 /** Data file formats the engine replays. */
 export type FeedFormatDTO = 'scid' | 'csv' | 'jsonl';
@@ -244,6 +244,153 @@ export interface ReplayStatusDTO {
   runId: number | null;
   /** Battle Navale signals emitted so far. */
   signals: number;
+  /** The recorded session being replayed, null for a file replay or when idle. */
+  recorded: RecordedStatusDTO | null;
+}
+
+/**
+ * A recorded session's replay cursor and how its replay compares with the
+ * journal (engine/replay/controller.ts, [Note: recorded sessions]).
+ */
+export interface RecordedStatusDTO {
+  runId: number;
+  /** Trade date, YYYY-MM-DD. */
+  sessionId: string;
+  /** 'file': the run's own data file; 'journal': its journaled bars (the file is gone or changed). */
+  source: 'file' | 'journal';
+  /** Open of the session's first bar and end of its last, Unix ms. */
+  startTs: number;
+  endTs: number;
+  /** Bars of the session shown: the cursor (0 before the first). */
+  bar: number;
+  /** Bars in the session. */
+  bars: number;
+  /** Journaled signals up to the cursor (plus replayed ones the journal lacks), and how many matched exactly. */
+  signalsChecked: number;
+  signalsMatched: number;
+  /** Journaled trades entered by the cursor, and how many matched (entry, then exit and P&L). */
+  tradesChecked: number;
+  tradesMatched: number;
+  /** The first differences, in plain words. */
+  differences: string[];
+  differenceCount: number;
+}
+
+/** One closed session of a recorded run (the Sessions view, `mia sessions --json`). */
+export interface RecordedSessionDTO {
+  runId: number;
+  sessionId: string;
+  sessionKind: string;
+  runKind: 'backtest' | 'replay' | 'live';
+  source: string;
+  format: string | null;
+  symbol: string;
+  timeframe: string;
+  mode: string | null;
+  execution: string | null;
+  /** Unix ms. */
+  startTs: number;
+  endTs: number;
+  bars: number;
+  trades: number;
+  netPnlUsd: number;
+  signals: number;
+  alerts: number;
+  /** Wall time the run was recorded, Unix ms. */
+  recordedAt: number;
+  runStatus: string;
+}
+
+/** A mark on the replay timeline: its time and kind only, never its side, price or outcome. */
+export interface TimelineMarkDTO {
+  ts: number;
+  kind: 'signal' | 'trade' | 'alert';
+  /** Signal id (signals, trades) or the alert's event kind. */
+  ref: string;
+  /** The cursor (session bars shown) at which the mark is first visible. */
+  bar: number;
+}
+
+/** The open recorded session's timeline. */
+export interface TimelineDTO {
+  runId: number;
+  sessionId: string;
+  startTs: number;
+  endTs: number;
+  /** Open time of each of the session's bars, Unix ms. */
+  barTs: number[];
+  marks: TimelineMarkDTO[];
+}
+
+/** One snapshot of a signal's or trade's story (battle-navale.md section 13; engine/execution/trader.ts). */
+export interface SnapshotDTO {
+  kind: 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
+  /** Market time, Unix ms. */
+  ts: number;
+  /** The journaled JSON, as written. */
+  data: unknown;
+}
+
+/** What the inspector shows for a signal, as known at the replay cursor. */
+export interface SignalStoryDTO {
+  runId: number;
+  signal: { id: string; ts: number; tsEvent: number; side: string; setup: string; grade: string; entry: number; stop: number; target: number; confidence: number; mode: string };
+  /** Its trade; exit, P&L and MAE/MFE stay null until the cursor passes the exit. */
+  trade: {
+    id: string;
+    kind: string;
+    entryTs: number | null;
+    entryPrice: number | null;
+    exitTs: number | null;
+    exitPrice: number | null;
+    exitReason: string | null;
+    pnlUsd: number | null;
+    maeTicks: number | null;
+    mfeTicks: number | null;
+  } | null;
+  /** Snapshots stamped at or before the cursor, in order. */
+  snapshots: SnapshotDTO[];
+}
+
+/** A backup archive in the backup folder. */
+export interface BackupArchiveDTO {
+  path: string;
+  name: string;
+  bytes: number;
+  /** When it was written, Unix ms. */
+  createdAt: number;
+}
+
+/** The backup settings and what the backup folder holds. */
+export interface BackupStateDTO {
+  folder: string;
+  /** Archives kept; older ones are deleted after each backup. */
+  keep: number;
+  /** The scheduled daily backup. */
+  daily: boolean;
+  /** Wall time of the last backup, Unix ms. */
+  lastBackupAt: number | null;
+  archives: BackupArchiveDTO[];
+}
+
+/** A finished backup. */
+export interface BackupResultDTO {
+  archive: BackupArchiveDTO;
+  /** Wall ms it took. */
+  ms: number;
+  /** Rows per table in the archived journal. */
+  rows: Record<string, number>;
+  /** Archives deleted by retention. */
+  deleted: string[];
+}
+
+/** A finished restore: the engine runs on the restored journal, HALTED. */
+export interface RestoreResultDTO {
+  archive: string;
+  /** Where the replaced journal was kept. */
+  replacedKeptAt: string | null;
+  schemaVersion: number;
+  ms: number;
 }
 
 /** A market-data file the engine can open. */
@@ -498,6 +645,42 @@ export interface EngineApi {
   killSwitch(reason?: string): Promise<KillSwitchDTO>;
   /** Re-arms a HALTED switch; needs a reason ('bad-request' without one or while REDUCING). Opens nothing. */
   resetKillSwitch(reason: string): Promise<KillSwitchDTO>;
+  /** Every closed session in the journal, newest first. */
+  listSessions(): Promise<RecordedSessionDTO[]>;
+  /**
+   * Opens a recorded session for a read-only replay, paused before its first bar. Closes any current replay.
+   * @throws kind 'not-found' when the journal has no such session.
+   */
+  openSession(req: { runId: number; sessionId: string }): Promise<ReplayStatusDTO>;
+  /**
+   * Moves a recorded session's cursor to `bar` session bars shown (back or forward), paused; the
+   * windows get a `replay.seeked` snapshot. 'bad-request' for a file replay or a bar out of range.
+   */
+  seek(bar: number): Promise<ReplayStatusDTO>;
+  /** One bar back in a recorded session (seek to the cursor - 1). */
+  stepBack(): Promise<ReplayStatusDTO>;
+  /** The open recorded session's timeline ('no-replay' without one). */
+  getTimeline(): Promise<TimelineDTO>;
+  /**
+   * A signal's story in the open replay's run, as known at the cursor.
+   * @throws kind 'not-found' when the signal is not in the run or not yet emitted.
+   */
+  getSignalStory(signalId: string): Promise<SignalStoryDTO>;
+  /** Backup settings and archives. */
+  getBackups(): Promise<BackupStateDTO>;
+  /** Changes how many archives are kept (1-100) and the daily schedule. */
+  setBackupSettings(req: { keep?: number; daily?: boolean }): Promise<BackupStateDTO>;
+  /**
+   * Writes a backup archive now (progress as `backup` events).
+   * @throws kind 'bad-request' naming the cause when the folder is missing, unwritable or the disk is full.
+   */
+  backup(): Promise<BackupResultDTO>;
+  /**
+   * Checks `archivePath` and, only if every check passes, swaps it in as the
+   * journal; the kernel restarts on it HALTED. Nothing is changed when a check fails.
+   * @throws kind 'bad-file' for a corrupt, truncated or foreign archive, or a newer schema; 'not-found' for a missing file.
+   */
+  restore(archivePath: string): Promise<RestoreResultDTO>;
 }
 
 /** Kinds of error the engine reports. */
@@ -514,6 +697,12 @@ export interface EngineErrorDTO {
 export type EngineEvent =
   | { type: 'replay.opened'; status: ReplayStatusDTO }
   | { type: 'replay.status'; status: ReplayStatusDTO }
+  /** A recorded session's cursor moved (seek, step back): everything to draw now replaces what was drawn. */
+  | { type: 'replay.seeked'; snapshot: ReplaySnapshotDTO }
+  /** Backup progress: phase, share done (0-1), and the archive when done. */
+  | { type: 'backup'; phase: 'copying' | 'compressing' | 'done' | 'failed'; fraction: number; archive: string | null; message: string | null }
+  /** The journal was restored: everything shown before belongs to the replaced journal. */
+  | { type: 'restored'; result: RestoreResultDTO }
   /** A completed decision bar, the levels and the method's state at its close. */
   | { type: 'bar.closed'; bar: BarDTO; levels: LevelsDTO | null; analysis: AnalysisDTO; tsInit: number }
   | { type: 'base.confirmed'; base: BaseDTO }

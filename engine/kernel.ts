@@ -20,19 +20,26 @@ import type {
   LoadChainRequest,
   ModeDTO,
   OpenReplayRequest,
+  BackupStateDTO,
+  RecordedSessionDTO,
   ReplaySnapshotDTO,
   ReplayStatusDTO,
   ReplaySpeedDTO,
+  SignalStoryDTO,
+  TimelineDTO,
 } from './contract.js';
-import { ES, type Instrument, type Timeframe } from './domain.js';
+import { ES, TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from './domain.js';
 import { toExecutionStateDTO, toGammaDTO, toKillSwitchDTO } from './dto.js';
 import { EngineError } from './errors.js';
-import { detectFormat } from './feeds/index.js';
+import { detectFormat, openFeed } from './feeds/index.js';
+import { RejectionLog } from './feeds/rejections.js';
 import { ChainError, readChain } from './gamma/chain.js';
 import { gammaLevels, type GammaLevels } from './gamma/gex.js';
 import { MODES, methodConfig, type MethodConfig, type Mode } from './method/config.js';
 import { OrderError } from './venue/sim.js';
-import { Replay } from './replay/controller.js';
+import { Replay, type RecordedReplay } from './replay/controller.js';
+import { BackupError, createBackup, listArchives, restoreBackup } from './store/backup.js';
+import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionMarks, signalStory, type RecordedRun, type RecordedSession } from './store/history.js';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from './risk/kill-switch.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
 import { openDb, type Db } from './store/db.js';
@@ -58,21 +65,37 @@ export interface KernelConfig {
    * restarted a frozen engine, so it comes back HALTED whatever was stored.
    */
   readonly haltOnStart?: string | null;
+  /** Backup folder when the settings name none (default `<dataDir>/backups`). */
+  readonly backupDir?: string;
 }
+
+/** Backup settings (settings key 'backup'). */
+interface BackupSettings {
+  keep: number;
+  daily: boolean;
+  lastBackupAt: number | null;
+}
+
+const DEFAULT_BACKUP: BackupSettings = { keep: 7, daily: true, lastBackupAt: null };
+/** The daily backup: first look a minute after start, then every hour; due 24 h after the last one. */
+const DAILY_FIRST_CHECK_MS = 60_000;
+const DAILY_CHECK_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** A running engine. */
 export interface Kernel {
   readonly api: EngineApi;
   readonly bus: EventBus<EngineEvent>;
+  /** The journal (a new handle after a restore). */
   readonly db: Db | null;
-  /** The workstation's latched kill switch. */
+  /** The workstation's latched kill switch (a new one, read from the restored journal, after a restore). */
   readonly killSwitch: KillSwitch;
   /** Stops any replay and closes the database. */
   close(): Promise<void>;
 }
 
 const TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h'];
-const SPEEDS: readonly ReplaySpeedDTO[] = [1, 10, 60, 600, 'max'];
+const SPEEDS: readonly ReplaySpeedDTO[] = [1, 5, 25, 100, 'max'];
 const DATA_EXTENSIONS = /\.(scid|csv|jsonl|ndjson)$/i;
 
 /** Builds the engine. `wall` is the only source of time (LiveClock in production). */
@@ -81,29 +104,53 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const bus = new EventBus<EngineEvent>((err) => {
     process.emitWarning(`event subscriber failed: ${String(err)}`);
   });
-  const db = config.journal === false ? null : openDb(join(config.dataDir, 'journal.sqlite'));
+  const journalPath = join(config.dataDir, 'journal.sqlite');
   const method = config.method ?? methodConfig();
   const risk = config.risk ?? DEFAULT_RISK_CONFIG;
-  const killSwitch = new KillSwitch(db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db), wall);
-  // The execution settings outlive runs and restarts (settings table); the mode starts from the method config.
-  const saved = readExecutionSettings(db);
-  let mode: Mode = saved?.mode ?? method.mode;
-  let execution: ExecutionDTO = saved?.execution ?? 'MANUAL';
-  if (mode === 'LIVE') mode = 'PAPER'; // LIVE never comes back by itself: no broker is connected at start
   let replay: Replay | null = null;
+  // The journal, the kill switch and the settings are (re)built by openStore: at start and after a restore.
+  let db: Db | null = null;
+  let killSwitch: KillSwitch = new KillSwitch(new MemoryKillSwitchStore(), wall);
+  let mode: Mode = method.mode;
+  let execution: ExecutionDTO = 'MANUAL';
+  let backupSettings: BackupSettings = { ...DEFAULT_BACKUP };
+  let backupRunning = false;
 
   const executionState = (): ExecutionStateDTO =>
     toExecutionStateDTO({ mode, execution, brokerConnected: false, killSwitch: killSwitch.status, risk, trader: replay?.trader ?? null, marketTs: replay?.marketTs() ?? null });
   const publishExecution = (): void => bus.publish({ type: 'execution', state: executionState() });
-  killSwitch.onChange((s) => {
-    publishExecution();
-    if (s.state === 'REDUCING' && replay === null) killSwitch.confirmFlat('engine'); // no run: no venue holds anything
-  });
-  if (config.haltOnStart != null) killSwitch.trip('critical-error', config.haltOnStart, 'watchdog');
-  // A switch stored mid-halt: no run is open yet, so no venue holds anything.
-  if (killSwitch.state === 'REDUCING') killSwitch.confirmFlat('engine');
-  const saveSettings = (): void => {
-    db?.prepare(`INSERT INTO settings (key, value) VALUES ('execution', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify({ mode, execution }));
+  /** Whether a run trades on the workstation's switch (a recorded session has its own). */
+  const liveRun = (): boolean => replay !== null && replay.recorded === null;
+
+  /** Opens the journal and builds what lives in it: the kill switch, the execution and backup settings. */
+  function openStore(haltReason: string | null): void {
+    db = config.journal === false ? null : openDb(journalPath);
+    killSwitch = new KillSwitch(db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db), wall);
+    // The execution settings outlive runs and restarts (settings table); the mode starts from the method config.
+    const saved = readSetting<{ mode?: unknown; execution?: unknown }>(db, 'execution');
+    mode = (MODES as readonly unknown[]).includes(saved?.mode) ? (saved?.mode as Mode) : method.mode;
+    execution = saved?.execution === 'AUTO' ? 'AUTO' : 'MANUAL';
+    if (mode === 'LIVE') mode = 'PAPER'; // LIVE never comes back by itself: no broker is connected at start
+    backupSettings = { ...DEFAULT_BACKUP, ...readSetting<Partial<BackupSettings>>(db, 'backup') };
+    killSwitch.onChange((s) => {
+      publishExecution();
+      if (s.state === 'REDUCING' && !liveRun()) killSwitch.confirmFlat('engine'); // no run: no venue holds anything
+    });
+    if (haltReason !== null) killSwitch.trip('critical-error', haltReason, 'watchdog');
+    // A switch stored mid-halt: no run is open yet, so no venue holds anything.
+    if (killSwitch.state === 'REDUCING') killSwitch.confirmFlat('engine');
+  }
+  openStore(config.haltOnStart ?? null);
+
+  const saveSetting = (key: string, value: unknown): void => {
+    db?.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, JSON.stringify(value));
+  };
+  const saveSettings = (): void => saveSetting('execution', { mode, execution });
+  const backupFolder = (): string => config.backupDir ?? join(config.dataDir, 'backups');
+  const backupState = (): BackupStateDTO => ({ folder: backupFolder(), keep: backupSettings.keep, daily: backupSettings.daily, lastBackupAt: backupSettings.lastBackupAt, archives: listArchives(backupFolder()) });
+  const journal = (): Db => {
+    if (db === null) throw new EngineError('bad-request', 'this engine runs without a journal');
+    return db;
   };
   /** The loaded chain, applied to the current replay and to replays opened later. */
   let chain: { levels: GammaLevels; basisPoints: number; dto: GammaDTO } | null = null;
@@ -123,7 +170,34 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     error: null,
     runId: null,
     signals: 0,
+    recorded: null,
   });
+
+  const snapshotOf = (r: Replay | null): ReplaySnapshotDTO => {
+    const gamma = r?.recorded != null ? r.gamma : (chain?.dto ?? null);
+    if (r === null) return { status: idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
+    const h = r.history;
+    return {
+      status: r.status(),
+      bars: h.bars.slice(),
+      levels: h.levels.slice(),
+      forming: r.forming(),
+      sessions: h.sessions.slice(),
+      rejections: h.rejections.slice(),
+      analysis: h.analysis,
+      signals: h.signals.slice(),
+      bases: h.bases.slice(),
+      violations: h.violations.slice(),
+      gamma,
+    };
+  };
+
+  const recordedOf = (): { replay: Replay; recorded: RecordedReplay } => {
+    const r = current();
+    if (r.recorded === null) throw new EngineError('bad-request', 'only a recorded session (Sessions view) can step back or seek; a data file replays forward');
+    return { replay: r, recorded: r.recorded };
+  };
+  const replayDeps = () => ({ wall, bus, db, killSwitch, executionChanged: publishExecution });
 
   const current = (): Replay => {
     if (replay === null) throw new EngineError('no-replay', 'No replay is open: open a data file first');
@@ -167,10 +241,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       const st = await stat(req.path).catch(() => null);
       if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
       await closeRun();
-      replay = await Replay.open(
-        { file: req.path, instrument, timeframe, timeZone, sessionKind, method: { ...method, mode }, gamma: chain, execution, risk },
-        { wall, bus, db, killSwitch, executionChanged: publishExecution },
-      );
+      replay = await Replay.open({ file: req.path, instrument, timeframe, timeZone, sessionKind, method: { ...method, mode }, gamma: chain, execution, risk }, replayDeps());
       const status = replay.status();
       bus.publish({ type: 'replay.opened', status });
       publishExecution();
@@ -211,22 +282,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async getReplaySnapshot(): Promise<ReplaySnapshotDTO> {
-      const gamma = chain?.dto ?? null;
-      if (replay === null) return { status: idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
-      const h = replay.history;
-      return {
-        status: replay.status(),
-        bars: h.bars.slice(),
-        levels: h.levels.slice(),
-        forming: replay.forming(),
-        sessions: h.sessions.slice(),
-        rejections: h.rejections.slice(),
-        analysis: h.analysis,
-        signals: h.signals.slice(),
-        bases: h.bases.slice(),
-        violations: h.violations.slice(),
-        gamma,
-      };
+      return snapshotOf(replay);
     },
 
     async loadChain(req: LoadChainRequest): Promise<GammaDTO> {
@@ -279,19 +335,19 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async approve(signalId: string): Promise<ExecutionStateDTO> {
-      decide(() => current().trader.approve(String(signalId)));
+      decide(() => tradable().trader.approve(String(signalId)));
       return executionState();
     },
 
     async reject(signalId: string, reason?: string): Promise<ExecutionStateDTO> {
       const why = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'rejected by the trader';
-      decide(() => current().trader.reject(String(signalId), why));
+      decide(() => tradable().trader.reject(String(signalId), why));
       return executionState();
     },
 
     async killSwitch(reason?: string): Promise<KillSwitchDTO> {
       const detail = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'kill switch pressed';
-      if (replay !== null) replay.trader.trip('manual', detail, 'trader');
+      if (replay !== null && liveRun()) replay.trader.trip('manual', detail, 'trader');
       else killSwitch.trip('manual', detail, 'trader');
       replay?.publishExecution();
       return toKillSwitchDTO(killSwitch.status);
@@ -306,7 +362,202 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       }
       return toKillSwitchDTO(killSwitch.status);
     },
+
+    async listSessions(): Promise<RecordedSessionDTO[]> {
+      return listSessions(journal());
+    },
+
+    async openSession(req: { runId: number; sessionId: string }): Promise<ReplayStatusDTO> {
+      if (!Number.isSafeInteger(req?.runId) || typeof req.sessionId !== 'string') throw new EngineError('bad-request', 'openSession: needs {runId: integer, sessionId: "YYYY-MM-DD"}');
+      const d = journal();
+      let run: RecordedRun;
+      let session: RecordedSession;
+      try {
+        run = loadRun(d, req.runId);
+        session = loadSession(d, req.runId, req.sessionId);
+      } catch (e) {
+        if (e instanceof HistoryError) throw new EngineError('not-found', e.message);
+        throw e;
+      }
+      await closeRun();
+      replay = await Replay.openRecorded(await loadRecorded(d, run, session), instrument, replayDeps(), 0);
+      const status = replay.status();
+      bus.publish({ type: 'replay.opened', status });
+      bus.publish({ type: 'gamma', gamma: replay.gamma });
+      publishExecution();
+      return status;
+    },
+
+    async seek(bar: number): Promise<ReplayStatusDTO> {
+      const { replay: r, recorded } = recordedOf();
+      if (!Number.isSafeInteger(bar) || bar < 0 || bar > recorded.session.bars) throw new EngineError('bad-request', `seek: bar must be an integer from 0 to ${recorded.session.bars}`);
+      r.pause();
+      const next = await Replay.openRecorded(recorded, instrument, replayDeps(), bar);
+      await r.close();
+      if (replay !== r) {
+        await next.close(); // another command replaced the replay meanwhile
+        return current().status();
+      }
+      replay = next;
+      bus.publish({ type: 'replay.seeked', snapshot: snapshotOf(next) });
+      publishExecution();
+      return next.status();
+    },
+
+    async stepBack(): Promise<ReplayStatusDTO> {
+      const { replay: r } = recordedOf();
+      const bar = r.status().recorded?.bar ?? 0;
+      return bar === 0 ? r.status() : api.seek(bar - 1);
+    },
+
+    async getTimeline(): Promise<TimelineDTO> {
+      const { recorded } = recordedOf();
+      const { run, session } = recorded;
+      const barTs = (journal().prepare(`SELECT ts FROM bars WHERE run_id = ? AND tf = ? AND ts >= ? AND ts < ? ORDER BY ts`).pluck().all(run.id, run.timeframe, session.startTs, session.endTs) as number[]);
+      const tfMs = TIMEFRAME_MS[run.timeframe];
+      const marks = sessionMarks(journal(), run.id, session.startTs, session.endTs).map((m) => ({
+        ...m,
+        // A signal shows when its bar closes; a fill or an alert once the bar holding it has closed.
+        bar: m.kind === 'signal' ? countWhile(barTs, (t) => t + tfMs <= m.ts) : countWhile(barTs, (t) => t <= m.ts),
+      }));
+      return { runId: run.id, sessionId: session.sessionId, startTs: session.startTs, endTs: session.endTs, barTs, marks };
+    },
+
+    async getSignalStory(signalId: string): Promise<SignalStoryDTO> {
+      const r = current();
+      const runId = r.status().runId;
+      if (runId === null) throw new EngineError('not-found', 'this replay has no journal');
+      r.flushJournal();
+      try {
+        return { runId, ...signalStory(journal(), runId, String(signalId), r.marketTs() ?? Number.POSITIVE_INFINITY) };
+      } catch (e) {
+        if (e instanceof HistoryError) throw new EngineError('not-found', e.message);
+        throw e;
+      }
+    },
+
+    async getBackups(): Promise<BackupStateDTO> {
+      return backupState();
+    },
+
+    async setBackupSettings(req: { keep?: number; daily?: boolean }): Promise<BackupStateDTO> {
+      const keep = req?.keep ?? backupSettings.keep;
+      if (!Number.isSafeInteger(keep) || keep < 1 || keep > 100) throw new EngineError('bad-request', 'setBackupSettings: "keep" must be an integer from 1 to 100');
+      const daily = req?.daily ?? backupSettings.daily;
+      if (typeof daily !== 'boolean') throw new EngineError('bad-request', 'setBackupSettings: "daily" must be true or false');
+      backupSettings = { ...backupSettings, keep, daily };
+      saveSetting('backup', backupSettings);
+      return backupState();
+    },
+
+    async backup() {
+      const d = journal();
+      if (backupRunning) throw new EngineError('bad-request', 'a backup is already running');
+      backupRunning = true;
+      const t0 = wall.now();
+      let lastProgress = -1;
+      try {
+        replay?.flushJournal();
+        const res = await createBackup({
+          db: d,
+          dataDir: config.dataDir,
+          marketDataDir: config.marketDataDir,
+          folder: backupFolder(),
+          createFolder: config.backupDir === undefined,
+          keep: backupSettings.keep,
+          appVersion: config.version,
+          now: t0,
+          onProgress: (phase, fraction) => {
+            const pct = Math.floor(fraction * 20);
+            if (pct === lastProgress) return;
+            lastProgress = pct;
+            bus.publish({ type: 'backup', phase, fraction, archive: null, message: null });
+          },
+        });
+        backupSettings = { ...backupSettings, lastBackupAt: t0 };
+        saveSetting('backup', backupSettings);
+        bus.publish({ type: 'backup', phase: 'done', fraction: 1, archive: res.archive.path, message: null });
+        return { ...res, ms: wall.now() - t0 };
+      } catch (e) {
+        const err = backupEngineError(e);
+        bus.publish({ type: 'backup', phase: 'failed', fraction: 0, archive: null, message: err.message });
+        throw err;
+      } finally {
+        backupRunning = false;
+      }
+    },
+
+    async restore(archivePath: string) {
+      if (typeof archivePath !== 'string' || archivePath.trim() === '') throw new EngineError('bad-request', 'restore: "archivePath" must be a file path');
+      const d = journal();
+      if (backupRunning) throw new EngineError('bad-request', 'a backup is running; restore when it is done');
+      const t0 = wall.now();
+      let closed = false;
+      let result;
+      try {
+        result = await restoreBackup({
+          archive: archivePath,
+          journalPath,
+          folder: backupFolder(),
+          now: t0,
+          beforeSwap: () => {
+            // Every check passed: pause the engine (end the run) and let go of the live journal.
+            if (replay !== null) void replay.close();
+            replay = null;
+            d.close();
+            closed = true;
+          },
+        });
+      } catch (e) {
+        if (closed) openStore(null); // the swap failed after the journal closed: the live one is untouched, reopen it
+        throw backupEngineError(e);
+      }
+      // The engine restarts on the restored journal, whose kill switch restoreBackup latched HALTED.
+      openStore(null);
+      const out = { archive: archivePath, replacedKeptAt: result.replacedKeptAt, schemaVersion: result.manifest.schemaVersion, ms: wall.now() - t0 };
+      bus.publish({ type: 'restored', result: out });
+      bus.publish({ type: 'replay.status', status: idleStatus() });
+      publishExecution();
+      return out;
+    },
   };
+
+  /** The run whose trader takes the trader's decisions: not a recorded session, which replays its recorded ones. */
+  function tradable(): Replay {
+    const r = current();
+    if (r.recorded !== null) throw new EngineError('bad-request', 'a recorded session replays the decisions that were taken; open a data file to trade it');
+    return r;
+  }
+
+  /** What a recorded session's replay needs from the journal and its data file. */
+  async function loadRecorded(d: Db, run: RecordedRun, session: RecordedSession): Promise<RecordedReplay> {
+    const recordedBefore = (r: MarketRecord): boolean => (r.kind === 'tick' ? r.tsEvent : r.ts) < session.endTs;
+    let records: MarketRecord[] | null = null;
+    if (run.kind !== 'live' && (await stat(run.source).catch(() => null))?.isFile() === true) {
+      try {
+        records = [];
+        const feed = await openFeed(run.source, { instrument, barTimeframe: run.timeframe, timeZone: run.timeZone, rejections: new RejectionLog() });
+        outer: for await (const block of feed.blocks()) {
+          for (const r of block) {
+            if (!recordedBefore(r)) break outer;
+            records.push(r);
+          }
+        }
+      } catch {
+        records = null; // unreadable now: fall back to the journaled bars
+      }
+    }
+    const source = records === null ? 'journal' : 'file';
+    return {
+      run,
+      session,
+      records: records ?? journalBars(d, run.id, run.timeframe).filter(recordedBefore),
+      source,
+      script: runScript(d, run.id),
+      signals: journaledSignals(d, run.id, session.startTs, session.endTs),
+      trades: journaledTrades(d, run.id, session.startTs, session.endTs),
+    };
+  }
 
   /**
    * Ends the open run. Its simulated paper account ends with it; a kill switch
@@ -329,25 +580,53 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     replay?.publishExecution();
   }
 
+  /** The daily backup: due 24 h after the last one, checked hourly on the injected clock. */
+  let dailyTimer = wall.setTimer(wall.now() + DAILY_FIRST_CHECK_MS, dailyCheck);
+  function dailyCheck(): void {
+    dailyTimer = wall.setTimer(wall.now() + DAILY_CHECK_MS, dailyCheck);
+    const last = backupSettings.lastBackupAt;
+    if (db === null || !backupSettings.daily || backupRunning || (last !== null && wall.now() - last < DAY_MS)) return;
+    api.backup().catch((e: unknown) => {
+      bus.publish({ type: 'alert', level: 'warning', message: `Daily backup failed: ${(e as Error).message}`, ts: wall.now() });
+    });
+  }
+
   return {
     api,
     bus,
-    db,
-    killSwitch,
+    get db() {
+      return db;
+    },
+    get killSwitch() {
+      return killSwitch;
+    },
     async close(): Promise<void> {
+      dailyTimer.cancel();
       if (replay !== null) await replay.close();
       replay = null;
       db?.close();
+      db = null;
     },
   };
 }
 
-/** The MANUAL/AUTO toggle and mode saved by the last session, if any. */
-function readExecutionSettings(db: Db | null): { mode: Mode; execution: ExecutionDTO } | null {
-  const row = db?.prepare(`SELECT value FROM settings WHERE key = 'execution'`).get() as { value: string } | undefined;
-  if (row === undefined) return null;
-  const v = JSON.parse(row.value) as { mode?: unknown; execution?: unknown };
-  const mode = (MODES as readonly unknown[]).includes(v.mode) ? (v.mode as Mode) : 'PAPER';
-  const execution = v.execution === 'AUTO' ? 'AUTO' : 'MANUAL';
-  return { mode, execution };
+/** Count of leading `xs` that satisfy `ok` (xs sorted so that `ok` holds on a prefix). */
+function countWhile(xs: readonly number[], ok: (x: number) => boolean): number {
+  let n = 0;
+  while (n < xs.length && ok(xs[n] as number)) n++;
+  return n;
+}
+
+/** A backup or restore failure as the renderer sees it. */
+function backupEngineError(e: unknown): EngineError {
+  if (e instanceof EngineError) return e;
+  if (!(e instanceof BackupError)) return new EngineError('internal', (e as Error).message);
+  const kind = e.kind === 'not-found' ? 'not-found' : e.kind === 'corrupt' || e.kind === 'foreign' || e.kind === 'newer-schema' ? 'bad-file' : 'bad-request';
+  return new EngineError(kind, e.message);
+}
+
+/** A JSON setting, or null when absent. */
+function readSetting<T>(db: Db | null, key: string): T | null {
+  const row = db?.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined;
+  return row === undefined ? null : (JSON.parse(row.value) as T);
 }

@@ -128,6 +128,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
           sessionKind,
           timeZone,
           startedAt: wall?.now() ?? 0,
+          config: { method: opts.method ?? methodConfig(), risk: opts.risk ?? DEFAULT_RISK_CONFIG, execution: 'AUTO', resetKillSwitchDaily: opts.resetKillSwitchDaily ?? true },
         })
       : null;
   if (journal !== null) rejections.onReject((r) => journal.rejection(r));

@@ -193,7 +193,11 @@ export class Trader {
     this.portfolio = new Portfolio({ pointValueUsd: c.instrument.pointValueUsd, tickSize: this.t, startingEquityUsd: c.risk.accountEquityUsd });
     this.shadow = new SimulatedVenue({ tickSize: this.t });
     this.day = this.newDay(null);
-    this.unsubscribe = d.killSwitch.onChange((s) => this.onKillSwitch(s));
+    this.unsubscribe = d.killSwitch.onChange((s, e) => {
+      // In market time, so a recorded session replays its trips and resets where they happened.
+      d.journal?.event('kill-switch', this.now(), { from: e.from, to: e.to, trigger: e.trigger, who: e.who, reason: e.reason });
+      this.onKillSwitch(s);
+    });
     // A switch latched before this run started still has to see the account flat.
     if (d.killSwitch.state === 'REDUCING') this.reduce();
   }

@@ -1,7 +1,19 @@
 /**
  * Replay of a recorded file through the kernel's market path, paced by a
  * speed factor (architecture.md, "The kernel": replay). Play, pause, step one
- * bar, 1x / 10x / 60x / 600x / max.
+ * bar, 1x / 5x / 25x / 100x / max.
+ *
+ * [Note: recorded sessions] A replay opened on a journaled session (issue 5)
+ * is a read-only view of history: it re-runs the run's own records (its file,
+ * or its journaled bars when the file is gone) from the run's first record
+ * through the same pipeline, method and trader, with the run's configuration,
+ * a kill switch of its own and the run's scripted actions (the trader's
+ * decisions, manual trips and resets, mode changes, gamma chains) applied at
+ * their market times. Records before the session warm the state up unseen.
+ * It writes no journal, and it checks what it produces against what was
+ * journaled: every difference is listed in its status and alerted once.
+ * Stepping back rebuilds a fresh replay to the earlier bar (the kernel's
+ * `seek`), which is deterministic, so forward-then-back returns the same state.
  *
  * [Note: replay pacing] A record is due when market time reaches it: a trade
  * at its timestamp, a bar from a bar file at its end (a bar is only known
@@ -11,9 +23,23 @@
  * time, then the loop yields so RPCs (pause) are served between slices.
  */
 import { ReplayClock, type Clock, type ReplaySpeed, type TimerHandle } from '../clock.js';
-import type { AnalysisDTO, BarDTO, BaseDTO, BaseViolationDTO, EngineEvent, LevelsDTO, RejectionDTO, ReplayStatusDTO, SessionDTO, ReplayStateDTO, SignalDTO } from '../contract.js';
+import type {
+  AnalysisDTO,
+  BarDTO,
+  BaseDTO,
+  BaseViolationDTO,
+  EngineEvent,
+  GammaDTO,
+  LevelsDTO,
+  RecordedStatusDTO,
+  RejectionDTO,
+  ReplayStatusDTO,
+  SessionDTO,
+  ReplayStateDTO,
+  SignalDTO,
+} from '../contract.js';
 import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
-import { toAnalysisDTO, toBarDTO, toBaseDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
+import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { EventBus } from '../bus.js';
 import { openFeed, type Feed } from '../feeds/index.js';
 import { RejectionLog } from '../feeds/rejections.js';
@@ -22,9 +48,10 @@ import { Trader, type ExecutionMode } from '../execution/trader.js';
 import { FeedError } from '../feeds/rejections.js';
 import { MethodAnalyzer } from '../method/analyzer.js';
 import type { MethodConfig, Mode } from '../method/config.js';
-import type { KillSwitch } from '../risk/kill-switch.js';
+import { KillSwitch, MemoryKillSwitchStore } from '../risk/kill-switch.js';
 import type { RiskConfig } from '../risk/sizing.js';
-import { SimulatedVenue } from '../venue/sim.js';
+import { OrderError, SimulatedVenue } from '../venue/sim.js';
+import type { JournaledSignal, JournaledTrade, RecordedRun, RecordedSession, ScriptedAction } from '../store/history.js';
 import { MarketPipeline } from '../pipeline.js';
 import type { Db } from '../store/db.js';
 import { RunJournal } from '../store/journal.js';
@@ -55,6 +82,23 @@ export interface ReplayOptions {
   readonly risk: RiskConfig;
 }
 
+/** A journaled session to replay read-only (see [Note: recorded sessions]). */
+export interface RecordedReplay {
+  readonly run: RecordedRun;
+  readonly session: RecordedSession;
+  /** The run's records from its first to the session's end, in time order. */
+  readonly records: readonly MarketRecord[];
+  /** Where the records came from: the run's own data file, or its journaled bars (the file is gone or changed). */
+  readonly source: 'file' | 'journal';
+  readonly script: readonly ScriptedAction[];
+  /** What the journal holds for the session, to check the replay against. */
+  readonly signals: readonly JournaledSignal[];
+  readonly trades: readonly JournaledTrade[];
+}
+
+/** Differences listed in a status at most (the count goes on). */
+const MAX_DIFFERENCES = 20;
+
 /** What a replay needs from the kernel. */
 export interface ReplayDeps {
   readonly wall: Clock;
@@ -78,6 +122,22 @@ export class Replay {
   /** The execution path on the simulated venue (paper trading on replayed data). */
   readonly trader: Trader;
   private readonly journal: RunJournal | null;
+  /** The session replayed, null for a file replay. */
+  readonly recorded: RecordedReplay | null;
+  /** The kill switch the trader answers to: the workstation's, or a recorded session's own. */
+  private readonly killSwitch: KillSwitch;
+  /** Nothing is published while a seek fast-forwards. */
+  private muted = false;
+  /** Bars of the recorded session shown so far: the replay cursor. */
+  private sessionBars = 0;
+  private scriptIdx = 0;
+  private lastSessionId: string | null = null;
+  private gammaDto: GammaDTO | null = null;
+  private readonly check = { signalsChecked: 0, signalsMatched: 0, differences: [] as string[], total: 0 };
+  private readonly produced = new Set<string>();
+  private expectedIdx = 0;
+  private readonly tradeChecks = new Map<string, 'entered' | 'closed' | 'differs'>();
+  private readonly extraTrades = new Set<string>();
   /** A MANUAL approval was queued: the replay pauses for the trader. */
   private approvalWaiting = false;
   private publishedVersion = -1;
@@ -105,14 +165,16 @@ export class Replay {
     violations: [] as BaseViolationDTO[],
   };
 
-  private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog) {
+  private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog, recorded: RecordedReplay | null) {
     this.opts = opts;
     this.deps = deps;
     this.feed = feed;
     this.rejections = rejections;
+    this.recorded = recorded;
     this.clock = new ReplayClock(deps.wall, Number.NaN);
+    this.killSwitch = recorded === null ? deps.killSwitch : new KillSwitch(new MemoryKillSwitchStore(), this.clock);
     this.journal =
-      deps.db === null
+      deps.db === null || recorded !== null
         ? null
         : new RunJournal(deps.db, {
             kind: 'replay',
@@ -123,12 +185,13 @@ export class Replay {
             sessionKind: opts.sessionKind,
             timeZone: opts.timeZone,
             startedAt: deps.wall.now(),
+            config: { method: opts.method, risk: opts.risk, execution: opts.execution, resetKillSwitchDaily: false },
           });
     this.rejections.onReject((r) => {
       this.journal?.rejection(r);
       const dto = toRejectionDTO(r);
       if (this.history.rejections.length < 100) this.history.rejections.push(dto);
-      if (this.rejections.count <= 20) deps.bus.publish({ type: 'feed.rejected', rejection: dto, total: this.rejections.count });
+      if (this.rejections.count <= 20) this.emit({ type: 'feed.rejected', rejection: dto, total: this.rejections.count });
     });
     this.analyzer = new MethodAnalyzer({ instrument: opts.instrument, config: opts.method });
     if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
@@ -137,12 +200,15 @@ export class Replay {
       {
         clock: this.clock,
         venue: new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
-        killSwitch: deps.killSwitch,
+        killSwitch: this.killSwitch,
         journal: this.journal,
-        alert: (level, message) => deps.bus.publish({ type: 'alert', level, message, ts: this.clock.now() }),
+        alert: (level, message) => {
+          if (this.shows(this.clock.now())) this.emit({ type: 'alert', level, message, ts: this.clock.now() });
+        },
         snapshot: (d) => this.analyzer.snapshot(d),
         onQueued: () => {
-          this.approvalWaiting = true;
+          // A recorded session replays the trader's recorded decisions instead of waiting for new ones.
+          if (recorded === null) this.approvalWaiting = true;
         },
       },
     );
@@ -155,38 +221,50 @@ export class Replay {
         barClosed: (closed) => {
           const { bar, levels, tsInit } = closed;
           this.journal?.bar(bar, levels);
+          // A backtest re-arms its own kill switch at each new session (engine/backtest/run.ts); its recorded sessions do too.
+          const sessionId = levels?.sessionId ?? this.lastSessionId;
+          if (recorded?.run.config.resetKillSwitchDaily === true && sessionId !== this.lastSessionId && this.killSwitch.state === 'HALTED') {
+            this.killSwitch.reset(`new session ${sessionId}`, 'backtest');
+          }
+          this.lastSessionId = sessionId;
           const d = this.analyzer.onBar(closed);
-          const b = toBarDTO(bar);
-          const l = toLevelsDTO(levels);
-          const analysis = toAnalysisDTO(d);
-          this.history.bars.push(b);
-          this.history.levels.push(l);
-          this.history.analysis = analysis;
-          deps.bus.publish({ type: 'bar.closed', bar: b, levels: l, analysis, tsInit });
-          if (d.bases.confirmed !== null) {
-            const base = toBaseDTO(d.bases.confirmed);
-            this.history.bases.push(base);
-            deps.bus.publish({ type: 'base.confirmed', base });
-          }
-          if (d.bases.violatedNow && d.bases.governing !== null) {
-            const violation = { baseId: d.bases.governing.id, ts: bar.ts, price: bar.close };
-            this.history.violations.push(violation);
-            deps.bus.publish({ type: 'base.violated', violation });
-          }
           const sig = d.tradingSignal;
-          if (sig !== null) {
-            this.journal?.signal(this.analyzer.snapshot({ ...d, tradingSignal: sig }));
-            const dto = toSignalDTO(sig);
-            this.history.signals.push(dto);
-            deps.bus.publish({ type: 'signal', signal: dto });
+          if (sig !== null) this.journal?.signal(this.analyzer.snapshot({ ...d, tradingSignal: sig }));
+          if (this.shows(bar.ts)) {
+            if (recorded !== null) this.sessionBars += 1;
+            const b = toBarDTO(bar);
+            const l = toLevelsDTO(levels);
+            const analysis = toAnalysisDTO(d);
+            this.history.bars.push(b);
+            this.history.levels.push(l);
+            this.history.analysis = analysis;
+            this.emit({ type: 'bar.closed', bar: b, levels: l, analysis, tsInit });
+            if (d.bases.confirmed !== null) {
+              const base = toBaseDTO(d.bases.confirmed);
+              this.history.bases.push(base);
+              this.emit({ type: 'base.confirmed', base });
+            }
+            if (d.bases.violatedNow && d.bases.governing !== null) {
+              const violation = { baseId: d.bases.governing.id, ts: bar.ts, price: bar.close };
+              this.history.violations.push(violation);
+              this.emit({ type: 'base.violated', violation });
+            }
+            if (sig !== null) {
+              const dto = toSignalDTO(sig);
+              this.history.signals.push(dto);
+              this.emit({ type: 'signal', signal: dto });
+              this.checkSignal(dto);
+            }
+            if (recorded !== null) this.checkMissing(bar.ts);
           }
           this.trader.onBar(d);
         },
         sessionClosed: (s) => {
           this.journal?.session(s);
+          if (!this.shows(s.startTs)) return;
           const dto = toSessionDTO(s);
           this.history.sessions.push(dto);
-          deps.bus.publish({ type: 'session.closed', session: dto });
+          this.emit({ type: 'session.closed', session: dto });
         },
       },
     });
@@ -200,8 +278,41 @@ export class Replay {
   static async open(opts: ReplayOptions, deps: ReplayDeps): Promise<Replay> {
     const rejections = new RejectionLog();
     const feed = await openFeed(opts.file, { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
-    const replay = new Replay(opts, deps, feed, rejections);
+    const replay = new Replay(opts, deps, feed, rejections, null);
     await replay.prime();
+    return replay;
+  }
+
+  /**
+   * Opens a recorded session paused with `bar` of its bars shown (0: at its
+   * first record), the run's earlier records processed unseen. Publishes
+   * nothing while it gets there.
+   */
+  static async openRecorded(recorded: RecordedReplay, instrument: Instrument, deps: ReplayDeps, bar = 0): Promise<Replay> {
+    const { run } = recorded;
+    const records = recorded.records as MarketRecord[];
+    const feed: Feed = {
+      file: run.source.split(/[\\/]/).pop() ?? run.source,
+      format: run.format === 'scid' || run.format === 'jsonl' ? run.format : 'csv',
+      ticks: records[0]?.kind === 'tick',
+      blocks: async function* () {
+        yield records;
+      },
+    };
+    const opts: ReplayOptions = {
+      file: run.source,
+      instrument,
+      timeframe: run.timeframe,
+      timeZone: run.timeZone,
+      sessionKind: run.sessionKind,
+      method: run.config.method,
+      gamma: null,
+      execution: run.config.execution,
+      risk: run.config.risk,
+    };
+    const replay = new Replay(opts, deps, feed, new RejectionLog(), recorded);
+    await replay.prime();
+    await replay.fastForward(bar);
     return replay;
   }
 
@@ -221,9 +332,37 @@ export class Replay {
       rejected: this.rejections.count,
       rejectedByReason: this.rejections.byReason(),
       error: this.error,
-      runId: this.journal?.runId ?? null,
+      runId: this.journal?.runId ?? this.recorded?.run.id ?? null,
       signals: this.history.signals.length,
+      recorded: this.recordedStatus(),
     };
+  }
+
+  /** The cursor and the check against the journal, for a recorded session. */
+  private recordedStatus(): RecordedStatusDTO | null {
+    const r = this.recorded;
+    if (r === null) return null;
+    const c = this.check;
+    return {
+      runId: r.run.id,
+      sessionId: r.session.sessionId,
+      source: r.source,
+      startTs: r.session.startTs,
+      endTs: r.session.endTs,
+      bar: this.sessionBars,
+      bars: r.session.bars,
+      signalsChecked: c.signalsChecked,
+      signalsMatched: c.signalsMatched,
+      tradesChecked: this.tradeChecks.size,
+      tradesMatched: [...this.tradeChecks.values()].filter((v) => v !== 'differs').length,
+      differences: c.differences.slice(),
+      differenceCount: c.total,
+    };
+  }
+
+  /** The recorded session's gamma levels at the cursor (null for a file replay or none). */
+  get gamma(): GammaDTO | null {
+    return this.gammaDto;
   }
 
   /**
@@ -231,11 +370,11 @@ export class Replay {
    * chain. The kernel owns the levels and tells the windows.
    */
   setGamma(levels: GammaLevels | null, basisPoints = 0): void {
+    if (this.recorded !== null) return; // a recorded session keeps the chains it had
     this.analyzer.setGamma(levels, basisPoints);
-    if (levels !== null) {
-      const t = this.clock.now();
-      this.journal?.chain(Number.isFinite(t) ? t : 0, levels, basisPoints);
-    }
+    const t = this.clock.now();
+    if (levels !== null) this.journal?.chain(Number.isFinite(t) ? t : 0, levels, basisPoints);
+    else this.journal?.event('gamma.cleared', Number.isFinite(t) ? t : 0, {});
   }
 
   /** The bar being built from ticks, for a window that connects. */
@@ -285,9 +424,7 @@ export class Replay {
           this.finish();
           return;
         }
-        this.clock.jumpTo(dueOf(r));
-        this.trader.onRecord(r);
-        this.pipeline.onRecord(r);
+        this.process(r);
       }
       this.approvalWaiting = false;
       this.journal?.flush();
@@ -299,6 +436,11 @@ export class Replay {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Writes what the run's journal holds in memory (before a backup, or to read a signal's story). */
+  flushJournal(): void {
+    this.journal?.flush();
   }
 
   /** Stops the replay and journals how far it got. */
@@ -314,10 +456,165 @@ export class Replay {
 
   // ---------------------------------------------------------------- loop
 
-  /** Reads the first block so the market clock starts at the first record. */
+  /** Reads the first block so the market clock starts at the first record; a recorded session warms up to its start. */
   private async prime(): Promise<void> {
     const first = await this.peek();
     if (first !== null) this.clock.jumpTo(startOf(first));
+    const rec = this.recorded;
+    if (rec === null) return;
+    this.applyScript();
+    for (let r = await this.peek(); r !== null && startOf(r) < rec.session.startTs; r = await this.peek()) {
+      this.idx += 1;
+      this.process(r);
+    }
+    const next = await this.peek();
+    if (next !== null) this.clock.jumpTo(startOf(next));
+  }
+
+  /** Processes records unseen until `bar` bars of the recorded session are shown (or the data ends). */
+  private async fastForward(bar: number): Promise<void> {
+    this.muted = true;
+    try {
+      while (this.sessionBars < bar) {
+        const r = await this.next();
+        if (r === null) {
+          this.finish();
+          break;
+        }
+        this.process(r);
+      }
+    } finally {
+      this.muted = false;
+    }
+  }
+
+  /**
+   * One record through the trader and the pipeline at its due time (the
+   * market clock follows the data when stepping or at max; when paced it is
+   * already there), then the recorded actions that were due by then.
+   */
+  private process(r: MarketRecord): void {
+    const due = dueOf(r);
+    if (this.clock.now() < due) this.clock.jumpTo(due);
+    this.trader.onRecord(r);
+    this.pipeline.onRecord(r);
+    if (this.recorded !== null) {
+      this.applyScript();
+      this.checkTrades(this.clock.now());
+    }
+  }
+
+  /** Applies the recorded actions due by now (market time). */
+  private applyScript(): void {
+    const script = this.recorded?.script ?? [];
+    const now = this.clock.now();
+    while (this.scriptIdx < script.length && (script[this.scriptIdx] as ScriptedAction).ts <= now) {
+      const a = script[this.scriptIdx++] as ScriptedAction;
+      try {
+        switch (a.kind) {
+          case 'approve':
+            this.trader.approve(a.signalId);
+            break;
+          case 'reject':
+            this.trader.reject(a.signalId, a.why);
+            break;
+          case 'kill-switch':
+            this.trader.trip('manual', a.reason, 'trader');
+            break;
+          case 'reset':
+            this.killSwitch.reset(a.reason, a.who);
+            break;
+          case 'mode':
+            this.analyzer.setMode(a.mode as Mode);
+            this.trader.setMode(a.mode as Mode);
+            break;
+          case 'execution':
+            this.trader.setExecution(a.execution);
+            break;
+          case 'gamma':
+            this.analyzer.setGamma(a.levels, a.basisPoints);
+            this.gammaDto = a.levels === null ? null : toGammaDTO(a.levels, a.basisPoints);
+            if (this.shows(now)) this.emit({ type: 'gamma', gamma: this.gammaDto });
+            break;
+        }
+      } catch (e) {
+        if (!(e instanceof OrderError) && !(e instanceof Error && e.name === 'KillSwitchError')) throw e;
+        this.differ(`the recorded ${a.kind} at ${new Date(a.ts).toISOString()} could not be repeated: ${e.message}`);
+      }
+    }
+  }
+
+  /** Checks a signal the replay produced against the journal's. */
+  private checkSignal(s: SignalDTO): void {
+    this.produced.add(s.id);
+    const j = this.recorded?.signals.find((x) => x.id === s.id);
+    if (j === undefined) {
+      this.check.signalsChecked += 1;
+      this.differ(`signal ${s.id} was not journaled`);
+    } else if (j.side !== s.side || j.setup !== s.setup || j.grade !== s.grade || j.entry !== s.entry || j.stop !== s.stop || j.target !== s.target) {
+      this.differ(`signal ${s.id}: journaled ${j.grade} ${j.entry}/${j.stop}/${j.target}, replayed ${s.grade} ${s.entry}/${s.stop}/${s.target}`);
+    } else this.check.signalsMatched += 1;
+  }
+
+  /** Counts the journaled signals of bars up to `barTs` (open, Unix ms), reporting those the replay did not produce. */
+  private checkMissing(barTs: number): void {
+    const expected = this.recorded?.signals ?? [];
+    for (; this.expectedIdx < expected.length && (expected[this.expectedIdx] as JournaledSignal).ts <= barTs; this.expectedIdx++) {
+      const x = expected[this.expectedIdx] as JournaledSignal;
+      this.check.signalsChecked += 1;
+      if (!this.produced.has(x.id)) this.differ(`journaled signal ${x.id} was not reproduced`);
+    }
+  }
+
+  /**
+   * Checks the session's journaled trades whose entry (and then exit) the
+   * cursor has passed against the replay's trades, and reports replayed
+   * trades the journal does not have. A fill from a bar is stamped at the
+   * bar's open but known only when the bar's record is processed, so a time
+   * is passed when it is strictly before `now` (market time, Unix ms).
+   */
+  private checkTrades(now: number): void {
+    const rec = this.recorded;
+    if (rec === null) return;
+    for (const j of rec.trades) {
+      const state = this.tradeChecks.get(j.id);
+      if (state === 'closed' || state === 'differs' || j.entryTs === null || j.entryTs >= now) continue;
+      const t = this.trader.trades.find((x) => x.kind === 'paper' && x.signal.id === j.signalId);
+      if (state === undefined) {
+        if (t === undefined || t.entryTs !== j.entryTs || t.entryPrice !== j.entryPrice) {
+          this.tradeChecks.set(j.id, 'differs');
+          this.differ(`trade ${j.id}: journaled entry ${j.entryPrice} at ${iso(j.entryTs)}, replayed ${t?.entryPrice ?? 'none'} at ${iso(t?.entryTs ?? null)}`);
+          continue;
+        }
+        this.tradeChecks.set(j.id, 'entered');
+      }
+      if (t !== undefined && j.exitTs !== null && j.exitTs < now) {
+        const same = t.exitTs === j.exitTs && t.exitPrice === j.exitPrice && t.pnlUsd === j.pnlUsd;
+        this.tradeChecks.set(j.id, same ? 'closed' : 'differs');
+        if (!same) this.differ(`trade ${j.id}: journaled exit ${j.exitPrice} (${j.pnlUsd} USD), replayed ${t.exitPrice ?? 'still open'} (${t.pnlUsd ?? '-'} USD)`);
+      }
+    }
+    for (const t of this.trader.trades) {
+      if (t.kind !== 'paper' || t.entryTs === null || t.entryTs < rec.session.startTs || this.extraTrades.has(t.id)) continue;
+      if (rec.trades.some((j) => j.signalId === t.signal.id)) continue;
+      this.extraTrades.add(t.id);
+      this.differ(`trade on signal ${t.signal.id} (entry ${t.entryPrice} at ${iso(t.entryTs)}) was not journaled`);
+    }
+  }
+
+  private differ(message: string): void {
+    this.check.total += 1;
+    if (this.check.differences.length < MAX_DIFFERENCES) this.check.differences.push(message);
+    if (this.check.total === 1) this.emit({ type: 'alert', level: 'warning', message: `This replay differs from the journal: ${message}`, ts: this.clock.now() });
+  }
+
+  /** Whether something at market time `ts` belongs on screen: always for a file, from the session's start for a recorded one. */
+  private shows(ts: number): boolean {
+    return this.recorded === null || ts >= this.recorded.session.startTs;
+  }
+
+  private emit(e: EngineEvent): void {
+    if (!this.muted) this.deps.bus.publish(e);
   }
 
   private async pump(): Promise<void> {
@@ -345,10 +642,7 @@ export class Replay {
           }
         }
         this.idx += 1;
-        // At max the market clock follows the data: the trader acts at the record's time.
-        if (this.clock.speed === 'max') this.clock.jumpTo(dueOf(r));
-        this.trader.onRecord(r);
-        this.pipeline.onRecord(r);
+        this.process(r);
         if (this.approvalWaiting) {
           this.approvalWaiting = false;
           this.pause();
@@ -409,6 +703,10 @@ export class Replay {
 
   private finish(): void {
     this.pipeline.end();
+    if (this.recorded !== null) {
+      this.checkMissing(Number.POSITIVE_INFINITY);
+      this.checkTrades(Number.POSITIVE_INFINITY);
+    }
     this.clock.pause();
     if (Number.isFinite(this.pipeline.marketTs)) this.clock.jumpTo(this.pipeline.marketTs);
     this.state = 'ended';
@@ -425,7 +723,7 @@ export class Replay {
     // A bad file is the data's fault; anything else is a fault of the engine (section 12: critical system error).
     if (!(e instanceof FeedError)) this.trader.trip('critical-error', `engine error during the replay: ${this.error}`, 'engine');
     this.journal?.finish('failed', this.deps.wall.now(), { bars: this.pipeline.bars, rejected: this.rejections.count }, this.error);
-    this.deps.bus.publish({ type: 'alert', level: 'critical', message: `Replay stopped: ${this.error}`, ts: this.deps.wall.now() });
+    this.emit({ type: 'alert', level: 'critical', message: `Replay stopped: ${this.error}`, ts: this.deps.wall.now() });
     this.publishStatus();
   }
 
@@ -438,6 +736,7 @@ export class Replay {
 
   /** Switches the mode for the next bars (the analyzer's thresholds and the trader's routing). */
   setMode(mode: Mode): void {
+    if (this.recorded !== null) return; // a recorded session keeps its recorded modes
     this.analyzer.setMode(mode);
     this.trader.setMode(mode);
   }
@@ -455,13 +754,17 @@ export class Replay {
 
   private publishForming(): void {
     const f = this.forming();
-    if (f !== null) this.deps.bus.publish({ type: 'bar.forming', bar: f.bar, levels: f.levels });
+    if (f !== null) this.emit({ type: 'bar.forming', bar: f.bar, levels: f.levels });
   }
 
   private publishStatus(): void {
     this.lastStatusWall = this.deps.wall.now();
-    this.deps.bus.publish({ type: 'replay.status', status: this.status() });
+    this.emit({ type: 'replay.status', status: this.status() });
   }
+}
+
+function iso(ts: number | null): string {
+  return ts === null ? 'never' : new Date(ts).toISOString();
 }
 
 /** Market time a record starts: a trade's time, a bar's open. */

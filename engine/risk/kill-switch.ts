@@ -69,7 +69,7 @@ export class KillSwitchError extends Error {
 /** The latched state machine. Time from the injected clock. */
 export class KillSwitch {
   private s: KillSwitchStatus;
-  private readonly listeners: ((s: KillSwitchStatus) => void)[] = [];
+  private readonly listeners: ((s: KillSwitchStatus, e: KillSwitchEvent) => void)[] = [];
 
   constructor(
     private readonly store: KillSwitchStore,
@@ -86,8 +86,8 @@ export class KillSwitch {
     return this.s.state;
   }
 
-  /** Calls `fn` after every transition; returns the unsubscribe. */
-  onChange(fn: (s: KillSwitchStatus) => void): () => void {
+  /** Calls `fn` with the new status and the transition after every transition; returns the unsubscribe. */
+  onChange(fn: (s: KillSwitchStatus, e: KillSwitchEvent) => void): () => void {
     this.listeners.push(fn);
     return () => {
       const i = this.listeners.indexOf(fn);
@@ -140,6 +140,6 @@ export class KillSwitch {
     const event: KillSwitchEvent = { ts: next.updatedAt, from: this.s.state, to: next.state, trigger: next.trigger ?? this.s.trigger, who, reason };
     this.store.save(next, event);
     this.s = next;
-    for (const fn of [...this.listeners]) fn(next);
+    for (const fn of [...this.listeners]) fn(next, event);
   }
 }

@@ -13,7 +13,9 @@ import type { LevelsSnapshot, SessionSummary } from '../indicators/session-level
 import { orNull } from '../dto.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
-import type { Approval, ExecutionJournal, TradeRecord, TradeSnapshotKind } from '../execution/trader.js';
+import type { Approval, ExecutionJournal, ExecutionMode, TradeRecord, TradeSnapshotKind } from '../execution/trader.js';
+import type { MethodConfig } from '../method/config.js';
+import type { RiskConfig } from '../risk/sizing.js';
 import type { Fill, Order } from '../venue/sim.js';
 import type { Db } from './db.js';
 
@@ -28,6 +30,20 @@ export interface RunInfo {
   readonly timeZone: string;
   /** Wall time, Unix ms. */
   readonly startedAt: number;
+  /** What the run was started with, so a recorded session can be replayed exactly. */
+  readonly config: RunConfig;
+}
+
+/**
+ * The configuration a run starts with (runs.config, migration 4). A mode or
+ * MANUAL/AUTO change during the run is journaled as a run event.
+ */
+export interface RunConfig {
+  readonly method: MethodConfig;
+  readonly risk: RiskConfig;
+  readonly execution: ExecutionMode;
+  /** Backtests re-arm their own kill switch at each new session (engine/backtest/run.ts). */
+  readonly resetKillSwitchDaily: boolean;
 }
 
 /** How a run ended. */
@@ -67,10 +83,10 @@ export class RunJournal implements ExecutionJournal {
     this.db = db;
     const res = db
       .prepare(
-        `INSERT INTO runs (kind, source, format, symbol, timeframe, session_kind, time_zone, started_at)
-         VALUES (@kind, @source, @format, @symbol, @timeframe, @sessionKind, @timeZone, @startedAt)`,
+        `INSERT INTO runs (kind, source, format, symbol, timeframe, session_kind, time_zone, started_at, config)
+         VALUES (@kind, @source, @format, @symbol, @timeframe, @sessionKind, @timeZone, @startedAt, @config)`,
       )
-      .run(info);
+      .run({ ...info, config: JSON.stringify(info.config) });
     this.runId = Number(res.lastInsertRowid);
     this.insertBar = db.prepare(
       `INSERT OR REPLACE INTO bars (run_id, tf, ts, open, high, low, close, volume, bid_volume, ask_volume, delta, trades, has_order_flow)
@@ -92,8 +108,8 @@ export class RunJournal implements ExecutionJournal {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertChain = db.prepare(
-      `INSERT OR REPLACE INTO gamma_chains (run_id, loaded_at, source, date, spot, basis, net_gex, call_wall, put_wall, zero_gamma)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO gamma_chains (run_id, loaded_at, source, date, spot, basis, net_gex, call_wall, put_wall, zero_gamma, levels)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.exec = {
       approval: db.prepare(
@@ -202,7 +218,7 @@ export class RunJournal implements ExecutionJournal {
       }
       for (const c of chains) {
         const g = c.levels;
-        this.insertChain.run(run, c.loadedAt, g.source, g.date, g.spot, c.basis, g.netGex, g.callWall, g.putWall, g.zeroGamma);
+        this.insertChain.run(run, c.loadedAt, g.source, g.date, g.spot, c.basis, g.netGex, g.callWall, g.putWall, g.zeroGamma, JSON.stringify(g));
       }
       for (const { bar: b, levels: l } of bars) {
         this.insertBar.run(run, b.tf, b.ts, b.open, b.high, b.low, b.close, b.volume, b.bidVolume, b.askVolume, b.delta, b.trades, b.hasOrderFlow ? 1 : 0);

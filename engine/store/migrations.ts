@@ -233,4 +233,12 @@ export const MIGRATIONS: readonly string[] = [
     reason      TEXT
   );
   `,
+  // 4: what a recorded session needs to be replayed exactly (issue 5): the run's
+  // configuration (method, risk, execution) and the full gamma levels a run applied.
+  `
+  ALTER TABLE runs ADD COLUMN config TEXT CHECK (config IS NULL OR json_valid(config));
+  ALTER TABLE gamma_chains ADD COLUMN levels TEXT CHECK (levels IS NULL OR json_valid(levels));
+  CREATE INDEX signals_by_time ON signals (run_id, ts);
+  CREATE INDEX trades_by_entry ON trades (run_id, entry_ts);
+  `,
 ];

@@ -15,9 +15,9 @@ import { Panel } from './Panel';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
   { speed: 1, label: '1x' },
-  { speed: 10, label: '10x' },
-  { speed: 60, label: '60x' },
-  { speed: 600, label: '600x' },
+  { speed: 5, label: '5x' },
+  { speed: 25, label: '25x' },
+  { speed: 100, label: '100x' },
   { speed: 'max', label: 'max' },
 ];
 const TIMEFRAMES: readonly TimeframeDTO[] = ['1m', '5m', '15m', '1h'];

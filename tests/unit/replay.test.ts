@@ -42,12 +42,12 @@ describe('Replay', () => {
     expect(replay.status().marketTs).toBe(Date.UTC(2023, 8, 24, 22, 2));
   });
 
-  it('at 60x shows a 1-minute bar after one wall second, not before', async () => {
+  it('at 25x shows a 1-minute bar after 2.4 wall seconds, not before', async () => {
     const { wall, replay, closed } = await open(REAL_CSV);
-    replay.setSpeed(60);
+    replay.setSpeed(25);
     replay.play();
     await eventually(() => expect(wall.pending).toBeGreaterThan(0));
-    wall.advance(990);
+    wall.advance(2390);
     await Promise.resolve();
     expect(closed()).toHaveLength(0);
     wall.advance(20);

@@ -34,10 +34,10 @@ describe('openDb', () => {
     raw.pragma('user_version = 1');
     raw.prepare(`INSERT INTO runs (kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES ('backtest', 'x.csv', 'ES', '1m', 'globex', 'UTC', 1)`).run();
     raw.close();
-    expect(MIGRATIONS).toHaveLength(3);
+    expect(MIGRATIONS).toHaveLength(4);
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.prepare('SELECT source FROM runs').all()).toEqual([{ source: 'x.csv' }]);
+    expect(db.prepare('SELECT source, config FROM runs').all()).toEqual([{ source: 'x.csv', config: null }]);
     expect(db.prepare('SELECT count(*) AS n FROM signals').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM trades').get()).toEqual({ n: 0 });
     db.close();
