@@ -26,7 +26,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Unzip, UnzipInflate, Zip, ZipDeflate } from 'fflate';
@@ -128,9 +128,15 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     let settings: Record<string, unknown>;
     let schemaVersion: number;
     try {
+      // A damaged journal makes a useless archive that retention would trade for a good old one.
+      const check = String(copy.pragma('quick_check', { simple: true }));
+      if (check !== 'ok') throw new BackupError('corrupt', `the journal is damaged (${check}); no archive was written and the older ones are kept; restore one of them`);
       schemaVersion = copy.pragma('user_version', { simple: true }) as number;
       rows = rowCounts(copy);
       settings = Object.fromEntries((copy.prepare(`SELECT key, value FROM settings ORDER BY key`).all() as { key: string; value: string }[]).map((r) => [r.key, JSON.parse(r.value) as unknown]));
+    } catch (e) {
+      if (e instanceof BackupError) throw e;
+      throw new BackupError('corrupt', `the journal is damaged (${(e as Error).message}); no archive was written and the older ones are kept; restore one of them`);
     } finally {
       copy.close();
     }
@@ -240,6 +246,7 @@ export async function verifyArchive(archive: string, scratchDir: string, now: nu
   mkdirSync(workDir, { recursive: true });
   const dispose = (): void => rmSync(workDir, { recursive: true, force: true });
   try {
+    checkZipEnvelope(archive, st.size);
     const got = await extract(archive, workDir);
     const manifestFile = got.get('manifest.json');
     if (manifestFile === undefined || !manifestFile.complete) {
@@ -283,7 +290,7 @@ export async function verifyArchive(archive: string, scratchDir: string, now: nu
     if (e instanceof BackupError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') throw new BackupError('disk-full', `not enough disk space to check ${basename(archive)} in ${scratchDir}`);
-    throw new BackupError('corrupt', `${basename(archive)} is damaged: ${(e as Error).message}`);
+    throw new BackupError('corrupt', `${basename(archive)} is damaged (${(e as Error).message}); copy it again from where it was saved`);
   }
 }
 
@@ -357,6 +364,28 @@ function haltRestored(dbPath: string, archiveName: string, now: number): void {
   }
 }
 
+/**
+ * A ZIP starts with a local file header ("PK\x03\x04") and ends with an
+ * end-of-central-directory record ("PK\x05\x06", within the last 64 KiB + 22
+ * bytes): without the first it is not a ZIP, without the second it was cut short.
+ */
+function checkZipEnvelope(archive: string, size: number): void {
+  const fd = openSync(archive, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 0);
+    if (head.readUInt32LE(0) !== 0x04034b50) throw new BackupError('foreign', `${basename(archive)} is not a MIA Workstation backup (not a ZIP archive)`);
+    const tailLen = Math.min(size, 65_536 + 22);
+    const tail = Buffer.alloc(tailLen);
+    readSync(fd, tail, 0, tailLen, size - tailLen);
+    let found = false;
+    for (let i = tailLen - 22; i >= 0 && !found; i--) found = tail.readUInt32LE(i) === 0x06054b50;
+    if (!found) throw new BackupError('corrupt', `${basename(archive)} is truncated (its end-of-archive record is missing); copy it again from where it was saved`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 interface Extracted {
   chunks: Buffer[];
   bytes: number;
@@ -413,7 +442,7 @@ function readPragma(db: Database.Database, archive: string, pragma: string): unk
   try {
     return db.pragma(pragma, { simple: pragma === 'user_version' });
   } catch (e) {
-    throw new BackupError('corrupt', `${basename(archive)}: the journal is damaged (${(e as Error).message})`);
+    throw new BackupError('corrupt', `${basename(archive)}: the journal fails PRAGMA ${pragma} (${(e as Error).message})`);
   }
 }
 
