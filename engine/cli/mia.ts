@@ -8,12 +8,18 @@
  *                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
  *   mia gex --chain <file> [--basis <points>] [--json]
  *   mia inspect <file.scid> [--limit N] [--json]
+ *   mia sessions [--data-dir <dir>] [--json]
+ *   mia backup [--to <dir>] [--keep N] [--data-dir <dir>] [--json]
+ *   mia restore <archive.zip> [--data-dir <dir>] [--json]
+ *
+ * `sessions`, `backup` and `restore` call the kernel's own EngineApi methods,
+ * the ones behind the Sessions view and the Backup and Restore buttons.
  *
  * Exit codes: 0 ok, 1 the file could not be processed, 2 bad arguments.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backtestReportHtml } from '../backtest/report.js';
 import { runBacktest, type BacktestResult } from '../backtest/run.js';
@@ -24,7 +30,8 @@ import { FeedError } from '../feeds/rejections.js';
 import { readScidHeaderFile, readScidRecord, readScidRecords, scidAggressor, scidSubTrade, scidTimeToUnixMs, SCID_RECORD_BYTES } from '../feeds/scid.js';
 import { ChainError, readChain } from '../gamma/chain.js';
 import { GAMMA_ASSUMPTIONS, gammaLevels, type GammaLevels } from '../gamma/gex.js';
-import { APP_VERSION, defaultDataDir } from '../host/paths.js';
+import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from '../host/paths.js';
+import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/analyzer.js';
 import { MODES, methodConfig, type Mode } from '../method/config.js';
 import { openDb } from '../store/db.js';
@@ -53,6 +60,21 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
   mia inspect <file.scid> [--limit N] [--json]
       Prints a Sierra Chart intraday file's header and its records.
+
+  mia sessions [--data-dir <dir>] [--json]
+      Lists the recorded sessions of the journal, newest first: date, run,
+      source, mode, bars, signals, trades and net P&L (USD).
+
+  mia backup [--to <dir>] [--keep N] [--data-dir <dir>] [--json]
+      Writes a backup archive (SQLite online backup of the journal, settings,
+      models, the data-files index) into <data-dir>/backups or --to <dir>
+      (which must exist), keeping the newest N (default: the app's setting, 7).
+
+  mia restore <archive.zip> [--data-dir <dir>] [--json]
+      Checks the archive (ZIP integrity, checksums, schema version,
+      integrity_check) and only then replaces the journal, keeping the old one
+      in the backup folder; the kill switch comes back HALTED. Close MIA
+      Workstation first (its own Restore button does the same in place).
 `;
 
 /** A usage error: exit code 2. */
@@ -71,6 +93,12 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await inspect(rest, out);
       case 'gex':
         return await gex(rest, out);
+      case 'sessions':
+        return await sessions(rest, out);
+      case 'backup':
+        return await backup(rest, out);
+      case 'restore':
+        return await restore(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -395,6 +423,67 @@ async function inspect(argv: string[], out: Out): Promise<number> {
     out(`${shown} records${torn === null ? '' : `; ${torn}`}\n`);
   }
   return 0;
+}
+
+/** A kernel on the data folder's journal, for the commands that share the UI's implementation. */
+function kernelFor(dataDir: string | undefined, backupDir?: string): Kernel {
+  const dir = dataDir ?? defaultDataDir();
+  return createKernel({ dataDir: dir, marketDataDir: defaultMarketDataDir(dir), version: APP_VERSION, backupDir }, new LiveClock());
+}
+
+async function sessions(argv: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const kernel = kernelFor(values['data-dir']);
+  try {
+    const list = await kernel.api.listSessions();
+    if (values.json === true) {
+      out(`${JSON.stringify(list)}\n`);
+      return 0;
+    }
+    out(
+      table(
+        ['session', 'run', 'kind', 'source', 'mode', 'bars', 'signals', 'trades', 'net USD', 'alerts'],
+        list.map((s) => [s.sessionId, String(s.runId), s.runKind, basename(s.source), s.mode ?? '-', String(s.bars), String(s.signals), String(s.trades), s.netPnlUsd.toFixed(2), String(s.alerts)]),
+      ),
+    );
+    return 0;
+  } finally {
+    await kernel.close();
+  }
+}
+
+async function backup(argv: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { to: { type: 'string' }, keep: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const keep = values.keep === undefined ? undefined : Number(values.keep);
+  if (keep !== undefined && (!Number.isSafeInteger(keep) || keep < 1 || keep > 100)) throw new UsageError(`--keep must be a whole number from 1 to 100, got "${values.keep}"`);
+  const kernel = kernelFor(values['data-dir'], values.to);
+  try {
+    if (keep !== undefined) await kernel.api.setBackupSettings({ keep });
+    const res = await kernel.api.backup();
+    if (values.json === true) out(`${JSON.stringify(res)}\n`);
+    else {
+      out(`backup written to ${res.archive.path}\n${(res.archive.bytes / 1024).toFixed(0)} KiB in ${res.ms} ms; ${Object.values(res.rows).reduce((a, b) => a + b, 0)} rows\n`);
+      for (const d of res.deleted) out(`deleted (retention): ${d}\n`);
+    }
+    return 0;
+  } finally {
+    await kernel.close();
+  }
+}
+
+async function restore(argv: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const archive = positionals[0];
+  if (archive === undefined || positionals.length > 1) throw new UsageError('restore needs exactly one archive: mia restore <archive.zip>');
+  const kernel = kernelFor(values['data-dir']);
+  try {
+    const res = await kernel.api.restore(archive);
+    if (values.json === true) out(`${JSON.stringify(res)}\n`);
+    else out(`restored ${archive} (schema ${res.schemaVersion}) in ${res.ms} ms\nthe replaced journal is kept at ${res.replacedKeptAt ?? '(there was none)'}\nthe kill switch is HALTED: reset it in the app once you have checked the journal\n`);
+    return 0;
+  } finally {
+    await kernel.close();
+  }
 }
 
 function table(head: string[], rows: string[][]): string {

@@ -128,3 +128,39 @@ describe('mia inspect --json', () => {
     expect(out).toMatch(/10 records/);
   });
 });
+
+describe('mia sessions, backup and restore', () => {
+  it('lists the journaled sessions, backs up to --to, and restores with the checks of the app', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mia-cli-data-'));
+    const to = mkdtempSync(join(tmpdir(), 'mia-cli-backups-'));
+    expect((await run(['backtest', '--data', REAL_CSV, '--data-dir', dataDir, '--json'])).code).toBe(0);
+    const listed = await run(['sessions', '--data-dir', dataDir, '--json']);
+    expect(listed.code).toBe(0);
+    const sessions = JSON.parse(listed.out) as { sessionId: string; trades: number; netPnlUsd: number; signals: number }[];
+    expect(sessions).toHaveLength(11);
+    expect(sessions.reduce((n, s) => n + s.trades, 0)).toBe(7);
+
+    const b = await run(['backup', '--data-dir', dataDir, '--to', to, '--keep', '2', '--json']);
+    expect(b.code).toBe(0);
+    const archive = (JSON.parse(b.out) as { archive: { path: string; bytes: number }; rows: Record<string, number> }).archive;
+    expect(archive.path.startsWith(to)).toBe(true);
+    expect((JSON.parse(b.out) as { rows: Record<string, number> }).rows).toMatchObject({ runs: 1, sessions: 11, signals: 27, trades: 7 });
+
+    // A second run after the backup, then the restore brings back the state of the backup.
+    expect((await run(['backtest', '--data', REAL_CSV, '--data-dir', dataDir, '--json'])).code).toBe(0);
+    expect(JSON.parse((await run(['sessions', '--data-dir', dataDir, '--json'])).out)).toHaveLength(22);
+    const r = await run(['restore', archive.path, '--data-dir', dataDir]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('HALTED');
+    expect(JSON.parse((await run(['sessions', '--data-dir', dataDir, '--json'])).out)).toHaveLength(11);
+
+    const bad = await run(['restore', join(to, 'missing.zip'), '--data-dir', dataDir]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/missing\.zip: no such backup archive/);
+    const noFolder = await run(['backup', '--data-dir', dataDir, '--to', join(to, 'nope')]);
+    expect(noFolder.code).toBe(1);
+    expect(noFolder.err).toMatch(/does not exist/);
+    expect((await run(['backup', '--keep', 'x'])).code).toBe(2);
+    expect((await run(['restore'])).code).toBe(2);
+  }, 60_000);
+});
