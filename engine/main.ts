@@ -53,7 +53,7 @@ function portEndpoint(port: PortMain): MessageEndpoint {
   return endpoint;
 }
 
-/** Host messages both transports share: heartbeats and the out-of-band kill switch. Returns true when handled. */
+/** Host messages both transports share: heartbeats, the out-of-band kill switch and the menu's backup. Returns true when handled. */
 function hostCommon(kernel: Kernel, m: HostToEngine, send: (m: EngineToHost) => void): boolean {
   if (m.type === 'heartbeat') {
     send({ type: 'heartbeat', seq: m.seq });
@@ -61,6 +61,10 @@ function hostCommon(kernel: Kernel, m: HostToEngine, send: (m: EngineToHost) => 
   }
   if (m.type === 'kill-switch') {
     void kernel.api.killSwitch(m.reason);
+    return true;
+  }
+  if (m.type === 'backup') {
+    kernel.api.backup().catch(() => undefined); // a failure is published as a `backup` event with its reason
     return true;
   }
   return false;

@@ -152,7 +152,16 @@ app.on('web-contents-created', (_e, contents) => {
 void app.whenReady().then(() => {
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
-      { label: 'File', submenu: [{ role: 'quit' }] },
+      {
+        label: 'File',
+        submenu: [
+          // Straight to the engine, like the kill switch: progress and the archive's name reach the window as `backup` events.
+          { label: 'Back Up Now', accelerator: 'CmdOrCtrl+Shift+B', click: () => toEngine({ type: 'backup' }) },
+          { label: 'Show Backup Folder', click: () => void shell.openPath(join(dataDir, 'backups')) },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
       { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
     ]),
   );

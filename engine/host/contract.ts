@@ -18,6 +18,8 @@ export type HostToEngine =
   | { type: 'heartbeat'; seq: number }
   /** The global shortcut or the tray item: trip the kill switch (manual), whatever the renderer is doing. */
   | { type: 'kill-switch'; reason: string }
+  /** The menu's Back Up Now: progress and the result reach the windows as `backup` events. */
+  | { type: 'backup' }
   | { type: 'shutdown' };
 
 /** Engine -> host. */

@@ -12,6 +12,7 @@ import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } fro
 import { ApprovalQueue, ExecutionControls, KillSwitchPanel, PerformancePanel, PositionsPanel } from './execution-panels';
 import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from './method-panels';
 import { Panel } from './Panel';
+import { BackupButton, Inspector, RecordedBar, SessionsView } from './sessions-view';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
   { speed: 1, label: '1x' },
@@ -34,6 +35,8 @@ export function App({ client }: { client: EngineClient }) {
   useModelFrame(model);
   const [error, setError] = useState<string | null>(null);
   const [disconnected, setDisconnected] = useState<string | null>(null);
+  const [sessionsOpen, setSessionsOpen] = useState(false);
+  const [inspecting, setInspecting] = useState<string | null>(null);
 
   useEffect(() => {
     const off = client.onEvents((b) => model.push(b));
@@ -55,6 +58,11 @@ export function App({ client }: { client: EngineClient }) {
   const status = model.status;
   const playing = status?.state === 'playing';
   const canControl = status !== null && status.state !== 'idle' && status.state !== 'loading';
+  const recorded = status?.recorded ?? null;
+  const timeZone = status?.timeZone ?? 'America/New_York';
+  // A story belongs to the replay it was opened in.
+  const runKey = `${status?.runId ?? ''}/${recorded?.sessionId ?? ''}`;
+  useEffect(() => setInspecting(null), [runKey]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -70,11 +78,13 @@ export function App({ client }: { client: EngineClient }) {
         void call(() => (playing ? client.api.pause() : client.api.play()));
       } else if (e.key === 'ArrowRight' && canControl && !playing) {
         void call(() => client.api.step());
+      } else if (e.key === 'ArrowLeft' && recorded !== null && !playing) {
+        void call(() => client.api.stepBack());
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [call, canControl, client, playing]);
+  }, [call, canControl, client, playing, recorded]);
 
   return (
     <div className="app">
@@ -83,7 +93,15 @@ export function App({ client }: { client: EngineClient }) {
           MIA <span>Workstation</span>
         </div>
         <FilePicker client={client} onOpen={(path, timeframe) => call(() => client.api.openReplay({ path, timeframe }))} />
+        <button type="button" data-testid="open-sessions" onClick={() => setSessionsOpen(true)} title="Recorded sessions, backups and restore">
+          Sessions
+        </button>
         <div className="controls" role="group" aria-label="Replay controls">
+          {recorded !== null && (
+            <button type="button" data-testid="step-back-top" disabled={playing || recorded.bar === 0} onClick={() => void call(() => client.api.stepBack())} title="Step one bar back (←)">
+              ◂ Back
+            </button>
+          )}
           <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.play())} title="Play (Space)">
             ▶ Play
           </button>
@@ -111,6 +129,7 @@ export function App({ client }: { client: EngineClient }) {
           </div>
         </div>
         <ExecutionControls x={model.execution} client={client} run={call} />
+        <BackupButton client={client} model={model} run={call} />
         <div className="clock" data-testid="market-clock" data-ts={status?.marketTs ?? ''} title="Replayed market time (US Eastern)">
           {status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}
         </div>
@@ -129,18 +148,22 @@ export function App({ client }: { client: EngineClient }) {
         </div>
       )}
       <main className="workspace">
-        <section className="chart-area">
-          <ChartView model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
-          <GammaLegend gamma={model.gamma} />
-          <SignalDetail model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
-          {status?.state === 'idle' && <div className="empty-hint">Open a data file (Sierra Chart .scid, bar CSV or Sierra JSONL export) to replay it.</div>}
+        <section className="chart-column">
+          <div className="chart-area">
+            <ChartView model={model} timeZone={timeZone} />
+            <GammaLegend gamma={model.gamma} />
+            <SignalDetail model={model} timeZone={timeZone} onInspect={status?.runId != null ? setInspecting : undefined} />
+            {inspecting !== null && <Inspector client={client} signalId={inspecting} marketTs={status?.marketTs ?? null} onClose={() => setInspecting(null)} timeZone={timeZone} />}
+            {status?.state === 'idle' && <div className="empty-hint">Open a data file (Sierra Chart .scid, bar CSV or Sierra JSONL export) to replay it, or a recorded session from Sessions.</div>}
+          </div>
+          {recorded !== null && <RecordedBar client={client} rec={recorded} run={call} timeZone={timeZone} playing={playing} />}
         </section>
         <aside className="side">
           <KillSwitchPanel x={model.execution} client={client} run={call} timeZone={status?.timeZone ?? 'America/New_York'} />
           <div className="side-scroll">
             <ApprovalQueue x={model.execution} client={client} run={call} marketTs={status?.marketTs ?? model.execution?.marketTs ?? null} />
             <PositionsPanel x={model.execution} />
-            <PerformancePanel x={model.execution} timeZone={status?.timeZone ?? 'America/New_York'} />
+            <PerformancePanel x={model.execution} timeZone={timeZone} onInspect={status?.runId != null ? setInspecting : undefined} />
             <BattlePanel model={model} />
             <SignalsPanel model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
             <GammaPanel model={model} client={client} onError={setError} />
@@ -151,6 +174,7 @@ export function App({ client }: { client: EngineClient }) {
         </aside>
       </main>
       <StatusBar status={status} shell={client.shell} />
+      {sessionsOpen && <SessionsView client={client} model={model} run={call} onClose={() => setSessionsOpen(false)} timeZone={timeZone} />}
     </div>
   );
 }
@@ -299,7 +323,10 @@ function StatusBar({ status, shell }: { status: ReplayStatusDTO | null; shell: s
     .join(', ');
   return (
     <footer className="statusbar">
-      <span data-testid="status-feed">{status?.file != null ? `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})` : 'No feed'}</span>
+      <span data-testid="status-feed">
+        {status?.recorded != null ? `Recorded session ${status.recorded.sessionId} · run #${status.recorded.runId} · ` : ''}
+        {status?.file != null ? `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})` : 'No feed'}
+      </span>
       <span data-testid="replay-state" className={`state ${status?.state ?? 'idle'}`}>
         {status?.state ?? 'connecting'}
       </span>

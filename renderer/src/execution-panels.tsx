@@ -275,7 +275,7 @@ function Limit({ label, value, used, limit }: { label: string; value: string; us
 }
 
 /** Equity curve with drawdown, the metrics of the session and the day, and the trades with MAE/MFE. */
-export function PerformancePanel({ x, timeZone }: { x: ExecutionStateDTO | null; timeZone: string }) {
+export function PerformancePanel({ x, timeZone, onInspect }: { x: ExecutionStateDTO | null; timeZone: string; onInspect?: (signalId: string) => void }) {
   const perf = x?.performance;
   const trades = (x?.trades ?? []).filter((t) => t.exitReason !== 'cancelled').slice(-12).reverse();
   return (
@@ -314,7 +314,7 @@ export function PerformancePanel({ x, timeZone }: { x: ExecutionStateDTO | null;
           </thead>
           <tbody>
             {trades.map((t) => (
-              <tr key={t.id} data-trade={t.id} title={`${t.setup} ${t.grade}${t.entryTs !== null ? ` · ${formatDateTime(t.entryTs, timeZone)}` : ''} · ${t.exitReason ?? 'open'}`}>
+              <tr key={t.id} data-trade={t.id} className={onInspect !== undefined ? 'clickable' : ''} onClick={() => onInspect?.(t.signalId)} title={`${t.setup} ${t.grade}${t.entryTs !== null ? ` · ${formatDateTime(t.entryTs, timeZone)}` : ''} · ${t.exitReason ?? 'open'}`}>
                 <td>{t.id}</td>
                 <td className={t.side === 'LONG' ? 'pos' : 'neg'}>{t.side}</td>
                 <td>{formatPrice(t.entryPrice)}</td>

@@ -139,7 +139,7 @@ export function SignalsPanel({ model, timeZone }: { model: ChartModel; timeZone:
 }
 
 /** The selected signal's detail, over the chart. */
-export function SignalDetail({ model, timeZone }: { model: ChartModel; timeZone: string }) {
+export function SignalDetail({ model, timeZone, onInspect }: { model: ChartModel; timeZone: string; onInspect?: (signalId: string) => void }) {
   const s: SignalDTO | null = model.selected;
   if (s === null) return null;
   const b = s.battle;
@@ -198,6 +198,11 @@ export function SignalDetail({ model, timeZone }: { model: ChartModel; timeZone:
       </table>
       <FeatureBars features={s.features} />
       <p className="muted small">Missing inputs: {s.missingInputs.length === 0 ? 'none' : s.missingInputs.join(', ')}</p>
+      {onInspect !== undefined && (
+        <button type="button" data-testid="inspect" onClick={() => onInspect(s.id)} title="PRE_ANALYSIS, DECISION, EXECUTION, POSITION_UPDATE and FINAL_RESULT as journaled">
+          Inspect snapshots
+        </button>
+      )}
     </div>
   );
 }

@@ -347,6 +347,11 @@ class ChartSync {
     this.el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
     // Signal arrows the marker plugin holds (violation marks are squares).
     this.el.dataset.markers = String(this.s.markers.markers().filter((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown').length);
+    // The latest time anything is drawn at (Unix ms): a replay cursor must bound them all (no look-ahead).
+    const latest = (ts: readonly { time: unknown }[]): string => (ts.length === 0 ? '' : String(Math.max(...ts.map((d) => Number(d.time))) * 1000));
+    this.el.dataset.lastCandleTs = latest(this.s.candles.data());
+    this.el.dataset.lastMarkerTs = latest(this.s.markers.markers());
+    this.el.dataset.lastVwapTs = latest(this.s.vwap.data());
     this.el.dataset.violations = String(this.model.violations.length);
     this.el.dataset.bases = String(this.model.bases.length);
     const g = this.model.gamma;

@@ -17,6 +17,7 @@ import type {
   RejectionDTO,
   ReplaySnapshotDTO,
   ReplayStatusDTO,
+  RestoreResultDTO,
   ExecutionStateDTO,
   SessionDTO,
   SignalDTO,
@@ -66,6 +67,10 @@ export class ChartModel {
   selected: SignalDTO | null = null;
   /** Approvals, orders, fills, position, kill switch (the execution panels). */
   execution: ExecutionStateDTO | null = null;
+  /** The running or last backup, from `backup` events. */
+  backup: Extract<EngineEvent, { type: 'backup' }> | null = null;
+  /** The last restore, from the `restored` event. */
+  restored: RestoreResultDTO | null = null;
   private executionChanged = false;
   private queue: EngineEventBatch[] = [];
   private scheduled = false;
@@ -164,6 +169,20 @@ export class ChartModel {
 
   private apply(e: EngineEvent): void {
     switch (e.type) {
+      case 'replay.seeked': {
+        // A recorded session's cursor moved back or forth: the snapshot is everything up to it, nothing after.
+        const alerts = this.alerts;
+        this.load(e.snapshot);
+        this.alerts = alerts;
+        break;
+      }
+      case 'backup':
+        this.backup = e;
+        break;
+      case 'restored':
+        this.restored = e.result;
+        this.alerts = [];
+        break;
       case 'replay.opened':
         this.bars = [];
         this.levels = [];

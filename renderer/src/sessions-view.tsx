@@ -1,0 +1,586 @@
+/**
+ * Issue 5 in the window: the Sessions view (every recorded session of the
+ * journal, with the backups and restore), the recorded-session replay bar
+ * (step back, the timeline scrubber with its signal, trade and alert ticks,
+ * previous/next signal and trade), the snapshot inspector, and the one-click
+ * Backup button of the top bar. Every action is one engine RPC.
+ *
+ * No look-ahead: the chart only holds what the engine replayed up to the
+ * cursor; the timeline's ticks give a time and a kind, never a side, price
+ * or outcome; the inspector asks the engine for a signal's story as known at
+ * the cursor.
+ */
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { BackupStateDTO, RecordedSessionDTO, RecordedStatusDTO, SignalStoryDTO, SnapshotDTO, TimelineDTO, TimelineMarkDTO } from '../../engine/contract';
+import type { ChartModel } from './chart/model';
+import type { EngineClient } from './engine-client';
+import { formatDateTime, formatHourMinute, formatPrice, formatScore } from './format';
+
+type Run = (fn: () => Promise<unknown>) => Promise<void>;
+
+const usd = (x: unknown): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : `${x < 0 ? '−' : ''}$${Math.abs(x).toFixed(2)}`);
+const num = (x: unknown, digits = 2): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+const ticks = (x: unknown): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(0)} t`);
+const kib = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${Math.max(1, Math.round(b / 1024))} KiB`);
+/** A field of journaled JSON. */
+const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+const basename = (p: string): string => p.split(/[\\/]/).pop() ?? p;
+
+// ------------------------------------------------------------------ sessions view
+
+/** The Sessions view: recorded sessions to open, and the backups to restore. */
+export function SessionsView({ client, model, run, onClose, timeZone }: { client: EngineClient; model: ChartModel; run: Run; onClose: () => void; timeZone: string }) {
+  const [sessions, setSessions] = useState<RecordedSessionDTO[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const restoredAt = model.restored?.ms;
+  useEffect(() => {
+    client.api.listSessions().then(
+      (s) => {
+        setSessions(s);
+        setError(null);
+      },
+      (e: unknown) => setError((e as Error).message),
+    );
+  }, [client, restoredAt]);
+  return (
+    <div className="overlay" role="dialog" aria-label="Recorded sessions" data-testid="sessions-view">
+      <div className="overlay-body">
+        <header className="overlay-head">
+          <h2>Recorded sessions</h2>
+          <button type="button" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        {error !== null && <p className="error">The journal cannot be read: {error}. Restore a backup below.</p>}
+        {sessions === null && error === null && <p className="muted">Loading…</p>}
+        {sessions !== null && sessions.length === 0 && <p className="muted">No session recorded yet: replay or backtest a data file first.</p>}
+        {sessions !== null && sessions.length > 0 && (
+          <div className="table-scroll">
+            <table className="sessions-table" data-testid="sessions-table">
+              <thead>
+                <tr>
+                  <th>Date</th>
+                  <th>Source</th>
+                  <th>Run</th>
+                  <th>Mode</th>
+                  <th>Bars</th>
+                  <th>Signals</th>
+                  <th>Trades</th>
+                  <th>Net P&amp;L</th>
+                  <th>Alerts</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {sessions.map((s) => (
+                  <tr key={`${s.runId}/${s.sessionId}`} data-session={`${s.runId}/${s.sessionId}`}>
+                    <td>{s.sessionId}</td>
+                    <td title={s.source}>{basename(s.source)}</td>
+                    <td title={`recorded ${formatDateTime(s.recordedAt, timeZone)} · ${s.runStatus}`}>
+                      #{s.runId} {s.runKind}
+                    </td>
+                    <td>
+                      {s.mode ?? '—'}
+                      {s.execution !== null ? ` · ${s.execution}` : ''}
+                    </td>
+                    <td>{s.bars}</td>
+                    <td>{s.signals}</td>
+                    <td>{s.trades}</td>
+                    <td className={s.netPnlUsd > 0 ? 'pos' : s.netPnlUsd < 0 ? 'neg' : ''}>{s.trades === 0 ? '—' : usd(s.netPnlUsd)}</td>
+                    <td>{s.alerts}</td>
+                    <td>
+                      <button
+                        type="button"
+                        data-testid="open-session"
+                        onClick={() =>
+                          void run(async () => {
+                            await client.api.openSession({ runId: s.runId, sessionId: s.sessionId });
+                            onClose();
+                          })
+                        }
+                      >
+                        Open
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <BackupsSection client={client} model={model} run={run} timeZone={timeZone} />
+      </div>
+    </div>
+  );
+}
+
+/** Archives in the backup folder with Restore, the retention and the daily schedule. */
+function BackupsSection({ client, model, run, timeZone }: { client: EngineClient; model: ChartModel; run: Run; timeZone: string }) {
+  const [state, setState] = useState<BackupStateDTO | null>(null);
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const [other, setOther] = useState('');
+  const done = model.backup?.phase === 'done' ? model.backup.archive : null;
+  const restoredAt = model.restored?.ms;
+  useEffect(() => {
+    void client.api.getBackups().then(setState, () => setState(null));
+  }, [client, done, restoredAt]);
+  const restore = (path: string): void =>
+    void run(async () => {
+      setConfirm(null);
+      await client.api.restore(path);
+      setState(await client.api.getBackups());
+    });
+  return (
+    <section className="backups" data-testid="backups">
+      <h3>Backups</h3>
+      {state !== null && (
+        <p className="muted small">
+          {state.folder} · keeps the newest{' '}
+          <select aria-label="Archives kept" value={state.keep} onChange={(e) => void run(async () => setState(await client.api.setBackupSettings({ keep: Number(e.target.value) })))}>
+            {[3, 5, 7, 10, 14, 30].map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>{' '}
+          ·{' '}
+          <label>
+            <input type="checkbox" checked={state.daily} onChange={(e) => void run(async () => setState(await client.api.setBackupSettings({ daily: e.target.checked })))} /> daily backup
+          </label>
+          {state.lastBackupAt !== null && ` · last ${formatDateTime(state.lastBackupAt, timeZone)}`}
+        </p>
+      )}
+      {model.restored !== null && (
+        <p className="ok small" data-testid="restored">
+          Restored {basename(model.restored.archive)} in {model.restored.ms} ms; the replaced journal is kept as {model.restored.replacedKeptAt === null ? '—' : basename(model.restored.replacedKeptAt)}. The kill switch is HALTED until you reset it.
+        </p>
+      )}
+      {state !== null && state.archives.length === 0 && <p className="muted">No archive yet.</p>}
+      <ul className="archives">
+        {state?.archives.map((a) => (
+          <li key={a.path} data-archive={a.name}>
+            <span title={a.path}>{formatDateTime(a.createdAt, timeZone)}</span>
+            <span className="muted">{kib(a.bytes)}</span>
+            {confirm === a.path ? (
+              <>
+                <button type="button" className="danger" data-testid="confirm-restore" onClick={() => restore(a.path)}>
+                  Replace the journal with this backup
+                </button>
+                <button type="button" onClick={() => setConfirm(null)}>
+                  Cancel
+                </button>
+              </>
+            ) : (
+              <button type="button" data-testid="restore" onClick={() => setConfirm(a.path)} title="Checks the archive first; the current journal is kept in the backup folder">
+                Restore…
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form
+        className="restore-other"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (other.trim() !== '') restore(other.trim());
+        }}
+      >
+        <input aria-label="Archive path" placeholder="Restore another archive: path to mia-backup-….zip" value={other} onChange={(e) => setOther(e.target.value)} spellCheck={false} />
+        <button type="submit" disabled={other.trim() === ''}>
+          Restore
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** The top bar's one-click backup, with its progress and the resulting file. */
+export function BackupButton({ client, model, run }: { client: EngineClient; model: ChartModel; run: Run }) {
+  const b = model.backup;
+  const busy = b !== null && (b.phase === 'copying' || b.phase === 'compressing');
+  const title =
+    b === null ? 'Back up the journal, settings and models now' : b.phase === 'done' ? `Last backup: ${b.archive ?? ''}` : b.phase === 'failed' ? `Backup failed: ${b.message ?? ''}` : `${b.phase} ${Math.round(b.fraction * 100)}%`;
+  return (
+    <div className="backup-button" data-testid="backup-status" data-phase={b?.phase ?? 'idle'} data-archive={b?.archive ?? ''}>
+      <button type="button" data-testid="backup-now" disabled={busy} onClick={() => void run(() => client.api.backup())} title={title}>
+        {busy ? `Backing up ${Math.round((b?.fraction ?? 0) * 100)}%` : 'Backup'}
+      </button>
+      {busy && (
+        <div className="progress" aria-label="Backup progress">
+          <div style={{ width: `${Math.round((b?.fraction ?? 0) * 100)}%` }} />
+        </div>
+      )}
+      {b?.phase === 'done' && b.archive !== null && (
+        <button type="button" className="link small" title={b.archive} onClick={() => void client.bridge?.revealBackup(b.archive ?? '')} disabled={client.bridge === null}>
+          {basename(b.archive)}
+        </button>
+      )}
+      {b?.phase === 'failed' && <span className="error small">{b.message}</span>}
+    </div>
+  );
+}
+
+// ------------------------------------------------------------------ replay bar
+
+const MARK_KINDS = ['signal', 'trade', 'alert'] as const;
+
+/**
+ * The recorded session's replay bar under the chart: the scrubber with its
+ * ticks, step back, and previous/next signal and trade.
+ */
+export function RecordedBar({ client, rec, run, timeZone, playing }: { client: EngineClient; rec: RecordedStatusDTO; run: Run; timeZone: string; playing: boolean }) {
+  const [timeline, setTimeline] = useState<TimelineDTO | null>(null);
+  const [drag, setDrag] = useState<number | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const key = `${rec.runId}/${rec.sessionId}`;
+  useEffect(() => {
+    void client.api.getTimeline().then(setTimeline, () => setTimeline(null));
+  }, [client, key]);
+  // The native change event fires once, on release (or a keyboard step): that is when the engine seeks.
+  useEffect(() => {
+    const el = input.current;
+    if (el === null) return;
+    const commit = (): void => {
+      setDrag(null);
+      void run(() => client.api.seek(Number(el.value)));
+    };
+    el.addEventListener('change', commit);
+    return () => el.removeEventListener('change', commit);
+  }, [client, run]);
+  const cursor = drag ?? rec.bar;
+  const shownTs = timeline === null || cursor === 0 ? rec.startTs : (timeline.barTs[cursor - 1] ?? rec.startTs);
+  const jump = (kind: 'signal' | 'trade', dir: 1 | -1): TimelineMarkDTO | null => {
+    const marks = (timeline?.marks ?? []).filter((m) => m.kind === kind);
+    return dir === 1 ? (marks.find((m) => m.bar > rec.bar) ?? null) : (marks.filter((m) => m.bar < rec.bar).pop() ?? null);
+  };
+  const nav = (kind: 'signal' | 'trade', dir: 1 | -1, label: string) => {
+    const m = jump(kind, dir);
+    return (
+      <button type="button" data-testid={`${dir === 1 ? 'next' : 'prev'}-${kind}`} disabled={m === null || playing} onClick={() => m !== null && void run(() => client.api.seek(m.bar))} title={m === null ? `No ${dir === 1 ? 'later' : 'earlier'} ${kind}` : `${kind} at ${formatHourMinute(m.ts, timeZone)}`}>
+        {label}
+      </button>
+    );
+  };
+  const pct = (bar: number): string => `${rec.bars === 0 ? 0 : (100 * bar) / rec.bars}%`;
+  return (
+    <div className="recorded-bar" data-testid="recorded-bar" data-bar={rec.bar} data-bars={rec.bars}>
+      <div className="recorded-nav">
+        <button type="button" data-testid="step-back" disabled={rec.bar === 0 || playing} onClick={() => void run(() => client.api.stepBack())} title="One bar back">
+          ◂ Back
+        </button>
+        {nav('signal', -1, '⇤ Signal')}
+        {nav('signal', 1, 'Signal ⇥')}
+        {nav('trade', -1, '⇤ Trade')}
+        {nav('trade', 1, 'Trade ⇥')}
+        <span className="cursor" data-testid="cursor">
+          {formatDateTime(shownTs, timeZone)} · bar {cursor}/{rec.bars}
+        </span>
+        <Verification rec={rec} />
+      </div>
+      <div className="scrubber">
+        <svg className="marks" aria-hidden="true" preserveAspectRatio="none">
+          {(timeline?.marks ?? []).map((m, i) => (
+            <rect key={i} className={`mark ${m.kind}`} x={pct(m.bar)} y={m.kind === 'signal' ? 0 : m.kind === 'trade' ? 6 : 12} width="2" height="6" />
+          ))}
+        </svg>
+        <input
+          ref={input}
+          type="range"
+          data-testid="scrubber"
+          aria-label="Replay position (bars of the session)"
+          min={0}
+          max={rec.bars}
+          step={1}
+          value={cursor}
+          disabled={playing}
+          onChange={(e) => setDrag(Number(e.target.value))}
+        />
+        <div className="legend small muted">
+          {MARK_KINDS.map((k) => (
+            <span key={k} className={`legend-${k}`}>
+              ■ {k}s {(timeline?.marks ?? []).filter((m) => m.kind === k).length}
+            </span>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** How the replay compares with the journal, in a few words. */
+function Verification({ rec }: { rec: RecordedStatusDTO }) {
+  const ok = rec.differenceCount === 0;
+  return (
+    <span className={`verification ${ok ? 'ok' : 'warn'}`} data-testid="verification" data-differences={rec.differenceCount} title={ok ? 'Every journaled signal and trade so far was reproduced' : rec.differences.join('\n')}>
+      {ok ? '✓' : '⚠'} signals {rec.signalsMatched}/{rec.signalsChecked} · trades {rec.tradesMatched}/{rec.tradesChecked}
+      {ok ? ' reproduced' : ` · ${rec.differenceCount} difference${rec.differenceCount === 1 ? '' : 's'}`} · from {rec.source === 'file' ? 'the data file' : 'journaled bars'}
+    </span>
+  );
+}
+
+// ------------------------------------------------------------------ inspector
+
+/** The snapshot inspector of one signal (and its trade), as known at the replay cursor. */
+export function Inspector({ client, signalId, marketTs, onClose, timeZone }: { client: EngineClient; signalId: string; marketTs: number | null; onClose: () => void; timeZone: string }) {
+  const [story, setStory] = useState<SignalStoryDTO | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    client.api.getSignalStory(signalId).then(
+      (s) => {
+        setStory(s);
+        setError(null);
+      },
+      (e: unknown) => setError((e as Error).message),
+    );
+  }, [client, signalId, marketTs]);
+  const copy = (): void => {
+    const text = JSON.stringify(story, null, 2);
+    void navigator.clipboard?.writeText(text).then(
+      () => setCopied(true),
+      () => setCopied(false),
+    );
+    (window as unknown as { __lastCopiedJson?: string }).__lastCopiedJson = text;
+  };
+  return (
+    <aside className="inspector" role="dialog" aria-label={`Snapshots of ${signalId}`} data-testid="inspector">
+      <header>
+        <strong>Snapshots · {signalId}</strong>
+        <button type="button" data-testid="copy-json" onClick={copy} disabled={story === null}>
+          {copied ? 'Copied' : 'Copy as JSON'}
+        </button>
+        <button type="button" aria-label="Close" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {error !== null && <p className="error">{error}</p>}
+      {story !== null && <StoryView story={story} timeZone={timeZone} />}
+    </aside>
+  );
+}
+
+function StoryView({ story, timeZone }: { story: SignalStoryDTO; timeZone: string }) {
+  const s = story.signal;
+  const t = story.trade;
+  const updates = story.snapshots.filter((x) => x.kind === 'POSITION_UPDATE');
+  return (
+    <div className="story">
+      <Section title="Signal" testId="snap-signal">
+        <KV
+          rows={[
+            ['Side · setup', `${s.side} · ${s.setup.replace(/_/g, ' ').toLowerCase()}`],
+            ['Grade · confidence', `${s.grade} · ${formatScore(s.confidence)}`],
+            ['Entry · stop · target', `${formatPrice(s.entry)} · ${formatPrice(s.stop)} · ${formatPrice(s.target)}`],
+            ['Emitted', formatDateTime(s.tsEvent, timeZone)],
+            ['Mode', s.mode],
+            ['Trade', t === null ? 'none (refused, rejected or expired)' : t.exitTs !== null ? `${t.id} closed` : t.entryTs !== null ? `${t.id} open` : `${t.id} working`],
+          ]}
+        />
+      </Section>
+      {story.snapshots.map((snap, i) =>
+        snap.kind === 'POSITION_UPDATE' ? null : (
+          <Section key={i} title={`${snap.kind.replace('_', ' ')} · ${formatHourMinute(snap.ts, timeZone)}`} testId={`snap-${snap.kind}`}>
+            <SnapshotBody snap={snap} timeZone={timeZone} />
+          </Section>
+        ),
+      )}
+      {updates.length > 0 && (
+        <Section title={`POSITION UPDATE · MAE/MFE path (${updates.length})`} testId="snap-POSITION_UPDATE">
+          <ExcursionPath updates={updates} timeZone={timeZone} />
+        </Section>
+      )}
+    </div>
+  );
+}
+
+function SnapshotBody({ snap, timeZone }: { snap: SnapshotDTO; timeZone: string }) {
+  const d = snap.data;
+  switch (snap.kind) {
+    case 'PRE_ANALYSIS':
+      return (
+        <KV
+          rows={[
+            ['Price · ATR14', `${formatPrice(at(d, 'price') as number)} · ${num(at(d, 'atr14Points'))} pts`],
+            ['Session phase · regime', `${String(at(d, 'sessionPhase') ?? '—')} · ${regimeText(at(d, 'regime'))}`],
+            ['Battle balance · signal', `${num(at(d, 'battle', 'balance'))} · ${num(at(d, 'battle', 'signal'))} (${String(at(d, 'battle', 'goldenRule') ?? '—')})`],
+            ['Position · day P&L', `${String(at(d, 'position') ?? 0)} · ${usd(at(d, 'dailyPnlUsd'))}`],
+            ['Kill switch', String(at(d, 'killSwitch') ?? '—')],
+            ...levelRows(at(d, 'levels')),
+          ]}
+        />
+      );
+    case 'DECISION': {
+      // A signal's own DECISION (no trade) is the method snapshot itself; a trade's wraps it with the approval.
+      const decision = at(d, 'decision') ?? (at(d, 'kind') === 'DECISION' ? d : null);
+      const approval = at(d, 'approval');
+      return (
+        <>
+          {approval !== undefined && (
+            <KV
+              rows={[
+                ['Decision', `${String(at(approval, 'status'))} by ${String(at(approval, 'who'))}`],
+                ['When', typeof at(approval, 'when') === 'number' ? formatDateTime(at(approval, 'when') as number, timeZone) : '—'],
+                ['Execution · contracts · risk', `${String(at(approval, 'execution') ?? '—')} · ${String(at(approval, 'contracts') ?? '—')} · ${usd(at(approval, 'riskUsd'))}`],
+              ]}
+            />
+          )}
+          {decision !== null && decision !== undefined && <MethodDecision d={decision} />}
+        </>
+      );
+    }
+    case 'EXECUTION':
+      return (
+        <KV
+          rows={[
+            ['Fill', `${formatPrice(at(d, 'fill', 'price') as number)} × ${String(at(d, 'fill', 'qty'))} at ${typeof at(d, 'fill', 'ts') === 'number' ? formatDateTime(at(d, 'fill', 'ts') as number, timeZone) : '—'}`],
+            ['Slippage · drift from signal', `${ticks(at(d, 'fill', 'slippageTicks'))} · ${ticks(at(d, 'entryDriftTicks'))}`],
+            ['Commission', usd(at(d, 'fill', 'commissionUsd'))],
+            ['Bid · ask', `${formatPrice(at(d, 'bid') as number | null)} · ${formatPrice(at(d, 'ask') as number | null)}`],
+            ['Stop · target', `${formatPrice(at(d, 'stop') as number)} · ${formatPrice(at(d, 'target') as number)}`],
+            ['Reward : risk · risk', `${num(at(d, 'rewardRisk'))} · ${num(at(d, 'riskTicks'), 0)} ticks`],
+          ]}
+        />
+      );
+    case 'FINAL_RESULT':
+      return (
+        <KV
+          rows={[
+            ['P&L', `${usd(at(d, 'pnlUsd'))} (${ticks(at(d, 'pnlTicks'))}, commissions ${usd(at(d, 'commissionsUsd'))})`],
+            ['Exit', `${String(at(d, 'exitReason'))} at ${formatPrice(at(d, 'exitPrice') as number)}`],
+            ['Held', `${Math.round(Number(at(d, 'holdingMs') ?? 0) / 60_000)} min`],
+            ['MAE · MFE', `${ticks(at(d, 'maeTicks'))} · ${ticks(at(d, 'mfeTicks'))}`],
+            ['Signal right?', `${at(d, 'signalRight') === true ? 'yes' : 'no'} (judged by ${String(at(d, 'judgedBy'))})`],
+          ]}
+        />
+      );
+    default:
+      return null;
+  }
+}
+
+/** The method's DECISION snapshot: feature bars with their weights, the battle, the governing base, the levels. */
+function MethodDecision({ d }: { d: unknown }) {
+  const features = (at(d, 'features') ?? {}) as Record<string, number>;
+  const weights = (at(d, 'config', 'weights') ?? {}) as Record<string, number>;
+  const rows = Object.entries(features)
+    .map(([k, v]) => ({ k, v, w: weights[k] ?? 0 }))
+    .sort((a, b) => b.w * b.v - a.w * a.v);
+  const base = at(d, 'battle', 'bases', 'governing');
+  return (
+    <>
+      <table className="features weighted" data-testid="feature-weights">
+        <thead>
+          <tr>
+            <th>Feature</th>
+            <th />
+            <th>Value</th>
+            <th>Weight</th>
+            <th>Adds</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ k, v, w }) => (
+            <tr key={k}>
+              <th>{k.replace(/_/g, ' ')}</th>
+              <td className="bar-cell">
+                <div className="feature-bar" style={{ width: `${Math.round(v * 100)}%` }} />
+              </td>
+              <td>{formatScore(v)}</td>
+              <td>{num(w)}</td>
+              <td>{num(w * v, 3)}</td>
+            </tr>
+          ))}
+          <tr className="total">
+            <th>Confluence</th>
+            <td />
+            <td colSpan={3}>
+              {formatScore(at(d, 'confluence') as number)} · {String(at(d, 'grade'))}
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <KV
+        rows={[
+          ['Battle balance · delta ratio', `${num(at(d, 'battle', 'balance', 'balance'))} · ${num(at(d, 'battle', 'balance', 'deltaRatio'))} (vikings ${num(at(d, 'battle', 'balance', 'vikings'))}, defenders ${num(at(d, 'battle', 'balance', 'defenders'))})`],
+          ['Battle signal · status', `${num(at(d, 'battle', 'signal', 's'))} · ${String(at(d, 'battle', 'signal', 'status') ?? '—')}`],
+          ['Trend continuation', `${num(at(d, 'battle', 'tc'))} (${String(at(d, 'battle', 'goldenRule') ?? '—')})`],
+          ['Regime', regimeText(at(d, 'regime'))],
+          ['Governing base', base === null || base === undefined ? 'none' : `#${String(at(base, 'id'))} ${String(at(base, 'rating'))} ${String(at(base, 'type'))} ${formatPrice(at(base, 'low') as number)}–${formatPrice(at(base, 'high') as number)}, quality ${num(at(base, 'quality'))}, broke ${String(at(base, 'breakout'))}${at(d, 'battle', 'bases', 'violated') === true ? ', violated' : ''}`],
+          ...levelRows(at(d, 'levels', 'session')),
+          ['Gamma (ES)', at(d, 'levels', 'gamma') == null ? 'no chain' : `call wall ${formatPrice(at(d, 'levels', 'gamma', 'callWall') as number)} · put wall ${formatPrice(at(d, 'levels', 'gamma', 'putWall') as number)} · zero ${formatPrice(at(d, 'levels', 'gamma', 'zeroGamma') as number | null)}`],
+        ]}
+      />
+    </>
+  );
+}
+
+/** A journaled regime state (engine RegimeState) in words: regime, strength, Dow structure, VWAP slope. */
+function regimeText(r: unknown): string {
+  if (r === null || typeof r !== 'object') return String(r ?? '—');
+  return `${String(at(r, 'regime')).replace(/_/g, ' ').toLowerCase()} (strength ${num(at(r, 'strength'))}, ${String(at(r, 'structure') ?? '').replace(/_/g, ' ').toLowerCase()}, VWAP slope ${num(at(r, 'vwapSlope'))} pts)`;
+}
+
+/** Session levels around price from a snapshot's levels object. */
+function levelRows(l: unknown): [string, string][] {
+  if (l === null || typeof l !== 'object') return [];
+  const p = (k: string): string => formatPrice(at(l, k) as number | null);
+  return [
+    ['VWAP · σ', `${p('vwap')} · ${num(at(l, 'vwapSigma'))}`],
+    ['POC · VAH · VAL', `${p('poc')} · ${p('vah')} · ${p('val')}`],
+    ['pPOC · pVAH · pVAL', `${p('pPoc')} · ${p('pVah')} · ${p('pVal')}`],
+  ];
+}
+
+/** MAE/MFE over time: a small chart and the table of updates. */
+function ExcursionPath({ updates, timeZone }: { updates: SnapshotDTO[]; timeZone: string }) {
+  const pts = updates.map((u) => ({ ts: u.ts, mae: Number(at(u.data, 'maeTicks') ?? 0), mfe: Number(at(u.data, 'mfeTicks') ?? 0), pnl: Number(at(u.data, 'unrealizedTicks') ?? 0) }));
+  const hi = Math.max(1, ...pts.map((p) => p.mfe));
+  const lo = Math.min(-1, ...pts.map((p) => p.mae));
+  const y = (v: number): number => 4 + ((hi - v) / (hi - lo)) * 52;
+  const x = (i: number): number => (pts.length === 1 ? 100 : (i / (pts.length - 1)) * 200);
+  const line = (k: 'mae' | 'mfe' | 'pnl'): string => pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(p[k]).toFixed(1)}`).join(' ');
+  return (
+    <>
+      <svg className="excursion" viewBox="0 0 200 60" preserveAspectRatio="none" aria-label="MAE and MFE path">
+        <line x1="0" x2="200" y1={y(0)} y2={y(0)} className="zero" />
+        <path d={line('mfe')} className="mfe" />
+        <path d={line('mae')} className="mae" />
+        <path d={line('pnl')} className="pnl" />
+      </svg>
+      <table className="levels compact">
+        <tbody>
+          {pts.slice(-8).map((p) => (
+            <tr key={p.ts}>
+              <th>{formatHourMinute(p.ts, timeZone)}</th>
+              <td>
+                MAE {ticks(p.mae)} · MFE {ticks(p.mfe)} · open {ticks(p.pnl)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function Section({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
+  return (
+    <section className="snap" data-testid={testId}>
+      <h4>{title}</h4>
+      {children}
+    </section>
+  );
+}
+
+function KV({ rows }: { rows: [string, string][] }) {
+  return (
+    <table className="levels compact">
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr key={k}>
+            <th>{k}</th>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
