@@ -6,6 +6,11 @@
  * sections 1-10) and peak memory. Figures are printed, never asserted
  * (DEVELOPERS.md: speed is measured by benchmarks).
  *
+ * It also times issue 5's backup (online backup + ZIP) and restore (every
+ * check + swap) of a journal holding one whole real-CSV backtest, with the
+ * archive's size, and a recorded session's step back at its last bar (the
+ * worst case: the rebuild re-runs the run from its first record).
+ *
  * Targets on the 2-core reference machine: >= 3,000,000 ticks/s from SCID;
  * the whole real CSV in < 0.2 s, start-up excluded; sections 1-5 under 2 us a
  * bar and sections 1-10 under 10 us a bar, median (issue 3).
@@ -25,11 +30,55 @@ import { patternStrengths } from '../method/patterns.js';
 import { battleSignal } from '../method/signal.js';
 import { ES } from '../domain.js';
 import type { ClosedBar } from '../pipeline.js';
+import { LiveClock } from '../clock.js';
+import { createKernel } from '../kernel.js';
+import { createBackup, restoreBackup } from '../store/backup.js';
 import { openDb, type Db } from '../store/db.js';
+import { statSync } from 'node:fs';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
 const TICKS = 1_000_000;
 const RUNS = 5;
+
+/** Backup and restore of a journal holding one real-CSV backtest, and a recorded session's step back. */
+async function backupAndReplay(dir: string): Promise<void> {
+  const dataDir = join(dir, 'backup-bench');
+  const journalPath = join(dataDir, 'journal.sqlite');
+  const db = openDb(journalPath);
+  await runBacktest({ file: REAL_CSV, db });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const journalBytes = statSync(journalPath).size;
+  console.log(`\nBackup and restore: a journal holding the whole real CSV backtest (${(journalBytes / 1048576).toFixed(1)} MiB)`);
+  const folder = join(dataDir, 'backups');
+  let n = 0;
+  const backup = await timeRuns('backup (SQLite online backup + ZIP of journal, settings, data-files index)', RUNS, () =>
+    createBackup({ db, dataDir, marketDataDir: join(REAL_CSV, '..'), folder, createFolder: true, keep: 7, appVersion: 'bench', now: Date.UTC(2026, 0, 1) + ++n * 1000 }),
+  );
+  db.close();
+  const archive = backup.result.archive;
+  console.log(`  archive ${(archive.bytes / 1048576).toFixed(2)} MiB (${((100 * archive.bytes) / journalBytes).toFixed(0)}% of the journal)`);
+  await timeRuns('restore (ZIP, sha256, schema, integrity_check, HALTED, keep the old journal, swap)', RUNS, () =>
+    restoreBackup({ archive: archive.path, journalPath, folder, now: Date.UTC(2026, 0, 2) + ++n * 1000, beforeSwap: () => undefined }),
+  );
+  const kernel = createKernel({ dataDir, marketDataDir: dataDir, version: 'bench', journal: true }, new LiveClock());
+  try {
+    const [last] = await kernel.api.listSessions();
+    if (last === undefined) return;
+    await kernel.api.openSession({ runId: last.runId, sessionId: last.sessionId });
+    await kernel.api.seek(last.bars);
+    const ms: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await kernel.api.seek(last.bars);
+      const t = process.hrtime.bigint();
+      await kernel.api.stepBack();
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    ms.sort((a, b) => a - b);
+    console.log(`  recorded session ${last.sessionId}, step back at its last bar (rebuilt from the run's first record): best ${(ms[0] ?? 0).toFixed(1)} ms, median ${(ms[Math.floor(ms.length / 2)] ?? 0).toFixed(1)} ms over ${RUNS} runs`);
+  } finally {
+    await kernel.close();
+  }
+}
 
 /** mulberry32: a small seeded PRNG, so the synthetic file is the same every run. */
 function seeded(seed: number): () => number {
@@ -184,6 +233,7 @@ async function main(): Promise<void> {
       console.log(`  journal write batches: ${perRun.toFixed(0)} per run, median ${(b[Math.floor(b.length / 2)] ?? 0).toFixed(2)} ms, p99 ${(b[Math.floor(b.length * 0.99)] ?? 0).toFixed(2)} ms, max ${(b[b.length - 1] ?? 0).toFixed(2)} ms, ${(b.reduce((a, v) => a + v, 0) / 3).toFixed(1)} ms per run in all`);
       db.close();
       await methodPerBar(REAL_CSV);
+      await backupAndReplay(dir);
     } else {
       console.log(`\n(skipped the real CSV: ${REAL_CSV} not found; pass its path as the first argument)`);
     }
