@@ -8,16 +8,14 @@
  * restarted shell on the same data folder comes back HALTED, and a reset with
  * a reason re-arms it. Screenshots go to tests/e2e/__screenshots__/.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
-import { REAL_CSV, ROOT, SHARED_DATA } from '../support/paths';
-
-const CHROMIUM = process.env.MIA_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = resolve(ROOT, 'tests/e2e/__screenshots__');
+import { launchChromium, openApp, SHOTS } from '../support/browser';
+import { REAL_CSV, SHARED_DATA } from '../support/paths';
 const dataDir = mkdtempSync(join(tmpdir(), 'mia-e2e-exec-'));
 
 let shell: ShellProcess;
@@ -26,21 +24,14 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 async function openPage(): Promise<void> {
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.goto(shell.url);
-  await page.getByTestId('chart').waitFor();
+  page = await openApp(browser, shell.url, consoleErrors);
 }
 
 const startShell = () => startShellProcess(['--data-dir', dataDir, '--market-data-dir', join(SHARED_DATA, 'es')]);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set MIA_CHROMIUM)`);
   shell = await startShell();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchChromium();
   await openPage();
 });
 

@@ -6,16 +6,14 @@
  * clock reaches the file's last bar, and that clicking a signal in the list
  * moves the chart to it. Saves screenshots to tests/e2e/__screenshots__/.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
-import { REAL_CSV, REAL_JSONL, ROOT, SHARED_DATA } from '../support/paths';
-
-const CHROMIUM = process.env.MIA_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = resolve(ROOT, 'tests/e2e/__screenshots__');
+import { launchChromium, openApp, SHOTS } from '../support/browser';
+import { REAL_CSV, REAL_JSONL, SHARED_DATA } from '../support/paths';
 
 let shell: ShellProcess;
 let browser: Browser;
@@ -23,20 +21,9 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set MIA_CHROMIUM)`);
   shell = await startShellProcess(['--data-dir', mkdtempSync(join(tmpdir(), 'mia-e2e-')), '--market-data-dir', join(SHARED_DATA, 'es')]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.goto(shell.url);
-  await page.getByTestId('chart').waitFor();
+  browser = await launchChromium();
+  page = await openApp(browser, shell.url, consoleErrors);
   // AUTO: this test plays whole files; MANUAL would pause at each queued signal (tests/e2e/execution.test.ts).
   await page.getByTestId('exec-AUTO').click();
 });

@@ -13,16 +13,14 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { basename, join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
+import { launchChromium, openApp, SHOTS } from '../support/browser';
 import { REAL_CSV, ROOT, SHARED_DATA } from '../support/paths';
-
-const CHROMIUM = process.env.MIA_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = resolve(ROOT, 'tests/e2e/__screenshots__');
 const dataDir = mkdtempSync(join(tmpdir(), 'mia-e2e-sessions-'));
 const journalPath = join(dataDir, 'journal.sqlite');
 /** The session of the golden run's first trade (T1, 11:18 ET). */
@@ -34,19 +32,12 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set MIA_CHROMIUM)`);
   // Record: the whole real CSV through `mia backtest` into this data folder's journal.
   const bt = spawnSync(process.execPath, [join(ROOT, 'dist/cli/mia.cjs'), 'backtest', '--data', REAL_CSV, '--data-dir', dataDir, '--json'], { encoding: 'utf8' });
   if (bt.status !== 0) throw new Error(`mia backtest failed: ${bt.stderr}`);
   shell = await startShellProcess(['--data-dir', dataDir, '--market-data-dir', join(SHARED_DATA, 'es')]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.goto(shell.url);
-  await page.getByTestId('chart').waitFor();
+  browser = await launchChromium();
+  page = await openApp(browser, shell.url, consoleErrors);
 }, 60_000);
 
 afterAll(async () => {
