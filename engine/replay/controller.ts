@@ -48,7 +48,7 @@ import { Trader, type ExecutionMode } from '../execution/trader.js';
 import { FeedError } from '../feeds/rejections.js';
 import { MethodAnalyzer } from '../method/analyzer.js';
 import type { MethodConfig, Mode } from '../method/config.js';
-import { KillSwitch, MemoryKillSwitchStore } from '../risk/kill-switch.js';
+import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from '../risk/kill-switch.js';
 import type { RiskConfig } from '../risk/sizing.js';
 import { OrderError, SimulatedVenue } from '../venue/sim.js';
 import type { JournaledSignal, JournaledTrade, RecordedRun, RecordedSession, ScriptedAction } from '../store/history.js';
@@ -202,9 +202,7 @@ export class Replay {
         venue: new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
         killSwitch: this.killSwitch,
         journal: this.journal,
-        alert: (level, message) => {
-          if (this.shows(this.clock.now())) this.emit({ type: 'alert', level, message, ts: this.clock.now() });
-        },
+        alert: (level, message) => this.emit({ type: 'alert', level, message, ts: this.clock.now() }),
         snapshot: (d) => this.analyzer.snapshot(d),
         onQueued: () => {
           // A recorded session replays the trader's recorded decisions instead of waiting for new ones.
@@ -462,10 +460,15 @@ export class Replay {
     if (first !== null) this.clock.jumpTo(startOf(first));
     const rec = this.recorded;
     if (rec === null) return;
-    this.applyScript();
-    for (let r = await this.peek(); r !== null && startOf(r) < rec.session.startTs; r = await this.peek()) {
-      this.idx += 1;
-      this.process(r);
+    this.muted = true;
+    try {
+      this.applyScript();
+      for (let r = await this.peek(); r !== null && startOf(r) < rec.session.startTs; r = await this.peek()) {
+        this.idx += 1;
+        this.process(r);
+      }
+    } finally {
+      this.muted = false;
     }
     const next = await this.peek();
     if (next !== null) this.clock.jumpTo(startOf(next));
@@ -534,11 +537,11 @@ export class Replay {
           case 'gamma':
             this.analyzer.setGamma(a.levels, a.basisPoints);
             this.gammaDto = a.levels === null ? null : toGammaDTO(a.levels, a.basisPoints);
-            if (this.shows(now)) this.emit({ type: 'gamma', gamma: this.gammaDto });
+            this.emit({ type: 'gamma', gamma: this.gammaDto });
             break;
         }
       } catch (e) {
-        if (!(e instanceof OrderError) && !(e instanceof Error && e.name === 'KillSwitchError')) throw e;
+        if (!(e instanceof OrderError) && !(e instanceof KillSwitchError)) throw e;
         this.differ(`the recorded ${a.kind} at ${new Date(a.ts).toISOString()} could not be repeated: ${e.message}`);
       }
     }
@@ -608,7 +611,7 @@ export class Replay {
     if (this.check.total === 1) this.emit({ type: 'alert', level: 'warning', message: `This replay differs from the journal: ${message}`, ts: this.clock.now() });
   }
 
-  /** Whether something at market time `ts` belongs on screen: always for a file, from the session's start for a recorded one. */
+  /** Whether a bar or session starting at market time `ts` belongs to what is shown: always for a file, from the session's start for a recorded one. */
   private shows(ts: number): boolean {
     return this.recorded === null || ts >= this.recorded.session.startTs;
   }

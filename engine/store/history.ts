@@ -57,8 +57,8 @@ export interface RecordedSession {
 export const ALERT_EVENT_KINDS = ['risk.warning', 'risk.paused', 'kill-switch', 'order.rejected', 'venue.disconnected'] as const;
 const ALERT_KINDS_SQL = ALERT_EVENT_KINDS.map((k) => `'${k}'`).join(', ');
 
-/** Every closed session of every run, newest first. */
-export function listSessions(db: Db): RecordedSession[] {
+/** Every closed session of every run (or of run `runId`), newest first. */
+export function listSessions(db: Db, runId: number | null = null): RecordedSession[] {
   const rows = db
     .prepare(
       `SELECT s.run_id, s.id, s.kind, s.start_ts, s.end_ts, s.bars, r.kind AS run_kind, r.source, r.format, r.symbol, r.timeframe,
@@ -69,9 +69,10 @@ export function listSessions(db: Db): RecordedSession[] {
               (SELECT COUNT(*) FROM run_events e WHERE e.run_id = s.run_id AND e.ts >= s.start_ts AND e.ts <= s.end_ts AND e.kind IN (${ALERT_KINDS_SQL})) AS alerts,
               (SELECT g.mode FROM signals g WHERE g.run_id = s.run_id LIMIT 1) AS signal_mode
          FROM sessions s JOIN runs r ON r.id = s.run_id
+        WHERE ? IS NULL OR s.run_id = ?
         ORDER BY s.start_ts DESC, s.run_id DESC`,
     )
-    .all() as {
+    .all(runId, runId) as {
     run_id: number;
     id: string;
     kind: string;
@@ -163,13 +164,9 @@ export function loadRun(db: Db, runId: number): RecordedRun {
  * @throws HistoryError when the run has no such closed session.
  */
 export function loadSession(db: Db, runId: number, sessionId: string): RecordedSession {
-  const s = listSessionsOfRun(db, runId).find((x) => x.sessionId === sessionId);
+  const s = listSessions(db, runId).find((x) => x.sessionId === sessionId);
   if (s === undefined) throw new HistoryError(`run ${runId} has no recorded session ${sessionId}`);
   return s;
-}
-
-function listSessionsOfRun(db: Db, runId: number): RecordedSession[] {
-  return listSessions(db).filter((s) => s.runId === runId);
 }
 
 /** The run's journaled bars of timeframe `tf`, oldest first: the replay source when the run's file is gone. */
