@@ -192,9 +192,8 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     const deleted = applyRetention(o.folder, o.keep);
     return { archive: { path: final, name, bytes: statSync(final).size, createdAt: o.now }, rows, deleted };
   } finally {
-    rmSync(dbCopy, { force: true });
-    rmSync(`${dbCopy}-journal`, { force: true });
-    rmSync(zipPart, { force: true });
+    // The copy keeps the journal's WAL mode, so reading it leaves -wal and -shm files beside it.
+    for (const f of [dbCopy, `${dbCopy}-journal`, `${dbCopy}-wal`, `${dbCopy}-shm`, zipPart]) rmSync(f, { force: true });
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -132,6 +132,21 @@ describe('backup', () => {
     damaged.close();
     expect(e.kind).toBe('corrupt');
     expect(listArchives(join(dir, 'backups')).map((a) => a.path)).toEqual([good.archive.path]);
+  });
+
+  it('says the disk is full, leaves nothing behind and keeps the older archives', async () => {
+    const dir = tmp();
+    const { db } = journalWith(dir, 10);
+    const good = await backupOf(db, dir, T0);
+    // The online backup's write fails as SQLite reports a full disk.
+    const full = Object.create(db, {
+      backup: { value: () => Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })) },
+    }) as Db;
+    const e = await refusal(backupOf(full, dir, T0 + DAY, 1));
+    expect(e.kind).toBe('disk-full');
+    expect(e.message).toContain(join(dir, 'backups'));
+    expect(readdirSync(join(dir, 'backups'))).toEqual([good.archive.name]);
+    db.close();
   });
 
   it('names a missing folder instead of creating one it was not asked to', async () => {
