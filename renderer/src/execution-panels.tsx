@@ -192,12 +192,12 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
 }
 
 /** Position, average price, P&L in USD and ticks, and today's totals against the limits. */
-export function PositionsPanel({ x }: { x: ExecutionStateDTO | null }) {
+export function PositionsPanel({ x, recorded = false }: { x: ExecutionStateDTO | null; recorded?: boolean }) {
   const p = x?.position;
   const l = x?.limits;
   const qty = p?.qty ?? 0;
   return (
-    <Panel title="Position" testId="positions">
+    <Panel title={recorded ? 'Position · recorded session (simulated, not your account)' : 'Position'} testId="positions">
       <table className="kv">
         <tbody>
           <tr>
