@@ -8,13 +8,11 @@
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ApprovalDTO, ExecutionDTO, ExecutionStateDTO, MetricsDTO, ModeDTO } from '../../engine/contract';
 import type { EngineClient } from './engine-client';
-import { formatDateTime, formatPrice } from './format';
+import { formatDateTime, formatPrice, formatTicks, formatUsd } from './format';
 import { Panel } from './Panel';
 
 const MODES: readonly ModeDTO[] = ['DATA_COLLECTION', 'PAPER', 'LIVE'];
 
-const usd = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? '—' : `${x < 0 ? '−' : ''}$${Math.abs(x).toFixed(2)}`);
-const ticks = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(0)} t`);
 const ratio = (x: number | null): string => (x === null ? '—' : x.toFixed(2));
 const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(0)}%`);
 const sign = (x: number): string => (x > 0 ? 'pos' : x < 0 ? 'neg' : '');
@@ -174,7 +172,7 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
         <b>{a.contracts}</b>
         <span>Risk</span>
         <b>
-          {usd(a.riskUsd)} · {a.riskTicks} t
+          {formatUsd(a.riskUsd)} · {a.riskTicks} t
         </b>
         <span>Conf.</span>
         <b>{a.confidence.toFixed(2)}</b>
@@ -213,28 +211,28 @@ export function PositionsPanel({ x, recorded = false }: { x: ExecutionStateDTO |
           <tr>
             <th>Unrealized</th>
             <td className={sign(p?.unrealizedUsd ?? 0)}>
-              {usd(p?.unrealizedUsd)} · {ticks(p?.unrealizedTicks)}
+              {formatUsd(p?.unrealizedUsd)} · {formatTicks(p?.unrealizedTicks)}
             </td>
           </tr>
           <tr>
             <th>Realized (net)</th>
             <td className={sign(p?.realizedUsd ?? 0)} data-testid="realized">
-              {usd(p?.realizedUsd)} · {ticks(p?.realizedTicks)}
+              {formatUsd(p?.realizedUsd)} · {formatTicks(p?.realizedTicks)}
             </td>
           </tr>
           <tr>
             <th>Equity</th>
-            <td>{usd(p?.equityUsd)}</td>
+            <td>{formatUsd(p?.equityUsd)}</td>
           </tr>
         </tbody>
       </table>
       {l != null && (
         <div className="limits">
-          <Limit label="Day P&L" value={usd(l.dailyPnlUsd)} used={Math.max(0, -l.dailyPnlUsd) / l.dailyLossLimitUsd} limit={`−${usd(l.dailyLossLimitUsd)}`} />
+          <Limit label="Day P&L" value={formatUsd(l.dailyPnlUsd)} used={Math.max(0, -l.dailyPnlUsd) / l.dailyLossLimitUsd} limit={`−${formatUsd(l.dailyLossLimitUsd)}`} />
           <Limit label="Trades" value={String(l.tradesToday)} used={l.tradesToday / l.maxTradesPerDay} limit={String(l.maxTradesPerDay)} />
           <Limit label="Loss streak" value={String(l.consecutiveLosses)} used={l.consecutiveLosses / l.lossStreakPause} limit={String(l.lossStreakPause)} />
-          <Limit label="Drawdown" value={usd(l.drawdownUsd)} used={l.drawdownUsd / Math.max(1, l.maxDrawdownUsd)} limit={usd(l.maxDrawdownUsd)} />
-          <Limit label="Open risk" value={usd(l.openRiskUsd)} used={l.openRiskUsd / (l.dailyLossLimitUsd / 2)} limit={usd(l.dailyLossLimitUsd / 2)} />
+          <Limit label="Drawdown" value={formatUsd(l.drawdownUsd)} used={l.drawdownUsd / Math.max(1, l.maxDrawdownUsd)} limit={formatUsd(l.maxDrawdownUsd)} />
+          <Limit label="Open risk" value={formatUsd(l.openRiskUsd)} used={l.openRiskUsd / (l.dailyLossLimitUsd / 2)} limit={formatUsd(l.dailyLossLimitUsd / 2)} />
           {l.pausedUntil !== null && <div className="neg">Entries paused after {l.consecutiveLosses} losses</div>}
         </div>
       )}
@@ -319,7 +317,7 @@ export function PerformancePanel({ x, timeZone, onInspect }: { x: ExecutionState
                 <td className={t.side === 'LONG' ? 'pos' : 'neg'}>{t.side}</td>
                 <td>{formatPrice(t.entryPrice)}</td>
                 <td>{t.exitPrice === null ? 'open' : `${formatPrice(t.exitPrice)} ${t.exitReason ?? ''}`}</td>
-                <td className={sign(t.pnlUsd ?? 0)}>{usd(t.pnlUsd)}</td>
+                <td className={sign(t.pnlUsd ?? 0)}>{formatUsd(t.pnlUsd)}</td>
                 <td>{t.maeTicks}</td>
                 <td>{t.mfeTicks}</td>
               </tr>
@@ -334,12 +332,12 @@ export function PerformancePanel({ x, timeZone, onInspect }: { x: ExecutionState
 const metricRows: readonly [string, (m: MetricsDTO) => string][] = [
   ['Trades', (m) => `${m.trades} (${m.wins}W)`],
   ['Win rate', (m) => pct(m.winRate)],
-  ['Net P&L', (m) => usd(m.netPnlUsd)],
+  ['Net P&L', (m) => formatUsd(m.netPnlUsd)],
   ['Profit factor', (m) => ratio(m.profitFactor)],
-  ['Expectancy', (m) => usd(m.expectancyUsd)],
+  ['Expectancy', (m) => formatUsd(m.expectancyUsd)],
   ['Sharpe / trade', (m) => ratio(m.sharpe)],
   ['Sortino / trade', (m) => ratio(m.sortino)],
-  ['Max drawdown', (m) => usd(m.maxDrawdownUsd)],
+  ['Max drawdown', (m) => formatUsd(m.maxDrawdownUsd)],
 ];
 
 /** Equity (line) and drawdown (area) as a small SVG. */

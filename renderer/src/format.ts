@@ -70,3 +70,13 @@ export function formatGex(usd: number): string {
 export function formatScore(x: number | null | undefined): string {
   return x === null || x === undefined ? '—' : x.toFixed(2);
 }
+
+/** `$1,234.50` / `−$129.50` (USD, cents), `—` for anything but a finite number (journaled JSON may hold null). */
+export function formatUsd(x: unknown): string {
+  return typeof x !== 'number' || !Number.isFinite(x) ? '—' : `${x < 0 ? '−' : ''}$${Math.abs(x).toFixed(2)}`;
+}
+
+/** `+6 t` / `-8 t` (ticks, signed), `—` for anything but a finite number. */
+export function formatTicks(x: unknown): string {
+  return typeof x !== 'number' || !Number.isFinite(x) ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(0)} t`;
+}

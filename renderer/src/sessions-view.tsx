@@ -14,13 +14,11 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { BackupStateDTO, RecordedSessionDTO, RecordedStatusDTO, SignalStoryDTO, SnapshotDTO, TimelineDTO, TimelineMarkDTO } from '../../engine/contract';
 import type { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
-import { formatDateTime, formatHourMinute, formatPrice, formatScore } from './format';
+import { formatDateTime, formatHourMinute, formatPrice, formatScore, formatTicks, formatUsd } from './format';
 
 type Run = (fn: () => Promise<unknown>) => Promise<void>;
 
-const usd = (x: unknown): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : `${x < 0 ? '−' : ''}$${Math.abs(x).toFixed(2)}`);
 const num = (x: unknown, digits = 2): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : x.toFixed(digits));
-const ticks = (x: unknown): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(0)} t`);
 const kib = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${Math.max(1, Math.round(b / 1024))} KiB`);
 /** A field of journaled JSON. */
 const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
@@ -86,7 +84,7 @@ export function SessionsView({ client, model, run, onClose, timeZone }: { client
                     <td>{s.bars}</td>
                     <td>{s.signals}</td>
                     <td>{s.trades}</td>
-                    <td className={s.netPnlUsd > 0 ? 'pos' : s.netPnlUsd < 0 ? 'neg' : ''}>{s.trades === 0 ? '—' : usd(s.netPnlUsd)}</td>
+                    <td className={s.netPnlUsd > 0 ? 'pos' : s.netPnlUsd < 0 ? 'neg' : ''}>{s.trades === 0 ? '—' : formatUsd(s.netPnlUsd)}</td>
                     <td>{s.alerts}</td>
                     <td>
                       <button
@@ -401,7 +399,7 @@ function SnapshotBody({ snap, timeZone }: { snap: SnapshotDTO; timeZone: string 
             ['Price · ATR14', `${formatPrice(at(d, 'price') as number)} · ${num(at(d, 'atr14Points'))} pts`],
             ['Session phase · regime', `${String(at(d, 'sessionPhase') ?? '—')} · ${regimeText(at(d, 'regime'))}`],
             ['Battle balance · signal', `${num(at(d, 'battle', 'balance'))} · ${num(at(d, 'battle', 'signal'))} (${String(at(d, 'battle', 'goldenRule') ?? '—')})`],
-            ['Position · day P&L', `${String(at(d, 'position') ?? 0)} · ${usd(at(d, 'dailyPnlUsd'))}`],
+            ['Position · day P&L', `${String(at(d, 'position') ?? 0)} · ${formatUsd(at(d, 'dailyPnlUsd'))}`],
             ['Kill switch', String(at(d, 'killSwitch') ?? '—')],
             ...levelRows(at(d, 'levels')),
           ]}
@@ -418,7 +416,7 @@ function SnapshotBody({ snap, timeZone }: { snap: SnapshotDTO; timeZone: string 
               rows={[
                 ['Decision', `${String(at(approval, 'status'))} by ${String(at(approval, 'who'))}`],
                 ['When', typeof at(approval, 'when') === 'number' ? formatDateTime(at(approval, 'when') as number, timeZone) : '—'],
-                ['Execution · contracts · risk', `${String(at(approval, 'execution') ?? '—')} · ${String(at(approval, 'contracts') ?? '—')} · ${usd(at(approval, 'riskUsd'))}`],
+                ['Execution · contracts · risk', `${String(at(approval, 'execution') ?? '—')} · ${String(at(approval, 'contracts') ?? '—')} · ${formatUsd(at(approval, 'riskUsd'))}`],
               ]}
             />
           )}
@@ -431,8 +429,8 @@ function SnapshotBody({ snap, timeZone }: { snap: SnapshotDTO; timeZone: string 
         <KV
           rows={[
             ['Fill', `${formatPrice(at(d, 'fill', 'price') as number)} × ${String(at(d, 'fill', 'qty'))} at ${typeof at(d, 'fill', 'ts') === 'number' ? formatDateTime(at(d, 'fill', 'ts') as number, timeZone) : '—'}`],
-            ['Slippage · drift from signal', `${ticks(at(d, 'fill', 'slippageTicks'))} · ${ticks(at(d, 'entryDriftTicks'))}`],
-            ['Commission', usd(at(d, 'fill', 'commissionUsd'))],
+            ['Slippage · drift from signal', `${formatTicks(at(d, 'fill', 'slippageTicks'))} · ${formatTicks(at(d, 'entryDriftTicks'))}`],
+            ['Commission', formatUsd(at(d, 'fill', 'commissionUsd'))],
             ['Bid · ask', `${formatPrice(at(d, 'bid') as number | null)} · ${formatPrice(at(d, 'ask') as number | null)}`],
             ['Stop · target', `${formatPrice(at(d, 'stop') as number)} · ${formatPrice(at(d, 'target') as number)}`],
             ['Reward : risk · risk', `${num(at(d, 'rewardRisk'))} · ${num(at(d, 'riskTicks'), 0)} ticks`],
@@ -443,10 +441,10 @@ function SnapshotBody({ snap, timeZone }: { snap: SnapshotDTO; timeZone: string 
       return (
         <KV
           rows={[
-            ['P&L', `${usd(at(d, 'pnlUsd'))} (${ticks(at(d, 'pnlTicks'))}, commissions ${usd(at(d, 'commissionsUsd'))})`],
+            ['P&L', `${formatUsd(at(d, 'pnlUsd'))} (${formatTicks(at(d, 'pnlTicks'))}, commissions ${formatUsd(at(d, 'commissionsUsd'))})`],
             ['Exit', `${String(at(d, 'exitReason'))} at ${formatPrice(at(d, 'exitPrice') as number)}`],
             ['Held', `${Math.round(Number(at(d, 'holdingMs') ?? 0) / 60_000)} min`],
-            ['MAE · MFE', `${ticks(at(d, 'maeTicks'))} · ${ticks(at(d, 'mfeTicks'))}`],
+            ['MAE · MFE', `${formatTicks(at(d, 'maeTicks'))} · ${formatTicks(at(d, 'mfeTicks'))}`],
             ['Signal right?', `${at(d, 'signalRight') === true ? 'yes' : 'no'} (judged by ${String(at(d, 'judgedBy'))})`],
           ]}
         />
@@ -551,7 +549,7 @@ function ExcursionPath({ updates, timeZone }: { updates: SnapshotDTO[]; timeZone
             <tr key={p.ts}>
               <th>{formatHourMinute(p.ts, timeZone)}</th>
               <td>
-                MAE {ticks(p.mae)} · MFE {ticks(p.mfe)} · open {ticks(p.pnl)}
+                MAE {formatTicks(p.mae)} · MFE {formatTicks(p.mfe)} · open {formatTicks(p.pnl)}
               </td>
             </tr>
           ))}
