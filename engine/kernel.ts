@@ -28,7 +28,7 @@ import type {
   SignalStoryDTO,
   TimelineDTO,
 } from './contract.js';
-import { ES, TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from './domain.js';
+import { ES, type Instrument, type MarketRecord, type Timeframe } from './domain.js';
 import { toExecutionStateDTO, toGammaDTO, toKillSwitchDTO } from './dto.js';
 import { EngineError } from './errors.js';
 import { detectFormat, openFeed } from './feeds/index.js';
@@ -39,7 +39,7 @@ import { MODES, methodConfig, type MethodConfig, type Mode } from './method/conf
 import { OrderError } from './venue/sim.js';
 import { Replay, type RecordedReplay } from './replay/controller.js';
 import { BackupError, createBackup, listArchives, restoreBackup } from './store/backup.js';
-import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionMarks, signalStory, type RecordedRun, type RecordedSession } from './store/history.js';
+import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionTimeline, signalStory, type RecordedRun, type RecordedSession } from './store/history.js';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from './risk/kill-switch.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
 import { openDb, type Db } from './store/db.js';
@@ -110,10 +110,10 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   let replay: Replay | null = null;
   // The journal, the kill switch and the settings are (re)built by openStore: at start and after a restore.
   let db: Db | null = null;
-  let killSwitch: KillSwitch = new KillSwitch(new MemoryKillSwitchStore(), wall);
-  let mode: Mode = method.mode;
-  let execution: ExecutionDTO = 'MANUAL';
-  let backupSettings: BackupSettings = { ...DEFAULT_BACKUP };
+  let killSwitch!: KillSwitch;
+  let mode!: Mode;
+  let execution!: ExecutionDTO;
+  let backupSettings!: BackupSettings;
   let backupRunning = false;
 
   const executionState = (): ExecutionStateDTO =>
@@ -411,16 +411,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async getTimeline(): Promise<TimelineDTO> {
-      const { recorded } = recordedOf();
-      const { run, session } = recorded;
-      const barTs = (journal().prepare(`SELECT ts FROM bars WHERE run_id = ? AND tf = ? AND ts >= ? AND ts < ? ORDER BY ts`).pluck().all(run.id, run.timeframe, session.startTs, session.endTs) as number[]);
-      const tfMs = TIMEFRAME_MS[run.timeframe];
-      const marks = sessionMarks(journal(), run.id, session.startTs, session.endTs).map((m) => ({
-        ...m,
-        // A signal shows when its bar closes; a fill or an alert once the bar holding it has closed.
-        bar: m.kind === 'signal' ? countWhile(barTs, (t) => t + tfMs <= m.ts) : countWhile(barTs, (t) => t <= m.ts),
-      }));
-      return { runId: run.id, sessionId: session.sessionId, startTs: session.startTs, endTs: session.endTs, barTs, marks };
+      const { run, session } = recordedOf().recorded;
+      return sessionTimeline(journal(), run, session);
     },
 
     async getSignalStory(signalId: string): Promise<SignalStoryDTO> {
@@ -608,13 +600,6 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       db = null;
     },
   };
-}
-
-/** Count of leading `xs` that satisfy `ok` (xs sorted so that `ok` holds on a prefix). */
-function countWhile(xs: readonly number[], ok: (x: number) => boolean): number {
-  let n = 0;
-  while (n < xs.length && ok(xs[n] as number)) n++;
-  return n;
 }
 
 /** A backup or restore failure as the renderer sees it. */

@@ -138,6 +138,7 @@ export class Replay {
   private expectedIdx = 0;
   private readonly tradeChecks = new Map<string, 'entered' | 'closed' | 'differs'>();
   private readonly extraTrades = new Set<string>();
+  private tradesSeenAt = -1;
   /** A MANUAL approval was queued: the replay pauses for the trader. */
   private approvalWaiting = false;
   private publishedVersion = -1;
@@ -597,6 +598,9 @@ export class Replay {
         if (!same) this.differ(`trade ${j.id}: journaled exit ${j.exitPrice} (${j.pnlUsd} USD), replayed ${t.exitPrice ?? 'still open'} (${t.pnlUsd ?? '-'} USD)`);
       }
     }
+    // Replayed trades the journal lacks can only appear when the trader changed.
+    if (this.trader.version === this.tradesSeenAt) return;
+    this.tradesSeenAt = this.trader.version;
     for (const t of this.trader.trades) {
       if (t.kind !== 'paper' || t.entryTs === null || t.entryTs < rec.session.startTs || this.extraTrades.has(t.id)) continue;
       if (rec.trades.some((j) => j.signalId === t.signal.id)) continue;

@@ -13,7 +13,7 @@
  * and kind of each signal, trade and alert of the session (so "next trade"
  * can work), never its side, price or outcome.
  */
-import type { Bar, Timeframe } from '../domain.js';
+import { TIMEFRAME_MS, type Bar, type Timeframe } from '../domain.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { methodConfig, type MethodConfig, type MethodConfigOverride } from '../method/config.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../risk/sizing.js';
@@ -289,10 +289,39 @@ export interface TimelineMark {
   readonly kind: 'signal' | 'trade' | 'alert';
   /** The signal id (signals and trades) or the run event kind (alerts). */
   readonly ref: string;
+  /** The replay cursor (session bars shown) at which the mark is first visible. */
+  readonly bar: number;
+}
+
+/** A recorded session's timeline: its bars' open times (Unix ms) and its marks. */
+export interface SessionTimeline {
+  readonly runId: number;
+  readonly sessionId: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  readonly barTs: number[];
+  readonly marks: TimelineMark[];
+}
+
+/**
+ * The session's bars and marks. A signal is visible once its bar has closed;
+ * a fill or an alert once the bar holding it has closed (an alert raised at
+ * a bar's close is placed one bar late, never early).
+ */
+export function sessionTimeline(db: Db, run: RecordedRun, session: RecordedSession): SessionTimeline {
+  const barTs = db.prepare(`SELECT ts FROM bars WHERE run_id = ? AND tf = ? AND ts >= ? AND ts < ? ORDER BY ts`).pluck().all(run.id, run.timeframe, session.startTs, session.endTs) as number[];
+  const tfMs = TIMEFRAME_MS[run.timeframe];
+  const countWhile = (ok: (t: number) => boolean): number => {
+    let n = 0;
+    while (n < barTs.length && ok(barTs[n] as number)) n++;
+    return n;
+  };
+  const marks = sessionMarks(db, run.id, session.startTs, session.endTs).map((m) => ({ ...m, bar: m.kind === 'signal' ? countWhile((t) => t + tfMs <= m.ts) : countWhile((t) => t <= m.ts) }));
+  return { runId: run.id, sessionId: session.sessionId, startTs: session.startTs, endTs: session.endTs, barTs, marks };
 }
 
 /** The session's marks, in time order: signals at their emission, trades at their entry fill, alerts. */
-export function sessionMarks(db: Db, runId: number, startTs: number, endTs: number): TimelineMark[] {
+function sessionMarks(db: Db, runId: number, startTs: number, endTs: number): Omit<TimelineMark, 'bar'>[] {
   const signals = db.prepare(`SELECT ts_event AS ts, id AS ref FROM signals WHERE run_id = ? AND ts >= ? AND ts < ?`).all(runId, startTs, endTs) as { ts: number; ref: string }[];
   const trades = db
     .prepare(`SELECT entry_ts AS ts, signal_id AS ref FROM trades WHERE run_id = ? AND kind = 'paper' AND entry_ts >= ? AND entry_ts <= ?`)
@@ -300,7 +329,7 @@ export function sessionMarks(db: Db, runId: number, startTs: number, endTs: numb
   const alerts = db
     .prepare(`SELECT ts, kind AS ref FROM run_events WHERE run_id = ? AND ts >= ? AND ts <= ? AND kind IN (${ALERT_KINDS_SQL})`)
     .all(runId, startTs, endTs) as { ts: number; ref: string }[];
-  const marks: TimelineMark[] = [
+  const marks: Omit<TimelineMark, 'bar'>[] = [
     ...signals.map((m) => ({ ...m, kind: 'signal' as const })),
     ...trades.map((m) => ({ ...m, kind: 'trade' as const })),
     ...alerts.map((m) => ({ ...m, kind: 'alert' as const })),
