@@ -510,10 +510,12 @@ function MethodDecision({ d }: { d: unknown }) {
   );
 }
 
-/** A journaled regime state (engine RegimeState) in words: regime, strength, Dow structure, VWAP slope. */
+/** A journaled regime state (engine RegimeState) in words: regime, strength, Dow structure (direction and share), VWAP slope. */
 function regimeText(r: unknown): string {
   if (r === null || typeof r !== 'object') return String(r ?? '—');
-  return `${String(at(r, 'regime')).replace(/_/g, ' ').toLowerCase()} (strength ${num(at(r, 'strength'))}, ${String(at(r, 'structure') ?? '').replace(/_/g, ' ').toLowerCase()}, VWAP slope ${num(at(r, 'vwapSlope'))} pts)`;
+  const dir = at(r, 'structure', 'direction');
+  const dow = dir === 1 ? 'Dow bullish' : dir === -1 ? 'Dow bearish' : 'Dow flat';
+  return `${String(at(r, 'regime')).replace(/_/g, ' ').toLowerCase()} (strength ${num(at(r, 'strength'))}, ${dow} ${num(at(r, 'structure', 'share'))}, VWAP slope ${num(at(r, 'vwapSlope'))} pts)`;
 }
 
 /** Session levels around price from a snapshot's levels object. */
