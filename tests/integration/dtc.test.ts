@@ -1,0 +1,231 @@
+/**
+ * The DTC client against the DTC peer (tests/peers/dtc-server.ts): logon in
+ * both encodings, every trade and bid/ask variant, ticks that rebuild the
+ * real file's bars, orders, reconciliation and faults.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { BarBuilder } from '../../engine/bars/builder.js';
+import { LiveClock } from '../../engine/clock.js';
+import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
+import { openFeed } from '../../engine/feeds/index.js';
+import { RejectionLog } from '../../engine/feeds/rejections.js';
+import { DtcClient, type DtcConfig, type DtcHandlers } from '../../engine/live/dtc/client.js';
+import type { BrokerOrderReport, BrokerPosition, LiveTrade } from '../../engine/live/types.js';
+import { barTicks, scidFileTicks } from '../peers/data.js';
+import { DtcPeer, type QuoteVariant, type TradeVariant } from '../peers/dtc-server.js';
+import { REAL_CSV, REAL_SCID } from '../support/paths.js';
+import { eventually } from '../support/manual-clock.js';
+
+const open: { peer: DtcPeer; clients: DtcClient[] }[] = [];
+
+async function setup(config: Partial<DtcConfig> = {}, handlers: DtcHandlers = {}, peerOpts = {}): Promise<{ peer: DtcPeer; client: DtcClient }> {
+  const peer = new DtcPeer(peerOpts);
+  await peer.start();
+  const client = new DtcClient({ host: '127.0.0.1', port: peer.port, encoding: 'binary', symbol: 'ESZ3', heartbeatSec: 1, ...config }, new LiveClock(), handlers);
+  open.push({ peer, clients: [client] });
+  return { peer, client };
+}
+
+afterEach(async () => {
+  for (const { peer, clients } of open.splice(0)) {
+    for (const c of clients) c.disconnect();
+    await peer.stop();
+  }
+});
+
+async function fileBars(file: string, limit: number): Promise<Bar[]> {
+  const feed = await openFeed(file, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
+  const out: Bar[] = [];
+  for await (const block of feed.blocks()) {
+    for (const r of block as MarketRecord[]) if (r.kind === 'bar' && out.length < limit) out.push(r);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+const ohlcv = (b: Bar) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
+
+describe('DTC client against the DTC peer', () => {
+  const variants: [DtcConfig['encoding'], TradeVariant, QuoteVariant][] = [
+    ['binary', 107, 108],
+    ['binary', 112, 117],
+    ['binary', 137, 144],
+    ['json', 107, 108],
+    ['json', 112, 117],
+  ];
+  it.each(variants)('%s encoding, trades %i, quotes %i: the real CSV streamed as trades rebuilds the same 1-minute bars', async (encoding, trade, quote) => {
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await setup({ encoding }, { trade: (t) => trades.push(t) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const expected = await fileBars(REAL_CSV, 1440);
+    const ticks = barTicks(expected);
+    await peer.stream(ticks, { trade, quote });
+    await eventually(() => expect(trades).toHaveLength(ticks.length));
+    const built: Bar[] = [];
+    const builder = new BarBuilder('1m', (b) => built.push(b));
+    for (const t of trades) builder.addTick({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN });
+    builder.flush();
+    expect(built.map(ohlcv)).toEqual(expected.map(ohlcv));
+    // The aggressor comes from AtBidOrAsk: the volume at the ask minus at the bid is the stream's delta.
+    const delta = ticks.reduce((s, t) => s + (t.at === 2 ? t.size : -t.size), 0);
+    expect(built.reduce((s, b) => s + b.delta, 0)).toBe(delta);
+  }, 30_000);
+
+  it('reads the real SCID file’s ticks with their aggressor and time to the millisecond (double-precision trade updates)', async () => {
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await setup({}, { trade: (t) => trades.push(t) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const ticks = scidFileTicks(REAL_SCID);
+    await peer.stream(ticks, { trade: 107, quote: 108 });
+    await eventually(() => expect(trades).toHaveLength(10));
+    expect(trades.map((t) => [t.price, t.size, t.side])).toEqual(ticks.map((t) => [t.price, t.size, t.at === 2 ? 'buy' : t.at === 1 ? 'sell' : 'unknown']));
+    for (const [i, t] of trades.entries()) expect(Math.abs(t.tsEvent - (ticks[i]?.ts ?? 0))).toBeLessThan(0.01);
+  });
+
+  it('no-timestamp updates: the trade takes the receive time and, without AtBidOrAsk, the aggressor from the last bid/ask', async () => {
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await setup({}, { trade: (t) => trades.push(t) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const t0 = Date.now();
+    await peer.stream(
+      [
+        { ts: 0, price: 4368.25, size: 2, at: 0, bid: 4368, ask: 4368.25 },
+        { ts: 0, price: 4368, size: 3, at: 0, bid: 4368, ask: 4368.25 },
+        { ts: 0, price: 4368.5, size: 1, at: 0, bid: 4368, ask: 4368.75 },
+      ],
+      { trade: 142, quote: 143 },
+    );
+    await eventually(() => expect(trades).toHaveLength(3));
+    expect(trades.map((t) => t.side)).toEqual(['buy', 'sell', 'unknown']);
+    expect(trades[0]?.tsEvent).toBeGreaterThanOrEqual(t0);
+  });
+
+  it('logs on with the user and password the server asks for, and names a refused logon in plain words', async () => {
+    const { client } = await setup({ username: 'trader', password: 'secret' }, {}, { auth: { username: 'trader', password: 'secret' } });
+    await client.connect();
+    expect(client.status().state).toBe('connected');
+    const { client: bad } = await setup({ username: 'trader', password: 'wrong', reconnect: false }, {}, { auth: { username: 'trader', password: 'secret' } });
+    await expect(bad.connect()).rejects.toThrow('logon refused by the DTC server: user name or password incorrect');
+  });
+
+  it('names a server that is not there', async () => {
+    const client = new DtcClient({ host: '127.0.0.1', port: 1, encoding: 'binary', symbol: 'ESZ3', reconnect: false }, new LiveClock());
+    await expect(client.connect()).rejects.toThrow('nothing is listening on 127.0.0.1:1');
+    client.disconnect();
+  });
+});
+
+describe('DTC orders and faults against the DTC peer', () => {
+  async function trading(config: Partial<DtcConfig> = {}, handlers: DtcHandlers = {}) {
+    const reports: BrokerOrderReport[] = [];
+    const positions: BrokerPosition[] = [];
+    const links: boolean[] = [];
+    const s = await setup(config, handlers);
+    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), connection: (up) => links.push(up) });
+    await s.client.connect();
+    await eventually(() => expect(s.peer.subscribers()).toBe(1));
+    s.peer.trade(4368, Date.UTC(2023, 8, 25, 14, 30));
+    return { ...s, reports, positions, links };
+  }
+  const byId = (reports: BrokerOrderReport[], id: string) => reports.filter((r) => r.id === id);
+
+  it('sends a bracket as a parent order plus an OCO pair: the entry fills, the legs start working, the target fills and cancels the stop', async () => {
+    const { peer, client, reports, positions } = await trading();
+    client.placeBracket(
+      { id: 'E1', symbol: 'ESZ3', side: 'BUY', type: 'MARKET', qty: 2 },
+      { id: 'S1', symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 2, price: 4364 },
+      { id: 'T1', symbol: 'ESZ3', side: 'SELL', type: 'LIMIT', qty: 2, price: 4372 },
+    );
+    await eventually(() => expect(byId(reports, 'E1').some((r) => r.state === 'FILLED')).toBe(true));
+    const entry = byId(reports, 'E1').find((r) => r.fill !== null);
+    expect(entry?.fill).toMatchObject({ price: 4368, qty: 2 });
+    await eventually(() => expect(byId(reports, 'T1').at(-1)?.state).toBe('WORKING'));
+    expect(peer.received.find((m) => m.Type === 201)).toMatchObject({ ParentTriggerClientOrderID: 'E1', ClientOrderID_1: 'T1', ClientOrderID_2: 'S1', Price1_2: 4364 });
+    await eventually(() => expect(positions.at(-1)).toMatchObject({ qty: 2, avgPrice: 4368 }));
+    peer.trade(4372.25, Date.UTC(2023, 8, 25, 14, 35));
+    await eventually(() => expect(byId(reports, 'S1').at(-1)?.state).toBe('CANCELLED'));
+    expect(byId(reports, 'T1').find((r) => r.fill !== null)?.fill).toMatchObject({ price: 4372, qty: 2 });
+    await eventually(() => expect(positions.at(-1)?.qty).toBe(0));
+  });
+
+  it('cancel-replace moves a working stop; cancel and global cancel leave no working order at the server', async () => {
+    const { peer, client, reports } = await trading({ encoding: 'json' });
+    client.placeOrder({ id: 'L1', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 1, price: 4360 });
+    client.placeOrder({ id: 'L2', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 1, price: 4359 });
+    client.placeOrder({ id: 'S2', symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 1, price: 4350 });
+    await eventually(() => expect(peer.workingOrders()).toHaveLength(3));
+    client.modify('S2', 4351.5);
+    await eventually(() => expect(peer.workingOrders().find((o) => o.clientId === 'S2')?.price).toBe(4351.5));
+    client.cancel('L1');
+    await eventually(() => expect(byId(reports, 'L1').at(-1)?.state).toBe('CANCELLED'));
+    client.globalCancel();
+    await eventually(() => expect(peer.workingOrders()).toHaveLength(0));
+    expect(byId(reports, 'S2').at(-1)?.state).toBe('CANCELLED');
+  });
+
+  it('an order the server rejects comes back REJECTED with the server’s words', async () => {
+    const { peer, client, reports } = await trading();
+    peer.rejectNextOrder('insufficient margin');
+    client.placeOrder({ id: 'M1', symbol: 'ESZ3', side: 'BUY', type: 'MARKET', qty: 1 });
+    await eventually(() => expect(byId(reports, 'M1').at(-1)).toMatchObject({ state: 'REJECTED', text: 'insufficient margin' }));
+  });
+
+  it('drop with a position open: reconnects, subscribes again, and the fill made while disconnected is reported with the position', async () => {
+    const statuses: string[] = [];
+    const { peer, client, reports, positions, links } = await trading({}, { status: (s) => statuses.push(s.state) });
+    client.placeBracket(
+      { id: 'E2', symbol: 'ESZ3', side: 'SELL', type: 'MARKET', qty: 1 },
+      { id: 'S3', symbol: 'ESZ3', side: 'BUY', type: 'STOP', qty: 1, price: 4371 },
+      { id: 'T3', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 1, price: 4366 },
+    );
+    await eventually(() => expect(byId(reports, 'S3').at(-1)?.state).toBe('WORKING'));
+    peer.dropAll();
+    await eventually(() => expect(links).toContain(false));
+    peer.trade(4371.5, Date.now()); // the stop fills at the broker while the workstation is away
+    expect(peer.netPosition).toBe(0);
+    await eventually(() => expect(client.status().state).toBe('connected'), 5000);
+    expect(statuses).toContain('reconnecting');
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    await eventually(() => expect(byId(reports, 'S3').some((r) => r.fill?.price === 4371.5)).toBe(true));
+    await eventually(() => expect(positions.at(-1)?.qty).toBe(0));
+    expect(links.at(-1)).toBe(true);
+  });
+
+  it('a server restart that forgets subscriptions: the client logs on again and resubscribes', async () => {
+    const { peer, client } = await trading();
+    await peer.restart();
+    expect(peer.subscribers()).toBe(0);
+    await eventually(() => expect(peer.subscribers()).toBe(1), 5000);
+    expect(client.status().state).toBe('connected');
+  });
+
+  it('a malformed message is named and skipped; the session goes on', async () => {
+    const errors: string[] = [];
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await trading({}, { protocolError: (m) => errors.push(m), trade: (t) => trades.push(t) });
+    const bad = Buffer.alloc(40);
+    bad.writeUInt16LE(40, 0);
+    bad.writeUInt16LE(107, 2);
+    bad.writeUInt32LE(1, 4);
+    bad.writeDoubleLE(Number.NaN, 16);
+    peer.sendRaw(bad);
+    await peer.stream([{ ts: Date.UTC(2023, 8, 25, 14, 31), price: 4368.5, size: 1, at: 2, bid: 4368.25, ask: 4368.5 }], { trade: 107, quote: 108 });
+    await eventually(() => expect(trades).toHaveLength(1));
+    expect(errors[0]).toMatch(/trade update with price NaN/);
+    expect(client.status().state).toBe('connected');
+    expect(client.status().lastError).toMatch(/bad message from the DTC server/);
+  });
+
+  it('a stalled server (no heartbeat for three intervals) is dropped and reconnected', async () => {
+    const statuses: string[] = [];
+    const { peer, client } = await trading({ heartbeatSec: 1 }, { status: (s) => statuses.push(s.state) });
+    peer.stall(true);
+    await eventually(() => expect(statuses).toContain('reconnecting'), 6000);
+    expect(client.status().lastError).toBe('no heartbeat from the DTC server for 3 s');
+    peer.stall(false);
+    await eventually(() => expect(client.status().state).toBe('connected'), 6000);
+  }, 15_000);
+});

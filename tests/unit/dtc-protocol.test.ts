@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { DTC, DtcFramer, LAYOUTS, type DtcProtocolError, decodeBinary, encodeBinary, encodeJson, type DtcMessage } from '../../engine/live/dtc/protocol.js';
+import { T, pack, unpack } from '../peers/dtc-layouts.js';
+
+describe('DTC codec (DTCProtocol.h v8)', () => {
+  it('lays every struct out as the header does: computed offsets equal the peer’s hand-written ones', () => {
+    let compared = 0;
+    for (const [type, table] of Object.entries(T)) {
+      const l = LAYOUTS.get(Number(type));
+      expect(l, `client layout for ${type}`).toBeDefined();
+      expect(l?.size, `sizeof type ${type}`).toBe(table.size);
+      for (const [name, [offset]] of Object.entries(table.fields)) {
+        expect(l?.fields.find((f) => f.name === name)?.offset, `type ${type} member ${name}`).toBe(offset);
+        compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(250);
+  });
+
+  it('pins a few sizes read straight off the header (pack 8 padding and pack 1 structs)', () => {
+    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE)?.size).toBe(40); // u16 AtBidOrAsk then a double at 16
+    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP)?.size).toBe(18); // pack(1)
+    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MILLISECONDS)?.size).toBe(32);
+    expect(LAYOUTS.get(DTC.ORDER_UPDATE)?.size).toBe(688);
+  });
+
+  it('round-trips a message between the client codec and the peer tables, both ways', () => {
+    const trade = encodeBinary(DTC.MARKET_DATA_UPDATE_TRADE, { SymbolID: 7, AtBidOrAsk: 2, Price: 4368.25, Volume: 3, DateTime: 1695643200.125 });
+    expect(unpack(trade)).toMatchObject({ Type: 107, SymbolID: 7, AtBidOrAsk: 2, Price: 4368.25, Volume: 3, DateTime: 1695643200.125 });
+    const oco = pack(201, { Symbol: 'ESZ3', ClientOrderID_1: 'S1', OrderType_1: 3, Price1_1: 4360.5, ClientOrderID_2: 'T1', Price1_2: 4380, ParentTriggerClientOrderID: 'E1', Quantity_2: 2 });
+    expect(decodeBinary(oco)).toMatchObject({ Symbol: 'ESZ3', ClientOrderID_1: 'S1', OrderType_1: 3, Price1_1: 4360.5, ClientOrderID_2: 'T1', Price1_2: 4380, ParentTriggerClientOrderID: 'E1', Quantity_2: 2 });
+  });
+
+  it('reads a shorter (older) message with only the members inside its Size', () => {
+    const full = encodeBinary(DTC.POSITION_UPDATE, { RequestID: 1, Symbol: 'ESZ3', Quantity: 2, AveragePrice: 4370.25, MarginRequirement: 1000 });
+    const short = Buffer.from(full.subarray(0, 112));
+    short.writeUInt16LE(112, 0);
+    const m = decodeBinary(short);
+    expect(m?.Quantity).toBe(2);
+    expect(m?.AveragePrice).toBe(4370.25);
+    expect(m?.MarginRequirement).toBeUndefined();
+  });
+
+  it('frames a stream cut anywhere, switches to JSON after the encoding response, and survives a malformed message', () => {
+    const got: DtcMessage[] = [];
+    const errors: DtcProtocolError[] = [];
+    const f = new DtcFramer(
+      (m) => {
+        got.push(m);
+        if (m.Type === DTC.ENCODING_RESPONSE) f.encoding = m.Encoding === 2 ? 'json' : 'binary';
+      },
+      (e) => errors.push(e),
+    );
+    const stream = Buffer.concat([
+      encodeBinary(DTC.HEARTBEAT, { NumDroppedMessages: 0, CurrentDateTime: 1 }),
+      encodeBinary(DTC.ENCODING_RESPONSE, { ProtocolVersion: 8, Encoding: 2, ProtocolType: 'DTC' }),
+      encodeJson(DTC.MARKET_DATA_UPDATE_TRADE, { SymbolID: 1, Price: 4368, Volume: 1 }),
+      Buffer.from('{"Type":107,"Price":\0'),
+      encodeJson(DTC.HEARTBEAT, { NumDroppedMessages: 0 }),
+    ]);
+    for (let i = 0; i < stream.length; i += 5) f.push(stream.subarray(i, i + 5)); // 5-byte reads: every message is split
+    expect(got.map((m) => m.Type)).toEqual([3, 7, 107, 3]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/malformed JSON message/);
+    expect(f.buffered).toBe(0);
+  });
+
+  it('holds a truncated binary message until the rest arrives, and drops a stream whose Size is corrupt', () => {
+    const got: DtcMessage[] = [];
+    const errors: string[] = [];
+    const f = new DtcFramer((m) => got.push(m), (e) => errors.push(e.message));
+    const hb = encodeBinary(DTC.HEARTBEAT, { CurrentDateTime: 5 });
+    f.push(hb.subarray(0, 9));
+    expect(got).toHaveLength(0);
+    expect(f.buffered).toBe(9);
+    f.push(hb.subarray(9));
+    expect(got).toHaveLength(1);
+    f.push(Buffer.from([2, 0, 3, 0]));
+    expect(errors[0]).toMatch(/Size 2 \(under 4 bytes\)/);
+    f.push(hb);
+    expect(got).toHaveLength(2);
+  });
+});
