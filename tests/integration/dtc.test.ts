@@ -13,6 +13,10 @@ import { DtcClient, type DtcConfig, type DtcHandlers } from '../../engine/live/d
 import type { BrokerOrderReport, BrokerPosition, LiveTrade } from '../../engine/live/types.js';
 import { barTicks, scidFileTicks } from '../peers/data.js';
 import { DtcPeer, type QuoteVariant, type TradeVariant } from '../peers/dtc-server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScidRecorder } from '../../engine/live/recorder.js';
 import { REAL_CSV, REAL_SCID } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
 
@@ -109,6 +113,30 @@ describe('DTC client against the DTC peer', () => {
     expect(client.status().state).toBe('connected');
     const { client: bad } = await setup({ username: 'trader', password: 'wrong', reconnect: false }, {}, { auth: { username: 'trader', password: 'secret' } });
     await expect(bad.connect()).rejects.toThrow('logon refused by the DTC server: user name or password incorrect');
+  });
+
+  it('records the live trades as SCID: replaying the recorded file gives bars identical to the source file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mia-dtc-rec-')), 'ESZ23-CME.scid');
+    const clock = new LiveClock();
+    const recorder = new ScidRecorder(file, clock, { flushMs: 50 });
+    const { peer, client } = await setup({}, { trade: (t) => recorder.add({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN }) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const expected = await fileBars(REAL_CSV, 1400);
+    const ticks = barTicks(expected);
+    await peer.stream(ticks, { trade: 112, quote: 117 });
+    await eventually(() => {
+      recorder.flush();
+      expect(recorder.records).toBe(ticks.length);
+    });
+    recorder.close();
+    const feed = await openFeed(file, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
+    const built: Bar[] = [];
+    const builder = new BarBuilder('1m', (b) => built.push(b));
+    for await (const block of feed.blocks()) for (const r of block as MarketRecord[]) if (r.kind === 'tick') builder.addTick(r);
+    builder.flush();
+    expect(built.map(ohlcv)).toEqual(expected.map(ohlcv));
+    expect(built.map((b) => b.delta)).toEqual(expected.map((_, i) => ticks.filter((t) => Math.floor(t.ts / 60_000) * 60_000 === expected[i]?.ts).reduce((s, t) => s + (t.at === 2 ? t.size : -t.size), 0)));
   });
 
   it('names a server that is not there', async () => {
