@@ -246,6 +246,8 @@ export interface ReplayStatusDTO {
   signals: number;
   /** The recorded session being replayed, null for a file replay or when idle. */
   recorded: RecordedStatusDTO | null;
+  /** A live run (issue 6): market time is the wall time and play, pause, step and speed do not apply. */
+  live: boolean;
 }
 
 /**
@@ -603,6 +605,58 @@ export interface ExecutionStateDTO {
   readonly marketTs: number | null;
 }
 
+/** A broker connection's state (engine/live/types.ts LinkState). */
+export type LinkStateDTO = 'disconnected' | 'connecting' | 'connected' | 'data-farm-down' | 'reconnecting' | 'lost';
+
+/** A connection's state for the Connections panel. */
+export interface LinkStatusDTO {
+  state: LinkStateDTO;
+  /** When the state began, Unix ms. */
+  sinceMs: number;
+  /** The last error in plain words. */
+  lastError: string | null;
+  /** Accounts the server offers. */
+  accounts: string[];
+}
+
+/** Interactive Brokers TWS / Gateway connection settings. */
+export interface IbSettingsDTO {
+  host: string;
+  /** 7497 TWS paper, 7496 TWS live, 4002 Gateway paper, 4001 Gateway live. */
+  port: number;
+  clientId: number;
+}
+
+/** Sierra Chart DTC server connection settings. The password is never sent back, only whether one is set. */
+export interface DtcSettingsDTO {
+  host: string;
+  port: number;
+  encoding: 'binary' | 'json';
+  username: string;
+  password?: string;
+  hasPassword?: boolean;
+  /** The contract as Sierra Chart names it; the front month (e.g. ESZ25-CME) when empty. */
+  symbol: string;
+}
+
+/** Which broker a role is given to. */
+export type BrokerIdDTO = 'ib' | 'dtc';
+
+/** The Connections panel's state. */
+export interface ConnectionsDTO {
+  ib: { settings: IbSettingsDTO; status: LinkStatusDTO };
+  dtc: { settings: DtcSettingsDTO; status: LinkStatusDTO };
+  /** Where market data comes from, and where orders go. */
+  dataSource: BrokerIdDTO;
+  orderRoute: BrokerIdDTO;
+  /** The front-month contract and when it rolls (Unix ms). */
+  contract: { root: string; localSymbol: string; sierraSymbol: string; rollMs: number };
+  /** The SCID file live trades are recorded to, with the trades written so far. */
+  recording: { file: string; records: number } | null;
+  /** The account orders go to at the order route's broker (LIVE asks the trader to type it). */
+  account: string | null;
+}
+
 /**
  * Engine RPC (comlink). Every method returns a promise; a failure rejects with
  * an `Error` whose `name`, `message` and `kind` crossed the boundary.
@@ -635,8 +689,22 @@ export interface EngineApi {
   clearChain(): Promise<null>;
   /** The execution panels' state (works with no replay open). */
   getExecution(): Promise<ExecutionStateDTO>;
-  /** Switches the mode; LIVE is refused ('bad-request') until a broker is connected. */
-  setMode(mode: ModeDTO): Promise<ExecutionStateDTO>;
+  /**
+   * Switches the mode. LIVE is refused ('bad-request') until the order route's broker is connected
+   * and a live run is open, and needs `confirmAccount`: the account id typed by the trader.
+   */
+  setMode(mode: ModeDTO, confirmAccount?: string): Promise<ExecutionStateDTO>;
+  /** The connections, their states and the routing. */
+  getConnections(): Promise<ConnectionsDTO>;
+  /**
+   * Connects to a broker with these settings (saved for next time); resolves once logged on.
+   * When it is the data source, a live run opens on it, backfilled for the current session.
+   * @throws kind 'bad-request' with the broker's words when the connection or logon fails.
+   */
+  connect(req: { broker: 'ib'; settings: IbSettingsDTO } | { broker: 'dtc'; settings: DtcSettingsDTO }): Promise<ConnectionsDTO>;
+  disconnect(broker: BrokerIdDTO): Promise<ConnectionsDTO>;
+  /** Where market data comes from and where orders go ('bad-request' while LIVE has orders or a position open). */
+  setRouting(req: { dataSource: BrokerIdDTO; orderRoute: BrokerIdDTO }): Promise<ConnectionsDTO>;
   setExecution(execution: ExecutionDTO): Promise<ExecutionStateDTO>;
   /** Approves a queued signal ('bad-request' when it is no longer waiting). */
   approve(signalId: string): Promise<ExecutionStateDTO>;
@@ -716,7 +784,9 @@ export type EngineEvent =
   | { type: 'feed.rejected'; rejection: RejectionDTO; total: number }
   | { type: 'alert'; level: 'info' | 'warning' | 'critical'; message: string; ts: number }
   /** The execution panels' state after a change (approvals, orders, fills, position, kill switch). */
-  | { type: 'execution'; state: ExecutionStateDTO };
+  | { type: 'execution'; state: ExecutionStateDTO }
+  /** A connection's state, the routing or the recording changed. */
+  | { type: 'connections'; connections: ConnectionsDTO };
 
 /** One message on the event channel: events in order, at most one batch a frame. */
 export interface EngineEventBatch {

@@ -19,6 +19,8 @@ import type {
   KillSwitchDTO,
   LoadChainRequest,
   ModeDTO,
+  ConnectionsDTO,
+  BrokerIdDTO,
   OpenReplayRequest,
   BackupStateDTO,
   RecordedSessionDTO,
@@ -45,6 +47,8 @@ import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
 import { openDb, type Db } from './store/db.js';
 import { SqliteKillSwitchStore } from './store/kill-switch-store.js';
 import { Zone } from './time/zone.js';
+import { SessionCalendar } from './time/sessions.js';
+import { LiveManager, type SavedConnections } from './live/manager.js';
 
 /** How the kernel is set up. */
 export interface KernelConfig {
@@ -116,8 +120,11 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   let backupSettings!: BackupSettings;
   let backupRunning = false;
 
+  /** The live connections; built below, after the store (whose kill switch may publish the execution state first). */
+  // eslint-disable-next-line prefer-const -- assigned once, after openStore: a const here would be in its temporal dead zone when the store publishes
+  let live: LiveManager | undefined;
   const executionState = (): ExecutionStateDTO =>
-    toExecutionStateDTO({ mode, execution, brokerConnected: false, killSwitch: killSwitch.status, risk, trader: replay?.trader ?? null, marketTs: replay?.marketTs() ?? null });
+    toExecutionStateDTO({ mode, execution, brokerConnected: live?.brokerConnected() ?? false, killSwitch: killSwitch.status, risk, trader: replay?.trader ?? null, marketTs: replay?.marketTs() ?? null });
   const publishExecution = (): void => bus.publish({ type: 'execution', state: executionState() });
   /** Whether a run trades on the workstation's switch (a recorded session has its own). */
   const liveRun = (): boolean => replay !== null && replay.recorded === null;
@@ -171,6 +178,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     runId: null,
     signals: 0,
     recorded: null,
+    live: false,
   });
 
   const snapshotOf = (r: Replay | null): ReplaySnapshotDTO => {
@@ -202,6 +210,43 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const current = (): Replay => {
     if (replay === null) throw new EngineError('no-replay', 'No replay is open: open a data file first');
     return replay;
+  };
+
+  /** Live connections (issue 6): they open live runs through the same path as a replay. */
+  live = new LiveManager({
+    wall,
+    instrument,
+    marketDataDir: config.marketDataDir,
+    calendar: new SessionCalendar('globex', instrument.timeZone),
+    load: () => readSetting<Partial<SavedConnections>>(db, 'connections'),
+    save: (c) => saveSetting('connections', c),
+    publish: (connections) => bus.publish({ type: 'connections', connections }),
+    alert: (level, message) => bus.publish({ type: 'alert', level, message, ts: wall.now() }),
+    openRun: async (source, venue) => {
+      await closeRun();
+      const r = Replay.openLive(
+        { file: source, instrument, timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex', method: { ...method, mode }, gamma: chain, execution, risk },
+        replayDeps(),
+        { source, venue },
+        new SessionCalendar('globex', instrument.timeZone),
+      );
+      replay = r;
+      bus.publish({ type: 'replay.opened', status: r.status() });
+      publishExecution();
+      return r;
+    },
+    run: () => replay,
+    executionChanged: () => publishExecution(),
+  });
+
+  /** A connection failure or a refused routing as a bad request, in the broker's words. */
+  const liveCall = async <T>(fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw new EngineError('bad-request', e instanceof Error ? e.message : String(e));
+    }
   };
 
   const api: EngineApi = {
@@ -315,9 +360,11 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       return executionState();
     },
 
-    async setMode(next: ModeDTO): Promise<ExecutionStateDTO> {
+    async setMode(next: ModeDTO, confirmAccount?: string): Promise<ExecutionStateDTO> {
       if (!(MODES as readonly string[]).includes(next)) throw new EngineError('bad-request', `setMode: mode must be one of ${MODES.join(', ')}`);
-      if (next === 'LIVE') throw new EngineError('bad-request', 'setMode: LIVE needs a connected broker; connect Interactive Brokers or Sierra Chart first');
+      if (next === 'LIVE' && !live.brokerConnected()) throw new EngineError('bad-request', 'setMode: LIVE needs a connected broker; connect Interactive Brokers or Sierra Chart first');
+      await liveCall(() => (next === 'LIVE' ? live.goLive(confirmAccount) : live.goPaper()));
+      if (next === 'LIVE') bus.publish({ type: 'alert', level: 'warning', message: `LIVE: orders now go to the broker, account ${live.account() ?? ''}`, ts: wall.now() });
       mode = next;
       replay?.setMode(next);
       saveSettings();
@@ -361,6 +408,34 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         throw e;
       }
       return toKillSwitchDTO(killSwitch.status);
+    },
+
+    async getConnections(): Promise<ConnectionsDTO> {
+      return live.connections();
+    },
+
+    async connect(req): Promise<ConnectionsDTO> {
+      if (req?.broker === 'dtc') {
+        const st = req.settings;
+        if (typeof st?.host !== 'string' || !Number.isInteger(st.port) || st.port <= 0 || st.port > 65535) throw new EngineError('bad-request', 'connect: Sierra Chart needs a host and a port from 1 to 65535');
+        if (st.encoding !== 'binary' && st.encoding !== 'json') throw new EngineError('bad-request', 'connect: "encoding" must be binary or json');
+        await liveCall(() => live.connectDtc({ ...st, username: String(st.username ?? ''), symbol: String(st.symbol ?? '') }));
+        return live.connections();
+      }
+      if (req?.broker === 'ib') throw new EngineError('bad-request', 'connect: the Interactive Brokers adapter is not in this build yet; connect Sierra Chart DTC');
+      throw new EngineError('bad-request', 'connect: "broker" must be ib or dtc');
+    },
+
+    async disconnect(broker: BrokerIdDTO): Promise<ConnectionsDTO> {
+      if (broker === 'dtc') live.disconnectDtc();
+      return live.connections();
+    },
+
+    async setRouting(req): Promise<ConnectionsDTO> {
+      const ok = (b: unknown): b is BrokerIdDTO => b === 'ib' || b === 'dtc';
+      if (!ok(req?.dataSource) || !ok(req.orderRoute)) throw new EngineError('bad-request', 'setRouting: "dataSource" and "orderRoute" must each be ib or dtc');
+      await liveCall(() => live.setRouting(req.dataSource, req.orderRoute));
+      return live.connections();
     },
 
     async listSessions(): Promise<RecordedSessionDTO[]> {
@@ -594,6 +669,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
     async close(): Promise<void> {
       dailyTimer.cancel();
+      live.close();
       if (replay !== null) await replay.close();
       replay = null;
       db?.close();

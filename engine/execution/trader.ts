@@ -249,6 +249,18 @@ export class Trader {
     this.armStale();
   }
 
+  /**
+   * A broker venue reported fills or order states between market records:
+   * they are booked now, not at the next tick, and a halt in progress takes
+   * its next step (the broker may just have confirmed flat).
+   */
+  venueUpdated(): void {
+    for (const f of this.d.venue.drainFills?.() ?? []) this.onFill(f, 'paper');
+    for (const tr of this.openTrades()) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) this.journalOrder(id, tr.id);
+    if (this.d.killSwitch.state === 'REDUCING') this.reduce();
+    this.version += 1;
+  }
+
   /** A completed bar with the method's decision at its close. */
   onBar(d: Decision): void {
     const bar = d.bar;
@@ -730,6 +742,8 @@ export class Trader {
     }
   }
 
+  private globalCancelSent = false;
+
   private onKillSwitch(s: KillSwitchStatus): void {
     this.version += 1;
     if (s.state === 'REDUCING') this.reduce();
@@ -746,6 +760,12 @@ export class Trader {
     for (const a of [...this.approvals.values()]) this.decide(a, 'REJECTED', 'kill-switch', 'kill switch tripped');
     const venue = this.d.venue;
     const working = venue.open().filter((o) => o.role !== 'close');
+    // A broker gets one global cancel (every working order of the account, also those placed outside the workstation).
+    if (working.length > 0 && venue.globalCancel !== undefined && !this.globalCancelSent) {
+      this.globalCancelSent = true;
+      venue.globalCancel();
+      this.d.journal?.event('kill-switch.global-cancel', this.now(), { working: working.length });
+    }
     for (const o of [...working.filter((x) => x.role === 'entry'), ...working.filter((x) => x.role !== 'entry')]) {
       if (venue.cancel(o.id, 'kill switch')) this.journalOrder(o.id, this.tradeByOrder.get(o.id)?.id ?? null);
     }
@@ -776,6 +796,7 @@ export class Trader {
     }
     if (venue.position() === 0 && venue.open().length === 0) {
       this.closeAttempts = 0;
+      this.globalCancelSent = false;
       this.d.killSwitch.confirmFlat();
     }
     this.version += 1;

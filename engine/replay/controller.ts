@@ -50,7 +50,7 @@ import { MethodAnalyzer } from '../method/analyzer.js';
 import type { MethodConfig, Mode } from '../method/config.js';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from '../risk/kill-switch.js';
 import type { RiskConfig } from '../risk/sizing.js';
-import { OrderError, SimulatedVenue } from '../venue/sim.js';
+import { OrderError, SimulatedVenue, type ExecutionVenue } from '../venue/sim.js';
 import type { JournaledSignal, JournaledTrade, RecordedRun, RecordedSession, ScriptedAction } from '../store/history.js';
 import { MarketPipeline } from '../pipeline.js';
 import type { Db } from '../store/db.js';
@@ -96,6 +96,20 @@ export interface RecordedReplay {
   readonly trades: readonly JournaledTrade[];
 }
 
+/**
+ * A live run (issue 6): records pushed as a live feed delivers them, market
+ * time is the wall time, the venue is the one given (simulated fills on live
+ * data in PAPER, the broker in LIVE).
+ */
+export interface LiveRunOptions {
+  /** What the status shows as the run's source (e.g. "Sierra Chart DTC · ESZ25-CME"). */
+  readonly source: string;
+  readonly venue: ExecutionVenue;
+}
+
+/** Grace after a bar's end before a live run closes it without a later trade (ms): late trades of the minute still count. */
+const LIVE_CLOSE_GRACE_MS = 250;
+
 /** Differences listed in a status at most (the count goes on). */
 const MAX_DIFFERENCES = 20;
 
@@ -116,6 +130,15 @@ export class Replay {
   private readonly deps: ReplayDeps;
   private readonly feed: Feed;
   private readonly clock: ReplayClock;
+  /** The live run's options, null for a replay. */
+  readonly live: LiveRunOptions | null;
+  /** Backfilled history is being pushed: the method sees it, the trader does not trade it. */
+  private backfilling = false;
+  /** Market time below which a live trade is clamped (a bar already closed). */
+  private liveFloor = Number.NEGATIVE_INFINITY;
+  private closeTimer: TimerHandle | null = null;
+  /** A live run's market clock is set by its first record. */
+  private anchored = false;
   private readonly rejections: RejectionLog;
   private readonly pipeline: MarketPipeline;
   private readonly analyzer: MethodAnalyzer;
@@ -166,19 +189,21 @@ export class Replay {
     violations: [] as BaseViolationDTO[],
   };
 
-  private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog, recorded: RecordedReplay | null) {
+  private constructor(opts: ReplayOptions, deps: ReplayDeps, feed: Feed, rejections: RejectionLog, recorded: RecordedReplay | null, live: LiveRunOptions | null = null) {
     this.opts = opts;
     this.deps = deps;
     this.feed = feed;
     this.rejections = rejections;
     this.recorded = recorded;
-    this.clock = new ReplayClock(deps.wall, Number.NaN);
+    this.live = live;
+    // A live run's market time follows the data and runs at wall speed between records (a peer replaying old data stays consistent).
+    this.clock = new ReplayClock(deps.wall, live === null ? Number.NaN : deps.wall.now());
     this.killSwitch = recorded === null ? deps.killSwitch : new KillSwitch(new MemoryKillSwitchStore(), this.clock);
     this.journal =
       deps.db === null || recorded !== null
         ? null
         : new RunJournal(deps.db, {
-            kind: 'replay',
+            kind: live === null ? 'replay' : 'live',
             source: opts.file,
             format: feed.format,
             symbol: opts.instrument.symbol,
@@ -200,7 +225,7 @@ export class Replay {
       { instrument: opts.instrument, mode: opts.method.mode, execution: opts.execution, risk: opts.risk },
       {
         clock: this.clock,
-        venue: new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
+        venue: live?.venue ?? new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
         killSwitch: this.killSwitch,
         journal: this.journal,
         alert: (level, message) => this.emit({ type: 'alert', level, message, ts: this.clock.now() }),
@@ -256,7 +281,9 @@ export class Replay {
             }
             if (recorded !== null) this.checkMissing(bar.ts);
           }
-          this.trader.onBar(d);
+          this.liveFloor = Math.max(this.liveFloor, bar.ts + TIMEFRAME_MS[bar.tf]);
+          // Backfilled history warms the method up; a signal in it is history, not a trade.
+          this.trader.onBar(this.backfilling ? { ...d, tradingSignal: null } : d);
         },
         sessionClosed: (s) => {
           this.journal?.session(s);
@@ -315,6 +342,82 @@ export class Replay {
     return replay;
   }
 
+  /**
+   * Opens a live run on `live.venue`: nothing is processed until the live
+   * feed pushes records (`pushHistory` for the backfill, then `push`). Bars
+   * close on time even without a later trade, and stale data in a session
+   * trips the kill switch (section 12).
+   */
+  static openLive(opts: ReplayOptions, deps: ReplayDeps, live: LiveRunOptions, calendar: SessionCalendar): Replay {
+    const feed: Feed = { file: live.source, format: 'scid', ticks: true, blocks: async function* () {} };
+    const r = new Replay(opts, deps, feed, new RejectionLog(), null, live);
+    r.state = 'playing';
+    r.clock.play();
+    r.trader.watchStaleData((ts) => calendar.sessionAt(ts) !== null);
+    r.armClose();
+    return r;
+  }
+
+  /** Backfilled history (bars of the session so far): processed in order, published, never traded. */
+  pushHistory(records: readonly MarketRecord[]): void {
+    this.backfilling = true;
+    try {
+      this.push(records);
+    } finally {
+      this.backfilling = false;
+    }
+  }
+
+  /**
+   * Live records as they arrive, in time order. A trade stamped before a bar
+   * already closed (a late print) is counted at the floor instead of
+   * breaking the time order.
+   */
+  push(records: readonly MarketRecord[]): void {
+    if (this.live === null || this.state !== 'playing') return;
+    try {
+      for (const r of records) {
+        if (!this.anchored) {
+          this.anchored = true;
+          this.clock.jumpTo(startOf(r));
+        }
+        if (r.kind === 'tick' && r.tsEvent < this.liveFloor) this.process({ ...r, tsEvent: this.liveFloor });
+        else if (r.kind === 'bar' && r.ts + TIMEFRAME_MS[r.tf] > this.clock.now()) continue; // a bar still forming is not history yet
+        else this.process(r);
+        if (r.kind === 'tick') this.liveFloor = Math.max(this.liveFloor, r.tsEvent);
+      }
+      this.publishForming();
+      this.publishExecution();
+      if (this.deps.wall.now() - this.lastStatusWall >= STATUS_EVERY_MS) {
+        this.journal?.flush();
+        this.publishStatus();
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The broker reported fills or order states between records. */
+  venueUpdated(): void {
+    this.trader.venueUpdated();
+    this.publishExecution();
+  }
+
+  /** Closes live bars whose minute has passed, every second. */
+  private armClose(): void {
+    this.closeTimer = this.clock.setTimer(Math.floor(this.clock.now() / 1000) * 1000 + 1000 + LIVE_CLOSE_GRACE_MS, () => {
+      if (this.state !== 'playing') return;
+      const before = this.pipeline.bars;
+      this.pipeline.closeDue(this.clock.now() - LIVE_CLOSE_GRACE_MS);
+      if (this.pipeline.bars !== before) {
+        this.journal?.flush();
+        this.publishExecution();
+        this.publishStatus();
+      }
+      this.armClose();
+    });
+  }
+
   /** The replay's status DTO. */
   status(): ReplayStatusDTO {
     const t = this.clock.now();
@@ -322,7 +425,7 @@ export class Replay {
       state: this.state,
       speed: this.clock.speed,
       file: this.feed.file,
-      format: this.feed.format,
+      format: this.live === null ? this.feed.format : null,
       timeframe: this.opts.timeframe,
       marketTs: Number.isFinite(t) ? t : null,
       timeZone: this.opts.instrument.timeZone,
@@ -334,6 +437,7 @@ export class Replay {
       runId: this.journal?.runId ?? this.recorded?.run.id ?? null,
       signals: this.history.signals.length,
       recorded: this.recordedStatus(),
+      live: this.live !== null,
     };
   }
 
@@ -392,7 +496,7 @@ export class Replay {
   }
 
   pause(): void {
-    if (this.state !== 'playing') return;
+    if (this.state !== 'playing' || this.live !== null) return;
     this.clock.pause();
     this.cancelTimer();
     this.state = 'paused';
@@ -403,6 +507,7 @@ export class Replay {
   }
 
   setSpeed(speed: ReplaySpeed): void {
+    if (this.live !== null) return;
     this.clock.setSpeed(speed);
     if (this.state === 'playing') {
       this.cancelTimer();
@@ -413,7 +518,7 @@ export class Replay {
 
   /** Processes records until one more bar completes (or the data ends). Paused only. */
   async step(): Promise<void> {
-    if (this.state !== 'paused' || this.pumping) return;
+    if (this.state !== 'paused' || this.pumping || this.live !== null) return;
     this.pumping = true;
     try {
       const target = this.pipeline.bars + 1;
@@ -445,6 +550,8 @@ export class Replay {
   /** Stops the replay and journals how far it got. */
   async close(): Promise<void> {
     this.cancelTimer();
+    this.closeTimer?.cancel();
+    this.closeTimer = null;
     this.trader.dispose();
     if (this.state === 'playing' || this.state === 'paused') {
       this.state = 'ended';

@@ -83,6 +83,26 @@ export class OrderError extends Error {
   override readonly name = 'OrderError';
 }
 
+/**
+ * Checks an order request any venue would refuse.
+ * @throws OrderError naming the field when qty is not a positive integer, or a LIMIT or STOP has no price on the tick grid (points).
+ */
+export function validateOrder(req: OrderRequest, tickSize: number): void {
+  if (!Number.isInteger(req.qty) || req.qty <= 0) throw new OrderError(`order: "qty" must be a positive whole number of contracts, got ${req.qty}`);
+  if (req.type !== 'MARKET') {
+    const p = req.price;
+    if (p === undefined || !Number.isFinite(p) || p <= 0) throw new OrderError(`order: "price" is required for a ${req.type} order`);
+    if (Math.abs(p / tickSize - Math.round(p / tickSize)) > 1e-6) throw new OrderError(`order: "price" ${p} is off the ${tickSize} tick grid`);
+  }
+}
+
+/** A bracket's two legs from its request, or why it is refused. @throws OrderError when the target is not on the profit side of the stop. */
+export function bracketLegs(b: BracketRequest): { readonly exit: OrderSide } {
+  const dir = b.side === 'BUY' ? 1 : -1;
+  if (!(dir * (b.target - b.stop) > 0)) throw new OrderError(`bracket: "target" ${b.target} must be on the profit side of "stop" ${b.stop}`);
+  return { exit: b.side === 'BUY' ? 'SELL' : 'BUY' };
+}
+
 /** A bracket: entry plus stop and target legs in one OCA group. */
 export interface Bracket {
   readonly entry: Order;
@@ -108,6 +128,10 @@ export interface ExecutionVenue {
   position(): number;
   onTick(tick: TradeTick): Fill[];
   onBar(bar: Bar): Fill[];
+  /** A broker's fills reported between records (the simulated venue fills only on records). */
+  drainFills?(): Fill[];
+  /** Cancels every working order of the account in one request (a broker's global cancel). */
+  globalCancel?(): void;
 }
 
 /** An entry with its protective stop and its target. Prices in points. */
@@ -147,12 +171,7 @@ export class SimulatedVenue implements ExecutionVenue {
    * @throws OrderError naming the field when qty is not a positive integer, a LIMIT or STOP has no price on the tick grid, or the parent is unknown.
    */
   submit(req: OrderRequest, ts: number): Order {
-    if (!Number.isInteger(req.qty) || req.qty <= 0) throw new OrderError(`order: "qty" must be a positive whole number of contracts, got ${req.qty}`);
-    if (req.type !== 'MARKET') {
-      const p = req.price;
-      if (p === undefined || !Number.isFinite(p) || p <= 0) throw new OrderError(`order: "price" is required for a ${req.type} order`);
-      if (Math.abs(p / this.t - Math.round(p / this.t)) > 1e-6) throw new OrderError(`order: "price" ${p} is off the ${this.t} tick grid`);
-    }
+    validateOrder(req, this.t);
     if (req.parentId !== undefined && !this.orders.has(req.parentId)) throw new OrderError(`order: "parentId" ${req.parentId} is not a known order`);
     this.seq += 1;
     const parent = req.parentId === undefined ? null : this.orders.get(req.parentId)!;
@@ -175,9 +194,7 @@ export class SimulatedVenue implements ExecutionVenue {
    * and cancelling each other (OCA).
    */
   submitBracket(b: BracketRequest, ts: number): Bracket {
-    const dir = b.side === 'BUY' ? 1 : -1;
-    if (!(dir * (b.target - b.stop) > 0)) throw new OrderError(`bracket: "target" ${b.target} must be on the profit side of "stop" ${b.stop}`);
-    const exit: OrderSide = b.side === 'BUY' ? 'SELL' : 'BUY';
+    const { exit } = bracketLegs(b);
     const entry = this.submit({ side: b.side, type: b.entryType, qty: b.qty, price: b.entryPrice, role: 'entry' }, ts);
     const oca = `OCA-${entry.id}`;
     const stop = this.submit({ side: exit, type: 'STOP', qty: b.qty, price: b.stop, role: 'stop', ocaGroup: oca, parentId: entry.id }, ts);

@@ -130,6 +130,21 @@ export class DtcPeer {
     this.stalled = on;
   }
 
+  private gate: { promise: Promise<void>; open: () => void } | null = null;
+
+  /** Holds a running stream before its next tick until `release` (the market pauses; orders still work). */
+  hold(): void {
+    if (this.gate !== null) return;
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    this.gate = { promise, open };
+  }
+
+  release(): void {
+    this.gate?.open();
+    this.gate = null;
+  }
+
   /** Refuses the next order with this text. */
   rejectNextOrder(text: string): void {
     this.rejectText = text;
@@ -164,10 +179,14 @@ export class DtcPeer {
    * Resolves when the last one is written.
    */
   async stream(ticks: readonly PeerTick[], v: { trade: TradeVariant; quote: QuoteVariant; perSecond?: number }): Promise<void> {
-    const gapMs = v.perSecond === undefined || !Number.isFinite(v.perSecond) ? 0 : 1000 / v.perSecond;
+    const paced = v.perSecond !== undefined && Number.isFinite(v.perSecond);
+    // Timers tick in whole milliseconds: above 1000 a second, a batch goes out each millisecond.
+    const batch = paced ? Math.max(1, Math.round((v.perSecond as number) / 1000)) : 500;
+    const gapMs = paced ? Math.max(1, 1000 / (v.perSecond as number)) : 0;
     let bid = Number.NaN;
     let ask = Number.NaN;
     for (let i = 0; i < ticks.length; i += 1) {
+      if (this.gate !== null) await this.gate.promise;
       const t = ticks[i] as PeerTick;
       if (t.bid !== bid || t.ask !== ask) {
         bid = t.bid;
@@ -176,8 +195,9 @@ export class DtcPeer {
       }
       this.broadcast(v.trade, tradeValues(v.trade, t));
       this.trade(t.price, t.ts);
-      if (gapMs > 0) await sleep(gapMs);
-      else if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+      if (i % batch !== batch - 1) continue;
+      if (paced) await sleep(gapMs);
+      else await new Promise((r) => setImmediate(r));
     }
   }
 

@@ -1,0 +1,294 @@
+/**
+ * The live connections (issue 6): the Connections panel's brokers, where
+ * market data comes from and where orders go, the SCID recording of every
+ * live trade, and the venue a live run trades on.
+ *
+ * - Connecting the data source's broker opens a live run (the kernel's
+ *   `openRun`), backfilled for the current session, then fed trade by trade.
+ *   Every trade is recorded to `<data folder>/<contract>.scid`.
+ * - The order route's broker gets a `BrokerVenue`. The live run trades on a
+ *   `RoutedVenue`: the simulated venue in PAPER and DATA_COLLECTION, the
+ *   broker in LIVE (switched only when flat, see `goLive`).
+ * - The broker link going down is told to the Trader (30 s with a position
+ *   open trips the kill switch, section 12); its reconnect reconciles.
+ *
+ * Settings persist in the journal's settings table (passwords excluded: they
+ * live only in memory for the session).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import type { BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbSettingsDTO, LinkStatusDTO } from '../contract.js';
+import type { Instrument, MarketRecord, TradeTick } from '../domain.js';
+import { openFeed } from '../feeds/index.js';
+import { RejectionLog } from '../feeds/rejections.js';
+import type { Replay } from '../replay/controller.js';
+import type { SessionCalendar } from '../time/sessions.js';
+import { BrokerVenue } from '../venue/broker.js';
+import { RoutedVenue } from '../venue/routed.js';
+import { OrderError, SimulatedVenue, type ExecutionVenue } from '../venue/sim.js';
+import { frontMonth } from './contracts.js';
+import { DtcClient } from './dtc/client.js';
+import { ScidRecorder } from './recorder.js';
+import type { BrokerLink, LinkStatus, LiveTrade } from './types.js';
+
+/** What the manager needs from the kernel. */
+export interface LiveManagerDeps {
+  readonly wall: Clock;
+  readonly instrument: Instrument;
+  readonly marketDataDir: string;
+  readonly calendar: SessionCalendar;
+  /** Saved settings (null when none). */
+  readonly load: () => Partial<SavedConnections> | null;
+  readonly save: (s: SavedConnections) => void;
+  readonly publish: (c: ConnectionsDTO) => void;
+  readonly alert: (level: 'info' | 'warning' | 'critical', message: string) => void;
+  /** Closes any run and opens a live one on `venue`. */
+  readonly openRun: (source: string, venue: ExecutionVenue) => Promise<Replay>;
+  /** The run open now (null, or a replay that is not ours). */
+  readonly run: () => Replay | null;
+  /** The execution state changed (broker up or down). */
+  readonly executionChanged: () => void;
+}
+
+/** The settings kept between sessions. */
+export interface SavedConnections {
+  ib: IbSettingsDTO;
+  dtc: Omit<DtcSettingsDTO, 'password' | 'hasPassword'>;
+  dataSource: BrokerIdDTO;
+  orderRoute: BrokerIdDTO;
+}
+
+const DEFAULTS: SavedConnections = {
+  ib: { host: '127.0.0.1', port: 7497, clientId: 17 },
+  dtc: { host: '127.0.0.1', port: 11099, encoding: 'binary', username: '', symbol: '' },
+  dataSource: 'ib',
+  orderRoute: 'ib',
+};
+
+const IDLE: LinkStatusDTO = { state: 'disconnected', sinceMs: 0, lastError: null, accounts: [] };
+
+/** The live side of the kernel. */
+export class LiveManager {
+  private saved: SavedConnections;
+  private dtcPassword = '';
+  private dtc: DtcClient | null = null;
+  private dtcStatus: LinkStatusDTO = IDLE;
+  private readonly ibStatus: LinkStatusDTO = IDLE;
+  private recorder: ScidRecorder | null = null;
+  private broker: BrokerVenue | null = null;
+  private routed: RoutedVenue | null = null;
+  private sim: SimulatedVenue | null = null;
+  private liveRun: Replay | null = null;
+  private pending: TradeTick[] = [];
+  private bid = Number.NaN;
+  private ask = Number.NaN;
+
+  constructor(private readonly deps: LiveManagerDeps) {
+    const s = deps.load() ?? {};
+    this.saved = { ...DEFAULTS, ...s, ib: { ...DEFAULTS.ib, ...s.ib }, dtc: { ...DEFAULTS.dtc, ...s.dtc } };
+  }
+
+  /** The Connections panel's state. */
+  connections(): ConnectionsDTO {
+    const f = frontMonth(this.deps.instrument.symbol, this.deps.wall.now());
+    return {
+      ib: { settings: { ...this.saved.ib }, status: this.ibStatus },
+      dtc: { settings: { ...this.saved.dtc, hasPassword: this.dtcPassword !== '' }, status: this.dtcStatus },
+      dataSource: this.saved.dataSource,
+      orderRoute: this.saved.orderRoute,
+      contract: { root: f.front.root, localSymbol: f.front.localSymbol, sierraSymbol: f.front.sierraSymbol, rollMs: f.rollMs },
+      recording: this.recorder === null ? null : { file: this.recorder.file, records: this.recorder.records },
+      account: this.account(),
+    };
+  }
+
+  /** Whether the order route's broker is connected. */
+  brokerConnected(): boolean {
+    return this.broker?.connected === true;
+  }
+
+  /** The account orders go to (the order route's first account), null when not connected. */
+  account(): string | null {
+    const status = this.saved.orderRoute === 'dtc' ? this.dtcStatus : this.ibStatus;
+    return status.state === 'connected' || status.state === 'data-farm-down' ? (status.accounts[0] ?? null) : null;
+  }
+
+  /**
+   * Connects the Sierra Chart DTC server.
+   * @throws Error with the server's or the socket's words when it fails (the client is stopped, not left retrying).
+   */
+  async connectDtc(settings: DtcSettingsDTO): Promise<void> {
+    this.disconnectDtc();
+    if (settings.password !== undefined) this.dtcPassword = settings.password;
+    this.saved = { ...this.saved, dtc: { host: settings.host, port: settings.port, encoding: settings.encoding, username: settings.username, symbol: settings.symbol } };
+    this.deps.save(this.saved);
+    const symbol = settings.symbol.trim() === '' ? frontMonth(this.deps.instrument.symbol, this.deps.wall.now()).front.sierraSymbol : settings.symbol.trim();
+    const client = new DtcClient(
+      { host: settings.host, port: settings.port, encoding: settings.encoding, username: settings.username, password: this.dtcPassword, symbol },
+      this.deps.wall,
+      {
+        status: (s) => this.dtcChanged(s),
+        trade: (t) => this.onTrade(t),
+        quote: (q) => {
+          this.bid = q.bid;
+          this.ask = q.ask;
+        },
+        protocolError: (m) => this.deps.alert('warning', `Sierra Chart DTC: bad message skipped (${m})`),
+        notice: (m) => this.deps.alert('info', `Sierra Chart: ${m}`),
+      },
+    );
+    this.dtc = client;
+    if (this.saved.orderRoute === 'dtc') this.attachBroker(client);
+    try {
+      await client.connect();
+    } catch (e) {
+      client.disconnect();
+      this.dtc = null;
+      this.detachBroker(client);
+      this.dtcChanged({ ...client.status(), state: 'disconnected' });
+      throw e;
+    }
+    if (this.saved.dataSource === 'dtc') await this.startRun(`Sierra Chart DTC · ${symbol}`, symbol);
+    this.publish();
+  }
+
+  /** Closes the DTC connection (and its live run, when it was the data source). */
+  disconnectDtc(): void {
+    const c = this.dtc;
+    if (c === null) return;
+    this.dtc = null;
+    c.disconnect();
+    this.detachBroker(c);
+    if (this.saved.dataSource === 'dtc') this.stopRecording();
+    this.dtcChanged(c.status());
+  }
+
+  /**
+   * Where data comes from and where orders go.
+   * @throws OrderError while LIVE orders or a position are open at the current route.
+   */
+  setRouting(dataSource: BrokerIdDTO, orderRoute: BrokerIdDTO): void {
+    if (orderRoute !== this.saved.orderRoute && this.routed !== null && this.routed.current === this.broker && (this.broker.position() !== 0 || this.broker.open().length > 0)) {
+      throw new OrderError('the order route cannot change with a position or working orders at the broker: flatten first');
+    }
+    this.saved = { ...this.saved, dataSource, orderRoute };
+    this.deps.save(this.saved);
+    if (this.dtc !== null) {
+      if (orderRoute === 'dtc' && this.broker === null) this.attachBroker(this.dtc);
+      if (orderRoute !== 'dtc') this.detachBroker(this.dtc);
+    }
+    this.publish();
+  }
+
+  /**
+   * Routes the live run's orders to the broker (LIVE).
+   * @throws OrderError when no live run is open, the broker is not connected, the account typed does not match, or the paper account is not flat.
+   */
+  goLive(confirmAccount: string | undefined): void {
+    const run = this.currentRun();
+    if (run === null || this.routed === null) throw new OrderError('LIVE needs a live run: connect the data source first');
+    if (this.broker === null || !this.broker.connected) throw new OrderError('LIVE needs the order route’s broker connected');
+    const account = this.account();
+    if (account === null) throw new OrderError('LIVE needs the broker’s account id: the broker has not named one yet');
+    if ((confirmAccount ?? '').trim() !== account) throw new OrderError(`LIVE: type the account id ${account} exactly to confirm`);
+    this.routed.use(this.broker);
+  }
+
+  /** Routes the live run's orders back to the simulated venue. @throws OrderError while the broker holds a position or working orders. */
+  goPaper(): void {
+    if (this.routed !== null && this.sim !== null) this.routed.use(this.sim);
+  }
+
+  /** Stops everything (engine shutdown). */
+  close(): void {
+    this.disconnectDtc();
+    this.stopRecording();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private currentRun(): Replay | null {
+    const r = this.deps.run();
+    return r !== null && r === this.liveRun ? r : null;
+  }
+
+  private attachBroker(link: BrokerLink): void {
+    this.broker = new BrokerVenue(
+      link,
+      { tickSize: this.deps.instrument.tickSize, idPrefix: `MIA${this.deps.wall.now().toString(36)}-` },
+      {
+        updated: () => this.currentRun()?.venueUpdated(),
+        rejected: (o, text) => this.deps.alert('critical', `The broker rejected order ${o.id} (${o.role}): ${text || 'no reason given'}`),
+        connection: (up) => {
+          if (this.routed?.current === this.broker) this.currentRun()?.trader.venueConnection(up);
+          this.deps.executionChanged();
+        },
+      },
+    );
+  }
+
+  private detachBroker(link: BrokerLink): void {
+    if (this.broker === null) return;
+    if (this.routed?.current === this.broker) {
+      // The broker link is gone while LIVE: the run keeps its broker venue so the kill switch still sees the last position.
+      this.currentRun()?.trader.venueConnection(false);
+      return;
+    }
+    link.setListener({ order: () => undefined, position: () => undefined, connection: () => undefined });
+    this.broker = null;
+  }
+
+  /** Opens the live run: backfill from today's recording, then live trades; recording goes on in the same file. */
+  private async startRun(source: string, contract: string): Promise<void> {
+    this.stopRecording();
+    this.sim = new SimulatedVenue({ tickSize: this.deps.instrument.tickSize });
+    this.routed = new RoutedVenue(this.sim);
+    const file = join(this.deps.marketDataDir, `${contract.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`);
+    const backfill = await this.backfillFrom(file);
+    this.recorder = new ScidRecorder(file, this.deps.wall, { onTorn: (b) => this.deps.alert('warning', `${file}: a torn last record (${b} bytes, a crash while writing) was cut off`) });
+    this.pending = [];
+    this.liveRun = await this.deps.openRun(source, this.routed);
+    if (backfill.length > 0) this.liveRun.pushHistory(backfill);
+  }
+
+  /** The current session's trades from an earlier recording of this contract (the DTC backfill). */
+  private async backfillFrom(file: string): Promise<MarketRecord[]> {
+    if (!existsSync(file)) return [];
+    const session = this.deps.calendar.sessionAt(this.deps.wall.now());
+    if (session === null) return [];
+    const feed = await openFeed(file, { instrument: this.deps.instrument, barTimeframe: '1m', timeZone: this.deps.instrument.timeZone, rejections: new RejectionLog() });
+    const out: MarketRecord[] = [];
+    for await (const block of feed.blocks()) for (const r of block as MarketRecord[]) if (r.kind === 'tick' && r.tsEvent >= session.openTs) out.push(r);
+    return out;
+  }
+
+  private stopRecording(): void {
+    this.recorder?.close();
+    this.recorder = null;
+  }
+
+  /** Trades of one socket read go to the run together (one chart update per read). */
+  private onTrade(t: LiveTrade): void {
+    const tick: TradeTick = { kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: this.bid, ask: this.ask };
+    this.recorder?.add(tick);
+    if (this.pending.push(tick) === 1) queueMicrotask(() => this.flushTrades());
+  }
+
+  private flushTrades(): void {
+    const ticks = this.pending;
+    this.pending = [];
+    this.currentRun()?.push(ticks);
+  }
+
+  private dtcChanged(s: LinkStatus): void {
+    this.dtcStatus = { state: s.state, sinceMs: s.sinceMs, lastError: s.lastError, accounts: [...s.accounts] };
+    if (s.state === 'lost' || (s.state === 'reconnecting' && s.lastError !== null)) this.deps.alert('warning', `Sierra Chart DTC: ${s.state} (${s.lastError ?? 'no reason given'})`);
+    this.deps.executionChanged();
+    this.publish();
+  }
+
+  private publish(): void {
+    this.deps.publish(this.connections());
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The execution venue for LIVE mode: orders go to a broker (IB or Sierra
+ * Chart DTC, through a `BrokerLink`) and the broker's reports come back as
+ * order states, fills and the account's position.
+ *
+ * The Trader's execution path is synchronous (engine/execution/trader.ts); a
+ * broker is not. So:
+ * - `submit`/`submitBracket` validate the order as the simulated venue does,
+ *   record it WORKING (a bracket's legs PENDING until the entry fills) and
+ *   hand it to the link; the broker's verdict arrives later.
+ * - Reports update the orders; each new execution (deduplicated by its
+ *   execution id, so a fill reported again after a reconnect counts once)
+ *   becomes a `Fill` the Trader takes on its next record or at once through
+ *   `onUpdate` (Trader.venueUpdated).
+ * - `position()` is the broker's own position report, never a sum of fills:
+ *   it alone may confirm "flat" to the kill switch.
+ * - An order the broker reports that the workstation did not send (placed in
+ *   TWS or Sierra Chart) is tracked too, so a global cancel and the kill
+ *   switch see it.
+ */
+import type { Bar, TradeTick } from '../domain.js';
+import type { BrokerLink, BrokerOrderReport, BrokerPosition } from '../live/types.js';
+import { bracketLegs, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
+
+/** Broker venue settings. */
+export interface BrokerVenueConfig {
+  /** Points. */
+  readonly tickSize: number;
+  /** USD per contract per side, for the journal (the broker's statement is the authority). */
+  readonly commissionPerSideUsd?: number;
+  /** Prefix of the workstation's order ids, unique per run (client order ids must not repeat at the broker). */
+  readonly idPrefix: string;
+}
+
+/** What the venue tells its owner. */
+export interface BrokerVenueEvents {
+  /** New fills or order states are waiting (call Trader.venueUpdated). */
+  updated(): void;
+  /** The broker refused an order, in its words. */
+  rejected(order: Order, text: string): void;
+  /** The order link went down or came back (reconciled). */
+  connection(up: boolean): void;
+}
+
+/** Orders at a broker, seen through its reports. */
+export class BrokerVenue implements ExecutionVenue {
+  private readonly orders = new Map<string, Order>();
+  private readonly filledQty = new Map<string, number>();
+  private readonly execIds = new Set<string>();
+  private readonly cancelSent = new Set<string>();
+  private pendingFills: Fill[] = [];
+  private seq = 0;
+  private net = 0;
+  private avg = Number.NaN;
+  private up = false;
+  private readonly commission: number;
+
+  constructor(
+    private readonly link: BrokerLink,
+    private readonly config: BrokerVenueConfig,
+    private readonly events: BrokerVenueEvents,
+  ) {
+    this.commission = config.commissionPerSideUsd ?? 2.25;
+    link.setListener({
+      order: (r) => this.onReport(r),
+      position: (p) => this.onPosition(p),
+      connection: (up) => {
+        this.up = up;
+        this.events.connection(up);
+      },
+    });
+  }
+
+  /** Whether the broker link is up. */
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** The broker's average price of the position, points (NaN when flat or unknown). */
+  get averagePrice(): number {
+    return this.avg;
+  }
+
+  submit(req: OrderRequest, ts: number): Order {
+    validateOrder(req, this.config.tickSize);
+    const o = this.record(req, ts, 'WORKING');
+    this.link.placeOrder({ id: o.id, symbol: this.link.symbol, side: o.side, type: o.type, qty: o.qty, price: o.price });
+    return o;
+  }
+
+  submitBracket(b: BracketRequest, ts: number): Bracket {
+    const { exit } = bracketLegs(b);
+    validateOrder({ side: b.side, type: b.entryType, qty: b.qty, price: b.entryPrice }, this.config.tickSize);
+    validateOrder({ side: exit, type: 'STOP', qty: b.qty, price: b.stop }, this.config.tickSize);
+    validateOrder({ side: exit, type: 'LIMIT', qty: b.qty, price: b.target }, this.config.tickSize);
+    const entry = this.record({ side: b.side, type: b.entryType, qty: b.qty, price: b.entryPrice, role: 'entry' }, ts, 'WORKING');
+    const oca = `OCA-${entry.id}`;
+    const stop = this.record({ side: exit, type: 'STOP', qty: b.qty, price: b.stop, role: 'stop', ocaGroup: oca, parentId: entry.id }, ts, 'PENDING');
+    const target = this.record({ side: exit, type: 'LIMIT', qty: b.qty, price: b.target, role: 'target', ocaGroup: oca, parentId: entry.id }, ts, 'PENDING');
+    const s = this.link.symbol;
+    this.link.placeBracket(
+      { id: entry.id, symbol: s, side: entry.side, type: entry.type, qty: entry.qty, price: entry.price },
+      { id: stop.id, symbol: s, side: stop.side, type: 'STOP', qty: stop.qty, price: stop.price },
+      { id: target.id, symbol: s, side: target.side, type: 'LIMIT', qty: target.qty, price: target.price },
+    );
+    return { entry, stop, target };
+  }
+
+  /** Asks the broker to cancel; the order stays open until the broker confirms. Returns false when it is no longer open. */
+  cancel(id: string): boolean {
+    const o = this.orders.get(id);
+    if (o === undefined || (o.status !== 'WORKING' && o.status !== 'PENDING')) return false;
+    if (!this.cancelSent.has(id)) {
+      this.cancelSent.add(id);
+      this.link.cancel(id);
+    }
+    return true;
+  }
+
+  /** A new price for a working limit or stop (the broker confirms with a report). */
+  modify(id: string, price: number): void {
+    const o = this.orders.get(id);
+    if (o === undefined || (o.status !== 'WORKING' && o.status !== 'PENDING')) return;
+    validateOrder({ ...o, price }, this.config.tickSize);
+    this.link.modify(id, price);
+  }
+
+  /** Cancels every working order of the account at the broker, ours or not. */
+  globalCancel(): void {
+    for (const o of this.open()) this.cancelSent.add(o.id);
+    this.link.globalCancel();
+  }
+
+  open(): Order[] {
+    return [...this.orders.values()].filter((o) => o.status === 'WORKING' || o.status === 'PENDING');
+  }
+
+  order(id: string): Order | undefined {
+    return this.orders.get(id);
+  }
+
+  all(): Order[] {
+    return [...this.orders.values()];
+  }
+
+  position(): number {
+    return this.net;
+  }
+
+  onTick(_tick: TradeTick): Fill[] {
+    return this.drainFills();
+  }
+
+  onBar(_bar: Bar): Fill[] {
+    return this.drainFills();
+  }
+
+  /** The fills reported since the last call. */
+  drainFills(): Fill[] {
+    const f = this.pendingFills;
+    this.pendingFills = [];
+    return f;
+  }
+
+  private record(req: OrderRequest, ts: number, status: Order['status']): Order {
+    this.seq += 1;
+    const o: Order = { ...req, id: `${this.config.idPrefix}${this.seq}`, role: req.role ?? 'entry', status, submittedTs: ts, filledTs: null, fillPrice: null, cancelReason: null };
+    this.orders.set(o.id, o);
+    return o;
+  }
+
+  private onReport(r: BrokerOrderReport): void {
+    let o = this.orders.get(r.id);
+    if (o === undefined) {
+      // An order placed outside the workstation (or before a restart): tracked so the kill switch sees it.
+      o = { id: r.id, side: 'BUY', type: 'MARKET', qty: Math.max(1, r.filledQty || 1), role: 'entry', status: 'WORKING', submittedTs: r.fill?.ts ?? 0, filledTs: null, fillPrice: null, cancelReason: null };
+      this.orders.set(r.id, o);
+    }
+    if (r.fill !== null && !this.execIds.has(r.fill.execId)) {
+      this.execIds.add(r.fill.execId);
+      const before = this.filledQty.get(o.id) ?? 0;
+      const done = before + r.fill.qty;
+      this.filledQty.set(o.id, done);
+      o.fillPrice = o.fillPrice === null ? r.fill.price : (o.fillPrice * before + r.fill.price * r.fill.qty) / done;
+      const dir = o.side === 'BUY' ? 1 : -1;
+      const slippageTicks = o.type === 'STOP' && o.price !== undefined ? (dir * (r.fill.price - o.price)) / this.config.tickSize : 0;
+      // An execution is the broker's word on the position too; its position report follows and has the last say.
+      this.net += dir * r.fill.qty;
+      this.pendingFills.push({ orderId: o.id, role: o.role, side: o.side, qty: r.fill.qty, price: r.fill.price, ts: r.fill.ts, slippageTicks, commissionUsd: this.commission * r.fill.qty });
+      if (done >= o.qty) {
+        o.status = 'FILLED';
+        o.filledTs = r.fill.ts;
+      }
+      // The entry filled: the bracket's legs are working at the broker now.
+      if (o.status === 'FILLED') for (const c of this.orders.values()) if (c.parentId === o.id && c.status === 'PENDING') c.status = 'WORKING';
+    }
+    switch (r.state) {
+      case 'CANCELLED':
+        if (o.status !== 'FILLED') {
+          o.status = 'CANCELLED';
+          o.cancelReason = r.text || 'cancelled at the broker';
+        }
+        break;
+      case 'REJECTED':
+        if (o.status !== 'FILLED') {
+          o.status = 'CANCELLED';
+          o.cancelReason = `rejected by the broker: ${r.text || 'no reason given'}`;
+          for (const c of this.orders.values()) {
+            if (c.parentId === o.id && c.status === 'PENDING') {
+              c.status = 'CANCELLED';
+              c.cancelReason = 'parent rejected';
+            }
+          }
+          this.events.rejected(o, r.text);
+        }
+        break;
+      case 'WORKING':
+        if (o.status === 'PENDING') o.status = 'WORKING';
+        break;
+      case 'FILLED':
+        // A fill without its execution (an open-orders snapshot): the execution report carries the price.
+        break;
+      default:
+        break;
+    }
+    this.events.updated();
+  }
+
+  private onPosition(p: BrokerPosition): void {
+    if (p.symbol !== this.link.symbol) return;
+    this.net = p.qty;
+    this.avg = p.qty === 0 ? Number.NaN : p.avgPrice;
+    this.events.updated();
+  }
+}
