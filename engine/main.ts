@@ -5,7 +5,8 @@
  * the same kernel. Pure Node: no electron import (architecture.md).
  *
  * Arguments: --data-dir <dir>, --market-data-dir <dir>, --replay <file>,
- * --halted <reason> (the watchdog restarted the engine: trip the kill switch).
+ * --halted <reason> (the watchdog restarted the engine: trip the kill switch),
+ * --method-config <file.json> (overrides of the method's defaults).
  * Both hosts send heartbeats (answered at once, from the event loop, so a
  * frozen kernel misses them) and may send `kill-switch` (global shortcut, tray).
  */
@@ -15,6 +16,8 @@ import type { EngineEventBatch, WireFrame } from './contract.js';
 import type { EngineToHost, HostToEngine } from './host/contract.js';
 import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from './host/paths.js';
 import { createKernel, type Kernel } from './kernel.js';
+import { methodConfig, type MethodConfig, type MethodConfigOverride } from './method/config.js';
+import { readFileSync } from 'node:fs';
 import { endpointOf, serveConnection, type MessageEndpoint } from './rpc/serve.js';
 
 /** Electron's MessagePortMain, as much of it as the engine uses. */
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     'market-data-dir': { type: 'string' },
     replay: { type: 'string' },
     halted: { type: 'string' },
+    'method-config': { type: 'string' },
   },
   strict: false,
 });
@@ -116,8 +120,24 @@ function serveChildIpc(kernel: Kernel): void {
   send({ type: 'ready', version: APP_VERSION, dataDir });
 }
 
+/**
+ * The method's configuration from `--method-config <file.json>` (overrides of
+ * the spec's defaults, engine/method/config.ts). A file that cannot be read
+ * or is invalid leaves the defaults and says why, naming the file.
+ */
+function readMethodConfig(file: string | undefined): { config: MethodConfig | undefined; error: string | null } {
+  if (file === undefined) return { config: undefined, error: null };
+  try {
+    return { config: methodConfig(JSON.parse(readFileSync(file, 'utf8')) as MethodConfigOverride), error: null };
+  } catch (e) {
+    return { config: undefined, error: `${file}: ${(e as Error).message}; the method runs with the spec's defaults` };
+  }
+}
+
 async function start(): Promise<void> {
-  const kernel = createKernel({ dataDir, marketDataDir, version: APP_VERSION, haltOnStart: str(args.halted) ?? null }, wall);
+  const method = readMethodConfig(str(args['method-config']));
+  const kernel = createKernel({ dataDir, marketDataDir, version: APP_VERSION, haltOnStart: str(args.halted) ?? null, method: method.config }, wall);
+  if (method.error !== null) kernel.bus.publish({ type: 'alert', level: 'warning', message: method.error, ts: wall.now() });
   const replay = str(args.replay);
   if (replay !== undefined) {
     await kernel.api.openReplay({ path: replay }).catch((e: unknown) => {

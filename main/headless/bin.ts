@@ -1,7 +1,7 @@
 /**
  * Command line of the headless shell (dist/main/headless.cjs):
  *   --port <n> (default: a free port), --data-dir <dir>, --market-data-dir <dir>,
- *   --replay <file>, --renderer <dir> (the built renderer, default dist/renderer).
+ *   --replay <file>, --method-config <file.json>, --renderer <dir> (the built renderer, default dist/renderer).
  * Prints `MIA Workstation: http://127.0.0.1:<port>/?token=<token>`.
  */
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ async function cli(): Promise<void> {
       'data-dir': { type: 'string' },
       'market-data-dir': { type: 'string' },
       replay: { type: 'string' },
+      'method-config': { type: 'string' },
       renderer: { type: 'string' },
     },
     strict: false,
@@ -26,6 +27,7 @@ async function cli(): Promise<void> {
     dataDir: str(values['data-dir']),
     marketDataDir: str(values['market-data-dir']),
     replay: str(values.replay) === undefined ? undefined : resolve(str(values.replay) as string),
+    methodConfig: str(values['method-config']) === undefined ? undefined : resolve(str(values['method-config']) as string),
     rendererDir: str(values.renderer) ?? join(__dirname, '../renderer'),
     engineEntry: join(__dirname, '../engine/main.cjs'),
   });

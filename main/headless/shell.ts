@@ -56,6 +56,8 @@ export interface ShellOptions {
   dataDir?: string;
   marketDataDir?: string;
   replay?: string;
+  /** A JSON file of overrides of the method's defaults (engine --method-config). */
+  methodConfig?: string;
   rendererDir: string;
   engineEntry: string;
   /** Called with the engine's stderr lines and lifecycle notes. */
@@ -87,6 +89,7 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
   if (opts.dataDir !== undefined) engineArgs.push('--data-dir', opts.dataDir);
   if (opts.marketDataDir !== undefined) engineArgs.push('--market-data-dir', opts.marketDataDir);
   if (opts.replay !== undefined) engineArgs.push('--replay', opts.replay);
+  if (opts.methodConfig !== undefined) engineArgs.push('--method-config', opts.methodConfig);
   const sockets = new Map<number, WebSocket>();
   let nextId = 1;
   let closing = false;

@@ -13,6 +13,7 @@ import { ApprovalQueue, ExecutionControls, KillSwitchPanel, PerformancePanel, Po
 import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from './method-panels';
 import { Panel } from './Panel';
 import { BackupButton, Inspector, RecordedBar, SessionsView } from './sessions-view';
+import { ConnectionsButton, ConnectionsView, LiveConfirm } from './connections';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
   { speed: 1, label: '1x' },
@@ -37,12 +38,18 @@ export function App({ client }: { client: EngineClient }) {
   const [disconnected, setDisconnected] = useState<string | null>(null);
   const [sessionsOpen, setSessionsOpen] = useState(false);
   const [inspecting, setInspecting] = useState<string | null>(null);
+  const [connectionsOpen, setConnectionsOpen] = useState(false);
+  const [confirmLive, setConfirmLive] = useState(false);
 
   useEffect(() => {
     const off = client.onEvents((b) => model.push(b));
     client.onClose((reason) => setDisconnected(reason));
     void client.api.getReplaySnapshot().then((s) => model.load(s));
     void client.api.getExecution().then((x) => model.setExecution(x));
+    void client.api.getConnections().then((c) => {
+      model.connections = c;
+      model.request();
+    });
     return off;
   }, [client, model]);
 
@@ -57,7 +64,8 @@ export function App({ client }: { client: EngineClient }) {
 
   const status = model.status;
   const playing = status?.state === 'playing';
-  const canControl = status !== null && status.state !== 'idle' && status.state !== 'loading';
+  // A live run follows the market: play, pause, step and speed do not apply.
+  const canControl = status !== null && status.state !== 'idle' && status.state !== 'loading' && !status.live;
   const recorded = status?.recorded ?? null;
   const timeZone = status?.timeZone ?? 'America/New_York';
   // A story belongs to the replay it was opened in.
@@ -96,6 +104,7 @@ export function App({ client }: { client: EngineClient }) {
         <button type="button" data-testid="open-sessions" onClick={() => setSessionsOpen(true)} title="Recorded sessions, backups and restore">
           Sessions
         </button>
+        <ConnectionsButton c={model.connections} onOpen={() => setConnectionsOpen(true)} />
         <div className="controls" role="group" aria-label="Replay controls">
           {recorded !== null && (
             <button type="button" data-testid="step-back-top" disabled={playing || recorded.bar === 0} onClick={() => void call(() => client.api.stepBack())} title="Step one bar back (←)">
@@ -105,7 +114,7 @@ export function App({ client }: { client: EngineClient }) {
           <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.play())} title="Play (Space)">
             ▶ Play
           </button>
-          <button type="button" data-testid="pause" disabled={!playing} onClick={() => void call(() => client.api.pause())} title="Pause (Space)">
+          <button type="button" data-testid="pause" disabled={!playing || status?.live === true} onClick={() => void call(() => client.api.pause())} title="Pause (Space)">
             ❚❚ Pause
           </button>
           <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.step())} title="Step one bar (→)">
@@ -128,7 +137,7 @@ export function App({ client }: { client: EngineClient }) {
             ))}
           </div>
         </div>
-        <ExecutionControls x={model.execution} client={client} run={call} />
+        <ExecutionControls x={model.execution} client={client} run={call} onLive={() => setConfirmLive(true)} />
         <BackupButton client={client} model={model} run={call} />
         <div className="clock" data-testid="market-clock" data-ts={status?.marketTs ?? ''} title="Replayed market time (US Eastern)">
           {status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}
@@ -174,6 +183,17 @@ export function App({ client }: { client: EngineClient }) {
         </aside>
       </main>
       <StatusBar status={status} shell={client.shell} />
+      {connectionsOpen && <ConnectionsView client={client} model={model} run={call} onClose={() => setConnectionsOpen(false)} timeZone={timeZone} />}
+      {confirmLive && (
+        <LiveConfirm
+          account={model.connections?.account ?? null}
+          onCancel={() => setConfirmLive(false)}
+          onConfirm={(typed) => {
+            setConfirmLive(false);
+            void call(() => client.api.setMode('LIVE', typed));
+          }}
+        />
+      )}
       {sessionsOpen && <SessionsView client={client} model={model} run={call} onClose={() => setSessionsOpen(false)} timeZone={timeZone} />}
     </div>
   );
@@ -325,7 +345,7 @@ function StatusBar({ status, shell }: { status: ReplayStatusDTO | null; shell: s
     <footer className="statusbar">
       <span data-testid="status-feed">
         {status?.recorded != null ? `Recorded session ${status.recorded.sessionId} · run #${status.recorded.runId} · ` : ''}
-        {status?.file != null ? `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})` : 'No feed'}
+        {status?.file != null ? (status.live ? `${status.file} (live, ${status.timeframe})` : `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})`) : 'No feed'}
       </span>
       <span data-testid="replay-state" className={`state ${status?.state ?? 'idle'}`}>
         {status?.state ?? 'connecting'}

@@ -20,14 +20,19 @@ const sign = (x: number): string => (x > 0 ? 'pos' : x < 0 ? 'neg' : '');
 type Run = (fn: () => Promise<unknown>) => Promise<void>;
 
 /** Mode selector and MANUAL/AUTO toggle, for the top bar. */
-export function ExecutionControls({ x, client, run }: { x: ExecutionStateDTO | null; client: EngineClient; run: Run }) {
+export function ExecutionControls({ x, client, run, onLive }: { x: ExecutionStateDTO | null; client: EngineClient; run: Run; onLive: () => void }) {
   const mode = x?.mode ?? 'PAPER';
   const exec = x?.execution ?? 'MANUAL';
   return (
     <div className="exec-controls" role="group" aria-label="Trading mode and execution">
+      {mode === 'LIVE' && (
+        <div className="live-badge" data-testid="live-badge" title="Orders go to the broker">
+          LIVE
+        </div>
+      )}
       <label className={`mode mode-${mode}`} title="DATA_COLLECTION records would-be outcomes; PAPER fills on the simulated venue; LIVE sends orders to the broker">
         <span>Mode</span>
-        <select data-testid="mode" value={mode} onChange={(e) => void run(() => client.api.setMode(e.target.value as ModeDTO))}>
+        <select data-testid="mode" value={mode} onChange={(e) => (e.target.value === 'LIVE' ? onLive() : void run(() => client.api.setMode(e.target.value as ModeDTO)))}>
           {MODES.map((m) => (
             <option key={m} value={m} disabled={m === 'LIVE' && x?.brokerConnected !== true}>
               {m === 'LIVE' && x?.brokerConnected !== true ? 'LIVE (connect a broker)' : m}

@@ -19,6 +19,7 @@ import type {
   ReplayStatusDTO,
   RestoreResultDTO,
   ExecutionStateDTO,
+  ConnectionsDTO,
   SessionDTO,
   SignalDTO,
 } from '../../../engine/contract';
@@ -67,6 +68,8 @@ export class ChartModel {
   selected: SignalDTO | null = null;
   /** Approvals, orders, fills, position, kill switch (the execution panels). */
   execution: ExecutionStateDTO | null = null;
+  /** The Connections panel's state (issue 6). */
+  connections: ConnectionsDTO | null = null;
   /** The running or last backup, from `backup` events. */
   backup: Extract<EngineEvent, { type: 'backup' }> | null = null;
   /** The last restore, from the `restored` event. */
@@ -137,7 +140,8 @@ export class ChartModel {
     return this.forming?.levels ?? this.levels[this.levels.length - 1] ?? null;
   }
 
-  private request(): void {
+  /** Asks for a frame (the chrome re-renders once). */
+  request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     this.schedule(() => this.frame());
@@ -245,6 +249,10 @@ export class ChartModel {
         break;
       case 'execution':
         this.setExecution(e.state);
+        break;
+      case 'connections':
+        this.connections = e.connections;
+        this.request();
         break;
     }
   }
