@@ -762,8 +762,8 @@ export class Trader {
     const working = venue.open().filter((o) => o.role !== 'close');
     // A broker gets one global cancel (every working order of the account, also those placed outside the workstation).
     if (working.length > 0 && venue.globalCancel !== undefined && !this.globalCancelSent) {
-      this.globalCancelSent = true;
       venue.globalCancel();
+      this.globalCancelSent = true;
       this.d.journal?.event('kill-switch.global-cancel', this.now(), { working: working.length });
     }
     for (const o of [...working.filter((x) => x.role === 'entry'), ...working.filter((x) => x.role !== 'entry')]) {

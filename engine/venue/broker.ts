@@ -20,7 +20,7 @@
  */
 import type { Bar, TradeTick } from '../domain.js';
 import type { BrokerLink, BrokerOrderReport, BrokerPosition } from '../live/types.js';
-import { bracketLegs, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
+import { OrderError, bracketLegs, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
 
 /** Broker venue settings. */
 export interface BrokerVenueConfig {
@@ -81,8 +81,14 @@ export class BrokerVenue implements ExecutionVenue {
     return this.avg;
   }
 
+  /** @throws OrderError while the broker link is down (nothing can be sent; the Trader retries a closing order). */
+  private requireLink(): void {
+    if (!this.up) throw new OrderError('the broker connection is down: the order was not sent');
+  }
+
   submit(req: OrderRequest, ts: number): Order {
     validateOrder(req, this.config.tickSize);
+    this.requireLink();
     const o = this.record(req, ts, 'WORKING');
     this.link.placeOrder({ id: o.id, symbol: this.link.symbol, side: o.side, type: o.type, qty: o.qty, price: o.price });
     return o;
@@ -90,6 +96,7 @@ export class BrokerVenue implements ExecutionVenue {
 
   submitBracket(b: BracketRequest, ts: number): Bracket {
     const { exit } = bracketLegs(b);
+    this.requireLink();
     validateOrder({ side: b.side, type: b.entryType, qty: b.qty, price: b.entryPrice }, this.config.tickSize);
     validateOrder({ side: exit, type: 'STOP', qty: b.qty, price: b.stop }, this.config.tickSize);
     validateOrder({ side: exit, type: 'LIMIT', qty: b.qty, price: b.target }, this.config.tickSize);
@@ -110,7 +117,7 @@ export class BrokerVenue implements ExecutionVenue {
   cancel(id: string): boolean {
     const o = this.orders.get(id);
     if (o === undefined || (o.status !== 'WORKING' && o.status !== 'PENDING')) return false;
-    if (!this.cancelSent.has(id)) {
+    if (!this.cancelSent.has(id) && this.up) {
       this.cancelSent.add(id);
       this.link.cancel(id);
     }
@@ -127,6 +134,7 @@ export class BrokerVenue implements ExecutionVenue {
 
   /** Cancels every working order of the account at the broker, ours or not. */
   globalCancel(): void {
+    if (!this.up) return;
     for (const o of this.open()) this.cancelSent.add(o.id);
     this.link.globalCancel();
   }

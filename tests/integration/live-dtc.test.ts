@@ -115,3 +115,36 @@ describe('a live run on Sierra Chart DTC (the DTC peer)', () => {
     expect(fills.map((f) => [f.order_id, f.price, f.qty])).toEqual(peer.fills.map((f) => [f.clientId, f.price, f.qty]));
   }, 60_000);
 });
+
+describe('live faults through the kernel (DTC peer)', () => {
+  /** Section 12's timers, shortened for the test: broker lost 1.5 s (30 s in production), stale data 2 s (10 s). */
+  const FAST_RISK = { ...DEFAULT_RISK_CONFIG, brokerLostMs: 1500, staleDataMs: 2000 };
+
+  it('the broker gone with a position open trips the kill switch after brokerLostMs; flat only once the broker is back and confirms it', async () => {
+    const { k, peer } = await liveKernel(FAST_RISK);
+    await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
+    await k.api.setExecution('AUTO');
+    await k.api.setMode('LIVE', 'SIM-4711');
+    const streaming = peer.stream(barTicks(await fileBars(15_176)), { trade: 107, quote: 108, perSecond: 3000 });
+    await eventually(() => expect(peer.received.some((m) => m.Type === 201)).toBe(true), 20_000);
+    peer.hold();
+    await eventually(async () => expect((await k.api.getExecution()).position.qty).not.toBe(0));
+    const port = peer.port;
+    await peer.stop(); // TWS/Sierra Chart gone: the client retries, nothing answers
+    await eventually(async () => expect((await k.api.getExecution()).brokerConnected).toBe(false));
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'REDUCING', trigger: 'broker-lost', flat: false }), 5000);
+    expect((await k.api.getExecution()).killSwitch.detail).toMatch(/broker connection lost for 1.5 s with 1 contract\(s\) open/);
+    await peer.start(port); // back: the client logs on, reconciles, the closing order goes out, the broker confirms flat
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', flat: true }), 15_000);
+    expect(peer.netPosition).toBe(0);
+    void streaming;
+  }, 60_000);
+
+  it('a feed that stalls in the session trips the kill switch (stale data) after staleDataMs', async () => {
+    const { k, peer } = await liveKernel(FAST_RISK);
+    // Monday 2023-09-25 10:00 ET is inside the session.
+    await peer.stream(barTicks((await fileBars(1000)).slice(900)), { trade: 107, quote: 108 });
+    peer.stall(true);
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', trigger: 'stale-data' }), 8000);
+  }, 20_000);
+});
