@@ -257,7 +257,6 @@ export class DtcClient implements BrokerLink {
       this.lostAt = this.clock.now();
       this.listener?.connection(false);
     }
-    if (this.logonWaiter !== null && !this.wanted) return;
     if (this.logonWaiter !== null && this.attempts === 0 && this.lastError !== null && !wasUp) {
       // The first connect failed outright: tell the caller, keep trying in the background.
       const w = this.logonWaiter;

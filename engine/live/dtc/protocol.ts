@@ -383,7 +383,7 @@ export function decodeJson(text: string): DtcMessage {
   return v as DtcMessage;
 }
 
-/** Largest binary message accepted; DTC's Size is a uint16, so anything under 4 bytes is corrupt. */
+/** Smallest binary message: its own Size and Type fields (4 bytes); a smaller Size means the stream lost its frame. */
 const MIN_BINARY_SIZE = 4;
 
 /**
