@@ -213,11 +213,12 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   };
 
   /** Live connections (issue 6): they open live runs through the same path as a replay. */
+  const liveCalendar = new SessionCalendar('globex', instrument.timeZone);
   live = new LiveManager({
     wall,
     instrument,
     marketDataDir: config.marketDataDir,
-    calendar: new SessionCalendar('globex', instrument.timeZone),
+    calendar: liveCalendar,
     load: () => readSetting<Partial<SavedConnections>>(db, 'connections'),
     save: (c) => saveSetting('connections', c),
     publish: (connections) => bus.publish({ type: 'connections', connections }),
@@ -228,7 +229,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         { file: source, instrument, timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex', method: { ...method, mode }, gamma: chain, execution, risk },
         replayDeps(),
         { source, venue },
-        new SessionCalendar('globex', instrument.timeZone),
+        liveCalendar,
       );
       replay = r;
       bus.publish({ type: 'replay.opened', status: r.status() });
@@ -362,7 +363,6 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
 
     async setMode(next: ModeDTO, confirmAccount?: string): Promise<ExecutionStateDTO> {
       if (!(MODES as readonly string[]).includes(next)) throw new EngineError('bad-request', `setMode: mode must be one of ${MODES.join(', ')}`);
-      if (next === 'LIVE' && !live.brokerConnected()) throw new EngineError('bad-request', 'setMode: LIVE needs a connected broker; connect Interactive Brokers or Sierra Chart first');
       await liveCall(() => (next === 'LIVE' ? live.goLive(confirmAccount) : live.goPaper()));
       if (next === 'LIVE') bus.publish({ type: 'alert', level: 'warning', message: `LIVE: orders now go to the broker, account ${live.account() ?? ''}`, ts: wall.now() });
       mode = next;

@@ -186,9 +186,8 @@ export class LiveManager {
    * @throws OrderError when no live run is open, the broker is not connected, the account typed does not match, or the paper account is not flat.
    */
   goLive(confirmAccount: string | undefined): void {
-    const run = this.currentRun();
-    if (run === null || this.routed === null) throw new OrderError('LIVE needs a live run: connect the data source first');
-    if (this.broker === null || !this.broker.connected) throw new OrderError('LIVE needs the order route’s broker connected');
+    if (this.broker === null || !this.broker.connected) throw new OrderError('LIVE needs a connected broker: connect Interactive Brokers or Sierra Chart (the order route) first');
+    if (this.currentRun() === null || this.routed === null) throw new OrderError('LIVE needs a live run: connect the data source first');
     const account = this.account();
     if (account === null) throw new OrderError('LIVE needs the broker’s account id: the broker has not named one yet');
     if ((confirmAccount ?? '').trim() !== account) throw new OrderError(`LIVE: type the account id ${account} exactly to confirm`);

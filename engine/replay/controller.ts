@@ -98,8 +98,8 @@ export interface RecordedReplay {
 
 /**
  * A live run (issue 6): records pushed as a live feed delivers them, market
- * time is the wall time, the venue is the one given (simulated fills on live
- * data in PAPER, the broker in LIVE).
+ * time set by the data and running at wall speed between records, on the
+ * venue given (simulated fills on live data in PAPER, the broker in LIVE).
  */
 export interface LiveRunOptions {
   /** What the status shows as the run's source (e.g. "Sierra Chart DTC · ESZ25-CME"). */

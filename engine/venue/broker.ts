@@ -20,7 +20,7 @@
  */
 import type { Bar, TradeTick } from '../domain.js';
 import type { BrokerLink, BrokerOrderReport, BrokerPosition } from '../live/types.js';
-import { OrderError, bracketLegs, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
+import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
 
 /** Broker venue settings. */
 export interface BrokerVenueConfig {
@@ -116,7 +116,7 @@ export class BrokerVenue implements ExecutionVenue {
   /** Asks the broker to cancel; the order stays open until the broker confirms. Returns false when it is no longer open. */
   cancel(id: string): boolean {
     const o = this.orders.get(id);
-    if (o === undefined || (o.status !== 'WORKING' && o.status !== 'PENDING')) return false;
+    if (o === undefined || !isOpenOrder(o)) return false;
     if (!this.cancelSent.has(id) && this.up) {
       this.cancelSent.add(id);
       this.link.cancel(id);
@@ -127,7 +127,7 @@ export class BrokerVenue implements ExecutionVenue {
   /** A new price for a working limit or stop (the broker confirms with a report). */
   modify(id: string, price: number): void {
     const o = this.orders.get(id);
-    if (o === undefined || (o.status !== 'WORKING' && o.status !== 'PENDING')) return;
+    if (o === undefined || !isOpenOrder(o)) return;
     validateOrder({ ...o, price }, this.config.tickSize);
     this.link.modify(id, price);
   }
@@ -140,15 +140,11 @@ export class BrokerVenue implements ExecutionVenue {
   }
 
   open(): Order[] {
-    return [...this.orders.values()].filter((o) => o.status === 'WORKING' || o.status === 'PENDING');
+    return [...this.orders.values()].filter(isOpenOrder);
   }
 
   order(id: string): Order | undefined {
     return this.orders.get(id);
-  }
-
-  all(): Order[] {
-    return [...this.orders.values()];
   }
 
   position(): number {

@@ -96,7 +96,12 @@ export function validateOrder(req: OrderRequest, tickSize: number): void {
   }
 }
 
-/** A bracket's two legs from its request, or why it is refused. @throws OrderError when the target is not on the profit side of the stop. */
+/** Whether an order can still fill or be cancelled (WORKING, or PENDING on its parent). */
+export function isOpenOrder(o: Order): boolean {
+  return o.status === 'WORKING' || o.status === 'PENDING';
+}
+
+/** The exit side of a bracket's stop and target. @throws OrderError when the target is not on the profit side of the stop. */
 export function bracketLegs(b: BracketRequest): { readonly exit: OrderSide } {
   const dir = b.side === 'BUY' ? 1 : -1;
   if (!(dir * (b.target - b.stop) > 0)) throw new OrderError(`bracket: "target" ${b.target} must be on the profit side of "stop" ${b.stop}`);
@@ -205,7 +210,7 @@ export class SimulatedVenue implements ExecutionVenue {
   /** Cancels a working or pending order (and a bracket's legs with its entry). Returns false when it was no longer open. */
   cancel(id: string, reason = 'cancelled'): boolean {
     const o = this.orders.get(id);
-    if (o === undefined || (o.status !== 'WORKING' && o.status !== 'PENDING')) return false;
+    if (o === undefined || !isOpenOrder(o)) return false;
     o.status = 'CANCELLED';
     o.cancelReason = reason;
     for (const child of this.orders.values()) if (child.parentId === id && child.status === 'PENDING') this.cancel(child.id, `parent ${reason}`);
@@ -214,7 +219,7 @@ export class SimulatedVenue implements ExecutionVenue {
 
   /** Orders still WORKING or PENDING, in submission order. */
   open(): Order[] {
-    return [...this.orders.values()].filter((o) => o.status === 'WORKING' || o.status === 'PENDING');
+    return [...this.orders.values()].filter(isOpenOrder);
   }
 
   /** An order by id. */

@@ -33,6 +33,7 @@ import {
   DTC,
   DtcFramer,
   ENCODING,
+  FLT_MAX,
   LOGON,
   ORDER_STATUS,
   ORDER_TYPE,
@@ -352,10 +353,9 @@ export class DtcClient implements BrokerLink {
         return;
       case DTC.MARKET_DATA_SNAPSHOT:
         return this.snapshot(m);
+      // DateTime is seconds in all three: a double with the milliseconds, or whole seconds (compact).
       case DTC.MARKET_DATA_UPDATE_TRADE:
-        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') * 1000);
       case DTC.MARKET_DATA_UPDATE_TRADE_COMPACT:
-        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') * 1000);
       case DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR:
         return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') * 1000);
       case DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP:
@@ -363,11 +363,11 @@ export class DtcClient implements BrokerLink {
       case DTC.MARKET_DATA_UPDATE_BID_ASK:
         return this.quote(m, num(m, 'DateTime') * 1000, DBL_MAX);
       case DTC.MARKET_DATA_UPDATE_BID_ASK_COMPACT:
-        return this.quote(m, num(m, 'DateTime') * 1000, 3.4e38);
+        return this.quote(m, num(m, 'DateTime') * 1000, FLT_MAX);
       case DTC.MARKET_DATA_UPDATE_BID_ASK_NO_TIMESTAMP:
-        return this.quote(m, this.clock.now(), 3.4e38);
+        return this.quote(m, this.clock.now(), FLT_MAX);
       case DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MILLISECONDS:
-        return this.quote(m, num(m, 'DateTime'), 3.4e38);
+        return this.quote(m, num(m, 'DateTime'), FLT_MAX);
       case DTC.MARKET_DEPTH_SNAPSHOT_LEVEL:
       case DTC.MARKET_DEPTH_SNAPSHOT_LEVEL_FLOAT:
       case DTC.MARKET_DEPTH_UPDATE_LEVEL:
