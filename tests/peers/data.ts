@@ -51,3 +51,46 @@ export function barTicks(bars: readonly Bar[], tickSize = 0.25): PeerTick[] {
   }
   return out;
 }
+
+/** One option of a CBOE chain file, as the fake TWS serves it. */
+export interface ChainRow {
+  /** SPX (monthly, AM-settled) or SPXW (weeklies), from the option root. */
+  readonly tradingClass: 'SPX' | 'SPXW';
+  /** YYYYMMDD. */
+  readonly expiry: string;
+  readonly strike: number;
+  readonly right: 'C' | 'P';
+  /** Fraction (0.2 = 20%). */
+  readonly iv: number;
+  readonly delta: number;
+  /** Per option per 1 index point. */
+  readonly gamma: number;
+  readonly openInterest: number;
+  /** Last sale, index points. */
+  readonly price: number;
+}
+
+/**
+ * The options of a CBOE quote-table CSV (calls then puts on one line per
+ * expiration and strike; header lines found by their text), read here on its
+ * own so the peer does not share the engine's chain reader.
+ */
+export function chainRows(file: string): ChainRow[] {
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  const head = lines.findIndex((l) => l.startsWith('Expiration Date,'));
+  const out: ChainRow[] = [];
+  for (const line of lines.slice(head + 1)) {
+    const c = line.split(',');
+    if (c.length < 22) continue;
+    const strike = Number(c[11]);
+    for (const [right, at] of [['C', 1], ['P', 12]] as const) {
+      const root = /^(SPXW?)(\d{2})(\d{2})(\d{2})[CP]/.exec(c[at] ?? '');
+      if (root === null) continue;
+      out.push({
+        tradingClass: root[1] as 'SPX' | 'SPXW', expiry: `20${root[2]}${root[3]}${root[4]}`, strike, right,
+        price: Number(c[at + 1]), iv: Number(c[at + 6]), delta: Number(c[at + 7]), gamma: Number(c[at + 8]), openInterest: Number(c[at + 9]),
+      });
+    }
+  }
+  return out;
+}
