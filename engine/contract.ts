@@ -639,20 +639,29 @@ export interface DtcSettingsDTO {
   symbol: string;
 }
 
+/** Account P&L as Interactive Brokers reports it (reqPnL), USD. */
+export interface IbPnlDTO {
+  dailyUsd: number;
+  unrealizedUsd: number;
+  realizedUsd: number;
+}
+
 /** Which broker a role is given to. */
 export type BrokerIdDTO = 'ib' | 'dtc';
 
 /** The Connections panel's state. */
 export interface ConnectionsDTO {
-  ib: { settings: IbSettingsDTO; status: LinkStatusDTO };
+  ib: { settings: IbSettingsDTO; status: LinkStatusDTO; pnl: IbPnlDTO | null };
   dtc: { settings: DtcSettingsDTO; status: LinkStatusDTO };
   /** Where market data comes from, and where orders go. */
   dataSource: BrokerIdDTO;
   orderRoute: BrokerIdDTO;
   /** The front-month contract and when it rolls (Unix ms). */
   contract: { root: string; localSymbol: string; sierraSymbol: string; rollMs: number };
-  /** The SCID file live trades are recorded to, with the trades written so far. */
-  recording: { file: string; records: number } | null;
+  /** The SCID files live trades are recorded to (one per contract, the traded one first), with the trades written so far. */
+  recordings: { file: string; records: number }[];
+  /** The last SPX chain pass from Interactive Brokers: its source, when (Unix ms), SPX spot (index points) and the ES-SPX basis (points). */
+  gamma: { source: string; atMs: number; spot: number; basisPoints: number | null } | null;
   /** The account orders go to at the order route's broker (LIVE asks the trader to type it). */
   account: string | null;
 }

@@ -212,6 +212,14 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     return replay;
   };
 
+  /** Gamma levels in force from now on (a chain file, or IB's live chain): the run, the journal and the windows. */
+  const applyGamma = (levels: GammaLevels, basisPoints: number): GammaDTO => {
+    chain = { levels, basisPoints, dto: toGammaDTO(levels, basisPoints) };
+    replay?.setGamma(levels, basisPoints);
+    bus.publish({ type: 'gamma', gamma: chain.dto });
+    return chain.dto;
+  };
+
   /** Live connections (issue 6): they open live runs through the same path as a replay. */
   const liveCalendar = new SessionCalendar('globex', instrument.timeZone);
   live = new LiveManager({
@@ -238,6 +246,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
     run: () => replay,
     executionChanged: () => publishExecution(),
+    setGamma: (levels, basisPoints) => void applyGamma(levels, basisPoints),
   });
 
   /** A connection failure or a refused routing as a bad request, in the broker's words. */
@@ -344,10 +353,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         if (e instanceof ChainError) throw new EngineError('bad-file', e.message);
         throw e;
       }
-      chain = { levels, basisPoints, dto: toGammaDTO(levels, basisPoints) };
-      replay?.setGamma(levels, basisPoints);
-      bus.publish({ type: 'gamma', gamma: chain.dto });
-      return chain.dto;
+      return applyGamma(levels, basisPoints);
     },
 
     async clearChain(): Promise<null> {
@@ -422,12 +428,19 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         await liveCall(() => live.connectDtc({ ...st, username: String(st.username ?? ''), symbol: String(st.symbol ?? '') }));
         return live.connections();
       }
-      if (req?.broker === 'ib') throw new EngineError('bad-request', 'connect: the Interactive Brokers adapter is not in this build yet; connect Sierra Chart DTC');
+      if (req?.broker === 'ib') {
+        const st = req.settings;
+        if (typeof st?.host !== 'string' || !Number.isInteger(st.port) || st.port <= 0 || st.port > 65535) throw new EngineError('bad-request', 'connect: Interactive Brokers needs a host and a port from 1 to 65535');
+        if (!Number.isInteger(st.clientId) || st.clientId < 0) throw new EngineError('bad-request', 'connect: "clientId" must be a whole number, 0 or more');
+        await liveCall(() => live.connectIb({ host: st.host, port: st.port, clientId: st.clientId }));
+        return live.connections();
+      }
       throw new EngineError('bad-request', 'connect: "broker" must be ib or dtc');
     },
 
     async disconnect(broker: BrokerIdDTO): Promise<ConnectionsDTO> {
       if (broker === 'dtc') live.disconnectDtc();
+      if (broker === 'ib') live.disconnectIb();
       return live.connections();
     },
 

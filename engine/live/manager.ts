@@ -11,6 +11,11 @@
  *   broker in LIVE (switched only when flat, see `goLive`).
  * - The broker link going down is told to the Trader (30 s with a position
  *   open trips the kill switch, section 12); its reconnect reconciles.
+ * - Interactive Brokers also streams NQ (recorded to its own SCID file), the
+ *   SPX chain whose gamma levels (with the live ES-SPX basis) go to the live
+ *   run, and the account's P&L. Its backfill (the session's 1-minute bars)
+ *   reaches the run before any live trade: trades that arrive first wait, and
+ *   those inside a backfilled minute are dropped (the bar has them).
  *
  * Settings persist in the journal's settings table (passwords excluded: they
  * live only in memory for the session).
@@ -18,8 +23,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
-import type { BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbSettingsDTO, LinkStatusDTO } from '../contract.js';
-import type { Instrument, MarketRecord, TradeTick } from '../domain.js';
+import type { BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbPnlDTO, IbSettingsDTO, LinkStatusDTO } from '../contract.js';
+import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
+import type { OptionChain } from '../gamma/chain.js';
+import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { openFeed } from '../feeds/index.js';
 import { RejectionLog } from '../feeds/rejections.js';
 import type { Replay } from '../replay/controller.js';
@@ -29,6 +36,7 @@ import { RoutedVenue } from '../venue/routed.js';
 import { OrderError, SimulatedVenue, type ExecutionVenue } from '../venue/sim.js';
 import { frontMonth } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
+import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
 import type { BrokerLink, LinkStatus, LiveTrade } from './types.js';
 
@@ -49,6 +57,8 @@ export interface LiveManagerDeps {
   readonly run: () => Replay | null;
   /** The execution state changed (broker up or down). */
   readonly executionChanged: () => void;
+  /** New gamma levels (IB's SPX chain) with the ES-SPX basis, points, for the run and the windows. */
+  readonly setGamma: (levels: GammaLevels, basisPoints: number) => void;
 }
 
 /** The settings kept between sessions. */
@@ -68,15 +78,31 @@ const DEFAULTS: SavedConnections = {
 
 const IDLE: LinkStatusDTO = { state: 'disconnected', sinceMs: 0, lastError: null, accounts: [] };
 
+/** What the Connections panel and the run need to know of a link, whichever broker it is. */
+type Link = DtcClient | IbClient;
+
+/** Each root's partner streamed beside it (recorded, not traded). */
+const SECOND_ROOT: Readonly<Record<string, string>> = { ES: 'NQ', NQ: 'ES' };
+
 /** The live side of the kernel. */
 export class LiveManager {
   private saved: SavedConnections;
   private dtcPassword = '';
   private dtc: DtcClient | null = null;
   private dtcStatus: LinkStatusDTO = IDLE;
-  private readonly ibStatus: LinkStatusDTO = IDLE;
+  private ib: IbClient | null = null;
+  private ibStatus: LinkStatusDTO = IDLE;
+  private ibPnl: IbPnlDTO | null = null;
+  private gamma: { source: string; atMs: number; chain: OptionChain } | null = null;
+  private basisPoints: number | null = null;
   private recorder: ScidRecorder | null = null;
+  /** Recordings of the other contracts streamed (NQ beside ES), by local symbol. */
+  private readonly others = new Map<string, ScidRecorder>();
+  /** Live trades held until the backfill reached the run (null: not waiting). */
+  private held: TradeTick[] | null = null;
+  private backfillEnd = Number.NEGATIVE_INFINITY;
   private broker: BrokerVenue | null = null;
+  private brokerLink: BrokerLink | null = null;
   private routed: RoutedVenue | null = null;
   private sim: SimulatedVenue | null = null;
   private liveRun: Replay | null = null;
@@ -93,12 +119,13 @@ export class LiveManager {
   connections(): ConnectionsDTO {
     const f = frontMonth(this.deps.instrument.symbol, this.deps.wall.now());
     return {
-      ib: { settings: { ...this.saved.ib }, status: this.ibStatus },
+      ib: { settings: { ...this.saved.ib }, status: this.ibStatus, pnl: this.ibPnl },
       dtc: { settings: { ...this.saved.dtc, hasPassword: this.dtcPassword !== '' }, status: this.dtcStatus },
       dataSource: this.saved.dataSource,
       orderRoute: this.saved.orderRoute,
       contract: { root: f.front.root, localSymbol: f.front.localSymbol, sierraSymbol: f.front.sierraSymbol, rollMs: f.rollMs },
-      recording: this.recorder === null ? null : { file: this.recorder.file, records: this.recorder.records },
+      recordings: [this.recorder, ...this.others.values()].filter((r): r is ScidRecorder => r !== null).map((r) => ({ file: r.file, records: r.records })),
+      gamma: this.gamma === null ? null : { source: this.gamma.source, atMs: this.gamma.atMs, spot: this.gamma.chain.spot, basisPoints: this.basisPoints },
       account: this.account(),
     };
   }
@@ -153,6 +180,71 @@ export class LiveManager {
     this.publish();
   }
 
+  /**
+   * Connects Interactive Brokers (TWS or IB Gateway).
+   * @throws Error in the client's plain words when it fails (nothing listening, client id in use, contract not listed).
+   */
+  async connectIb(settings: IbSettingsDTO): Promise<void> {
+    this.disconnectIb();
+    this.saved = { ...this.saved, ib: { host: settings.host, port: settings.port, clientId: settings.clientId } };
+    this.deps.save(this.saved);
+    const root = this.deps.instrument.symbol;
+    const second = SECOND_ROOT[root];
+    const client: IbClient = new IbClient(
+      { host: settings.host, port: settings.port, clientId: settings.clientId, roots: second === undefined ? [root] : [root, second] },
+      this.deps.wall,
+      {
+        status: (st) => this.ibChanged(st),
+        trade: (t) => {
+          if (t.symbol !== client.symbol) this.recordOther(t);
+          else if (this.saved.dataSource === 'ib') this.onTrade(t);
+        },
+        quote: (q) => {
+          if (q.symbol !== client.symbol || this.saved.dataSource !== 'ib') return;
+          this.bid = q.bid;
+          this.ask = q.ask;
+        },
+        backfill: (bars) => this.onBackfill(bars),
+        basis: (points) => (this.basisPoints = points),
+        chain: (chain) => this.onChain(chain),
+        pnl: (p) => {
+          this.ibPnl = { ...p };
+          this.publish();
+        },
+        protocolError: (m) => this.deps.alert('warning', `Interactive Brokers: bad message skipped (${m})`),
+        notice: (m) => this.deps.alert('info', m),
+      },
+    );
+    this.ib = client;
+    if (this.saved.orderRoute === 'ib') this.attachBroker(client);
+    // Live trades wait for the backfill (the client asks for it on connect).
+    if (this.saved.dataSource === 'ib') this.held = [];
+    try {
+      await client.connect();
+    } catch (e) {
+      client.disconnect();
+      this.ib = null;
+      this.held = null;
+      this.detachBroker(client);
+      this.ibChanged({ ...client.status(), state: 'disconnected' });
+      throw e;
+    }
+    if (this.saved.dataSource === 'ib') await this.startRun(`Interactive Brokers · ${client.symbol}`, client.symbol);
+    this.publish();
+  }
+
+  /** Closes the IB connection (and its live run, when it was the data source). */
+  disconnectIb(): void {
+    const c = this.ib;
+    if (c === null) return;
+    this.ib = null;
+    c.disconnect();
+    this.detachBroker(c);
+    if (this.saved.dataSource === 'ib') this.stopRecording();
+    this.ibPnl = null;
+    this.ibChanged(c.status());
+  }
+
   /** Closes the DTC connection (and its live run, when it was the data source). */
   disconnectDtc(): void {
     const c = this.dtc;
@@ -174,10 +266,9 @@ export class LiveManager {
     }
     this.saved = { ...this.saved, dataSource, orderRoute };
     this.deps.save(this.saved);
-    if (this.dtc !== null) {
-      if (orderRoute === 'dtc' && this.broker === null) this.attachBroker(this.dtc);
-      if (orderRoute !== 'dtc') this.detachBroker(this.dtc);
-    }
+    const route = this.link(orderRoute);
+    for (const other of [this.dtc, this.ib]) if (other !== null && other !== route) this.detachBroker(other);
+    if (route !== null && this.broker === null) this.attachBroker(route);
     this.publish();
   }
 
@@ -202,7 +293,12 @@ export class LiveManager {
   /** Stops everything (engine shutdown). */
   close(): void {
     this.disconnectDtc();
+    this.disconnectIb();
     this.stopRecording();
+  }
+
+  private link(broker: BrokerIdDTO): Link | null {
+    return broker === 'ib' ? this.ib : this.dtc;
   }
 
   // ------------------------------------------------------------ internals
@@ -213,6 +309,7 @@ export class LiveManager {
   }
 
   private attachBroker(link: BrokerLink): void {
+    this.brokerLink = link;
     this.broker = new BrokerVenue(
       link,
       { tickSize: this.deps.instrument.tickSize, idPrefix: `MIA${this.deps.wall.now().toString(36)}-` },
@@ -228,7 +325,7 @@ export class LiveManager {
   }
 
   private detachBroker(link: BrokerLink): void {
-    if (this.broker === null) return;
+    if (this.broker === null || this.brokerLink !== link) return;
     if (this.routed?.current === this.broker) {
       // The broker link is gone while LIVE: the run keeps its broker venue so the kill switch still sees the last position.
       this.currentRun()?.trader.venueConnection(false);
@@ -236,6 +333,7 @@ export class LiveManager {
     }
     link.setListener({ order: () => undefined, position: () => undefined, connection: () => undefined });
     this.broker = null;
+    this.brokerLink = null;
   }
 
   /** Opens the live run: backfill from today's recording, then live trades; recording goes on in the same file. */
@@ -249,6 +347,54 @@ export class LiveManager {
     this.pending = [];
     this.liveRun = await this.deps.openRun(source, this.routed);
     if (backfill.length > 0) this.liveRun.pushHistory(backfill);
+    if (this.held !== null && this.heldBackfill !== null) this.releaseHeld();
+  }
+
+  /** Bars that arrived before the run opened. */
+  private heldBackfill: Bar[] | null = null;
+
+  /** IB's backfill: to the run first, then the trades held meanwhile (those inside a backfilled minute dropped). */
+  private onBackfill(bars: readonly Bar[]): void {
+    if (this.held === null) return;
+    this.heldBackfill = [...bars];
+    if (this.currentRun() !== null) this.releaseHeld();
+  }
+
+  private releaseHeld(): void {
+    const bars = this.heldBackfill ?? [];
+    const held = this.held ?? [];
+    this.heldBackfill = null;
+    this.held = null;
+    const run = this.currentRun();
+    if (bars.length > 0) {
+      run?.pushHistory(bars);
+      const last = bars[bars.length - 1] as Bar;
+      this.backfillEnd = last.ts + 60_000;
+    }
+    const after = held.filter((t) => t.tsEvent >= this.backfillEnd);
+    if (after.length > 0) run?.push(after);
+  }
+
+  /** An SPX chain pass: its gamma levels in force (the kernel gives them to any run opened later too), moved onto ES by the measured basis. */
+  private onChain(chain: OptionChain): void {
+    this.gamma = { source: chain.source, atMs: this.deps.wall.now(), chain };
+    try {
+      this.deps.setGamma(gammaLevels(chain), this.basisPoints ?? 0);
+    } catch (e) {
+      this.deps.alert('warning', `Interactive Brokers SPX chain: no gamma levels (${e instanceof Error ? e.message : String(e)})`);
+    }
+    this.publish();
+  }
+
+  /** A trade of another streamed contract: recorded to its own SCID file. */
+  private recordOther(t: LiveTrade): void {
+    let r = this.others.get(t.symbol);
+    if (r === undefined) {
+      const file = join(this.deps.marketDataDir, `${t.symbol.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`);
+      r = new ScidRecorder(file, this.deps.wall, { onTorn: (b) => this.deps.alert('warning', `${file}: a torn last record (${b} bytes, a crash while writing) was cut off`) });
+      this.others.set(t.symbol, r);
+    }
+    r.add({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN });
   }
 
   /** The current session's trades from an earlier recording of this contract (the DTC backfill). */
@@ -265,12 +411,18 @@ export class LiveManager {
   private stopRecording(): void {
     this.recorder?.close();
     this.recorder = null;
+    for (const r of this.others.values()) r.close();
+    this.others.clear();
   }
 
   /** Trades of one socket read go to the run together (one chart update per read). */
   private onTrade(t: LiveTrade): void {
     const tick: TradeTick = { kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: this.bid, ask: this.ask };
     this.recorder?.add(tick);
+    if (this.held !== null) {
+      this.held.push(tick);
+      return;
+    }
     if (this.pending.push(tick) === 1) queueMicrotask(() => this.flushTrades());
   }
 
@@ -278,6 +430,13 @@ export class LiveManager {
     const ticks = this.pending;
     this.pending = [];
     this.currentRun()?.push(ticks);
+  }
+
+  private ibChanged(s: LinkStatus): void {
+    this.ibStatus = { state: s.state, sinceMs: s.sinceMs, lastError: s.lastError, accounts: [...s.accounts] };
+    if (s.state === 'lost' || s.state === 'data-farm-down' || (s.state === 'reconnecting' && s.lastError !== null)) this.deps.alert('warning', `Interactive Brokers: ${s.state} (${s.lastError ?? 'no reason given'})`);
+    this.deps.executionChanged();
+    this.publish();
   }
 
   private dtcChanged(s: LinkStatus): void {

@@ -358,7 +358,7 @@ export class Replay {
     return r;
   }
 
-  /** Backfilled history (bars of the session so far): processed in order, published, never traded. */
+  /** Backfilled history (trades, or closed bars, of the session so far): processed in order, published, never traded. */
   pushHistory(records: readonly MarketRecord[]): void {
     this.backfilling = true;
     try {
@@ -382,7 +382,6 @@ export class Replay {
           this.clock.jumpTo(startOf(r));
         }
         if (r.kind === 'tick' && r.tsEvent < this.liveFloor) this.process({ ...r, tsEvent: this.liveFloor });
-        else if (r.kind === 'bar' && r.ts + TIMEFRAME_MS[r.tf] > this.clock.now()) continue; // a bar still forming is not history yet
         else this.process(r);
         if (r.kind === 'tick') this.liveFloor = Math.max(this.liveFloor, r.tsEvent);
       }

@@ -91,13 +91,22 @@ export function ConnectionsView({ client, model, run, onClose, timeZone }: { cli
             </div>
             <p className="muted contract-line" data-testid="front-month">
               Front month {c.contract.localSymbol} (Sierra Chart {c.contract.sierraSymbol}), rolls {formatDateTime(c.contract.rollMs, 'UTC').slice(0, 10)} (eight days before expiry, or earlier when the next contract trades more).
-              {c.recording !== null && (
-                <>
-                  {' '}
-                  Recording every trade to <code data-testid="recording-file">{c.recording.file}</code> ({c.recording.records.toLocaleString('en-US')} so far).
-                </>
-              )}
             </p>
+            {c.recordings.length > 0 && (
+              <ul className="muted recordings" data-testid="recordings">
+                {c.recordings.map((r) => (
+                  <li key={r.file}>
+                    Recording every trade to <code data-testid="recording-file">{r.file}</code> ({r.records.toLocaleString('en-US')} so far).
+                  </li>
+                ))}
+              </ul>
+            )}
+            {c.gamma !== null && (
+              <p className="muted" data-testid="live-gamma">
+                Gamma levels from {c.gamma.source} at {formatMarketClock(c.gamma.atMs, timeZone)}: SPX {c.gamma.spot.toFixed(2)}
+                {c.gamma.basisPoints !== null && <>, ES-SPX basis {c.gamma.basisPoints.toFixed(2)} points</>}.
+              </p>
+            )}
           </>
         )}
       </div>
@@ -145,6 +154,11 @@ function StateLine({ s, timeZone, testid }: { s: LinkStatusDTO; timeZone: string
   );
 }
 
+/** USD with sign and cents; a dash when TWS has not said. */
+function usd(v: number): string {
+  return Number.isFinite(v) ? `${v < 0 ? '-' : ''}$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : '—';
+}
+
 function IbCard({ c, client, apply, timeZone }: { c: ConnectionsDTO; client: EngineClient; apply: Apply; timeZone: string }) {
   const [f, setF] = useState<IbSettingsDTO>(c.ib.settings);
   const up = c.ib.status.state !== 'disconnected';
@@ -170,6 +184,11 @@ function IbCard({ c, client, apply, timeZone }: { c: ConnectionsDTO; client: Eng
         ))}
       </div>
       <StateLine s={c.ib.status} timeZone={timeZone} testid="ib" />
+      {c.ib.pnl !== null && (
+        <div className="muted" data-testid="ib-pnl">
+          Account P&amp;L today {usd(c.ib.pnl.dailyUsd)} (realized {usd(c.ib.pnl.realizedUsd)}, unrealized {usd(c.ib.pnl.unrealizedUsd)})
+        </div>
+      )}
       <div className="card-actions">
         {up ? (
           <button type="button" data-testid="ib-disconnect" onClick={() => void apply(() => client.api.disconnect('ib'))}>

@@ -79,8 +79,8 @@ describe('a live run on Sierra Chart DTC (the DTC peer)', () => {
     expect([...snap.bars, snap.forming!.bar].map(ohlcv)).toEqual(expected.map(ohlcv));
     expect(events.some((e) => e.type === 'bar.forming')).toBe(true);
     const conn = await k.api.getConnections();
-    await eventually(async () => expect((await k.api.getConnections()).recording?.records).toBe(ticks.length));
-    expect(conn.recording?.file).toMatch(/ESZ3\.scid$/);
+    await eventually(async () => expect((await k.api.getConnections()).recordings[0]?.records).toBe(ticks.length));
+    expect(conn.recordings[0]?.file).toMatch(/ESZ3\.scid$/);
   });
 
   it('LIVE needs the account typed exactly; in AUTO the bracket goes to the broker, fills, and the kill switch ends flat by the broker’s position', async () => {

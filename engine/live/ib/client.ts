@@ -82,7 +82,7 @@ export interface IbHandlers {
   contract?(root: string, localSymbol: string): void;
   trade?(t: LiveTrade): void;
   quote?(q: LiveQuote): void;
-  /** The traded contract's closed 1-minute bars of the session so far (first connect only). */
+  /** The traded contract's closed 1-minute bars of the day so far (first connect only; empty when TWS gave none). */
   backfill?(bars: readonly Bar[]): void;
   /** ES minus SPX, points, measured from the last prints of both. */
   basis?(points: number): void;
@@ -634,6 +634,7 @@ export class IbClient implements BrokerLink {
       this.on.backfill?.(bars);
     } catch (e) {
       this.on.notice?.(`Interactive Brokers: no backfill (${e instanceof Error ? e.message : String(e)})`);
+      this.on.backfill?.([]);
     }
   }
 

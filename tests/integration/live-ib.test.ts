@@ -1,0 +1,140 @@
+/**
+ * A live run through the kernel on Interactive Brokers (the fake TWS): the
+ * session backfilled from TWS's 1-minute bars then fed tick by tick gives the
+ * file's bars, NQ is recorded beside ES, the SPX chain's gamma levels reach
+ * the run with the measured basis, a bracket goes to TWS as an OCA group and
+ * the kill switch is flat only when TWS's positions say so; TWS gone with a
+ * position trips it after brokerLostMs.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LiveClock } from '../../engine/clock.js';
+import type { BarDTO, EngineEvent } from '../../engine/contract.js';
+import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
+import { openFeed } from '../../engine/feeds/index.js';
+import { RejectionLog } from '../../engine/feeds/rejections.js';
+import { createKernel, type Kernel } from '../../engine/kernel.js';
+import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
+import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing.js';
+import { barTicks, chainRows } from '../peers/data.js';
+import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
+import { eventually } from '../support/manual-clock.js';
+import { REAL_CSV, SHARED_DATA } from '../support/paths.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function fileBars(limit: number): Promise<Bar[]> {
+  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
+  const out: Bar[] = [];
+  for await (const block of feed.blocks()) {
+    for (const r of block as MarketRecord[]) if (r.kind === 'bar' && out.length < limit) out.push(r);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** LIVE takes PAPER's thresholds here, as in live-dtc.test.ts: the broker path is what is checked. */
+const METHOD = methodConfig({ modes: { LIVE: DEFAULT_METHOD_CONFIG.modes.PAPER } });
+
+async function liveKernel(peerOpts: TwsPeerOptions = {}, risk = DEFAULT_RISK_CONFIG, history: Bar[] = []): Promise<{ k: Kernel; peer: TwsPeer; events: EngineEvent[]; dataDir: string }> {
+  const peer = new TwsPeer({ account: 'DU4711', ...peerOpts });
+  peer.history = history;
+  await peer.start();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mia-live-ib-'));
+  const k = createKernel({ dataDir, marketDataDir: dataDir, version: 'test', risk, method: METHOD }, new LiveClock());
+  const events: EngineEvent[] = [];
+  k.bus.subscribe((e) => events.push(e));
+  cleanup.push(async () => {
+    await k.close();
+    await peer.stop();
+  });
+  await k.api.setRouting({ dataSource: 'ib', orderRoute: 'ib' });
+  await k.api.connect({ broker: 'ib', settings: { host: '127.0.0.1', port: peer.port, clientId: 3 } });
+  await eventually(() => expect([peer.subscribers('AllLast'), peer.subscribers('BidAsk'), peer.subscribers('AllLast', 'NQ')]).toEqual([1, 1, 1]));
+  return { k, peer, events, dataDir };
+}
+
+const ohlcv = (b: Pick<BarDTO, 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume'>) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
+
+describe('a live run on Interactive Brokers (the fake TWS)', () => {
+  it('backfills the session from TWS’s bars, then live trades: the run’s bars are the file’s; NQ is recorded beside ES; the chain’s gamma levels reach the run', async () => {
+    const expected = await fileBars(400);
+    const split = 300;
+    const { k, peer, events, dataDir } = await liveKernel(
+      // A chain of a few strikes around spot keeps the pass short (the rotation is tested in ib.test.ts).
+      { nowMs: (expected[split] as Bar).ts, chain: chainRows(join(SHARED_DATA, 'options', 'spx_quotedata_2023-08-20.csv')).filter((r) => r.strike >= 4280 && r.strike <= 4340) },
+      DEFAULT_RISK_CONFIG,
+      expected.slice(0, split),
+    );
+    const c = await k.api.getConnections();
+    expect(c.ib.status).toMatchObject({ state: 'connected', accounts: ['DU4711'] });
+    expect(c.account).toBe('DU4711');
+    await eventually(async () => expect((await k.api.getReplaySnapshot()).bars).toHaveLength(split));
+    await peer.stream(barTicks(expected.slice(split)));
+    await peer.stream(barTicks(expected.slice(split, split + 5)).map((t) => ({ ...t, price: t.price * 3.5 })), { root: 'NQ' });
+    await eventually(async () => expect((await k.api.getReplaySnapshot()).forming?.bar.volume).toBe(expected.at(-1)?.volume));
+    const snap = await k.api.getReplaySnapshot();
+    expect(snap.status).toMatchObject({ live: true, state: 'playing' });
+    expect([...snap.bars, snap.forming!.bar].map(ohlcv)).toEqual(expected.map(ohlcv));
+    // The backfilled bars carry no order flow; the live ones do.
+    expect(snap.bars[split - 1]?.delta).toBe(0);
+    await eventually(async () => expect((await k.api.getConnections()).recordings.map((r) => r.file.slice(dataDir.length + 1))).toEqual(['ESZ3.scid', 'NQZ3.scid']));
+    expect(existsSync(join(dataDir, 'NQZ3.scid'))).toBe(true);
+    // The SPX chain (a pass over two expirations) gives the run its gamma levels, with the basis TWS's prints measure.
+    await eventually(() => expect(events.some((e) => e.type === 'gamma' && e.gamma !== null)).toBe(true), 60_000);
+    const gamma = (await k.api.getConnections()).gamma;
+    expect(gamma?.basisPoints).toBe(35);
+    expect(gamma?.source).toMatch(/^Interactive Brokers SPX chain/);
+  }, 90_000);
+
+  it('LIVE with the account typed; in AUTO the bracket goes to TWS as an OCA group, fills, and the kill switch ends flat by TWS’s positions', async () => {
+    const { k, peer } = await liveKernel();
+    await expect(k.api.setMode('LIVE', 'DU47')).rejects.toThrow('type the account id DU4711 exactly to confirm');
+    await k.api.setExecution('AUTO');
+    expect(await k.api.setMode('LIVE', 'DU4711')).toMatchObject({ mode: 'LIVE', brokerConnected: true });
+    const ticks = barTicks(await fileBars(15_176));
+    const streaming = peer.stream(ticks, { perSecond: 3000 });
+    await eventually(() => expect(peer.received.some((m) => m.id === 3 && m.fields[21] !== '')).toBe(true), 30_000);
+    peer.hold();
+    const legs = peer.received.filter((m) => m.id === 3 && m.fields[21] !== '');
+    expect(legs.map((m) => m.fields[17]).sort()).toEqual(['LMT', 'STP']);
+    await eventually(async () => expect((await k.api.getExecution()).position.qty).not.toBe(0));
+    expect(peer.workingOrders().map((o) => o.type).sort()).toEqual(['LMT', 'STP']);
+    await k.api.killSwitch('test: flatten at the broker');
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', flat: true }), 10_000);
+    expect(peer.netPosition()).toBe(0);
+    expect(peer.workingOrders()).toHaveLength(0);
+    expect(peer.received.some((m) => m.id === 58)).toBe(true); // the global cancel
+    void streaming;
+    await k.api.backup();
+    const fills = k.db!.prepare('SELECT price, qty FROM fills ORDER BY ts, order_id').all() as { price: number; qty: number }[];
+    expect(fills.map((f) => [f.price, f.qty])).toEqual(peer.fills.map((f) => [f.price, f.qty]));
+  }, 60_000);
+});
+
+describe('live faults through the kernel (fake TWS)', () => {
+  const FAST_RISK = { ...DEFAULT_RISK_CONFIG, brokerLostMs: 1500, staleDataMs: 2000 };
+
+  it('TWS gone with a position open trips the kill switch after brokerLostMs; flat only once TWS is back and its positions confirm it', async () => {
+    const { k, peer } = await liveKernel({}, FAST_RISK);
+    await k.api.setExecution('AUTO');
+    await k.api.setMode('LIVE', 'DU4711');
+    const streaming = peer.stream(barTicks(await fileBars(15_176)), { perSecond: 3000 });
+    await eventually(() => expect(peer.received.some((m) => m.id === 3 && m.fields[21] !== '')).toBe(true), 30_000);
+    peer.hold();
+    await eventually(async () => expect((await k.api.getExecution()).position.qty).not.toBe(0));
+    const port = peer.port;
+    await peer.stop();
+    await eventually(async () => expect((await k.api.getExecution()).brokerConnected).toBe(false));
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'REDUCING', trigger: 'broker-lost', flat: false }), 5000);
+    await peer.start(port);
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', flat: true }), 20_000);
+    expect(peer.netPosition()).toBe(0);
+    void streaming;
+  }, 60_000);
+});
