@@ -34,7 +34,7 @@ import type { SessionCalendar } from '../time/sessions.js';
 import { BrokerVenue } from '../venue/broker.js';
 import { RoutedVenue } from '../venue/routed.js';
 import { OrderError, SimulatedVenue, type ExecutionVenue } from '../venue/sim.js';
-import { frontMonth } from './contracts.js';
+import { frontMonth, ROLL_DAYS_BEFORE_EXPIRY } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
 import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
@@ -117,13 +117,16 @@ export class LiveManager {
 
   /** The Connections panel's state. */
   connections(): ConnectionsDTO {
-    const f = frontMonth(this.deps.instrument.symbol, this.deps.wall.now());
+    // Judged at the broker's time (TWS reports it; the wall clock otherwise); the contract IB resolved wins (a volume roll).
+    const ib = this.ib?.symbol ?? '';
+    const f = frontMonth(this.deps.instrument.symbol, this.ib?.marketNow() ?? this.deps.wall.now());
+    const front = ib !== '' && ib === f.next.localSymbol ? f.next : f.front;
     return {
       ib: { settings: { ...this.saved.ib }, status: this.ibStatus, pnl: this.ibPnl },
       dtc: { settings: { ...this.saved.dtc, hasPassword: this.dtcPassword !== '' }, status: this.dtcStatus },
       dataSource: this.saved.dataSource,
       orderRoute: this.saved.orderRoute,
-      contract: { root: f.front.root, localSymbol: f.front.localSymbol, sierraSymbol: f.front.sierraSymbol, rollMs: f.rollMs },
+      contract: { root: front.root, localSymbol: front.localSymbol, sierraSymbol: front.sierraSymbol, rollMs: front === f.front ? f.rollMs : front.expiryMs - ROLL_DAYS_BEFORE_EXPIRY * 86_400_000 },
       recordings: [this.recorder, ...this.others.values()].filter((r): r is ScidRecorder => r !== null).map((r) => ({ file: r.file, records: r.records })),
       gamma: this.gamma === null ? null : { source: this.gamma.source, atMs: this.gamma.atMs, spot: this.gamma.chain.spot, basisPoints: this.basisPoints },
       account: this.account(),
