@@ -33,7 +33,11 @@ const entries = [
   ['main/preload.ts', 'dist/main/preload.cjs'],
 ];
 
-await Promise.all(entries.map(([entry, outfile]) => build({ ...common, entryPoints: [entry], outfile })));
+await Promise.all([
+  ...entries.map(([entry, outfile]) => build({ ...common, entryPoints: [entry], outfile })),
+  // The live latency bench drives the fake TWS (tests/peers) and Chromium through playwright-core, which stays a package.
+  build({ ...common, entryPoints: ['tests/bench/live-latency.ts'], outfile: 'dist/bench/live.cjs', external: [...common.external, 'playwright-core'] }),
+]);
 
 if (!only) {
   const { build: viteBuild } = await import('vite');

@@ -45,11 +45,17 @@ function installErrorTransfer(): void {
   } as Comlink.TransferHandler<unknown, unknown>);
 }
 
-/** Queues events and posts them as one batch per BATCH_MS of wall time. */
+/**
+ * Queues events and posts them in batches, at most one per BATCH_MS of wall
+ * time. The first event after a quiet BATCH_MS goes out at once (a live
+ * trade reaches the chart without waiting a frame); a burst after it waits
+ * for the rest of its BATCH_MS, coalesced.
+ */
 export class EventBatcher {
   private pending: EngineEvent[] = [];
   private timer: TimerHandle | null = null;
   private seq = 0;
+  private lastPostMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly wall: Clock,
@@ -66,7 +72,8 @@ export class EventBatcher {
       if (i >= 0) this.pending.splice(i, 1);
     }
     this.pending.push(e);
-    this.timer ??= this.wall.setTimer(this.wall.now() + BATCH_MS, () => this.flush());
+    // At once (the events of this same turn joining it), or when BATCH_MS since the last batch has passed.
+    this.timer ??= this.wall.setTimer(Math.max(this.wall.now(), this.lastPostMs + BATCH_MS), () => this.flush());
   }
 
   /** Posts what is queued now. */
@@ -76,6 +83,7 @@ export class EventBatcher {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
+    this.lastPostMs = this.wall.now();
     this.post({ seq: ++this.seq, events });
   }
 

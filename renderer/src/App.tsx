@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DataFileDTO, ReplaySpeedDTO, ReplayStatusDTO, TimeframeDTO } from '../../engine/contract';
 import { ChartView } from './chart/ChartView';
-import { ChartModel } from './chart/model';
+import { ChartModel, leadingFrames } from './chart/model';
 import type { EngineClient } from './engine-client';
 import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
 import { ApprovalQueue, ExecutionControls, KillSwitchPanel, PerformancePanel, PositionsPanel } from './execution-panels';
@@ -32,7 +32,7 @@ function useModelFrame(model: ChartModel): number {
 }
 
 export function App({ client }: { client: EngineClient }) {
-  const model = useMemo(() => new ChartModel((cb) => requestAnimationFrame(cb)), []);
+  const model = useMemo(() => new ChartModel(leadingFrames()), []);
   useModelFrame(model);
   const [error, setError] = useState<string | null>(null);
   const [disconnected, setDisconnected] = useState<string | null>(null);

@@ -121,7 +121,7 @@ export interface TwsPeerOptions {
   readonly nowMs?: number;
 }
 
-/** A received request, with the wall time it arrived (pacing checks). */
+/** A received request, with the wall time it arrived, Unix ms with sub-millisecond precision (pacing checks, latency). */
 export interface TwsRequest {
   readonly id: number;
   readonly fields: readonly string[];
@@ -402,7 +402,7 @@ export class TwsPeer {
       c.pending = c.pending.subarray(4 + n);
       if (fields[fields.length - 1] === '') fields.pop();
       const id = Number(fields[0]);
-      this.received.push({ id, fields: fields.slice(1), atMs: Date.now() });
+      this.received.push({ id, fields: fields.slice(1), atMs: performance.timeOrigin + performance.now() });
       if (!this.stalled) this.handle(c, id, new FieldReader(fields.slice(1)));
     }
   }

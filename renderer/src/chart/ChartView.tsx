@@ -345,6 +345,9 @@ class ChartSync {
     this.el.dataset.vwapPoints = String(this.s.vwap.data().filter((d) => 'value' in d).length);
     this.el.dataset.levels = LEVEL_LINES.map((d) => `${d.title}=${lv?.[d.key] ?? ''}`).join(' ');
     this.el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
+    // The bar forming from live trades: its open time (Unix ms) and volume so far.
+    const f = this.model.forming;
+    this.el.dataset.forming = f === null ? '' : `${f.bar.ts} ${f.bar.volume}`;
     // Signal arrows the marker plugin holds (violation marks are squares).
     this.el.dataset.markers = String(this.s.markers.markers().filter((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown').length);
     // The latest time anything is drawn at (Unix ms): a replay cursor must bound them all (no look-ahead).

@@ -47,7 +47,26 @@ export interface AlertItem {
   ts: number;
 }
 
-type Schedule = (cb: () => void) => void;
+/** Runs a callback later, once (the model's frame). */
+export type Schedule = (cb: () => void) => void;
+
+/**
+ * A frame scheduler with a leading edge: after a quiet frame (16 ms) the
+ * update runs in a microtask (a live trade is drawn without waiting for the
+ * next frame); while updates keep coming, they wait for the animation frame,
+ * so a max-speed replay still costs one update a frame.
+ */
+export function leadingFrames(frame: Schedule = (cb) => requestAnimationFrame(cb), clock: () => number = () => performance.now()): Schedule {
+  let last = Number.NEGATIVE_INFINITY;
+  return (cb) => {
+    const run = (): void => {
+      last = clock();
+      cb();
+    };
+    if (clock() - last >= 16) queueMicrotask(run);
+    else frame(run);
+  };
+}
 
 /** Accumulates engine events; notifies at most once per frame. */
 export class ChartModel {
