@@ -25,26 +25,18 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startShellAt } from '../../scripts/shell-at.mjs';
 import { LiveClock } from '../../engine/clock.js';
-import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
-import { openFeed } from '../../engine/feeds/index.js';
-import { RejectionLog } from '../../engine/feeds/rejections.js';
 import { createKernel } from '../../engine/kernel.js';
 import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
 import { barTicks } from '../peers/data.js';
 import type { PeerTick } from '../peers/dtc-server.js';
 import { TwsPeer } from '../peers/tws-server.js';
+import { fileBars } from '../support/file-bars.js';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
 const CHROMIUM = process.env.MIA_CHROMIUM ?? '/usr/bin/chromium';
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function fileBars(): Promise<Bar[]> {
-  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) for (const r of block as MarketRecord[]) if (r.kind === 'bar') out.push(r);
-  return out;
-}
 
 function summary(label: string, ms: number[]): void {
   const s = [...ms].sort((a, b) => a - b);
@@ -151,7 +143,7 @@ async function tickToChart(warm: readonly PeerTick[], measured: readonly PeerTic
 
 async function main(): Promise<void> {
   console.log(`MIA Workstation live latency benchmark (node ${process.version}, ${process.arch})`);
-  const ticks = barTicks(await fileBars());
+  const ticks = barTicks(await fileBars(Number.POSITIVE_INFINITY, REAL_CSV));
   await tickToOrder(ticks);
   const slowFrom = ticks.findIndex((t) => t.ts >= Date.UTC(2023, 8, 25, 15, 0));
   await tickToChart(ticks.slice(0, slowFrom), ticks.slice(slowFrom, slowFrom + 500));

@@ -13,14 +13,11 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
-import { ES, type Bar, type MarketRecord } from '../../engine/domain';
-import { openFeed } from '../../engine/feeds/index';
-import { RejectionLog } from '../../engine/feeds/rejections';
 import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
 import { barTicks } from '../peers/data';
 import { TwsPeer } from '../peers/tws-server';
 import { launchChromium, openApp, SHOTS } from '../support/browser';
-import { REAL_CSV } from '../support/paths';
+import { fileBars } from '../support/file-bars';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mia-e2e-live-ib-'));
 const methodFile = join(dataDir, 'method.json');
@@ -47,12 +44,6 @@ afterAll(async () => {
   await peer?.stop();
 });
 
-async function fileBars(): Promise<Bar[]> {
-  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) for (const r of block as MarketRecord[]) if (r.kind === 'bar') out.push(r);
-  return out;
-}
 
 const chartData = (key: string) => page.getByTestId('chart').getAttribute(`data-${key}`);
 const cards = () => page.getByTestId('approval-card');

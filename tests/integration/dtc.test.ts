@@ -17,8 +17,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScidRecorder } from '../../engine/live/recorder.js';
-import { REAL_CSV, REAL_SCID } from '../support/paths.js';
+import { REAL_SCID } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
+import { fileBars } from '../support/file-bars.js';
 
 const open: { peer: DtcPeer; clients: DtcClient[] }[] = [];
 
@@ -37,15 +38,6 @@ afterEach(async () => {
   }
 });
 
-async function fileBars(file: string, limit: number): Promise<Bar[]> {
-  const feed = await openFeed(file, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) {
-    for (const r of block as MarketRecord[]) if (r.kind === 'bar' && out.length < limit) out.push(r);
-    if (out.length >= limit) break;
-  }
-  return out;
-}
 
 const ohlcv = (b: Bar) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
 
@@ -62,7 +54,7 @@ describe('DTC client against the DTC peer', () => {
     const { peer, client } = await setup({ encoding }, { trade: (t) => trades.push(t) });
     await client.connect();
     await eventually(() => expect(peer.subscribers()).toBe(1));
-    const expected = await fileBars(REAL_CSV, 1440);
+    const expected = await fileBars(1440);
     const ticks = barTicks(expected);
     await peer.stream(ticks, { trade, quote });
     await eventually(() => expect(trades).toHaveLength(ticks.length));
@@ -122,7 +114,7 @@ describe('DTC client against the DTC peer', () => {
     const { peer, client } = await setup({}, { trade: (t) => recorder.add({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN }) });
     await client.connect();
     await eventually(() => expect(peer.subscribers()).toBe(1));
-    const expected = await fileBars(REAL_CSV, 1400);
+    const expected = await fileBars(1400);
     const ticks = barTicks(expected);
     await peer.stream(ticks, { trade: 112, quote: 117 });
     await eventually(() => {

@@ -8,18 +8,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BarBuilder } from '../../engine/bars/builder.js';
 import { LiveClock } from '../../engine/clock.js';
-import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
-import { openFeed } from '../../engine/feeds/index.js';
-import { RejectionLog } from '../../engine/feeds/rejections.js';
+import type { Bar } from '../../engine/domain.js';
 import { readChain, type OptionChain } from '../../engine/gamma/chain.js';
 import { gammaLevels } from '../../engine/gamma/gex.js';
 import { IbClient, type IbConfig, type IbHandlers } from '../../engine/live/ib/client.js';
 import type { BrokerOrderReport, BrokerPosition, LinkStatus, LiveTrade } from '../../engine/live/types.js';
 import { barTicks, chainRows } from '../peers/data.js';
 import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
-import { REAL_CSV, SHARED_DATA } from '../support/paths.js';
+import { SHARED_DATA } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
 import { join } from 'node:path';
+import { fileBars } from '../support/file-bars.js';
 
 const CHAIN_FILE = join(SHARED_DATA, 'options', 'spx_quotedata_2023-08-20.csv');
 const open: { peer: TwsPeer; clients: IbClient[] }[] = [];
@@ -39,15 +38,6 @@ afterEach(async () => {
   }
 });
 
-async function fileBars(limit: number): Promise<Bar[]> {
-  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) {
-    for (const r of block as MarketRecord[]) if (r.kind === 'bar' && out.length < limit) out.push(r);
-    if (out.length >= limit) break;
-  }
-  return out;
-}
 
 /** Connects and waits until TWS has the tick-by-tick subscriptions (requests are paced, so they trail the connect). */
 async function connected(peer: TwsPeer, client: IbClient): Promise<void> {

@@ -11,31 +11,19 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveClock } from '../../engine/clock.js';
 import type { BarDTO, EngineEvent } from '../../engine/contract.js';
-import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
-import { openFeed } from '../../engine/feeds/index.js';
-import { RejectionLog } from '../../engine/feeds/rejections.js';
 import { createKernel, type Kernel } from '../../engine/kernel.js';
 import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing.js';
 import { barTicks } from '../peers/data.js';
 import { DtcPeer } from '../peers/dtc-server.js';
 import { eventually } from '../support/manual-clock.js';
-import { REAL_CSV } from '../support/paths.js';
+import { fileBars } from '../support/file-bars.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function fileBars(limit: number): Promise<Bar[]> {
-  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) {
-    for (const r of block as MarketRecord[]) if (r.kind === 'bar' && out.length < limit) out.push(r);
-    if (out.length >= limit) break;
-  }
-  return out;
-}
 
 /**
  * LIVE's thresholds (STRONG grade, 0.8) let no signal through on this stretch of data; the broker path

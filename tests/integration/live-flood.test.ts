@@ -11,27 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveClock } from '../../engine/clock.js';
-import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
-import { openFeed } from '../../engine/feeds/index.js';
-import { RejectionLog } from '../../engine/feeds/rejections.js';
 import { createKernel, type Kernel } from '../../engine/kernel.js';
 import { barTicks } from '../peers/data.js';
 import { DtcPeer } from '../peers/dtc-server.js';
 import { TwsPeer } from '../peers/tws-server.js';
 import { eventually } from '../support/manual-clock.js';
-import { REAL_CSV } from '../support/paths.js';
+import { fileBars } from '../support/file-bars.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function fileBars(): Promise<Bar[]> {
-  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) for (const r of block as MarketRecord[]) if (r.kind === 'bar') out.push(r);
-  return out;
-}
 
 function kernel(): Kernel {
   const dataDir = mkdtempSync(join(tmpdir(), 'mia-flood-'));

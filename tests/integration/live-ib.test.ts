@@ -12,31 +12,21 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveClock } from '../../engine/clock.js';
 import type { BarDTO, EngineEvent } from '../../engine/contract.js';
-import { ES, type Bar, type MarketRecord } from '../../engine/domain.js';
-import { openFeed } from '../../engine/feeds/index.js';
-import { RejectionLog } from '../../engine/feeds/rejections.js';
+import type { Bar } from '../../engine/domain.js';
 import { createKernel, type Kernel } from '../../engine/kernel.js';
 import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing.js';
 import { barTicks, chainRows } from '../peers/data.js';
 import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
 import { eventually } from '../support/manual-clock.js';
-import { REAL_CSV, SHARED_DATA } from '../support/paths.js';
+import { SHARED_DATA } from '../support/paths.js';
+import { fileBars } from '../support/file-bars.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function fileBars(limit: number): Promise<Bar[]> {
-  const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '1m', timeZone: ES.timeZone, rejections: new RejectionLog() });
-  const out: Bar[] = [];
-  for await (const block of feed.blocks()) {
-    for (const r of block as MarketRecord[]) if (r.kind === 'bar' && out.length < limit) out.push(r);
-    if (out.length >= limit) break;
-  }
-  return out;
-}
 
 /** LIVE takes PAPER's thresholds here, as in live-dtc.test.ts: the broker path is what is checked. */
 const METHOD = methodConfig({ modes: { LIVE: DEFAULT_METHOD_CONFIG.modes.PAPER } });
