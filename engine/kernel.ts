@@ -249,6 +249,13 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     setGamma: (levels, basisPoints) => void applyGamma(levels, basisPoints),
   });
 
+  /** @throws EngineError bad-request unless `st` has a host and a port from 1 to 65535. */
+  const requireHostPort = (st: { host?: unknown; port?: unknown } | undefined, broker: string): void => {
+    if (typeof st?.host !== 'string' || !Number.isInteger(st.port) || (st.port as number) <= 0 || (st.port as number) > 65535) {
+      throw new EngineError('bad-request', `connect: ${broker} needs a host and a port from 1 to 65535`);
+    }
+  };
+
   /** A connection failure or a refused routing as a bad request, in the broker's words. */
   const liveCall = async <T>(fn: () => T | Promise<T>): Promise<T> => {
     try {
@@ -423,14 +430,14 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     async connect(req): Promise<ConnectionsDTO> {
       if (req?.broker === 'dtc') {
         const st = req.settings;
-        if (typeof st?.host !== 'string' || !Number.isInteger(st.port) || st.port <= 0 || st.port > 65535) throw new EngineError('bad-request', 'connect: Sierra Chart needs a host and a port from 1 to 65535');
+        requireHostPort(st, 'Sierra Chart');
         if (st.encoding !== 'binary' && st.encoding !== 'json') throw new EngineError('bad-request', 'connect: "encoding" must be binary or json');
         await liveCall(() => live.connectDtc({ ...st, username: String(st.username ?? ''), symbol: String(st.symbol ?? '') }));
         return live.connections();
       }
       if (req?.broker === 'ib') {
         const st = req.settings;
-        if (typeof st?.host !== 'string' || !Number.isInteger(st.port) || st.port <= 0 || st.port > 65535) throw new EngineError('bad-request', 'connect: Interactive Brokers needs a host and a port from 1 to 65535');
+        requireHostPort(st, 'Interactive Brokers');
         if (!Number.isInteger(st.clientId) || st.clientId < 0) throw new EngineError('bad-request', 'connect: "clientId" must be a whole number, 0 or more');
         await liveCall(() => live.connectIb({ host: st.host, port: st.port, clientId: st.clientId }));
         return live.connections();

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { ScidRecorder } from '../../engine/live/recorder.js';
 import { REAL_SCID } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
-import { fileBars } from '../support/file-bars.js';
+import { barsOfTrades, fileBars, ohlcv } from '../support/file-bars.js';
 
 const open: { peer: DtcPeer; clients: DtcClient[] }[] = [];
 
@@ -39,7 +39,6 @@ afterEach(async () => {
 });
 
 
-const ohlcv = (b: Bar) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
 
 describe('DTC client against the DTC peer', () => {
   const variants: [DtcConfig['encoding'], TradeVariant, QuoteVariant][] = [
@@ -58,10 +57,7 @@ describe('DTC client against the DTC peer', () => {
     const ticks = barTicks(expected);
     await peer.stream(ticks, { trade, quote });
     await eventually(() => expect(trades).toHaveLength(ticks.length));
-    const built: Bar[] = [];
-    const builder = new BarBuilder('1m', (b) => built.push(b));
-    for (const t of trades) builder.addTick({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN });
-    builder.flush();
+    const built = barsOfTrades(trades);
     expect(built.map(ohlcv)).toEqual(expected.map(ohlcv));
     // The aggressor comes from AtBidOrAsk: the volume at the ask minus at the bid is the stream's delta.
     const delta = ticks.reduce((s, t) => s + (t.at === 2 ? t.size : -t.size), 0);

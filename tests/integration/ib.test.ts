@@ -6,7 +6,6 @@
  * faults.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BarBuilder } from '../../engine/bars/builder.js';
 import { LiveClock } from '../../engine/clock.js';
 import type { Bar } from '../../engine/domain.js';
 import { readChain, type OptionChain } from '../../engine/gamma/chain.js';
@@ -18,7 +17,7 @@ import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
 import { SHARED_DATA } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
 import { join } from 'node:path';
-import { fileBars } from '../support/file-bars.js';
+import { barsOfTrades, fileBars, ohlcv } from '../support/file-bars.js';
 
 const CHAIN_FILE = join(SHARED_DATA, 'options', 'spx_quotedata_2023-08-20.csv');
 const open: { peer: TwsPeer; clients: IbClient[] }[] = [];
@@ -45,7 +44,6 @@ async function connected(peer: TwsPeer, client: IbClient): Promise<void> {
   await eventually(() => expect([peer.subscribers('AllLast'), peer.subscribers('BidAsk')]).toEqual([1, 1]));
 }
 
-const ohlcv = (b: Bar) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
 
 function listen(client: IbClient): { reports: BrokerOrderReport[]; positions: BrokerPosition[]; links: boolean[] } {
   const seen = { reports: [] as BrokerOrderReport[], positions: [] as BrokerPosition[], links: [] as boolean[] };
@@ -67,10 +65,7 @@ describe('IB client against the fake TWS', () => {
     const ticks = barTicks(expected);
     await peer.stream(ticks);
     await eventually(() => expect(trades).toHaveLength(ticks.length));
-    const built: Bar[] = [];
-    const builder = new BarBuilder('1m', (b) => built.push(b));
-    for (const t of trades) builder.addTick({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN });
-    builder.flush();
+    const built = barsOfTrades(trades);
     expect(built.map(ohlcv)).toEqual(expected.map(ohlcv));
     const delta = ticks.reduce((s, t) => s + (t.at === 2 ? t.size : -t.size), 0);
     expect(built.reduce((s, b) => s + b.delta, 0)).toBe(delta);

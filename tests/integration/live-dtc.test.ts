@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveClock } from '../../engine/clock.js';
-import type { BarDTO, EngineEvent } from '../../engine/contract.js';
+import type { EngineEvent } from '../../engine/contract.js';
 import { createKernel, type Kernel } from '../../engine/kernel.js';
 import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing.js';
 import { barTicks } from '../peers/data.js';
 import { DtcPeer } from '../peers/dtc-server.js';
 import { eventually } from '../support/manual-clock.js';
-import { fileBars } from '../support/file-bars.js';
+import { fileBars, ohlcv } from '../support/file-bars.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -48,7 +48,6 @@ async function liveKernel(risk = DEFAULT_RISK_CONFIG): Promise<{ k: Kernel; peer
   return { k, peer, events, dataDir };
 }
 
-const ohlcv = (b: Pick<BarDTO, 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume'>) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
 
 describe('a live run on Sierra Chart DTC (the DTC peer)', () => {
   it('streams the real CSV as trades: the run closes the same bars, journals them, and records every trade to SCID', async () => {

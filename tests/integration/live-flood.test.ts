@@ -16,7 +16,7 @@ import { barTicks } from '../peers/data.js';
 import { DtcPeer } from '../peers/dtc-server.js';
 import { TwsPeer } from '../peers/tws-server.js';
 import { eventually } from '../support/manual-clock.js';
-import { fileBars } from '../support/file-bars.js';
+import { fileBars, ohlcv } from '../support/file-bars.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -93,7 +93,6 @@ describe('floods through the kernel', () => {
     expect(rate).toBeGreaterThan(10 * busiest);
     await eventually(async () => expect((await k.api.getReplaySnapshot()).forming?.bar.volume).toBe(bars.at(-1)?.volume), 30_000);
     const snap = await k.api.getReplaySnapshot();
-    const ohlcv = (b: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
     expect([...snap.bars, snap.forming!.bar].map(ohlcv)).toEqual(bars.map(ohlcv));
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveClock } from '../../engine/clock.js';
-import type { BarDTO, EngineEvent } from '../../engine/contract.js';
+import type { EngineEvent } from '../../engine/contract.js';
 import type { Bar } from '../../engine/domain.js';
 import { createKernel, type Kernel } from '../../engine/kernel.js';
 import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
@@ -20,7 +20,7 @@ import { barTicks, chainRows } from '../peers/data.js';
 import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
 import { eventually } from '../support/manual-clock.js';
 import { SHARED_DATA } from '../support/paths.js';
-import { fileBars } from '../support/file-bars.js';
+import { fileBars, ohlcv } from '../support/file-bars.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -49,7 +49,6 @@ async function liveKernel(peerOpts: TwsPeerOptions = {}, risk = DEFAULT_RISK_CON
   return { k, peer, events, dataDir };
 }
 
-const ohlcv = (b: Pick<BarDTO, 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume'>) => [b.ts, b.open, b.high, b.low, b.close, b.volume];
 
 describe('a live run on Interactive Brokers (the fake TWS)', () => {
   it('backfills the session from TWS’s bars, then live trades: the run’s bars are the file’s; NQ is recorded beside ES; the chain’s gamma levels reach the run', async () => {

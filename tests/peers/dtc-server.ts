@@ -19,6 +19,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { T, pack, unpack } from './dtc-layouts.js';
+import { StreamGate } from './gate.js';
 
 export type TradeVariant = 107 | 112 | 137 | 142;
 export type QuoteVariant = 108 | 117 | 143 | 144;
@@ -130,19 +131,15 @@ export class DtcPeer {
     this.stalled = on;
   }
 
-  private gate: { promise: Promise<void>; open: () => void } | null = null;
+  private readonly gate = new StreamGate();
 
   /** Holds a running stream before its next tick until `release` (the market pauses; orders still work). */
   hold(): void {
-    if (this.gate !== null) return;
-    let open!: () => void;
-    const promise = new Promise<void>((r) => (open = r));
-    this.gate = { promise, open };
+    this.gate.hold();
   }
 
   release(): void {
-    this.gate?.open();
-    this.gate = null;
+    this.gate.release();
   }
 
   /** Refuses the next order with this text. */
@@ -186,7 +183,7 @@ export class DtcPeer {
     let bid = Number.NaN;
     let ask = Number.NaN;
     for (let i = 0; i < ticks.length; i += 1) {
-      if (this.gate !== null) await this.gate.promise;
+      await this.gate.passed();
       const t = ticks[i] as PeerTick;
       if (t.bid !== bid || t.ask !== ask) {
         bid = t.bid;

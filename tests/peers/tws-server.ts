@@ -35,6 +35,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Bar } from '../../engine/domain.js';
 import type { ChainRow } from './data.js';
 import type { PeerTick } from './dtc-server.js';
+import { StreamGate } from './gate.js';
 
 export const TWS_SERVER_VERSION = 151;
 
@@ -144,7 +145,7 @@ export class TwsPeer {
   private nowMs: number;
   private stalled = false;
   private rejectText: string | null = null;
-  private gate: { promise: Promise<void>; open: () => void } | null = null;
+  private readonly gate = new StreamGate();
   readonly fills: TwsFill[] = [];
   readonly received: TwsRequest[] = [];
   port = 0;
@@ -223,17 +224,13 @@ export class TwsPeer {
     for (const c of this.conns) this.error(c, -1, code, text);
   }
 
-  /** Holds a running stream before its next tick until `release`. */
+  /** Holds a running stream before its next tick until `release` (the market pauses; orders still work). */
   hold(): void {
-    if (this.gate !== null) return;
-    let open!: () => void;
-    const promise = new Promise<void>((r) => (open = r));
-    this.gate = { promise, open };
+    this.gate.hold();
   }
 
   release(): void {
-    this.gate?.open();
-    this.gate = null;
+    this.gate.release();
   }
 
   /** The front contract of a root as the peer lists it (ESZ3 ...). */
@@ -292,7 +289,7 @@ export class TwsPeer {
     let ask = Number.NaN;
     let spx = Number.NaN;
     for (let i = 0; i < ticks.length; i += 1) {
-      if (this.gate !== null) await this.gate.promise;
+      await this.gate.passed();
       const t = ticks[i] as PeerTick;
       const sec = Math.floor(t.ts / 1000);
       if (t.bid !== bid || t.ask !== ask) {
