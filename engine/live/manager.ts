@@ -100,6 +100,8 @@ export class LiveManager {
   private readonly others = new Map<string, ScidRecorder>();
   /** Live trades held until the backfill reached the run (null: not waiting). */
   private held: TradeTick[] | null = null;
+  /** IB's backfill when it arrived before the run opened. */
+  private heldBackfill: Bar[] | null = null;
   private backfillEnd = Number.NEGATIVE_INFINITY;
   private broker: BrokerVenue | null = null;
   private brokerLink: BrokerLink | null = null;
@@ -352,9 +354,6 @@ export class LiveManager {
     if (backfill.length > 0) this.liveRun.pushHistory(backfill);
     if (this.held !== null && this.heldBackfill !== null) this.releaseHeld();
   }
-
-  /** Bars that arrived before the run opened. */
-  private heldBackfill: Bar[] | null = null;
 
   /** IB's backfill: to the run first, then the trades held meanwhile (those inside a backfilled minute dropped). */
   private onBackfill(bars: readonly Bar[]): void {

@@ -332,7 +332,6 @@ export class IbClient implements BrokerLink {
     api.on(EventName.orderStatus, mine((id: number, status: string, filled: number, _remaining: number, avg: number, _perm?: number, parentId?: number, _lastFill?: number, _client?: number, whyHeld?: string) =>
       this.onOrderStatus(id, status, filled, avg, parentId ?? 0, whyHeld ?? '')));
     api.on(EventName.execDetails, mine((_reqId: number, contract: Contract, exec: Execution) => this.onExecution(contract, exec)));
-    api.on(EventName.execDetailsEnd, mine(() => undefined));
     api.on(EventName.position, mine((_account: string, contract: Contract, pos: number, avgCost?: number) => this.onPosition(contract, pos, avgCost ?? Number.NaN)));
     api.on(EventName.pnl, mine((_reqId: number, daily: number, unrealized?: number, realized?: number) =>
       this.on.pnl?.({ dailyUsd: daily, unrealizedUsd: unrealized ?? Number.NaN, realizedUsd: realized ?? Number.NaN })));
