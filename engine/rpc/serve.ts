@@ -47,19 +47,28 @@ function installErrorTransfer(): void {
 
 /**
  * Queues events and posts them in batches, at most one per BATCH_MS of wall
- * time. The first event after a quiet BATCH_MS goes out at once (a live
- * trade reaches the chart without waiting a frame); a burst after it waits
- * for the rest of its BATCH_MS, coalesced.
+ * time. The first event after a quiet BATCH_MS goes out at the end of the
+ * current turn (a microtask: the events the same turn publishes join it, and
+ * a live trade reaches the window without the 1 ms floor of a timer); a burst
+ * after it waits for the rest of its BATCH_MS, coalesced.
  */
 export class EventBatcher {
   private pending: EngineEvent[] = [];
   private timer: TimerHandle | null = null;
   private seq = 0;
   private lastPostMs = Number.NEGATIVE_INFINITY;
+  /** A flush is queued at the end of this turn. */
+  private endOfTurn = false;
 
+  /**
+   * @param wall the wall clock (the BATCH_MS spacing and its timer).
+   * @param post receives each batch.
+   * @param atEndOfTurn runs a callback once the current turn's synchronous work is done (default: a microtask).
+   */
   constructor(
     private readonly wall: Clock,
     private readonly post: (batch: EngineEventBatch) => void,
+    private readonly atEndOfTurn: (cb: () => void) => void = (cb) => queueMicrotask(cb),
   ) {}
 
   /**
@@ -72,14 +81,21 @@ export class EventBatcher {
       if (i >= 0) this.pending.splice(i, 1);
     }
     this.pending.push(e);
-    // At once (the events of this same turn joining it), or when BATCH_MS since the last batch has passed.
-    this.timer ??= this.wall.setTimer(Math.max(this.wall.now(), this.lastPostMs + BATCH_MS), () => this.flush());
+    if (this.timer !== null || this.endOfTurn) return;
+    const due = this.lastPostMs + BATCH_MS;
+    if (this.wall.now() < due) {
+      this.timer = this.wall.setTimer(due, () => this.flush());
+      return;
+    }
+    this.endOfTurn = true;
+    this.atEndOfTurn(() => this.flush());
   }
 
   /** Posts what is queued now. */
   flush(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.endOfTurn = false;
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];

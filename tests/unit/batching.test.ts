@@ -1,28 +1,33 @@
 /**
- * Event batching to the windows and the renderer's frame scheduler: at most
- * one batch (one update) per 16 ms, and the first after a quiet 16 ms at once
- * (issue 6's tick-to-chart latency).
+ * Event batching to the windows (at most one batch per 16 ms, the first after
+ * a quiet 16 ms at the end of its turn: issue 6's tick-to-chart latency) and
+ * the renderer's once-per-frame re-render of the chrome.
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineEventBatch } from '../../engine/contract.js';
 import { BATCH_MS, EventBatcher } from '../../engine/rpc/serve.js';
-import { leadingFrames } from '../../renderer/src/chart/model.js';
+import { oncePerFrame } from '../../renderer/src/chart/model.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const alert = (message: string): EngineEvent => ({ type: 'alert', level: 'info', message, ts: 0 });
 
 describe('EventBatcher', () => {
-  it('posts the first event after a quiet BATCH_MS at once, and coalesces a burst after it into one batch BATCH_MS later', () => {
+  it('posts the first event after a quiet BATCH_MS at the end of its turn, and coalesces a burst after it into one batch BATCH_MS later', () => {
     const clock = new ManualClock();
+    const turn: (() => void)[] = [];
+    const endTurn = (): void => turn.splice(0).forEach((cb) => cb());
     const posted: { at: number; batch: EngineEventBatch }[] = [];
-    const b = new EventBatcher(clock, (batch) => posted.push({ at: clock.now(), batch }));
+    const b = new EventBatcher(clock, (batch) => posted.push({ at: clock.now(), batch }), (cb) => turn.push(cb));
     const t0 = clock.now();
     b.push(alert('a'));
     b.push(alert('b')); // the same turn: joins it
-    clock.advance(0);
+    expect(posted).toHaveLength(0);
+    expect(clock.pending).toBe(0); // no timer: nothing waits for the clock
+    endTurn();
     expect(posted.map((p) => [p.at - t0, p.batch.events.length])).toEqual([[0, 2]]);
     clock.advance(3);
     b.push(alert('c'));
+    endTurn();
     clock.advance(5);
     b.push(alert('d'));
     clock.advance(7);
@@ -33,32 +38,50 @@ describe('EventBatcher', () => {
       [BATCH_MS, ['c', 'd']],
     ]);
     clock.advance(40);
-    b.push(alert('e')); // quiet for longer than BATCH_MS: at once again
-    clock.advance(0);
+    b.push(alert('e')); // quiet for longer than BATCH_MS: at the end of the turn again
+    endTurn();
     expect(posted.at(-1)?.at).toBe(t0 + BATCH_MS + 40);
+    expect(posted.map((p) => p.batch.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('ends the turn with a microtask by default', async () => {
+    const posted: EngineEventBatch[] = [];
+    const b = new EventBatcher(new ManualClock(), (batch) => posted.push(batch));
+    b.push(alert('a'));
+    b.push(alert('b'));
+    expect(posted).toHaveLength(0);
+    await Promise.resolve();
+    expect(posted.map((p) => p.events.length)).toEqual([2]);
   });
 });
 
-describe('leadingFrames', () => {
-  it('runs after a quiet frame in a microtask, and waits for the animation frame while updates keep coming', async () => {
-    let t = 1000;
-    const frames: (() => void)[] = [];
-    const schedule = leadingFrames((cb) => frames.push(cb), () => t);
-    const ran: string[] = [];
-    schedule(() => ran.push('first'));
-    await Promise.resolve();
-    expect(ran).toEqual(['first']);
-    t += 5;
-    schedule(() => ran.push('second'));
-    await Promise.resolve();
-    expect(ran).toEqual(['first']); // within 16 ms of the last: the next frame
-    expect(frames).toHaveLength(1);
-    t += 11;
-    frames.shift()?.();
-    expect(ran).toEqual(['first', 'second']);
-    t += 30;
-    schedule(() => ran.push('third'));
-    await Promise.resolve();
-    expect(ran).toEqual(['first', 'second', 'third']);
+describe('oncePerFrame', () => {
+  it('runs once per animation frame however often it is triggered, and not after it is cancelled', () => {
+    const frames = new Map<number, () => void>();
+    let id = 0;
+    let runs = 0;
+    const f = oncePerFrame(
+      () => (runs += 1),
+      (run) => {
+        frames.set(++id, run);
+        return id;
+      },
+      (i) => frames.delete(i),
+    );
+    f.trigger();
+    f.trigger();
+    f.trigger();
+    expect(frames.size).toBe(1);
+    expect(runs).toBe(0);
+    for (const [i, run] of [...frames]) {
+      frames.delete(i);
+      run();
+    }
+    expect(runs).toBe(1);
+    f.trigger(); // after the frame ran: asks for the next one
+    expect(frames.size).toBe(1);
+    f.cancel();
+    expect(frames.size).toBe(0);
+    expect(runs).toBe(1);
   });
 });

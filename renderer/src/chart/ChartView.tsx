@@ -214,6 +214,8 @@ class ChartSync {
   apply(u: FrameUpdate): void {
     const { bars, levels } = this.model;
     const start = performance.now();
+    // Closed bars went in (or will, by setData): what the chart holds changed beyond the forming bar.
+    const seriesChanged = u.reset || bars.length > u.firstNew || this.stale.size > 0;
     if (u.reset || bars.length - u.firstNew > UPDATE_LIMIT) {
       refreshers.forEach((_r, i) => this.stale.add(i));
     } else {
@@ -243,7 +245,7 @@ class ChartSync {
         this.apply({ reset: false, firstNew: this.model.bars.length, formingChanged: false, annotationsChanged: false, gammaChanged: false, focus: null });
       });
     }
-    this.describe();
+    this.describe(u, seriesChanged);
   }
 
   dispose(): void {
@@ -273,11 +275,14 @@ class ChartSync {
   }
 
   private fillsDrawn = 0;
+  /** What describe() reads back from the series is out of date. */
+  private heldChanged = true;
 
   private drawAnnotations(): void {
     const { signals, violations, bases, bars } = this.model;
     const fills = this.model.execution?.fills ?? [];
     this.fillsDrawn = fills.length;
+    this.heldChanged = true;
     this.s.markers.setMarkers(markersOf(signals, violations, fills, bars));
     this.el.dataset.fillMarkers = String(fills.length);
     this.s.boxes.setBases(bases, violations);
@@ -336,30 +341,47 @@ class ChartSync {
     }
   }
 
-  /** What the chart holds, for tests and accessibility tools (set once it has caught up). */
-  private describe(): void {
+  /**
+   * What the chart holds, for tests and accessibility tools (set once it has
+   * caught up). The forming bar and the levels are written on every update
+   * (O(1): a live trade pays only for them); what takes O(bars) to read back
+   * from the series only when bars, annotations or gamma lines changed.
+   */
+  private describe(u: FrameUpdate, seriesChanged: boolean): void {
+    if (seriesChanged || u.annotationsChanged || u.gammaChanged || u.reset) this.heldChanged = true;
     if (this.stale.size > 0) return;
     const lv = this.model.currentLevels();
     const last = this.model.bars[this.model.bars.length - 1];
-    this.el.dataset.bars = String(this.s.candles.data().length);
-    this.el.dataset.vwapPoints = String(this.s.vwap.data().filter((d) => 'value' in d).length);
     this.el.dataset.levels = LEVEL_LINES.map((d) => `${d.title}=${lv?.[d.key] ?? ''}`).join(' ');
     this.el.dataset.lastBarTs = last === undefined ? '' : String(last.ts);
     // The bar forming from live trades: its open time (Unix ms) and volume so far.
     const f = this.model.forming;
     this.el.dataset.forming = f === null ? '' : `${f.bar.ts} ${f.bar.volume}`;
+    if (!this.heldChanged) return;
+    this.heldChanged = false;
+    const candles = this.s.candles.data();
+    const vwap = this.s.vwap.data();
+    this.el.dataset.bars = String(candles.length);
+    this.el.dataset.vwapPoints = String(vwap.filter((d) => 'value' in d).length);
     // Signal arrows the marker plugin holds (violation marks are squares).
-    this.el.dataset.markers = String(this.s.markers.markers().filter((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown').length);
+    const markers = this.s.markers.markers();
+    this.el.dataset.markers = String(markers.filter((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown').length);
     // The latest time anything is drawn at (Unix ms): a replay cursor must bound them all (no look-ahead).
-    const latest = (ts: readonly { time: unknown }[]): string => (ts.length === 0 ? '' : String(Math.max(...ts.map((d) => Number(d.time))) * 1000));
-    this.el.dataset.lastCandleTs = latest(this.s.candles.data());
-    this.el.dataset.lastMarkerTs = latest(this.s.markers.markers());
-    this.el.dataset.lastVwapTs = latest(this.s.vwap.data());
+    this.el.dataset.lastCandleTs = latestMs(candles);
+    this.el.dataset.lastMarkerTs = latestMs(markers);
+    this.el.dataset.lastVwapTs = latestMs(vwap);
     this.el.dataset.violations = String(this.model.violations.length);
     this.el.dataset.bases = String(this.model.bases.length);
     const g = this.model.gamma;
     this.el.dataset.gammaLines = g === null ? '' : GAMMA_LINES.map((d) => `${d.title}=${gammaPrice(g, d.key) ?? ''}`).join(' ');
   }
+}
+
+/** The latest time among chart items (Unix ms; '' when none). A loop, not Math.max(...), which overflows the stack on long sessions. */
+function latestMs(items: readonly { time: unknown }[]): string {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const d of items) latest = Math.max(latest, Number(d.time));
+  return items.length === 0 ? '' : String(latest * 1000);
 }
 
 /** The signal under the pointer: its marker, else the signal on the hovered bar. */

@@ -2,8 +2,10 @@
  * The renderer's copy of the replay: bars with their levels, the forming bar,
  * the status, sessions, rejections, and the Battle Navale method's output
  * (the latest analysis, signals, bases, violations, gamma levels). Event
- * batches are queued as they arrive and applied together once per animation
- * frame; listeners then hear one `FrameUpdate` saying what changed.
+ * batches are applied once the task they arrived in is done (those of one
+ * task together); listeners then hear one `FrameUpdate` saying what changed.
+ * The chart draws it at once; the chrome re-renders once per animation frame
+ * (`oncePerFrame`).
  */
 import type {
   AnalysisDTO,
@@ -51,24 +53,37 @@ export interface AlertItem {
 export type Schedule = (cb: () => void) => void;
 
 /**
- * A frame scheduler with a leading edge: after a quiet frame (16 ms) the
- * update runs in a microtask (a live trade is drawn without waiting for the
- * next frame); while updates keep coming, they wait for the animation frame,
- * so a max-speed replay still costs one update a frame.
+ * Coalesces calls of `cb` to one per animation frame: the first call asks for
+ * a frame, later ones before it runs are dropped. Returns the trigger and its
+ * canceller. The window's chrome (React) re-renders this way, at most once a
+ * displayed frame and not at all while the window is hidden, while the chart
+ * is updated as each batch arrives.
  */
-export function leadingFrames(frame: Schedule = (cb) => requestAnimationFrame(cb), clock: () => number = () => performance.now()): Schedule {
-  let last = Number.NEGATIVE_INFINITY;
-  return (cb) => {
-    const run = (): void => {
-      last = clock();
-      cb();
-    };
-    if (clock() - last >= 16) queueMicrotask(run);
-    else frame(run);
+export function oncePerFrame(
+  cb: () => void,
+  frame: (run: () => void) => number = (run) => requestAnimationFrame(run),
+  cancel: (id: number) => void = (id) => cancelAnimationFrame(id),
+): { trigger: () => void; cancel: () => void } {
+  let pending: number | null = null;
+  return {
+    trigger: () => {
+      pending ??= frame(() => {
+        pending = null;
+        cb();
+      });
+    },
+    cancel: () => {
+      if (pending !== null) cancel(pending);
+      pending = null;
+    },
   };
 }
 
-/** Accumulates engine events; notifies at most once per frame. */
+/**
+ * Accumulates engine events; notifies once per scheduled update (the batches
+ * that arrived in one task together). The engine sends at most one batch a
+ * frame (engine/rpc/serve.ts), so this is at most one update a frame too.
+ */
 export class ChartModel {
   bars: BarDTO[] = [];
   levels: (LevelsDTO | null)[] = [];
@@ -104,7 +119,7 @@ export class ChartModel {
   private focus: SignalDTO | null = null;
   private readonly listeners = new Set<(u: FrameUpdate) => void>();
 
-  /** @param schedule runs a callback on the next frame (requestAnimationFrame). */
+  /** @param schedule runs a callback once the current task is done (in the window: a microtask). */
   constructor(private readonly schedule: Schedule) {}
 
   /** Adds a listener of frame updates; returns its remover. */
@@ -148,7 +163,7 @@ export class ChartModel {
     return this.signals.find((s) => s.id === id) ?? null;
   }
 
-  /** Queues a batch for the next frame. */
+  /** Queues a batch for the next update. */
   push(batch: EngineEventBatch): void {
     this.queue.push(batch);
     this.request();
@@ -159,7 +174,7 @@ export class ChartModel {
     return this.forming?.levels ?? this.levels[this.levels.length - 1] ?? null;
   }
 
-  /** Asks for a frame (the chrome re-renders once). */
+  /** Asks for an update (listeners hear it once, however many requests came before it). */
   request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
