@@ -119,7 +119,8 @@ export class RunJournal implements ExecutionJournal {
         `INSERT OR REPLACE INTO orders (run_id, id, trade_id, submitted_at, role, side, type, qty, price, oca_group, parent_id, status, filled_at, fill_price, cancel_reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      fill: db.prepare(`INSERT OR REPLACE INTO fills (run_id, order_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // One row per fill; a broker execution reported again (after a reconnect) is counted once.
+      fill: db.prepare(`INSERT OR IGNORE INTO fills (run_id, order_id, exec_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       trade: db.prepare(
         `INSERT OR REPLACE INTO trades (run_id, id, signal_id, kind, side, setup, qty, entry_ts, entry_price, exit_ts, exit_price, exit_reason, pnl_usd, pnl_ticks, mae_ticks, mfe_ticks)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -239,7 +240,7 @@ export class RunJournal implements ExecutionJournal {
       for (const { o, tradeId } of orders.values()) {
         x.order.run(run, o.id, tradeId, o.submittedTs, o.role, o.side, o.type, o.qty, o.price ?? null, o.ocaGroup ?? null, o.parentId ?? null, o.status, o.filledTs, o.fillPrice, o.cancelReason);
       }
-      for (const f of fills) x.fill.run(run, f.orderId, f.ts, f.role, f.side, f.qty, f.price, f.slippageTicks, f.commissionUsd);
+      for (const f of fills) x.fill.run(run, f.orderId, f.execId ?? null, f.ts, f.role, f.side, f.qty, f.price, f.slippageTicks, f.commissionUsd);
       for (const t of trades.values()) {
         x.trade.run(run, t.id, t.signal.id, t.kind, t.signal.side, t.signal.setup, t.qty, t.entryTs, t.entryPrice, t.exitTs, t.exitPrice, t.cancelled ? 'cancelled' : t.exitReason, t.pnlUsd, t.pnlTicks, t.maeTicks, t.mfeTicks);
       }

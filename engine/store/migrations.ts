@@ -241,4 +241,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX signals_by_time ON signals (run_id, ts);
   CREATE INDEX trades_by_entry ON trades (run_id, entry_ts);
   `,
+  // 5: a fill per execution, not per order (issue 6): a broker fills an order in parts, and
+  // the key (run_id, order_id) kept only an order's last part. Fills are numbered in the order
+  // they were journaled; the broker's execution id is kept and counted once.
+  `
+  CREATE TABLE fills_v5 (
+    id          INTEGER PRIMARY KEY,           -- journal order
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    order_id    TEXT    NOT NULL,
+    exec_id     TEXT,                          -- the broker's execution id; NULL for a simulated fill
+    ts          INTEGER NOT NULL,
+    role        TEXT    NOT NULL,
+    side        TEXT    NOT NULL CHECK (side IN ('BUY', 'SELL')),
+    qty         INTEGER NOT NULL,
+    price       REAL    NOT NULL,              -- points, slippage included
+    slippage_ticks REAL NOT NULL,
+    commission_usd REAL NOT NULL
+  );
+  INSERT INTO fills_v5 (run_id, order_id, ts, role, side, qty, price, slippage_ticks, commission_usd)
+    SELECT run_id, order_id, ts, role, side, qty, price, slippage_ticks, commission_usd FROM fills ORDER BY run_id, ts, order_id;
+  DROP TABLE fills;
+  ALTER TABLE fills_v5 RENAME TO fills;
+  CREATE INDEX fills_by_order ON fills (run_id, order_id);
+  CREATE UNIQUE INDEX fills_by_exec ON fills (run_id, exec_id) WHERE exec_id IS NOT NULL;
+  `,
 ];

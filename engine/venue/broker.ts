@@ -190,7 +190,7 @@ export class BrokerVenue implements ExecutionVenue {
       const slippageTicks = o.type === 'STOP' && o.price !== undefined ? (dir * (r.fill.price - o.price)) / this.config.tickSize : 0;
       // An execution is the broker's word on the position too; its position report follows and has the last say.
       this.net += dir * r.fill.qty;
-      this.pendingFills.push({ orderId: o.id, role: o.role, side: o.side, qty: r.fill.qty, price: r.fill.price, ts: r.fill.ts, slippageTicks, commissionUsd: this.commission * r.fill.qty });
+      this.pendingFills.push({ orderId: o.id, role: o.role, side: o.side, qty: r.fill.qty, price: r.fill.price, ts: r.fill.ts, slippageTicks, commissionUsd: this.commission * r.fill.qty, execId: r.fill.execId });
       if (done >= o.qty) {
         o.status = 'FILLED';
         o.filledTs = r.fill.ts;

@@ -66,6 +66,8 @@ export interface Fill {
   /** Ticks of slippage against the order (0 for limits). */
   readonly slippageTicks: number;
   readonly commissionUsd: number;
+  /** The broker's execution id (unique per account and day); absent for a simulated fill. */
+  readonly execId?: string;
 }
 
 /** Venue settings. */

@@ -1,4 +1,4 @@
-/** Journal schema: numbered migrations and refusal of a newer schema. */
+/** Journal schema: numbered migrations and refusal of a newer schema; fills journaled per execution. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,10 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDb, SCHEMA_VERSION, SchemaTooNewError } from '../../engine/store/db';
 import { MIGRATIONS } from '../../engine/store/migrations';
+import { RunJournal } from '../../engine/store/journal';
+import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
+import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing';
+import type { Fill } from '../../engine/venue/sim';
 
 const tmpFile = (): string => join(mkdtempSync(join(tmpdir(), 'mia-db-')), 'nested', 'journal.sqlite');
 
@@ -34,12 +38,33 @@ describe('openDb', () => {
     raw.pragma('user_version = 1');
     raw.prepare(`INSERT INTO runs (kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES ('backtest', 'x.csv', 'ES', '1m', 'globex', 'UTC', 1)`).run();
     raw.close();
-    expect(MIGRATIONS).toHaveLength(4);
+    expect(MIGRATIONS).toHaveLength(5);
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT source, config FROM runs').all()).toEqual([{ source: 'x.csv', config: null }]);
     expect(db.prepare('SELECT count(*) AS n FROM signals').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM trades').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('migrates a version 4 journal to one fill per execution, keeping every fill in time order', () => {
+    const file = tmpFile();
+    openDb(file).close();
+    rmSync(file);
+    const raw = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 4)) raw.exec(m);
+    raw.pragma('user_version = 4');
+    raw.prepare(`INSERT INTO runs (id, kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES (7, 'live', 'ib', 'ES', '1m', 'globex', 'UTC', 1)`).run();
+    const fill = raw.prepare(`INSERT INTO fills (run_id, order_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (7, ?, ?, ?, ?, 1, ?, 0, 2.25)`);
+    fill.run('R1-3', 300, 'target', 'SELL', 4410.5);
+    fill.run('R1-1', 100, 'entry', 'BUY', 4400.25);
+    raw.close();
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.prepare('SELECT id, order_id AS orderId, exec_id AS execId, ts, price FROM fills ORDER BY id').all()).toEqual([
+      { id: 1, orderId: 'R1-1', execId: null, ts: 100, price: 4400.25 },
+      { id: 2, orderId: 'R1-3', execId: null, ts: 300, price: 4410.5 },
+    ]);
     db.close();
   });
 
@@ -53,5 +78,28 @@ describe('openDb', () => {
     const check = new Database(file);
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
     check.close();
+  });
+});
+
+describe('RunJournal fills', () => {
+  it('keeps every part of an order filled in parts, and a broker execution reported twice once', () => {
+    const db = openDb(':memory:');
+    const journal = new RunJournal(db, {
+      kind: 'live', source: 'ib', format: null, symbol: 'ES', timeframe: '1m', sessionKind: 'globex', timeZone: 'America/New_York', startedAt: 1,
+      config: { method: DEFAULT_METHOD_CONFIG, risk: DEFAULT_RISK_CONFIG, execution: 'AUTO', resetKillSwitchDaily: false },
+    });
+    const part = (execId: string, price: number, ts: number): Fill => ({ orderId: 'R1-1', role: 'entry', side: 'BUY', qty: 1, price, ts, slippageTicks: 0, commissionUsd: 2.25, execId });
+    journal.fill(part('0001f4e8.01', 4400.25, 100));
+    journal.fill(part('0001f4e8.02', 4400.5, 101));
+    journal.flush();
+    journal.fill(part('0001f4e8.02', 4400.5, 101)); // the same execution again, as after a reconnect
+    journal.fill({ orderId: 'R1-3', role: 'target', side: 'SELL', qty: 2, price: 4410, ts: 300, slippageTicks: 0, commissionUsd: 4.5 }); // simulated: no execution id
+    journal.flush();
+    expect(db.prepare('SELECT order_id AS orderId, exec_id AS execId, qty, price FROM fills WHERE run_id = ? ORDER BY id').all(journal.runId)).toEqual([
+      { orderId: 'R1-1', execId: '0001f4e8.01', qty: 1, price: 4400.25 },
+      { orderId: 'R1-1', execId: '0001f4e8.02', qty: 1, price: 4400.5 },
+      { orderId: 'R1-3', execId: null, qty: 2, price: 4410 },
+    ]);
+    db.close();
   });
 });
