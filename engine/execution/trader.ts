@@ -70,14 +70,22 @@ export interface TradeRecord {
   readonly kind: 'paper' | 'would-be';
   /** The trading day (session id) it was opened in. */
   readonly sessionId: string | null;
+  /** Contracts ordered. */
   readonly qty: number;
+  /** Contracts filled at entry so far (a broker may fill an order in parts); `entryPrice` is their average, points. */
+  entryQty: number;
+  /** Contracts closed so far; the trade is closed (`exitTs` set) once they equal `entryQty`. */
+  exitQty: number;
   readonly entryOrderId: string;
   readonly stopOrderId: string;
   readonly targetOrderId: string;
   readonly closeOrderIds: string[];
+  /** The first entry fill's time, Unix ms. */
   entryTs: number | null;
   entryPrice: number | null;
+  /** The last exit fill's time, Unix ms; set when the trade is closed. */
   exitTs: number | null;
+  /** The exit fills' average price, points; set when the trade is closed. */
   exitPrice: number | null;
   exitReason: ExitReason | null;
   /** Net of both sides' commissions. */
@@ -551,6 +559,8 @@ export class Trader {
       kind,
       sessionId: this.day.sessionId,
       qty,
+      entryQty: 0,
+      exitQty: 0,
       entryOrderId: entry,
       stopOrderId: stop,
       targetOrderId: target,
@@ -592,38 +602,52 @@ export class Trader {
     tr.commissionsUsd += f.commissionUsd;
     const dir = tr.signal.side === 'LONG' ? 1 : -1;
     if (f.role === 'entry') {
-      tr.entryTs = f.ts;
-      tr.entryPrice = f.price;
+      // Each entry fill (a broker may fill in parts) moves the entry to the average of the fills so far.
+      tr.entryTs ??= f.ts;
+      tr.entryPrice = tr.entryPrice === null ? f.price : (tr.entryPrice * tr.entryQty + f.price * f.qty) / (tr.entryQty + f.qty);
+      tr.entryQty += f.qty;
+      const entry = tr.entryPrice;
       const q = this.quote;
       this.d.journal?.tradeSnapshot(tr.id, 'EXECUTION', f.ts, {
         fill: { orderId: f.orderId, price: f.price, ts: f.ts, qty: f.qty, slippageTicks: f.slippageTicks, commissionUsd: f.commissionUsd },
+        filledQty: tr.entryQty,
+        averagePrice: entry,
         signalEntry: tr.signal.entry,
-        entryDriftTicks: (dir * (f.price - tr.signal.entry)) / this.t,
+        entryDriftTicks: (dir * (entry - tr.signal.entry)) / this.t,
         bid: q?.bid ?? null,
         ask: q?.ask ?? null,
         stop: tr.signal.stop,
         target: tr.signal.target,
-        rewardRisk: Math.abs(tr.signal.target - f.price) / Math.abs(f.price - tr.signal.stop),
-        riskTicks: Math.abs(f.price - tr.signal.stop) / this.t,
+        rewardRisk: Math.abs(tr.signal.target - entry) / Math.abs(entry - tr.signal.stop),
+        riskTicks: Math.abs(entry - tr.signal.stop) / this.t,
       });
       this.d.journal?.trade(tr);
       return;
     }
-    // An exit: stop, target or a kill-switch close.
-    if (tr.entryPrice === null) return;
-    tr.exitTs = f.ts;
-    tr.exitPrice = f.price;
-    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : 'kill-switch';
-    tr.pnlTicks = (dir * (f.price - tr.entryPrice)) / this.t;
-    tr.pnlUsd = tr.pnlTicks * this.c.instrument.tickValueUsd * tr.qty - tr.commissionsUsd;
+    // An exit: stop, target or a kill-switch close; the trade closes when every contract entered is out.
+    if (tr.entryPrice === null || tr.exitTs !== null) return;
+    const exitValue = (this.exitValue.get(tr.id) ?? 0) + f.price * f.qty;
+    this.exitValue.set(tr.id, exitValue);
+    tr.exitQty += f.qty;
     this.excursion(tr, f.price);
+    if (tr.exitQty < tr.entryQty) {
+      this.d.journal?.trade(tr);
+      return;
+    }
+    this.exitValue.delete(tr.id);
+    tr.exitTs = f.ts;
+    tr.exitPrice = exitValue / tr.exitQty;
+    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : 'kill-switch';
+    tr.pnlTicks = (dir * (tr.exitPrice - tr.entryPrice)) / this.t;
+    tr.pnlUsd = tr.pnlTicks * this.c.instrument.tickValueUsd * tr.entryQty - tr.commissionsUsd;
     const right = tr.exitReason === 'target' ? true : tr.exitReason === 'stop' ? false : tr.pnlTicks > 0;
     this.d.journal?.tradeSnapshot(tr.id, 'FINAL_RESULT', f.ts, {
       pnlUsd: tr.pnlUsd,
       pnlTicks: tr.pnlTicks,
       commissionsUsd: tr.commissionsUsd,
-      exitPrice: f.price,
+      exitPrice: tr.exitPrice,
       exitTs: f.ts,
+      qty: tr.entryQty,
       exitReason: tr.exitReason,
       holdingMs: f.ts - tr.entryTs!,
       maeTicks: tr.maeTicks,
@@ -709,12 +733,14 @@ export class Trader {
       maeTicks: tr.maeTicks,
       mfeTicks: tr.mfeTicks,
       unrealizedTicks: (dir * (this.lastPrice - tr.entryPrice)) / this.t,
-      unrealizedUsd: ((dir * (this.lastPrice - tr.entryPrice)) / this.t) * this.c.instrument.tickValueUsd * tr.qty,
+      unrealizedUsd: ((dir * (this.lastPrice - tr.entryPrice)) / this.t) * this.c.instrument.tickValueUsd * (tr.entryQty - tr.exitQty),
     });
     this.version += 1;
   }
 
   private readonly lastUpdate = new Map<string, [number, number]>();
+  /** Sum of price x contracts of a trade's exit fills while it is partly closed (points x contracts). */
+  private readonly exitValue = new Map<string, number>();
 
   private expire(high: number, low: number): void {
     if (this.approvals.size === 0) return;

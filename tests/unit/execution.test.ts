@@ -1,8 +1,8 @@
 /**
  * The execution path (issue 4, items 3 to 5): AUTO and MANUAL with the expiry
  * rules, brackets at the simulated venue, P&L, the trade snapshots, every
- * kill-switch trigger, and the halt sequence against a venue that confirms
- * late or refuses a close.
+ * kill-switch trigger, the halt sequence against a venue that confirms
+ * late or refuses a close, and a broker that fills orders in parts.
  */
 import { describe, expect, it } from 'vitest';
 import { BacktestClock } from '../../engine/clock';
@@ -11,7 +11,9 @@ import { Trader, type Approval, type ExecutionJournal, type TradeRecord, type Tr
 import type { Decision, TradingSignal } from '../../engine/method/analyzer';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from '../../engine/risk/kill-switch';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../engine/risk/sizing';
-import { OrderError, SimulatedVenue, type Fill, type Order, type OrderRequest } from '../../engine/venue/sim';
+import type { BrokerLink, BrokerListener, BrokerOrderRequest } from '../../engine/live/types';
+import { BrokerVenue } from '../../engine/venue/broker';
+import { OrderError, SimulatedVenue, type ExecutionVenue, type Fill, type Order, type OrderRequest } from '../../engine/venue/sim';
 import { bars, T0, type BarSpec } from '../support/bars';
 
 const MIN = 60_000;
@@ -80,9 +82,9 @@ class Journal implements ExecutionJournal {
   }
 }
 
-interface Rig {
+interface Rig<V extends ExecutionVenue = SimulatedVenue> {
   trader: Trader;
-  venue: SimulatedVenue;
+  venue: V;
   clock: BacktestClock;
   ks: KillSwitch;
   journal: Journal;
@@ -91,9 +93,9 @@ interface Rig {
   bar(b: Bar, sig?: TradingSignal | null, sessionId?: string): void;
 }
 
-function rig(opts: { execution?: 'AUTO' | 'MANUAL'; risk?: Partial<RiskConfig>; venue?: SimulatedVenue; mode?: 'PAPER' | 'DATA_COLLECTION' } = {}): Rig {
+function rig<V extends ExecutionVenue = SimulatedVenue>(opts: { execution?: 'AUTO' | 'MANUAL'; risk?: Partial<RiskConfig>; venue?: V; mode?: 'PAPER' | 'DATA_COLLECTION' } = {}): Rig<V> {
   const clock = new BacktestClock(T0);
-  const venue = opts.venue ?? new SimulatedVenue({ tickSize: 0.25 });
+  const venue = opts.venue ?? (new SimulatedVenue({ tickSize: 0.25 }) as ExecutionVenue as V);
   const ks = new KillSwitch(new MemoryKillSwitchStore(), clock);
   const journal = new Journal();
   const alerts: string[] = [];
@@ -426,5 +428,67 @@ describe('reset', () => {
     expect(again.status).toMatchObject({ state: 'REDUCING', trigger: 'stale-data' });
     expect(again.allows('entry')).toBe(false);
     expect(again.allows('reduce')).toBe(true);
+  });
+});
+
+/** A broker link that records the orders sent and reports executions when told. */
+class PartsBroker implements BrokerLink {
+  readonly name = 'test broker';
+  readonly symbol = 'ESZ3';
+  readonly brackets: [BrokerOrderRequest, BrokerOrderRequest, BrokerOrderRequest][] = [];
+  private l: BrokerListener | null = null;
+  setListener(l: BrokerListener): void {
+    this.l = l;
+  }
+  placeBracket(entry: BrokerOrderRequest, stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
+    this.brackets.push([entry, stop, target]);
+  }
+  placeOrder(): void {}
+  modify(): void {}
+  cancel(): void {}
+  globalCancel(): void {}
+  up(): void {
+    this.l?.connection(true);
+  }
+  /** One execution of `qty` contracts of order `id` (the broker's running total in `filledQty`). */
+  exec(id: string, execId: string, price: number, qty: number, filledQty: number, ordered: number, ts: number): void {
+    const state = filledQty >= ordered ? 'FILLED' : 'PARTIAL';
+    this.l?.order({ id, state, filledQty, avgFillPrice: price, fill: { execId, price, qty, ts }, text: '' });
+  }
+}
+
+describe('a broker fills an order in parts', () => {
+  it('averages the entry, closes the trade once every contract is out, books it once, and journals every execution', () => {
+    const link = new PartsBroker();
+    let r: Rig<BrokerVenue> | null = null;
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {} });
+    r = rig({ venue, risk: { baseContracts: 2, maxRiskPerTradeUsd: 1000, budgetOfRemaining: 2, budgetOfDailyLimit: 2 } });
+    link.up();
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'LONG', 8, 16)); // stop 98, target 104
+    const [entry, , target] = link.brackets[0]!;
+    expect(entry.qty).toBe(2);
+    const t = T0 + 2 * MIN;
+    link.exec(entry.id, 'e1', 100.5, 1, 1, 2, t);
+    link.exec(entry.id, 'e2', 100.75, 1, 2, 2, t + 5);
+    const tr = r.trader.trades[0]!;
+    expect(tr).toMatchObject({ entryQty: 2, entryPrice: 100.625, entryTs: t, exitTs: null });
+    expect(r.trader.portfolio.qty).toBe(2);
+    link.exec(target.id, 'e3', 104, 1, 1, 2, t + 60_000);
+    expect(tr).toMatchObject({ exitQty: 1, exitTs: null, exitPrice: null, pnlUsd: null }); // one contract still on
+    link.exec(target.id, 'e3', 104, 1, 1, 2, t + 60_000); // the same execution again (a reconnect): counted once
+    link.exec(target.id, 'e4', 104.25, 1, 2, 2, t + 61_000);
+    // Exit average 104.125 - entry average 100.625 = 3.5 points = 14 ticks, on 2 contracts at USD 12.50, less 4 x 2.25 commission.
+    expect(tr).toMatchObject({ exitQty: 2, exitPrice: 104.125, exitTs: t + 61_000, exitReason: 'target', pnlTicks: 14, pnlUsd: 14 * 12.5 * 2 - 4 * 2.25 });
+    expect(r.trader.portfolio.qty).toBe(0);
+    expect(r.trader.equityCurve).toHaveLength(1); // booked once
+    expect(r.journal.snapshots.filter((x) => x.kind === 'FINAL_RESULT')).toHaveLength(1);
+    expect(r.journal.snapshots.filter((x) => x.kind === 'EXECUTION').map((x) => (x.data as { averagePrice: number }).averagePrice)).toEqual([100.5, 100.625]);
+    expect(r.journal.fills.map((f) => [f.execId, f.qty, f.price])).toEqual([
+      ['e1', 1, 100.5],
+      ['e2', 1, 100.75],
+      ['e3', 1, 104],
+      ['e4', 1, 104.25],
+    ]);
   });
 });
