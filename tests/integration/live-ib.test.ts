@@ -2,8 +2,8 @@
  * A live run through the kernel on Interactive Brokers (the fake TWS): the
  * session backfilled from TWS's 1-minute bars then fed tick by tick gives the
  * file's bars, NQ is recorded beside ES, the SPX chain's gamma levels reach
- * the run with the measured basis, a bracket goes to TWS as an OCA group and
- * the kill switch is flat only when TWS's positions say so; TWS gone with a
+ * the run with the measured basis, a bracket goes to TWS as an OCA group,
+ * filled in parts, and the kill switch is flat only when TWS's positions say so; TWS gone with a
  * position trips it after brokerLostMs.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -81,8 +81,10 @@ describe('a live run on Interactive Brokers (the fake TWS)', () => {
     expect(gamma?.source).toMatch(/^Interactive Brokers SPX chain/);
   }, 90_000);
 
-  it('LIVE with the account typed; in AUTO the bracket goes to TWS as an OCA group, fills, and the kill switch ends flat by TWS’s positions', async () => {
-    const { k, peer } = await liveKernel();
+  it('LIVE with the account typed; in AUTO the bracket goes to TWS as an OCA group, fills in parts, and the kill switch ends flat by TWS’s positions', async () => {
+    // Two contracts a signal (the cap, whatever the grade), and TWS fills each order in two executions a tick apart.
+    const { k, peer } = await liveKernel({}, { ...DEFAULT_RISK_CONFIG, baseContracts: 4, maxContractsPerSignal: 2, maxRiskPerTradeUsd: 2_000, budgetOfDailyLimit: 4, budgetOfRemaining: 4 });
+    peer.fillInParts(2);
     await expect(k.api.setMode('LIVE', 'DU47')).rejects.toThrow('type the account id DU4711 exactly to confirm');
     await k.api.setExecution('AUTO');
     expect(await k.api.setMode('LIVE', 'DU4711')).toMatchObject({ mode: 'LIVE', brokerConnected: true });
@@ -101,8 +103,17 @@ describe('a live run on Interactive Brokers (the fake TWS)', () => {
     expect(peer.received.some((m) => m.id === 58)).toBe(true); // the global cancel
     void streaming;
     await k.api.backup();
-    const fills = k.db!.prepare('SELECT price, qty FROM fills ORDER BY ts, order_id').all() as { price: number; qty: number }[];
-    expect(fills.map((f) => [f.price, f.qty])).toEqual(peer.fills.map((f) => [f.price, f.qty]));
+    // Every execution journaled once, with TWS's execution id.
+    const fills = k.db!.prepare('SELECT exec_id AS execId, price, qty FROM fills ORDER BY id').all() as { execId: string; price: number; qty: number }[];
+    expect(peer.fills.length).toBeGreaterThanOrEqual(4);
+    expect(peer.fills.every((f) => f.qty === 1)).toBe(true);
+    expect(fills.map((f) => [f.execId, f.price, f.qty])).toEqual(peer.fills.map((f) => [f.execId, f.price, f.qty]));
+    // The trade: entered at the average of its two entry executions, closed (by the kill switch) at the average of its two closing ones.
+    const entryFills = peer.fills.slice(0, 2);
+    const closeFills = peer.fills.slice(-2);
+    const avg = (xs: typeof entryFills): number => xs.reduce((a, f) => a + f.price, 0) / xs.length;
+    const trade = k.db!.prepare('SELECT qty, entry_price AS entryPrice, exit_price AS exitPrice, exit_reason AS exitReason FROM trades').get() as Record<string, unknown>;
+    expect(trade).toEqual({ qty: 2, entryPrice: avg(entryFills), exitPrice: avg(closeFills), exitReason: 'kill-switch' });
   }, 60_000);
 });
 

@@ -139,6 +139,7 @@ export class TwsPeer {
   private readonly busyClientIds = new Set<number>();
   private nextOrderId = 1;
   private nextExec = 1;
+  private fillParts = 1;
   private readonly position = new Map<number, { qty: number; avg: number }>();
   private realized = 0;
   private readonly last = new Map<number, number>();
@@ -197,6 +198,16 @@ export class TwsPeer {
   /** Answers nothing and sends nothing while on. */
   stall(on: boolean): void {
     this.stalled = on;
+  }
+
+  /**
+   * Fills every order from now on in up to `parts` executions (1: whole), the
+   * contracts shared out and each execution a tick worse than the one before,
+   * as a thin book fills a market order. Children and OCA siblings move only
+   * once the order is filled in full.
+   */
+  fillInParts(parts: number): void {
+    this.fillParts = Math.max(1, Math.floor(parts));
   }
 
   /** Refuses the next order with this text (error 201, status Inactive). */
@@ -675,9 +686,30 @@ export class TwsPeer {
 
   private fill(o: PeerOrder, price: number): void {
     const qty = o.qty - o.filled;
+    const parts = Math.min(this.fillParts, qty);
+    const worse = (o.action === 'BUY' ? 1 : -1) * o.contract.minTick;
+    for (let k = 0; k < parts; k++) {
+      const q = k < parts - 1 ? Math.floor(qty / parts) : qty - Math.floor(qty / parts) * (parts - 1);
+      this.execute(o, price + k * worse, q);
+    }
+    // Children start working once their parent filled; a fill cancels the rest of its OCA group.
+    for (const x of this.orders.values()) {
+      if (x.parentId === o.id && x.status === 'PreSubmitted') {
+        x.status = 'Submitted';
+        this.status(x);
+      }
+      if (o.ocaGroup !== '' && x.id !== o.id && x.ocaGroup === o.ocaGroup && (x.status === 'Submitted' || x.status === 'PreSubmitted')) {
+        x.status = 'Cancelled';
+        this.status(x);
+      }
+    }
+  }
+
+  /** One execution of `qty` contracts of `o` at `price`: position, P&L, execution and order status to its client. */
+  private execute(o: PeerOrder, price: number, qty: number): void {
     o.avg = (o.avg * o.filled + price * qty) / (o.filled + qty);
-    o.filled = o.qty;
-    o.status = 'Filled';
+    o.filled += qty;
+    o.status = o.filled >= o.qty ? 'Filled' : 'Submitted';
     const signed = o.action === 'BUY' ? qty : -qty;
     const p = this.position.get(o.contract.conId) ?? { qty: 0, avg: 0 };
     const next = p.qty + signed;
@@ -693,17 +725,6 @@ export class TwsPeer {
       if (c.clientId === o.clientId) this.execution(c, -1, fill, o);
     }
     this.status(o);
-    // Children start working once their parent filled; a fill cancels the rest of its OCA group.
-    for (const x of this.orders.values()) {
-      if (x.parentId === o.id && x.status === 'PreSubmitted') {
-        x.status = 'Submitted';
-        this.status(x);
-      }
-      if (o.ocaGroup !== '' && x.id !== o.id && x.ocaGroup === o.ocaGroup && (x.status === 'Submitted' || x.status === 'PreSubmitted')) {
-        x.status = 'Cancelled';
-        this.status(x);
-      }
-    }
     for (const c of this.conns) {
       if (c.positions) this.sendPosition(c, o.contract.conId, p);
       if (c.pnl !== null) this.sendPnl(c);
