@@ -108,7 +108,7 @@ describe('IB client against the fake TWS', () => {
     const spot = 4337.25 - 35.5;
     const file = await readChain(CHAIN_FILE);
     const expiries = [...new Set(file.options.map((o) => o.expiry))].filter((e) => e >= '2023-09-25').sort().slice(0, 2);
-    const wanted = file.options.filter((o) => expiries.includes(o.expiry) && o.strike >= spot * 0.98 && o.strike <= spot * 1.02).map((o) => ({ ...o, volume: 0 }));
+    const wanted = file.options.filter((o) => expiries.includes(o.expiry) && o.strike >= spot * 0.98 && o.strike <= spot * 1.02);
     const got = chains[0] as OptionChain;
     expect(got.spot).toBe(spot);
     expect(got.date).toBe('2023-09-25');
@@ -121,6 +121,9 @@ describe('IB client against the fake TWS', () => {
     expect(levels.putWall).toBe(expected.putWall);
     expect(levels.netGex).toBeCloseTo(expected.netGex, 3);
     expect(levels.zeroGamma).toBeCloseTo(expected.zeroGamma as number, 6);
+    // The options' day volume (tick 8) makes the chain's call and put volume (options_flow_bias), as the file's.
+    expect(expected.callVolume + expected.putVolume).toBeGreaterThan(0);
+    expect([levels.callVolume, levels.putVolume]).toEqual([expected.callVolume, expected.putVolume]);
     // TWS refused lines past 30: the rotation used fewer lines, asked again and finished; requests stayed under 45 a second.
     expect(client.chainLines().inUse).toBe(0);
     expect(client.chainLines().limit).toBeLessThan(30);

@@ -66,6 +66,8 @@ export interface ChainRow {
   /** Per option per 1 index point. */
   readonly gamma: number;
   readonly openInterest: number;
+  /** The day's volume, contracts. */
+  readonly volume: number;
   /** Last sale, index points. */
   readonly price: number;
 }
@@ -88,7 +90,7 @@ export function chainRows(file: string): ChainRow[] {
       if (root === null) continue;
       out.push({
         tradingClass: root[1] as 'SPX' | 'SPXW', expiry: `20${root[2]}${root[3]}${root[4]}`, strike, right,
-        price: Number(c[at + 1]), iv: Number(c[at + 6]), delta: Number(c[at + 7]), gamma: Number(c[at + 8]), openInterest: Number(c[at + 9]),
+        price: Number(c[at + 1]), volume: Number(c[at + 5]), iv: Number(c[at + 6]), delta: Number(c[at + 7]), gamma: Number(c[at + 8]), openInterest: Number(c[at + 9]),
       });
     }
   }

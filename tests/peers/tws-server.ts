@@ -14,7 +14,8 @@
  * - Contracts: ES and NQ quarterly futures (third-Friday expiries, listed
  *   from the peer's own calendar), the SPX index, and the SPX options of a
  *   CBOE chain file (secdef parameters 75/76, option computation ticks 21 with
- *   IV and gamma, open interest as tick sizes 27/28 for generic tick 101).
+ *   IV and gamma, the day's volume as tick size 8, open interest as tick
+ *   sizes 27/28 for generic tick 101).
  * - Market data: tick-by-tick AllLast and BidAsk (99) streamed from real
  *   data, SPX index last prices (ES minus a scripted basis), historical
  *   1-minute bars (17). A market-data line limit (error 101 past it).
@@ -585,6 +586,8 @@ export class TwsPeer {
       const k: PeerContract = { conId: o.conId, symbol: 'SPX', secType: 'OPT', lastTradeDate: o.row.expiry, localSymbol: '', exchange: 'SMART', multiplier: 100, minTick: 0.05, tradingClass: o.row.tradingClass };
       c.lines.set(reqId, k);
       const spx = this.spx();
+      // The day's volume (tick 8) comes with the default ticks of every line.
+      this.write(c, [IN.TICK_SIZE, 6, reqId, 8, o.row.volume]);
       // Model option computation (13): version 6 carries IV, delta, price, PV dividend, gamma, vega, theta, underlying.
       this.write(c, [IN.TICK_OPTION_COMPUTATION, 6, reqId, 13, o.row.iv, o.row.delta, o.row.price, 0, o.row.gamma, -2, -2, Number.isFinite(spx) ? spx : -1]);
       if (f.at(15).split(',').includes('101')) this.write(c, [IN.TICK_SIZE, 6, reqId, o.row.right === 'C' ? 27 : 28, o.row.openInterest]);

@@ -13,8 +13,11 @@
  *   its open interest (generic tick 101: tick size 27 calls, 28 puts) arrived,
  *   or `lineTimeoutMs` passed; then the next one takes the line. A line TWS
  *   refuses (error 101, max tickers) halves the lines used and is asked again.
+ *   The day's volume (tick size 8, a default tick) is kept when it came
+ *   first, for options_flow_bias; the line does not wait for it.
  * - A cycle ends when every option was asked once; the chain is handed over
- *   with the options that gave IV and gamma (open interest 0 where none came).
+ *   with the options that gave IV and gamma (open interest and volume 0
+ *   where none came).
  */
 import type { Clock, TimerHandle } from '../../clock.js';
 import type { ChainOption } from '../../gamma/chain.js';
@@ -78,6 +81,8 @@ interface Line {
   iv: number;
   gamma: number;
   openInterest: number;
+  /** The day's volume, contracts (tick 8, a default tick); NaN until it arrives. */
+  volume: number;
   readonly timer: TimerHandle;
 }
 
@@ -159,6 +164,19 @@ export class ChainRotation {
     return true;
   }
 
+  /**
+   * The option's volume today (tick size 8), for options_flow_bias. Not
+   * waited for: a line is done with IV, gamma and open interest, and an
+   * option that has not traded may never send it (volume 0).
+   * @returns false when `reqId` is not one of the rotation's lines.
+   */
+  onVolume(reqId: number, volume: number): boolean {
+    const l = this.lines.get(reqId);
+    if (l === undefined) return false;
+    if (Number.isFinite(volume) && volume >= 0) l.volume = volume;
+    return true;
+  }
+
   /** TWS refused the line (max tickers): half the lines in use become the limit, and the option is asked again. */
   onRefused(reqId: number): boolean {
     const spec = this.issued.get(reqId);
@@ -200,7 +218,7 @@ export class ChainRotation {
         iv: l.iv,
         gamma: l.gamma,
         openInterest: Number.isFinite(l.openInterest) ? l.openInterest : 0,
-        volume: 0,
+        volume: Number.isFinite(l.volume) ? l.volume : 0,
       });
     }
     this.fill();
@@ -215,7 +233,7 @@ export class ChainRotation {
         const l = this.lines.get(reqId);
         if (l !== undefined) this.release(reqId, l, true);
       });
-      this.lines.set(reqId, { spec, iv: Number.NaN, gamma: Number.NaN, openInterest: Number.NaN, timer });
+      this.lines.set(reqId, { spec, iv: Number.NaN, gamma: Number.NaN, openInterest: Number.NaN, volume: Number.NaN, timer });
     }
     if (this.running && this.lines.size === 0 && this.queue.length === 0) {
       this.running = false;

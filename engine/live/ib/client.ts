@@ -323,7 +323,7 @@ export class IbClient implements BrokerLink {
     api.on(EventName.tickSize, mine((reqId: number, tickType?: number, size?: number) => {
       if (size === undefined) return;
       if (tickType === 27 || tickType === 28) this.rotation?.onOpenInterest(reqId, size);
-      else if (tickType === 8) this.pending.get(reqId)?.items.push(size);
+      else if (tickType === 8 && this.rotation?.onVolume(reqId, size) !== true) this.pending.get(reqId)?.items.push(size);
     }));
     api.on(EventName.tickSnapshotEnd, mine((reqId: number) => this.settle(reqId)));
     api.on(EventName.tickOptionComputation, mine((reqId: number, tickType: number, _attrib: number | undefined, iv?: number, _delta?: number, _price?: number, _pv?: number, gamma?: number) => {
