@@ -130,6 +130,15 @@ describe('IB client against the fake TWS', () => {
     await eventually(() => expect(peer.linesInUse()).toEqual([1])); // the cancels are paced too; then only the SPX index line is left
     expect(peer.peakRequestsPerSecond()).toBeLessThanOrEqual(45);
   }, 90_000);
+
+  it('a chain that gives no option is said once, not at every refresh', async () => {
+    const notices: string[] = [];
+    const { peer, client } = await setup({ chain: { refreshMs: 50 } }, { notice: (n) => notices.push(n) }, { chain: [] });
+    await connected(peer, client);
+    await peer.stream([{ ts: Date.UTC(2023, 8, 25, 13, 30), price: 4337.25, size: 3, at: 2, bid: 4337, ask: 4337.25 }]);
+    await eventually(() => expect(client.chainLines().passes).toBeGreaterThanOrEqual(5));
+    expect(notices.filter((n) => n.includes('SPX chain'))).toEqual(['Interactive Brokers: the SPX chain gave no option with IV and gamma (0 asked); gamma levels keep their last source']);
+  });
 });
 
 describe('IB orders against the fake TWS', () => {

@@ -148,6 +148,10 @@ export class IbClient implements BrokerLink {
   private readonly lastReport = new Map<number, string>();
   private spxReq = 0;
   private spx = Number.NaN;
+  /** Chain passes finished since the client was made. */
+  private chainPasses = 0;
+  /** The last pass gave no option (said once until one does). */
+  private chainMissing = false;
   private pnlReq = 0;
   private spxConId = 0;
   private chainTimer: TimerHandle | null = null;
@@ -188,9 +192,9 @@ export class IbClient implements BrokerLink {
     return { state: this.state, sinceMs: this.sinceMs, lastError: this.lastError, accounts: this.accounts };
   }
 
-  /** Market-data lines the chain rotation holds now (and its limit). */
-  chainLines(): { inUse: number; limit: number } {
-    return { inUse: this.rotation?.inUse ?? 0, limit: this.rotation?.lineLimit ?? 0 };
+  /** Market-data lines the chain rotation holds now, its limit, and the passes finished. */
+  chainLines(): { inUse: number; limit: number; passes: number } {
+    return { inUse: this.rotation?.inUse ?? 0, limit: this.rotation?.lineLimit ?? 0, passes: this.chainPasses };
   }
 
   setListener(l: BrokerListener): void {
@@ -732,10 +736,14 @@ export class IbClient implements BrokerLink {
   }
 
   private chainDone(options: OptionChain['options'], asked: number): void {
+    this.chainPasses += 1;
     if (options.length > 0 && Number.isFinite(this.spx)) {
+      this.chainMissing = false;
       this.on.chain?.({ source: `Interactive Brokers SPX chain (${options.length} of ${asked} options)`, spot: this.spx, date: this.marketDate(), options });
-    } else {
-      this.on.notice?.(`Interactive Brokers: the SPX chain gave no option with IV and gamma (${asked} asked)`);
+    } else if (!this.chainMissing) {
+      // Said once, not at every refresh, until a pass gives options again.
+      this.chainMissing = true;
+      this.on.notice?.(`Interactive Brokers: the SPX chain gave no option with IV and gamma (${asked} asked); gamma levels keep their last source`);
     }
     const chain = this.config.chain === false ? {} : (this.config.chain ?? {});
     this.nextPass(chain.refreshMs ?? 300_000);
