@@ -13,7 +13,7 @@
  * both sides send HEARTBEAT every interval; silence for three intervals means
  * the link is dead.
  *
- * A dropped link is retried (1 s, 2 s, 4 s ... up to 10 s). After every
+ * A dropped link is retried on the shared schedule (../reconnect.ts: 1 s, 2 s, 4 s ... up to 10 s). After every
  * logon the client subscribes its symbols again and reconciles: open orders,
  * positions, and the fills since the link went down (a fill that happened
  * while disconnected is reported, not lost). The broker listener hears
@@ -24,6 +24,7 @@
  */
 import { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../clock.js';
+import { Reconnect } from '../reconnect.js';
 import type { AggressorSide } from '../../domain.js';
 import { aggressorFromQuote, type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
 import {
@@ -86,7 +87,6 @@ export interface DtcHandlers {
   notice?(message: string): void;
 }
 
-const RETRY_MS = [1000, 2000, 4000, 8000, 10000];
 const SYMBOL_ID = 1;
 
 /** A DTC connection: market data for one contract and a broker link for its orders. */
@@ -101,10 +101,8 @@ export class DtcClient implements BrokerLink {
   private account = '';
   private listener: BrokerListener | null = null;
   private heartbeat: TimerHandle | null = null;
-  private retry: TimerHandle | null = null;
-  private attempts = 0;
   private lastReceived = 0;
-  private wanted = false;
+  private readonly reconnect: Reconnect;
   private lostAt: number | null = null;
   private requestId = 1;
   private bid = Number.NaN;
@@ -120,6 +118,7 @@ export class DtcClient implements BrokerLink {
     private readonly on: DtcHandlers = {},
   ) {
     this.sinceMs = clock.now();
+    this.reconnect = new Reconnect(clock);
   }
 
   get symbol(): string {
@@ -140,7 +139,7 @@ export class DtcClient implements BrokerLink {
    * @throws Error naming the host and port when the socket cannot connect, or the server's own words when it refuses the logon.
    */
   connect(): Promise<void> {
-    this.wanted = true;
+    this.reconnect.wanted = true;
     return new Promise((resolve, reject) => {
       this.logonWaiter = { resolve, reject };
       this.open();
@@ -149,9 +148,7 @@ export class DtcClient implements BrokerLink {
 
   /** Logs off and closes; no retry. */
   disconnect(): void {
-    this.wanted = false;
-    this.retry?.cancel();
-    this.retry = null;
+    this.reconnect.stop();
     if (this.socket !== null && this.state === 'connected') this.send(DTC.LOGOFF, { Reason: 'workstation closed the connection', DoNotReconnect: 1 });
     this.teardown();
     this.setState('disconnected');
@@ -227,7 +224,7 @@ export class DtcClient implements BrokerLink {
   // ------------------------------------------------------------ link
 
   private open(): void {
-    this.setState(this.attempts === 0 ? 'connecting' : 'reconnecting');
+    this.setState(this.reconnect.first ? 'connecting' : 'reconnecting');
     const s = new Socket();
     this.socket = s;
     s.setNoDelay(true);
@@ -258,23 +255,17 @@ export class DtcClient implements BrokerLink {
       this.lostAt = this.clock.now();
       this.listener?.connection(false);
     }
-    if (this.logonWaiter !== null && this.attempts === 0 && this.lastError !== null && !wasUp) {
+    if (this.logonWaiter !== null && this.reconnect.first && this.lastError !== null && !wasUp) {
       // The first connect failed outright: tell the caller, keep trying in the background.
       const w = this.logonWaiter;
       this.logonWaiter = null;
       w.reject(new Error(this.lastError));
     }
-    if (!this.wanted || this.config.reconnect === false) {
+    if (!this.reconnect.wanted || this.config.reconnect === false) {
       this.setState('disconnected');
       return;
     }
-    const wait = RETRY_MS[Math.min(this.attempts, RETRY_MS.length - 1)] as number;
-    this.attempts += 1;
-    this.setState(this.attempts > RETRY_MS.length ? 'lost' : 'reconnecting');
-    this.retry = this.clock.setTimer(this.clock.now() + wait, () => {
-      this.retry = null;
-      if (this.wanted) this.open();
-    });
+    this.setState(this.reconnect.schedule(() => this.open()));
   }
 
   private teardown(): void {
@@ -336,7 +327,7 @@ export class DtcClient implements BrokerLink {
         return;
       case DTC.LOGOFF:
         this.lastError = `the DTC server logged us off: ${str(m, 'Reason')}`;
-        if (num(m, 'DoNotReconnect') === 1) this.wanted = false;
+        if (num(m, 'DoNotReconnect') === 1) this.reconnect.wanted = false;
         this.socket?.destroy();
         return;
       case DTC.TRADE_ACCOUNT_RESPONSE:
@@ -411,14 +402,14 @@ export class DtcClient implements BrokerLink {
     const result = num(m, 'Result');
     if (result !== LOGON.SUCCESS) {
       this.lastError = `logon refused by the DTC server: ${str(m, 'ResultText') || `result ${result}`}`;
-      if (result === LOGON.ERROR_NO_RECONNECT) this.wanted = false;
+      if (result === LOGON.ERROR_NO_RECONNECT) this.reconnect.wanted = false;
       const w = this.logonWaiter;
       this.logonWaiter = null;
       w?.reject(new Error(this.lastError));
       this.socket?.destroy();
       return;
     }
-    this.attempts = 0;
+    this.reconnect.succeeded();
     this.lastReceived = this.clock.now();
     this.beat();
     this.send(DTC.TRADE_ACCOUNTS_REQUEST, { RequestID: this.nextRequest() });

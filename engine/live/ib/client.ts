@@ -40,6 +40,7 @@
  */
 import { BarSizeSetting, EventName, IBApi, OrderAction, OrderType as IbOrderType, SecType, TickByTickDataType, WhatToShow, type Contract, type Execution, type Order } from '@stoqey/ib';
 import type { Clock, TimerHandle } from '../../clock.js';
+import { Reconnect } from '../reconnect.js';
 import type { Bar } from '../../domain.js';
 import type { OptionChain } from '../../gamma/chain.js';
 import { Zone } from '../../time/zone.js';
@@ -94,7 +95,6 @@ export interface IbHandlers {
   notice?(message: string): void;
 }
 
-const RETRY_MS = [1000, 2000, 4000, 8000, 10000];
 const ET = new Zone('America/New_York');
 
 interface Root {
@@ -127,9 +127,7 @@ export class IbClient implements BrokerLink {
   private lastError: string | null = null;
   private accounts: string[] = [];
   private listener: BrokerListener | null = null;
-  private wanted = false;
-  private attempts = 0;
-  private retry: TimerHandle | null = null;
+  private readonly reconnect: Reconnect;
   private watchdog: TimerHandle | null = null;
   private lastReceived = 0;
   private lostAt: number | null = null;
@@ -164,6 +162,7 @@ export class IbClient implements BrokerLink {
     private readonly on: IbHandlers = {},
   ) {
     this.sinceMs = clock.now();
+    this.reconnect = new Reconnect(clock);
     this.roots = (config.roots ?? ['ES']).map((root) => ({ root, contract: null, multiplier: 50, bid: Number.NaN, ask: Number.NaN, last: Number.NaN }));
     const chain = config.chain === false ? null : (config.chain ?? {});
     this.rotation =
@@ -207,7 +206,7 @@ export class IbClient implements BrokerLink {
    * @throws Error in plain words when nothing listens at host:port, the client id is in use (326), or a contract cannot be resolved.
    */
   connect(): Promise<void> {
-    this.wanted = true;
+    this.reconnect.wanted = true;
     return new Promise((resolve, reject) => {
       this.connectWaiter = { resolve, reject };
       this.open();
@@ -216,9 +215,7 @@ export class IbClient implements BrokerLink {
 
   /** Closes the connection; no retry. */
   disconnect(): void {
-    this.wanted = false;
-    this.retry?.cancel();
-    this.retry = null;
+    this.reconnect.stop();
     this.teardown();
     this.setState('disconnected');
   }
@@ -296,7 +293,7 @@ export class IbClient implements BrokerLink {
   // ------------------------------------------------------------ link
 
   private open(): void {
-    this.setState(this.attempts === 0 ? 'connecting' : 'reconnecting');
+    this.setState(this.reconnect.first ? 'connecting' : 'reconnecting');
     this.ready = false;
     const api = new IBApi({ host: this.config.host, port: this.config.port, clientId: this.config.clientId, maxReqPerSec: this.config.maxReqPerSec ?? 40 });
     this.api = api;
@@ -349,25 +346,19 @@ export class IbClient implements BrokerLink {
       this.lostAt = this.clock.now();
       this.listener?.connection(false);
     }
-    if (this.connectWaiter !== null && !wasUp && this.attempts === 0) {
+    if (this.connectWaiter !== null && !wasUp && this.reconnect.first) {
       const w = this.connectWaiter;
       this.connectWaiter = null;
-      this.wanted = false;
+      this.reconnect.wanted = false;
       this.setState('disconnected');
       w.reject(new Error(this.lastError ?? `Interactive Brokers at ${this.config.host}:${this.config.port} closed the connection`));
       return;
     }
-    if (!this.wanted || this.config.reconnect === false) {
+    if (!this.reconnect.wanted || this.config.reconnect === false) {
       this.setState('disconnected');
       return;
     }
-    const wait = RETRY_MS[Math.min(this.attempts, RETRY_MS.length - 1)] as number;
-    this.attempts += 1;
-    this.setState(this.attempts > RETRY_MS.length ? 'lost' : 'reconnecting');
-    this.retry = this.clock.setTimer(this.clock.now() + wait, () => {
-      this.retry = null;
-      if (this.wanted) this.open();
-    });
+    this.setState(this.reconnect.schedule(() => this.open()));
   }
 
   private teardown(): void {
@@ -397,7 +388,7 @@ export class IbClient implements BrokerLink {
     switch (code) {
       case 326:
         this.lastError = `client id ${this.config.clientId} is already in use by another application connected to this TWS: choose another client id`;
-        this.wanted = false;
+        this.reconnect.wanted = false;
         return;
       case 502:
         this.lastError = `nothing is listening on ${this.config.host}:${this.config.port} (is TWS or IB Gateway running, with "Enable ActiveX and Socket Clients" on and this port?)`;
@@ -477,7 +468,7 @@ export class IbClient implements BrokerLink {
       if (this.connectWaiter !== null) {
         const w = this.connectWaiter;
         this.connectWaiter = null;
-        this.wanted = false;
+        this.reconnect.wanted = false;
         this.teardown();
         this.setState('disconnected');
         w.reject(new Error(message));
@@ -502,7 +493,7 @@ export class IbClient implements BrokerLink {
       api.reqPnL(this.pnlReq, this.accounts[0], '');
     }
     this.ready = true;
-    this.attempts = 0;
+    this.reconnect.succeeded();
     this.setState('connected');
     this.listener?.connection(true);
     this.beat();
