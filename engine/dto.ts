@@ -17,7 +17,8 @@ import type {
   SignalDTO,
   TradeDTO,
 } from './contract.js';
-import type { Approval, TradeRecord, Trader } from './execution/trader.js';
+import type { Trader } from './execution/trader.js';
+import type { Approval, TradeRecord } from './execution/records.js';
 import { performanceOf } from './perf/metrics.js';
 import type { KillSwitchStatus } from './risk/kill-switch.js';
 import type { RiskConfig } from './risk/sizing.js';
@@ -25,7 +26,7 @@ import type { Bar } from './domain.js';
 import type { Rejection } from './feeds/rejections.js';
 import { GAMMA_ASSUMPTIONS, type GammaLevels } from './gamma/gex.js';
 import type { LevelsSnapshot, SessionSummary } from './indicators/session-levels.js';
-import type { Decision, TradingSignal } from './method/analyzer.js';
+import type { Decision, TradingSignal } from './method/decision.js';
 import type { Base } from './method/bases.js';
 
 /** A finite number, or null for NaN and infinities. */

@@ -1,9 +1,10 @@
 /**
- * The engine's errors as the renderer sees them: a `kind` it can act on
- * (contract.ts `EngineErrorKind`) beside the message.
+ * The error an EngineApi call raises: a `kind` the renderer can act on
+ * (contract.ts `EngineErrorKind`) beside the message. How any thrown value
+ * crosses the wire as `{name, message, kind}` is engine/rpc/serve.ts's
+ * `toErrorDTO`.
  */
-import type { EngineErrorDTO, EngineErrorKind } from './contract.js';
-import { FeedError } from './feeds/rejections.js';
+import type { EngineErrorKind } from './contract.js';
 
 /** An error raised by an EngineApi call. */
 export class EngineError extends Error {
@@ -13,12 +14,4 @@ export class EngineError extends Error {
     this.name = 'EngineError';
     this.kind = kind;
   }
-}
-
-/** The wire form of any thrown value: `{name, message, kind}`. */
-export function toErrorDTO(e: unknown): EngineErrorDTO {
-  if (e instanceof EngineError) return { name: e.name, message: e.message, kind: e.kind };
-  if (e instanceof FeedError) return { name: e.name, message: e.message, kind: 'bad-file' };
-  if (e instanceof Error) return { name: e.name, message: e.message, kind: 'internal' };
-  return { name: 'Error', message: String(e), kind: 'internal' };
 }

@@ -38,7 +38,7 @@ import { RejectionLog } from './feeds/rejections.js';
 import { ChainError, readChain } from './gamma/chain.js';
 import { gammaLevels, type GammaLevels } from './gamma/gex.js';
 import { MODES, methodConfig, type MethodConfig, type Mode } from './method/config.js';
-import { OrderError } from './venue/sim.js';
+import { OrderError } from './venue/orders.js';
 import { Replay, type RecordedReplay } from './replay/controller.js';
 import { BackupError, createBackup, listArchives, restoreBackup } from './store/backup.js';
 import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionTimeline, signalStory, type RecordedRun, type RecordedSession } from './store/history.js';

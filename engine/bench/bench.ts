@@ -18,7 +18,7 @@
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runBacktest } from '../backtest/run.js';
+import { runBacktest } from '../run/drivers/backtest.js';
 import type { TradeTick } from '../domain.js';
 import { encodeScidHeader, encodeScidTick, SCID_RECORD_BYTES } from '../feeds/scid.js';
 import { battleBalance } from '../method/battle.js';

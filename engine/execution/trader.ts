@@ -23,95 +23,16 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import { Atr } from '../indicators/atr.js';
-import type { Decision, TradingSignal } from '../method/analyzer.js';
+import type { Approval, ApprovalStatus, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
+import type { Decision, TradingSignal } from '../method/decision.js';
 import type { Mode } from '../method/config.js';
 import type { DecisionSnapshot } from '../method/snapshot.js';
 import { performanceOf, type PerformanceMetrics } from '../perf/metrics.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { KillSwitch, KillSwitchStatus, KillTrigger } from '../risk/kill-switch.js';
 import { checkTrade, dailyLossWarning, type RiskConfig, type RiskDecision, type RiskState } from '../risk/sizing.js';
-import { OrderError, SimulatedVenue, type ExecutionVenue, type Fill, type Order } from '../venue/sim.js';
-
-/** MANUAL: each signal waits for the trader. AUTO: risk-approved signals go straight out. */
-export type ExecutionMode = 'MANUAL' | 'AUTO';
-
-/**
- * PENDING waits for the trader; APPROVED and SENT (AUTO) went out; REJECTED
- * by the trader or by the risk check at approval time; EXPIRED unanswered;
- * REFUSED by the risk check before it was queued.
- */
-export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'SENT' | 'REFUSED';
-
-/** A signal on its way to the venue, and the decision about it. */
-export interface Approval {
-  readonly signal: TradingSignal;
-  readonly execution: ExecutionMode;
-  /** Market time it was queued and when it expires, Unix ms. */
-  readonly queuedAt: number;
-  readonly expiresAt: number;
-  status: ApprovalStatus;
-  /** Who decided: 'trader', 'auto', 'risk', 'expiry', 'kill-switch'. */
-  who: string | null;
-  why: string | null;
-  decidedAt: number | null;
-  contracts: number;
-  riskUsd: number;
-  tradeId: string | null;
-}
-
-/** Why a trade ended. */
-export type ExitReason = 'stop' | 'target' | 'kill-switch';
-
-/** One trade: a bracket from its signal to its exit. Prices points, P&L USD. */
-export interface TradeRecord {
-  readonly id: string;
-  readonly signal: TradingSignal;
-  /** 'paper' went to the venue; 'would-be' is a DATA_COLLECTION signal's outcome (no order). */
-  readonly kind: 'paper' | 'would-be';
-  /** The trading day (session id) it was opened in. */
-  readonly sessionId: string | null;
-  /** Contracts ordered. */
-  readonly qty: number;
-  /** Contracts filled at entry so far (a broker may fill an order in parts); `entryPrice` is their average, points. */
-  entryQty: number;
-  /** Contracts closed so far; the trade is closed (`exitTs` set) once they equal `entryQty`. */
-  exitQty: number;
-  readonly entryOrderId: string;
-  readonly stopOrderId: string;
-  readonly targetOrderId: string;
-  readonly closeOrderIds: string[];
-  /** The first entry fill's time, Unix ms. */
-  entryTs: number | null;
-  entryPrice: number | null;
-  /** The last exit fill's time, Unix ms; set when the trade is closed. */
-  exitTs: number | null;
-  /** The exit fills' average price, points; set when the trade is closed. */
-  exitPrice: number | null;
-  exitReason: ExitReason | null;
-  /** Net of both sides' commissions. */
-  pnlUsd: number | null;
-  /** Per contract, before commissions. */
-  pnlTicks: number | null;
-  commissionsUsd: number;
-  /** Worst and best excursion from the entry fill, ticks (MAE <= 0 <= MFE). */
-  maeTicks: number;
-  mfeTicks: number;
-  /** Set when the trade was cancelled before its entry filled. */
-  cancelled: boolean;
-}
-
-/** The five snapshot kinds of a trade (issue 4, item 5). */
-export type TradeSnapshotKind = 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
-
-/** Where the execution path journals (RunJournal in the engine; stubs in tests). */
-export interface ExecutionJournal {
-  approval(a: Approval): void;
-  order(o: Order, tradeId: string | null): void;
-  fill(f: Fill): void;
-  trade(t: TradeRecord): void;
-  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void;
-  event(kind: string, ts: number, detail: Record<string, unknown>): void;
-}
+import { SimulatedVenue } from '../venue/sim.js';
+import { OrderError, type ExecutionVenue, type Fill, type Order } from '../venue/orders.js';
 
 /** Execution settings beyond the risk numbers. */
 export interface TraderConfig {

@@ -33,12 +33,14 @@ import type { Replay } from '../replay/controller.js';
 import type { SessionCalendar } from '../time/sessions.js';
 import { BrokerVenue } from '../venue/broker.js';
 import { RoutedVenue } from '../venue/routed.js';
-import { OrderError, SimulatedVenue, type ExecutionVenue } from '../venue/sim.js';
+import { SimulatedVenue } from '../venue/sim.js';
+import { OrderError, type ExecutionVenue } from '../venue/orders.js';
 import { frontMonth, ROLL_DAYS_BEFORE_EXPIRY } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
 import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
-import type { BrokerLink, LinkStatus, LiveTrade } from './types.js';
+import type { LinkStatus, LiveTrade } from './types.js';
+import type { BrokerLink } from '../venue/link.js';
 
 /** What the manager needs from the kernel. */
 export interface LiveManagerDeps {

@@ -11,141 +11,21 @@
  */
 import { TIMEFRAME_MS, type Bar, type Instrument } from '../domain.js';
 import type { GammaLevels } from '../gamma/gex.js';
-import type { LevelsSnapshot } from '../indicators/session-levels.js';
 import type { ClosedBar } from '../pipeline.js';
 import { Zone as TimeZone } from '../time/zone.js';
-import { battleBalance, type BattleBalance } from './battle.js';
-import { BaseTracker, goldenRule, type Base, type BaseState, type GoldenRuleState } from './bases.js';
-import { GRADES, modeThresholdsOf, type Grade, type MethodConfig, type Mode, type ModeThresholds, type SessionPhase } from './config.js';
+import { battleBalance } from './battle.js';
+import { BaseTracker, goldenRule, type Base, type GoldenRuleState } from './bases.js';
+import { GRADES, modeThresholdsOf, type MethodConfig, type Mode, type ModeThresholds } from './config.js';
 import type { DecisionContext, MappedGamma } from './context.js';
-import { confluence, sessionPhase, type Confluence, type Features, type MissingInput } from './features.js';
+import { confluence, sessionPhase, type Confluence } from './features.js';
 import { BarHistory } from './history.js';
-import { patternStrengths, type PatternStrengths } from './patterns.js';
+import { patternStrengths } from './patterns.js';
 import { regimeOf, type Regime, type RegimeState } from './regime.js';
-import { baseRetest, gammaFlip, gammaPin, levelConfluence, trap, vaRejection, vwapDeviation, type SetupKind, type SetupName, type SetupProposal } from './setups.js';
-import { battleConfidence, battleSignal, type BattleSignal, type Side } from './signal.js';
+import { baseRetest, gammaFlip, gammaPin, levelConfluence, trap, vaRejection, vwapDeviation, type SetupProposal } from './setups.js';
+import { battleConfidence, battleSignal, type Side } from './signal.js';
+import type { Decision, ProposalOutcome, ProposalResult, TradingSignal } from './decision.js';
 import { decisionSnapshot, type DecisionSnapshot } from './snapshot.js';
 import { levelsOf, zonesOf, type Zone } from './zones.js';
-
-/** Section 5's analysis as a signal carries it. */
-export interface BattleAnalysis {
-  /** Balance b, -1..1. */
-  readonly b: number;
-  readonly vikings: number;
-  readonly defenders: number;
-  /** Trend continuation, -1..1. */
-  readonly tc: number;
-  /** Governing base quality, 0..1. */
-  readonly q: number;
-  /** Battle Navale signal s, -1..1. */
-  readonly s: number;
-  readonly candidate: Side | null;
-  readonly battleStrength: number;
-  readonly status: BattleSignal['status'];
-  /** Battle Navale confidence for the side in question. */
-  readonly confidence: number;
-  readonly goldenRule: GoldenRuleState;
-  readonly goldenRuleViolated: boolean;
-  readonly governingBase: Base | null;
-  readonly patterns: PatternStrengths;
-  readonly deltaRatio: number | null;
-  readonly aggressorShare: number | null;
-}
-
-/** Section 10's signal. Prices in points, `ts` the open time of the bar that fired it (Unix ms). */
-export interface TradingSignal {
-  /** `<symbol>-<ts>-<setup>-<side>`: stable across runs of the same data. */
-  readonly id: string;
-  readonly ts: number;
-  /** Close time of that bar: when the signal was emitted (Unix ms). */
-  readonly tsEvent: number;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly setup: SetupName;
-  readonly form: SetupProposal['form'];
-  readonly kind: SetupKind;
-  /** Chart label, e.g. "BN STRONG". */
-  readonly label: string;
-  readonly reason: string;
-  readonly entry: number;
-  readonly stop: number;
-  readonly target: number;
-  /** Reward / risk, points over points. */
-  readonly rewardRisk: number;
-  /** Stop distance in ticks. */
-  readonly riskTicks: number;
-  /** 0.5 Battle Navale confidence + 0.5 confluence. */
-  readonly confidence: number;
-  readonly confluence: number;
-  readonly grade: Grade;
-  readonly battle: BattleAnalysis;
-  readonly features: Features;
-  readonly regime: Regime;
-  readonly levels: SignalLevels;
-  readonly missingInputs: readonly MissingInput[];
-}
-
-/** The levels a signal saw, points; null where undefined. */
-export interface SignalLevels {
-  readonly vwap: number | null;
-  readonly vwapSigma: number | null;
-  readonly poc: number | null;
-  readonly vah: number | null;
-  readonly val: number | null;
-  readonly pPoc: number | null;
-  readonly pVah: number | null;
-  readonly pVal: number | null;
-  readonly callWall: number | null;
-  readonly putWall: number | null;
-  readonly zeroGamma: number | null;
-  readonly netGex: number | null;
-}
-
-/** Why a setup's proposal did or did not become the signal. */
-export type ProposalOutcome =
-  | 'signal'
-  | 'outranked'
-  | 'regime'
-  | 'against-battle'
-  | 'grade'
-  | 'confluence'
-  | 'golden-rule'
-  | 'window'
-  | 'confidence'
-  | 'base-quality'
-  | 'reward-risk';
-
-/** One proposal and its fate. */
-export interface ProposalResult {
-  readonly proposal: SetupProposal;
-  readonly outcome: ProposalOutcome;
-  readonly confluence: number;
-  readonly confidence: number;
-}
-
-/** Everything the method decided at one bar. */
-export interface Decision {
-  readonly bar: Bar;
-  readonly levels: LevelsSnapshot | null;
-  readonly balance: BattleBalance;
-  readonly bases: BaseState;
-  readonly goldenRule: GoldenRuleState;
-  readonly tc: number;
-  readonly patterns: PatternStrengths;
-  readonly signal: BattleSignal;
-  readonly regime: RegimeState;
-  /** Features and confluence for the signal's side, else the candidate's, else the side s leans to. */
-  readonly confluence: Confluence;
-  /** Zones within reach of this bar's range. */
-  readonly zones: readonly Zone[];
-  readonly proposals: readonly ProposalResult[];
-  readonly tradingSignal: TradingSignal | null;
-  /** Mode and thresholds in force. */
-  readonly mode: Mode;
-  readonly thresholds: ModeThresholds;
-  /** The session phase at the bar's close (feature 7's phases, ET). */
-  readonly sessionPhase: SessionPhase;
-}
 
 /** What the analyzer needs. */
 export interface AnalyzerDeps {

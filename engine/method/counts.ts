@@ -1,5 +1,5 @@
 /** Signal counts by setup, side and grade, for run summaries (CLI `--json`, replay status). */
-import type { TradingSignal } from './analyzer.js';
+import type { TradingSignal } from './decision.js';
 
 /** Counts of the signals of a run. */
 export interface SignalCounts {

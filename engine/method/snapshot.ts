@@ -4,7 +4,7 @@
  * a signal can be audited or fed to a model later without re-running the data.
  */
 import type { GammaLevels } from '../gamma/gex.js';
-import type { Decision, TradingSignal } from './analyzer.js';
+import type { Decision, TradingSignal } from './decision.js';
 import type { MethodConfig } from './config.js';
 import type { MappedGamma } from './context.js';
 

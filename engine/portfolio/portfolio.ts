@@ -8,7 +8,7 @@
  * zero closes the old position and opens the rest at the fill price.
  * Equity = starting equity + realized - commissions + unrealized.
  */
-import type { Fill } from '../venue/sim.js';
+import type { Fill } from '../venue/orders.js';
 
 /** What a portfolio needs. */
 export interface PortfolioConfig {

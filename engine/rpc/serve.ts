@@ -7,8 +7,9 @@
  */
 import * as Comlink from 'comlink';
 import type { Clock, TimerHandle } from '../clock.js';
-import type { EngineEvent, EngineEventBatch } from '../contract.js';
-import { toErrorDTO } from '../errors.js';
+import type { EngineErrorDTO, EngineEvent, EngineEventBatch } from '../contract.js';
+import { EngineError } from '../errors.js';
+import { FeedError } from '../feeds/rejections.js';
 import type { Kernel } from '../kernel.js';
 
 /** Wall ms between event batches: one display frame. */
@@ -25,6 +26,14 @@ export interface MessageEndpoint {
 export interface Connection {
   readonly rpc: MessageEndpoint;
   postEvents(batch: EngineEventBatch): void;
+}
+
+/** The wire form of any thrown value: `{name, message, kind}` (a file the feed cannot read is 'bad-file'). */
+export function toErrorDTO(e: unknown): EngineErrorDTO {
+  if (e instanceof EngineError) return { name: e.name, message: e.message, kind: e.kind };
+  if (e instanceof FeedError) return { name: e.name, message: e.message, kind: 'bad-file' };
+  if (e instanceof Error) return { name: e.name, message: e.message, kind: 'internal' };
+  return { name: 'Error', message: String(e), kind: 'internal' };
 }
 
 let errorTransferInstalled = false;

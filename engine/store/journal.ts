@@ -13,10 +13,10 @@ import type { LevelsSnapshot, SessionSummary } from '../indicators/session-level
 import { orNull } from '../dto.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
-import type { Approval, ExecutionJournal, ExecutionMode, TradeRecord, TradeSnapshotKind } from '../execution/trader.js';
+import type { Approval, ExecutionJournal, ExecutionMode, TradeRecord, TradeSnapshotKind } from '../execution/records.js';
 import type { MethodConfig } from '../method/config.js';
 import type { RiskConfig } from '../risk/sizing.js';
-import type { Fill, Order } from '../venue/sim.js';
+import type { Fill, Order } from '../venue/orders.js';
 import type { Db } from './db.js';
 
 /** What the journal keeps about how a run was started. */
@@ -42,7 +42,7 @@ export interface RunConfig {
   readonly method: MethodConfig;
   readonly risk: RiskConfig;
   readonly execution: ExecutionMode;
-  /** Backtests re-arm their own kill switch at each new session (engine/backtest/run.ts). */
+  /** Backtests re-arm their own kill switch at each new session ([Note: backtest kill switch], engine/run/node.ts). */
   readonly resetKillSwitchDaily: boolean;
 }
 

@@ -19,8 +19,8 @@
  *   switch see it.
  */
 import type { Bar, TradeTick } from '../domain.js';
-import type { BrokerLink, BrokerOrderReport, BrokerPosition } from '../live/types.js';
-import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
+import type { BrokerLink, BrokerOrderReport, BrokerPosition } from './link.js';
+import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
 
 /** Broker venue settings. */
 export interface BrokerVenueConfig {

@@ -5,7 +5,7 @@
  * holds a position or a working order: an open trade ends where it began.
  */
 import type { Bar, TradeTick } from '../domain.js';
-import { OrderError, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './sim.js';
+import { OrderError, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
 
 export class RoutedVenue implements ExecutionVenue {
   constructor(private target: ExecutionVenue) {}

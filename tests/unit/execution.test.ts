@@ -7,13 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { BacktestClock } from '../../engine/clock';
 import { ES, type Bar } from '../../engine/domain';
-import { Trader, type Approval, type ExecutionJournal, type TradeRecord, type TradeSnapshotKind } from '../../engine/execution/trader';
-import type { Decision, TradingSignal } from '../../engine/method/analyzer';
+import { Trader } from '../../engine/execution/trader';
+import { type Approval, type ExecutionJournal, type TradeRecord, type TradeSnapshotKind } from '../../engine/execution/records';
+import type { Decision, TradingSignal } from '../../engine/method/decision';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from '../../engine/risk/kill-switch';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../engine/risk/sizing';
-import type { BrokerLink, BrokerListener, BrokerOrderRequest } from '../../engine/live/types';
+import type { BrokerLink, BrokerListener, BrokerOrderRequest } from '../../engine/venue/link';
 import { BrokerVenue } from '../../engine/venue/broker';
-import { OrderError, SimulatedVenue, type ExecutionVenue, type Fill, type Order, type OrderRequest } from '../../engine/venue/sim';
+import { SimulatedVenue } from '../../engine/venue/sim';
+import { OrderError, type ExecutionVenue, type Fill, type Order, type OrderRequest } from '../../engine/venue/orders';
 import { bars, T0, type BarSpec } from '../support/bars';
 
 const MIN = 60_000;

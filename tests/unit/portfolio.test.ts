@@ -1,7 +1,7 @@
 /** Portfolio arithmetic (issue 4, item 2) on hand-made fills, ES at $50 a point. */
 import { describe, expect, it } from 'vitest';
 import { Portfolio } from '../../engine/portfolio/portfolio';
-import type { Fill } from '../../engine/venue/sim';
+import type { Fill } from '../../engine/venue/orders';
 
 const pf = () => new Portfolio({ pointValueUsd: 50, tickSize: 0.25, startingEquityUsd: 10_000 });
 const fill = (side: 'BUY' | 'SELL', qty: number, price: number): Fill => ({ orderId: 'x', role: 'entry', side, qty, price, ts: 0, slippageTicks: 0, commissionUsd: 2.25 * qty });

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBacktest } from '../../engine/backtest/run';
+import { runBacktest } from '../../engine/run/drivers/backtest';
 import { openDb } from '../../engine/store/db';
 import { REAL_CSV, REAL_JSONL } from '../support/paths';
 

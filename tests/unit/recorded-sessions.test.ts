@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBacktest } from '../../engine/backtest/run';
+import { runBacktest } from '../../engine/run/drivers/backtest';
 import { LiveClock } from '../../engine/clock';
 import type { RecordedSessionDTO } from '../../engine/contract';
 import { createKernel, type Kernel } from '../../engine/kernel';

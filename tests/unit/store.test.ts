@@ -9,7 +9,7 @@ import { MIGRATIONS } from '../../engine/store/migrations';
 import { RunJournal } from '../../engine/store/journal';
 import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing';
-import type { Fill } from '../../engine/venue/sim';
+import type { Fill } from '../../engine/venue/orders';
 
 const tmpFile = (): string => join(mkdtempSync(join(tmpdir(), 'mia-db-')), 'nested', 'journal.sqlite');
 

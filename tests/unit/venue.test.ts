@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TradeTick } from '../../engine/domain';
-import { barPath, OrderError, SimulatedVenue } from '../../engine/venue/sim';
+import { barPath, SimulatedVenue } from '../../engine/venue/sim';
+import { OrderError } from '../../engine/venue/orders';
 import { bars, type BarSpec } from '../support/bars';
 
 const venue = () => new SimulatedVenue({ tickSize: 0.25 });

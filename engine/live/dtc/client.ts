@@ -26,7 +26,8 @@ import { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../clock.js';
 import { Reconnect } from '../reconnect.js';
 import type { AggressorSide } from '../../domain.js';
-import { aggressorFromQuote, type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
+import { aggressorFromQuote, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
+import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState } from '../../venue/link.js';
 import {
   AT,
   BUY_SELL,

@@ -45,7 +45,8 @@ import type { Bar } from '../../domain.js';
 import type { OptionChain } from '../../gamma/chain.js';
 import { Zone } from '../../time/zone.js';
 import { frontMonth } from '../contracts.js';
-import { aggressorFromQuote, type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
+import { aggressorFromQuote, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
+import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState } from '../../venue/link.js';
 import { ChainRotation, selectOptions, type OptionSpec, type SecDefParams } from './chain.js';
 
 /** How to reach TWS and what to ask of it. */

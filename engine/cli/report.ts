@@ -6,7 +6,7 @@
  */
 import type { PerformanceMetrics } from '../perf/metrics.js';
 import { Zone } from '../time/zone.js';
-import type { BacktestResult } from './run.js';
+import type { BacktestResult } from '../run/drivers/backtest.js';
 
 const ET = new Zone('America/New_York');
 

@@ -3,35 +3,32 @@
  * Battle Navale method, risk, simulated venue, portfolio, journal) as fast as
  * possible, on a clock set from the data (architecture.md, "The kernel":
  * backtest). AUTO execution: risk-approved signals go straight out.
- * The CLI, the tests and the benchmark run files this way.
- *
- * [Note: backtest kill switch] A backtest has its own kill switch in memory,
- * never the workstation's latched one. When it trips, the halt sequence runs
- * as live; at the next session the backtest stands in for the trader and
- * resets it (journaled, who = 'backtest'), so one bad day does not end the
- * test. `resetKillSwitchDaily: false` keeps it latched to the end.
+ * The CLI, the tests and the benchmark run files this way. The trading path
+ * is engine/run/node.ts's, as in every other run; this driver only sets the
+ * clock from the data and feeds the node. A backtest has a kill switch of
+ * its own, re-armed each session ([Note: backtest kill switch]).
  */
 import { createHash } from 'node:crypto';
-import { BacktestClock, type Clock } from '../clock.js';
-import type { TradeDTO } from '../contract.js';
-import { toTradeDTO } from '../dto.js';
-import { Trader } from '../execution/trader.js';
-import type { PerformanceMetrics } from '../perf/metrics.js';
-import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../risk/kill-switch.js';
-import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../risk/sizing.js';
-import { SimulatedVenue, type Order } from '../venue/sim.js';
-import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../domain.js';
-import { openFeed, type FeedFormat } from '../feeds/index.js';
-import { RejectionLog, type Rejection } from '../feeds/rejections.js';
-import type { GammaLevels } from '../gamma/gex.js';
-import type { SessionSummary } from '../indicators/session-levels.js';
-import { MethodAnalyzer, type Decision } from '../method/analyzer.js';
-import { methodConfig, type MethodConfig } from '../method/config.js';
-import { countSignal, emptySignalCounts, type SignalCounts } from '../method/counts.js';
-import { MarketPipeline, type ClosedBar } from '../pipeline.js';
-import type { Db } from '../store/db.js';
-import { RunJournal } from '../store/journal.js';
-import { SessionCalendar, type SessionKind } from '../time/sessions.js';
+import { BacktestClock, type Clock } from '../../clock.js';
+import type { TradeDTO } from '../../contract.js';
+import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../../domain.js';
+import { toTradeDTO } from '../../dto.js';
+import type { Trader } from '../../execution/trader.js';
+import { openFeed, type FeedFormat } from '../../feeds/index.js';
+import { RejectionLog, type Rejection } from '../../feeds/rejections.js';
+import type { SessionSummary } from '../../indicators/session-levels.js';
+import { methodConfig, type MethodConfig } from '../../method/config.js';
+import type { SignalCounts } from '../../method/counts.js';
+import type { Decision } from '../../method/decision.js';
+import type { PerformanceMetrics } from '../../perf/metrics.js';
+import type { ClosedBar } from '../../pipeline.js';
+import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../../risk/kill-switch.js';
+import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../risk/sizing.js';
+import type { Db } from '../../store/db.js';
+import type { SessionKind } from '../../time/sessions.js';
+import type { Order } from '../../venue/orders.js';
+import { SimulatedVenue } from '../../venue/sim.js';
+import { TradingNode, type GammaInForce } from '../node.js';
 
 /** What to backtest and how. */
 export interface BacktestOptions {
@@ -51,7 +48,7 @@ export interface BacktestOptions {
   /** The method's configuration; the spec's defaults when omitted. */
   readonly method?: MethodConfig;
   /** SPX gamma levels and the basis (ES - SPX, points) that maps them onto ES. */
-  readonly gamma?: { readonly levels: GammaLevels; readonly basisPoints: number } | null;
+  readonly gamma?: GammaInForce | null;
   /** Called with the method's decision at each completed bar. */
   readonly onDecision?: (decision: Decision) => void;
   /** Section 12's numbers; the spec's defaults when omitted. */
@@ -113,100 +110,73 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const instrument = opts.instrument ?? ES;
   const timeframe = opts.timeframe ?? '1m';
   const timeZone = opts.timeZone ?? instrument.timeZone;
-  const sessionKind = opts.sessionKind ?? 'globex';
   const wall = opts.wall;
-  const rejections = new RejectionLog();
-  const feed = await openFeed(opts.file, { instrument, barTimeframe: timeframe, timeZone, rejections });
-  const journal =
-    opts.db != null
-      ? new RunJournal(opts.db, {
-          kind: 'backtest',
-          source: opts.file,
-          format: feed.format,
-          symbol: instrument.symbol,
-          timeframe,
-          sessionKind,
-          timeZone,
-          startedAt: wall?.now() ?? 0,
-          config: { method: opts.method ?? methodConfig(), risk: opts.risk ?? DEFAULT_RISK_CONFIG, execution: 'AUTO', resetKillSwitchDaily: opts.resetKillSwitchDaily ?? true },
-        })
-      : null;
-  if (journal !== null) rejections.onReject((r) => journal.rejection(r));
-  const sessions: SessionSummary[] = [];
   const clock = new BacktestClock();
-  const onBar = opts.onBar;
-  const onDecision = opts.onDecision;
-  const method = opts.method ?? methodConfig();
-  const analyzer = new MethodAnalyzer({ instrument, config: method });
   const risk = opts.risk ?? DEFAULT_RISK_CONFIG;
   const killStore = new MemoryKillSwitchStore();
-  const killSwitch = new KillSwitch(killStore, clock);
   const venue = new SimulatedVenue({ tickSize: instrument.tickSize });
-  const trader = new Trader(
-    { instrument, mode: method.mode, execution: 'AUTO', risk },
-    { clock, venue, killSwitch, journal, snapshot: (d) => analyzer.snapshot(d) },
-  );
-  const resetDaily = opts.resetKillSwitchDaily ?? true;
-  let lastSession: string | null = null;
-  if (opts.gamma != null) {
-    analyzer.setGamma(opts.gamma.levels, opts.gamma.basisPoints);
-    journal?.chain(0, opts.gamma.levels, opts.gamma.basisPoints);
-  }
-  const signals = emptySignalCounts();
-  const pipeline = new MarketPipeline({
-    instrument,
-    calendar: new SessionCalendar(sessionKind, instrument.timeZone),
-    timeframe,
-    clock,
-    sink: {
-      barClosed: (c) => {
-        journal?.bar(c.bar, c.levels);
-        onBar?.(c);
-        const session = c.levels?.sessionId ?? lastSession;
-        if (resetDaily && session !== lastSession && killSwitch.state === 'HALTED') killSwitch.reset(`new session ${session}`, 'backtest');
-        lastSession = session;
-        const d = analyzer.onBar(c);
-        if (d.tradingSignal !== null) {
-          countSignal(signals, d.tradingSignal);
-          journal?.signal(analyzer.snapshot({ ...d, tradingSignal: d.tradingSignal }));
-        }
-        trader.onBar(d);
-        onDecision?.(d);
-      },
-      sessionClosed: (s) => {
-        sessions.push(s);
-        journal?.session(s);
-      },
+  // The feed reports to the node's rejection log, so the file's bad records are journaled with the run.
+  const rejections = new RejectionLog();
+  const feed = await openFeed(opts.file, { instrument, barTimeframe: timeframe, timeZone, rejections });
+  const onBar = opts.onBar;
+  const onDecision = opts.onDecision;
+  const node = new TradingNode(
+    {
+      instrument,
+      timeframe,
+      sessionKind: opts.sessionKind ?? 'globex',
+      timeZone,
+      method: opts.method ?? methodConfig(),
+      risk,
+      execution: 'AUTO',
+      gamma: opts.gamma ?? null,
+      resetKillSwitchDaily: opts.resetKillSwitchDaily ?? true,
     },
-  });
+    {
+      clock,
+      venue,
+      killSwitch: new KillSwitch(killStore, clock),
+      rejections,
+      journal: opts.db != null ? { db: opts.db, kind: 'backtest', source: opts.file, format: feed.format, startedAt: wall?.now() ?? 0 } : null,
+      listener:
+        onBar === undefined && onDecision === undefined
+          ? undefined
+          : {
+              barClosed: (c, d) => {
+                onBar?.(c);
+                onDecision?.(d);
+              },
+            },
+    },
+  );
+  const journal = node.journal;
   let records = 0;
   try {
     for await (const block of feed.blocks()) {
       for (const r of block) {
         clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
-        trader.onRecord(r);
-        pipeline.onRecord(r);
+        node.onRecord(r);
       }
       records += block.length;
     }
-    pipeline.end();
+    node.end();
   } catch (e) {
-    journal?.finish('failed', wall?.now() ?? 0, { bars: pipeline.bars, rejected: rejections.count }, String(e));
+    journal?.finish('failed', wall?.now() ?? 0, { bars: node.bars, rejected: rejections.count }, String(e));
     throw e;
   }
-  journal?.finish('completed', wall?.now() ?? 0, { bars: pipeline.bars, rejected: rejections.count });
+  journal?.finish('completed', wall?.now() ?? 0, { bars: node.bars, rejected: rejections.count });
   return {
     file: opts.file,
     format: feed.format,
-    sessions,
-    bars: pipeline.bars,
+    sessions: node.sessions,
+    bars: node.bars,
     records,
     rejected: rejections.count,
     rejectedByReason: rejections.byReason(),
     rejections: rejections.samples(),
     runId: journal?.runId ?? null,
-    signals,
-    execution: executionOf(trader, venue, killStore.events, risk.accountEquityUsd),
+    signals: node.signals,
+    execution: executionOf(node.trader, venue, killStore.events, risk.accountEquityUsd),
   };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * The execution path's vocabulary (architecture.md, "Layout"): approvals,
+ * trade records, the five trade snapshots with their typed payloads, the
+ * run's journaled event kinds, and the journal port the execution path
+ * writes to. engine/execution/trader.ts produces them; the journal, the
+ * DTO mappers and the recorded-session checker read them.
+ */
+import type { TradingSignal } from '../method/decision.js';
+import type { Fill, Order } from '../venue/orders.js';
+
+/** MANUAL: each signal waits for the trader. AUTO: risk-approved signals go straight out. */
+export type ExecutionMode = 'MANUAL' | 'AUTO';
+
+/**
+ * PENDING waits for the trader; APPROVED and SENT (AUTO) went out; REJECTED
+ * by the trader or by the risk check at approval time; EXPIRED unanswered;
+ * REFUSED by the risk check before it was queued.
+ */
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED' | 'SENT' | 'REFUSED';
+
+/** A signal on its way to the venue, and the decision about it. */
+export interface Approval {
+  readonly signal: TradingSignal;
+  readonly execution: ExecutionMode;
+  /** Market time it was queued and when it expires, Unix ms. */
+  readonly queuedAt: number;
+  readonly expiresAt: number;
+  status: ApprovalStatus;
+  /** Who decided: 'trader', 'auto', 'risk', 'expiry', 'kill-switch'. */
+  who: string | null;
+  why: string | null;
+  decidedAt: number | null;
+  contracts: number;
+  riskUsd: number;
+  tradeId: string | null;
+}
+
+/** Why a trade ended. */
+export type ExitReason = 'stop' | 'target' | 'kill-switch';
+
+/** One trade: a bracket from its signal to its exit. Prices points, P&L USD. */
+export interface TradeRecord {
+  readonly id: string;
+  readonly signal: TradingSignal;
+  /** 'paper' went to the venue; 'would-be' is a DATA_COLLECTION signal's outcome (no order). */
+  readonly kind: 'paper' | 'would-be';
+  /** The trading day (session id) it was opened in. */
+  readonly sessionId: string | null;
+  /** Contracts ordered. */
+  readonly qty: number;
+  /** Contracts filled at entry so far (a broker may fill an order in parts); `entryPrice` is their average, points. */
+  entryQty: number;
+  /** Contracts closed so far; the trade is closed (`exitTs` set) once they equal `entryQty`. */
+  exitQty: number;
+  readonly entryOrderId: string;
+  readonly stopOrderId: string;
+  readonly targetOrderId: string;
+  readonly closeOrderIds: string[];
+  /** The first entry fill's time, Unix ms. */
+  entryTs: number | null;
+  entryPrice: number | null;
+  /** The last exit fill's time, Unix ms; set when the trade is closed. */
+  exitTs: number | null;
+  /** The exit fills' average price, points; set when the trade is closed. */
+  exitPrice: number | null;
+  exitReason: ExitReason | null;
+  /** Net of both sides' commissions. */
+  pnlUsd: number | null;
+  /** Per contract, before commissions. */
+  pnlTicks: number | null;
+  commissionsUsd: number;
+  /** Worst and best excursion from the entry fill, ticks (MAE <= 0 <= MFE). */
+  maeTicks: number;
+  mfeTicks: number;
+  /** Set when the trade was cancelled before its entry filled. */
+  cancelled: boolean;
+}
+
+/** The five snapshot kinds of a trade (issue 4, item 5). */
+export type TradeSnapshotKind = 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
+
+/** Where the execution path journals (RunJournal in the engine; stubs in tests). */
+export interface ExecutionJournal {
+  approval(a: Approval): void;
+  order(o: Order, tradeId: string | null): void;
+  fill(f: Fill): void;
+  trade(t: TradeRecord): void;
+  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void;
+  event(kind: string, ts: number, detail: Record<string, unknown>): void;
+}

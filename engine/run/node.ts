@@ -1,0 +1,236 @@
+/**
+ * The trading node (architecture.md, "The kernel": one kernel, three
+ * environments that only swap adapters): the market pipeline, the Battle
+ * Navale analyzer, the trader and the run's journal composed ONCE, fed one
+ * record at a time. Backtests, paced replays, recorded sessions and live runs
+ * all drive this node (engine/run/drivers/*); none of them repeats what it
+ * does at a bar close.
+ *
+ * Per record: the trader first (the venue matches working orders against the
+ * record, then marks, expiries and risk triggers), then the pipeline, whose
+ * completed bars come back here.
+ *
+ * Per completed bar (the bar-close fan-out), in this order:
+ * 1. the bar and its levels to the journal;
+ * 2. at a new session, a HALTED kill switch is re-armed when the run says so
+ *    (see [Note: backtest kill switch]);
+ * 3. the analyzer's decision, and a signal's DECISION snapshot journaled;
+ * 4. the listener (an open run's window view) hears the bar and the decision;
+ * 5. the trader takes the decision (a signal inside backfilled history is
+ *    history, not a trade).
+ *
+ * [Note: backtest kill switch] A backtest has its own kill switch in memory,
+ * never the workstation's latched one. When it trips, the halt sequence runs
+ * as live; at the next session the backtest stands in for the trader and
+ * resets it (journaled, who = 'backtest'), so one bad day does not end the
+ * test. `resetKillSwitchDaily: false` keeps it latched to the end; a recorded
+ * session of a backtest re-arms as its run did.
+ */
+import type { Clock } from '../clock.js';
+import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
+import type { ExecutionMode } from '../execution/records.js';
+import { Trader, type TraderDeps } from '../execution/trader.js';
+import { RejectionLog } from '../feeds/rejections.js';
+import type { GammaLevels } from '../gamma/gex.js';
+import type { SessionSummary } from '../indicators/session-levels.js';
+import { MethodAnalyzer } from '../method/analyzer.js';
+import type { MethodConfig, Mode } from '../method/config.js';
+import { countSignal, emptySignalCounts, type SignalCounts } from '../method/counts.js';
+import type { Decision } from '../method/decision.js';
+import { MarketPipeline, type ClosedBar } from '../pipeline.js';
+import type { KillSwitch } from '../risk/kill-switch.js';
+import type { RiskConfig } from '../risk/sizing.js';
+import type { Db } from '../store/db.js';
+import { RunJournal, type RunInfo } from '../store/journal.js';
+import { SessionCalendar, type SessionKind } from '../time/sessions.js';
+import type { ExecutionVenue } from '../venue/orders.js';
+
+/** Gamma levels and the basis (ES - SPX, points) that maps them onto the instrument. */
+export interface GammaInForce {
+  readonly levels: GammaLevels;
+  readonly basisPoints: number;
+}
+
+/** What a node trades and how. */
+export interface NodeOptions {
+  readonly instrument: Instrument;
+  /** Timeframe bars are built at from ticks, and the timeframe of bar files. */
+  readonly timeframe: Timeframe;
+  readonly sessionKind: SessionKind;
+  /** Zone of zone-less CSV timestamps (journaled with the run). */
+  readonly timeZone: string;
+  readonly method: MethodConfig;
+  readonly risk: RiskConfig;
+  readonly execution: ExecutionMode;
+  readonly gamma: GammaInForce | null;
+  /** Re-arm a HALTED kill switch at each new session ([Note: backtest kill switch]). */
+  readonly resetKillSwitchDaily: boolean;
+}
+
+/** The journal a node writes: none, or a new run of `kind` in `db`. */
+export interface NodeJournal {
+  readonly db: Db;
+  readonly kind: RunInfo['kind'];
+  readonly source: string;
+  readonly format: string | null;
+  /** Wall time the run started, Unix ms. */
+  readonly startedAt: number;
+}
+
+/** Who hears the node's bar closes (an open run's window view). */
+export interface NodeListener {
+  /** A completed bar with the method's decision at its close; called before the trader takes it. */
+  barClosed?(closed: ClosedBar, decision: Decision): void;
+  sessionClosed?(summary: SessionSummary): void;
+}
+
+/** What a node is built from. */
+export interface NodeDeps {
+  /** Market time: the backtest clock, or a replay clock paced against the wall. */
+  readonly clock: Clock;
+  readonly venue: ExecutionVenue;
+  /** The kill switch the trader answers to: the workstation's latched one, or a backtest's or recorded session's own. */
+  readonly killSwitch: KillSwitch;
+  readonly journal: NodeJournal | null;
+  /** The log the run's feed reports bad records to (a new one when omitted); the journal keeps each. */
+  readonly rejections?: RejectionLog;
+  readonly listener?: NodeListener;
+  readonly alert?: TraderDeps['alert'];
+  readonly onQueued?: TraderDeps['onQueued'];
+}
+
+/** One run's trading path, fed record by record. */
+export class TradingNode {
+  readonly pipeline: MarketPipeline;
+  readonly analyzer: MethodAnalyzer;
+  readonly trader: Trader;
+  /** Null without a journal. */
+  readonly journal: RunJournal | null;
+  /** The run's rejected records; feeds and live drivers add to it, the journal keeps each. */
+  readonly rejections: RejectionLog;
+  /** Signals emitted so far, by setup, side and grade. */
+  readonly signals: SignalCounts = emptySignalCounts();
+  /** Sessions closed so far, in order. */
+  readonly sessions: SessionSummary[] = [];
+  private readonly opts: NodeOptions;
+  private readonly deps: NodeDeps;
+  private lastSessionId: string | null = null;
+  /** Backfilled history is being fed: the method sees it, the trader does not trade it. */
+  private history = false;
+
+  constructor(opts: NodeOptions, deps: NodeDeps) {
+    this.opts = opts;
+    this.deps = deps;
+    this.rejections = deps.rejections ?? new RejectionLog();
+    const j = deps.journal;
+    this.journal =
+      j === null
+        ? null
+        : new RunJournal(j.db, {
+            kind: j.kind,
+            source: j.source,
+            format: j.format,
+            symbol: opts.instrument.symbol,
+            timeframe: opts.timeframe,
+            sessionKind: opts.sessionKind,
+            timeZone: opts.timeZone,
+            startedAt: j.startedAt,
+            config: { method: opts.method, risk: opts.risk, execution: opts.execution, resetKillSwitchDaily: opts.resetKillSwitchDaily },
+          });
+    if (this.journal !== null) {
+      const journal = this.journal;
+      this.rejections.onReject((r) => journal.rejection(r));
+    }
+    this.analyzer = new MethodAnalyzer({ instrument: opts.instrument, config: opts.method });
+    this.trader = new Trader(
+      { instrument: opts.instrument, mode: opts.method.mode, execution: opts.execution, risk: opts.risk },
+      {
+        clock: deps.clock,
+        venue: deps.venue,
+        killSwitch: deps.killSwitch,
+        journal: this.journal,
+        alert: deps.alert,
+        onQueued: deps.onQueued,
+        snapshot: (d) => this.analyzer.snapshot(d),
+      },
+    );
+    if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints, 0);
+    this.pipeline = new MarketPipeline({
+      instrument: opts.instrument,
+      calendar: new SessionCalendar(opts.sessionKind, opts.instrument.timeZone),
+      timeframe: opts.timeframe,
+      clock: deps.clock,
+      sink: {
+        barClosed: (c) => this.barClosed(c),
+        sessionClosed: (s) => {
+          this.sessions.push(s);
+          this.journal?.session(s);
+          deps.listener?.sessionClosed?.(s);
+        },
+      },
+    });
+  }
+
+  /** One record, in time order: the trader (fills, marks, risk), then the market pipeline. */
+  onRecord(r: MarketRecord): void {
+    this.trader.onRecord(r);
+    this.pipeline.onRecord(r);
+  }
+
+  /** Runs `feed` (which feeds backfilled history) with signals shown but never traded. */
+  asHistory(feed: () => void): void {
+    this.history = true;
+    try {
+      feed();
+    } finally {
+      this.history = false;
+    }
+  }
+
+  /** End of data: completes the forming bar and closes the session. */
+  end(): void {
+    this.pipeline.end();
+  }
+
+  /** Completed bars so far. */
+  get bars(): number {
+    return this.pipeline.bars;
+  }
+
+  /**
+   * Sets (null: clears) the gamma levels from the next bar on and journals
+   * the chain at market time `ts` (Unix ms; 0 before the first record).
+   */
+  setGamma(levels: GammaLevels | null, basisPoints: number, ts: number): void {
+    this.analyzer.setGamma(levels, basisPoints);
+    if (levels !== null) this.journal?.chain(ts, levels, basisPoints);
+    else this.journal?.event('gamma.cleared', ts, {});
+  }
+
+  /** Switches the mode for the next bars: the analyzer's thresholds and the trader's routing (journaled). */
+  setMode(mode: Mode): void {
+    this.analyzer.setMode(mode);
+    this.trader.setMode(mode);
+  }
+
+  /** Writes what the journal holds in memory. */
+  flush(): void {
+    this.journal?.flush();
+  }
+
+  private barClosed(c: ClosedBar): void {
+    this.journal?.bar(c.bar, c.levels);
+    const session = c.levels?.sessionId ?? this.lastSessionId;
+    const ks = this.deps.killSwitch;
+    if (this.opts.resetKillSwitchDaily && session !== this.lastSessionId && ks.state === 'HALTED') ks.reset(`new session ${session}`, 'backtest');
+    this.lastSessionId = session;
+    const d = this.analyzer.onBar(c);
+    const sig = d.tradingSignal;
+    if (sig !== null) {
+      countSignal(this.signals, sig);
+      this.journal?.signal(this.analyzer.snapshot({ ...d, tradingSignal: sig }));
+    }
+    this.deps.listener?.barClosed?.(c, d);
+    this.trader.onBar(this.history ? { ...d, tradingSignal: null } : d);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The port a broker adapter implements (IB TWS, Sierra Chart DTC) for the
+ * broker venue (engine/venue/broker.ts): orders out, order and position
+ * reports back, in the engine's own terms. The adapters in engine/live/
+ * implement it; the venue never sees a wire message.
+ */
+import type { OrderSide, OrderType } from './orders.js';
+
+/** An order as the workstation sends it to a broker. Prices in points. */
+export interface BrokerOrderRequest {
+  /** The workstation's order id (the client order id at the broker). */
+  readonly id: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly qty: number;
+  /** Limit or stop price; absent for MARKET. */
+  readonly price?: number;
+}
+
+/** The broker's word on an order. */
+export type BrokerOrderState = 'WORKING' | 'PENDING' | 'FILLED' | 'PARTIAL' | 'CANCELLED' | 'REJECTED';
+
+/** An order report from the broker. */
+export interface BrokerOrderReport {
+  /** The workstation's order id, or the broker's own for an order placed elsewhere. */
+  readonly id: string;
+  readonly state: BrokerOrderState;
+  readonly filledQty: number;
+  /** Points; NaN before any fill. */
+  readonly avgFillPrice: number;
+  /** The execution this report carries, if any. */
+  readonly fill: { readonly execId: string; readonly price: number; readonly qty: number; readonly ts: number } | null;
+  /** The broker's reason for a reject or cancel, in its words. */
+  readonly text: string;
+}
+
+/** The broker's position in one contract. */
+export interface BrokerPosition {
+  readonly symbol: string;
+  /** Signed contracts. */
+  readonly qty: number;
+  /** Points. */
+  readonly avgPrice: number;
+}
+
+/** What the broker venue listens to. */
+export interface BrokerListener {
+  order(r: BrokerOrderReport): void;
+  position(p: BrokerPosition): void;
+  /** The order link went up or down (a reconnect reconciles before it says true). */
+  connection(up: boolean): void;
+}
+
+/**
+ * A broker that takes orders (IB or DTC). Calls return at once; the broker's
+ * answers come through the listener.
+ */
+export interface BrokerLink {
+  readonly name: string;
+  /** The contract orders are for. */
+  readonly symbol: string;
+  setListener(l: BrokerListener): void;
+  /** Entry plus stop and target as one OCA group, the legs active once the entry fills. */
+  placeBracket(entry: BrokerOrderRequest, stop: BrokerOrderRequest, target: BrokerOrderRequest): void;
+  placeOrder(o: BrokerOrderRequest): void;
+  /** A new price for a working limit or stop. */
+  modify(id: string, price: number): void;
+  cancel(id: string): void;
+  /** Cancels every working order of the account. */
+  globalCancel(): void;
+}
