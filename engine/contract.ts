@@ -252,7 +252,7 @@ export interface ReplayStatusDTO {
 
 /**
  * A recorded session's replay cursor and how its replay compares with the
- * journal (engine/replay/controller.ts, [Note: recorded sessions]).
+ * journal (engine/run/recorded.ts, [Note: recorded sessions]).
  */
 export interface RecordedStatusDTO {
   runId: number;

@@ -39,7 +39,11 @@ import { ChainError, readChain } from './gamma/chain.js';
 import { gammaLevels, type GammaLevels } from './gamma/gex.js';
 import { MODES, methodConfig, type MethodConfig, type Mode } from './method/config.js';
 import { OrderError } from './venue/orders.js';
-import { Replay, type RecordedReplay } from './replay/controller.js';
+import { PacedDriver } from './run/drivers/paced.js';
+import { LiveDriver } from './run/drivers/live.js';
+import type { RecordedReplay } from './run/recorded.js';
+import type { OpenRun, RunOptions } from './run/run.js';
+import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
 import { BackupError, createBackup, listArchives, restoreBackup } from './store/backup.js';
 import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionTimeline, signalStory, type RecordedRun, type RecordedSession } from './store/history.js';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from './risk/kill-switch.js';
@@ -71,6 +75,8 @@ export interface KernelConfig {
   readonly haltOnStart?: string | null;
   /** Backup folder when the settings name none (default `<dataDir>/backups`). */
   readonly backupDir?: string;
+  /** Where paced runs yield to the event loop (default Node's; [Note: responsive engine]). */
+  readonly scheduler?: Scheduler;
 }
 
 /** Backup settings (settings key 'backup'). */
@@ -111,7 +117,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const journalPath = join(config.dataDir, 'journal.sqlite');
   const method = config.method ?? methodConfig();
   const risk = config.risk ?? DEFAULT_RISK_CONFIG;
-  let replay: Replay | null = null;
+  /** The open run and its driver (the open-run slot): at most one. */
+  let replay: PacedDriver | LiveDriver | null = null;
   // The journal, the kill switch and the settings are (re)built by openStore: at start and after a restore.
   let db: Db | null = null;
   let killSwitch!: KillSwitch;
@@ -124,10 +131,10 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   // eslint-disable-next-line prefer-const -- assigned once, after openStore: a const here would be in its temporal dead zone when the store publishes
   let live: LiveManager | undefined;
   const executionState = (): ExecutionStateDTO =>
-    toExecutionStateDTO({ mode, execution, brokerConnected: live?.brokerConnected() ?? false, killSwitch: killSwitch.status, risk, trader: replay?.trader ?? null, marketTs: replay?.marketTs() ?? null });
+    toExecutionStateDTO({ mode, execution, brokerConnected: live?.brokerConnected() ?? false, killSwitch: killSwitch.status, risk, trader: replay?.run.trader ?? null, marketTs: replay?.run.marketTs() ?? null });
   const publishExecution = (): void => bus.publish({ type: 'execution', state: executionState() });
   /** Whether a run trades on the workstation's switch (a recorded session has its own). */
-  const liveRun = (): boolean => replay !== null && replay.recorded === null;
+  const liveRun = (): boolean => replay !== null && replay.run.recorded === null;
 
   /** Opens the journal and builds what lives in it: the kill switch, the execution and backup settings. */
   function openStore(haltReason: string | null): void {
@@ -181,7 +188,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     live: false,
   });
 
-  const snapshotOf = (r: Replay | null): ReplaySnapshotDTO => {
+  const snapshotOf = (driver: PacedDriver | LiveDriver | null): ReplaySnapshotDTO => {
+    const r = driver?.run ?? null;
     const gamma = r?.recorded != null ? r.gamma : (chain?.dto ?? null);
     if (r === null) return { status: idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
     const h = r.history;
@@ -200,14 +208,17 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     };
   };
 
-  const recordedOf = (): { replay: Replay; recorded: RecordedReplay } => {
+  const recordedOf = (): { replay: PacedDriver; recorded: RecordedReplay } => {
     const r = current();
-    if (r.recorded === null) throw new EngineError('bad-request', 'only a recorded session (Sessions view) can step back or seek; a data file replays forward');
-    return { replay: r, recorded: r.recorded };
+    if (!(r instanceof PacedDriver) || r.run.recorded === null) throw new EngineError('bad-request', 'only a recorded session (Sessions view) can step back or seek; a data file replays forward');
+    return { replay: r, recorded: r.run.recorded.recorded };
   };
-  const replayDeps = () => ({ wall, bus, db, killSwitch, executionChanged: publishExecution });
+  const scheduler = config.scheduler ?? LIVE_SCHEDULER;
+  const replayDeps = () => ({ wall, bus, db, killSwitch, executionChanged: publishExecution, scheduler });
+  /** The options a new run starts with: the workstation's settings now. */
+  const runOptions = (file: string, o: Pick<RunOptions, 'timeframe' | 'timeZone' | 'sessionKind'>): RunOptions => ({ file, instrument, ...o, method: { ...method, mode }, gamma: chain, execution, risk });
 
-  const current = (): Replay => {
+  const current = (): PacedDriver | LiveDriver => {
     if (replay === null) throw new EngineError('no-replay', 'No replay is open: open a data file first');
     return replay;
   };
@@ -215,7 +226,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   /** Gamma levels in force from now on (a chain file, or IB's live chain): the run, the journal and the windows. */
   const applyGamma = (levels: GammaLevels, basisPoints: number): GammaDTO => {
     chain = { levels, basisPoints, dto: toGammaDTO(levels, basisPoints) };
-    replay?.setGamma(levels, basisPoints);
+    replay?.run.setGamma(levels, basisPoints);
     bus.publish({ type: 'gamma', gamma: chain.dto });
     return chain.dto;
   };
@@ -233,18 +244,14 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     alert: (level, message) => bus.publish({ type: 'alert', level, message, ts: wall.now() }),
     openRun: async (source, venue) => {
       await closeRun();
-      const r = Replay.openLive(
-        { file: source, instrument, timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex', method: { ...method, mode }, gamma: chain, execution, risk },
-        replayDeps(),
-        { source, venue },
-        liveCalendar,
-      );
+      const r = new LiveDriver(runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), venue, replayDeps(), liveCalendar);
       replay = r;
       bus.publish({ type: 'replay.opened', status: r.status() });
       publishExecution();
       return r;
     },
-    run: () => replay,
+    run: () => (replay instanceof LiveDriver ? replay : null),
+    endOfTurn: (cb) => scheduler.endOfTurn(cb),
     executionChanged: () => publishExecution(),
     setGamma: (levels, basisPoints) => void applyGamma(levels, basisPoints),
   });
@@ -303,7 +310,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       const st = await stat(req.path).catch(() => null);
       if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
       await closeRun();
-      replay = await Replay.open({ file: req.path, instrument, timeframe, timeZone, sessionKind, method: { ...method, mode }, gamma: chain, execution, risk }, replayDeps());
+      replay = await PacedDriver.open(runOptions(req.path, { timeframe, timeZone, sessionKind }), replayDeps());
       const status = replay.status();
       bus.publish({ type: 'replay.opened', status });
       publishExecution();
@@ -312,26 +319,26 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
 
     async play(): Promise<ReplayStatusDTO> {
       const r = current();
-      r.play();
+      if (r instanceof PacedDriver) r.play(); // a live run plays at the market's pace
       return r.status();
     },
 
     async pause(): Promise<ReplayStatusDTO> {
       const r = current();
-      r.pause();
+      if (r instanceof PacedDriver) r.pause();
       return r.status();
     },
 
     async step(): Promise<ReplayStatusDTO> {
       const r = current();
-      await r.step();
+      if (r instanceof PacedDriver) await r.step();
       return r.status();
     },
 
     async setSpeed(speed: ReplaySpeedDTO): Promise<ReplayStatusDTO> {
       if (!SPEEDS.includes(speed)) throw new EngineError('bad-request', `setSpeed: speed must be one of ${SPEEDS.join(', ')}`);
       const r = current();
-      r.setSpeed(speed as ReplaySpeed);
+      if (r instanceof PacedDriver) r.setSpeed(speed as ReplaySpeed);
       return r.status();
     },
 
@@ -365,7 +372,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
 
     async clearChain(): Promise<null> {
       chain = null;
-      replay?.setGamma(null);
+      replay?.run.setGamma(null);
       bus.publish({ type: 'gamma', gamma: null });
       return null;
     },
@@ -379,7 +386,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       await liveCall(() => (next === 'LIVE' ? live.goLive(confirmAccount) : live.goPaper()));
       if (next === 'LIVE') bus.publish({ type: 'alert', level: 'warning', message: `LIVE: orders now go to the broker, account ${live.account() ?? ''}`, ts: wall.now() });
       mode = next;
-      replay?.setMode(next);
+      replay?.run.setMode(next);
       saveSettings();
       publishExecution();
       return executionState();
@@ -388,7 +395,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     async setExecution(next: ExecutionDTO): Promise<ExecutionStateDTO> {
       if (next !== 'MANUAL' && next !== 'AUTO') throw new EngineError('bad-request', 'setExecution: must be MANUAL or AUTO');
       execution = next;
-      replay?.trader.setExecution(next);
+      replay?.run.trader.setExecution(next);
       saveSettings();
       publishExecution();
       return executionState();
@@ -407,9 +414,9 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
 
     async killSwitch(reason?: string): Promise<KillSwitchDTO> {
       const detail = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'kill switch pressed';
-      if (replay !== null && liveRun()) replay.trader.trip('manual', detail, 'trader');
+      if (replay !== null && liveRun()) replay.run.trader.trip('manual', detail, 'trader');
       else killSwitch.trip('manual', detail, 'trader');
-      replay?.publishExecution();
+      replay?.run.publishExecution();
       return toKillSwitchDTO(killSwitch.status);
     },
 
@@ -475,10 +482,10 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         throw e;
       }
       await closeRun();
-      replay = await Replay.openRecorded(await loadRecorded(d, run, session), instrument, replayDeps(), 0);
+      replay = await PacedDriver.openRecorded(await loadRecorded(d, run, session), instrument, replayDeps(), 0);
       const status = replay.status();
       bus.publish({ type: 'replay.opened', status });
-      bus.publish({ type: 'gamma', gamma: replay.gamma });
+      bus.publish({ type: 'gamma', gamma: replay.run.gamma });
       publishExecution();
       return status;
     },
@@ -487,7 +494,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       const { replay: r, recorded } = recordedOf();
       if (!Number.isSafeInteger(bar) || bar < 0 || bar > recorded.session.bars) throw new EngineError('bad-request', `seek: bar must be an integer from 0 to ${recorded.session.bars}`);
       r.pause();
-      const next = await Replay.openRecorded(recorded, instrument, replayDeps(), bar);
+      const next = await PacedDriver.openRecorded(recorded, instrument, replayDeps(), bar);
       await r.close();
       if (replay !== r) {
         await next.close(); // another command replaced the replay meanwhile
@@ -514,9 +521,9 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       const r = current();
       const runId = r.status().runId;
       if (runId === null) throw new EngineError('not-found', 'this replay has no journal');
-      r.flushJournal();
+      r.run.flushJournal();
       try {
-        return { runId, ...signalStory(journal(), runId, String(signalId), r.marketTs() ?? Number.POSITIVE_INFINITY) };
+        return { runId, ...signalStory(journal(), runId, String(signalId), r.run.marketTs() ?? Number.POSITIVE_INFINITY) };
       } catch (e) {
         if (e instanceof HistoryError) throw new EngineError('not-found', e.message);
         throw e;
@@ -544,7 +551,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       const t0 = wall.now();
       let lastProgress = -1;
       try {
-        replay?.flushJournal();
+        replay?.run.flushJournal();
         const res = await createBackup({
           db: d,
           dataDir: config.dataDir,
@@ -610,8 +617,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   };
 
   /** The run whose trader takes the trader's decisions: not a recorded session, which replays its recorded ones. */
-  function tradable(): Replay {
-    const r = current();
+  function tradable(): OpenRun {
+    const r = current().run;
     if (r.recorded !== null) throw new EngineError('bad-request', 'a recorded session replays the decisions that were taken; open a data file to trade it');
     return r;
   }
@@ -664,7 +671,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       if (e instanceof OrderError) throw new EngineError('bad-request', e.message);
       throw e;
     }
-    replay?.publishExecution();
+    replay?.run.publishExecution();
   }
 
   /** The daily backup: due 24 h after the last one, checked hourly on the injected clock. */

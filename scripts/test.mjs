@@ -1,4 +1,5 @@
-// `npm test`: build, lint (with the layer rules), type-check every runtime,
+// `npm test`: build, lint (with the layer rules), the engine's dependency
+// rules (.dependency-cruiser.cjs), type-check every runtime,
 // then the unit, contract and end-to-end suites. Prints one closing line
 // "vitest: N passed, N failed, N skipped" and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ const run = (label, cmd, args) => {
 
 run('build', process.execPath, ['scripts/build.mjs']);
 run('lint', 'npx', ['eslint', '.']);
+run('dependency rules (no import loop, no import of a higher layer)', 'npx', ['depcruise', 'engine', '--config', '.dependency-cruiser.cjs', '--output-type', 'err']);
 for (const p of ['engine', 'renderer', 'main', 'tests']) run(`typecheck ${p}`, 'npx', ['tsc', '-p', p]);
 
 const report = join(mkdtempSync(join(tmpdir(), 'mia-test-')), 'vitest.json');

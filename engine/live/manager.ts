@@ -29,7 +29,6 @@ import type { OptionChain } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { openFeed } from '../feeds/index.js';
 import { RejectionLog } from '../feeds/rejections.js';
-import type { Replay } from '../replay/controller.js';
 import type { SessionCalendar } from '../time/sessions.js';
 import { BrokerVenue } from '../venue/broker.js';
 import { RoutedVenue } from '../venue/routed.js';
@@ -39,7 +38,7 @@ import { frontMonth, ROLL_DAYS_BEFORE_EXPIRY } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
 import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
-import type { LinkStatus, LiveTrade } from './types.js';
+import type { LinkStatus, LiveRunPort, LiveTrade } from './types.js';
 import type { BrokerLink } from '../venue/link.js';
 
 /** What the manager needs from the kernel. */
@@ -54,11 +53,13 @@ export interface LiveManagerDeps {
   readonly publish: (c: ConnectionsDTO) => void;
   readonly alert: (level: 'info' | 'warning' | 'critical', message: string) => void;
   /** Closes any run and opens a live one on `venue`. */
-  readonly openRun: (source: string, venue: ExecutionVenue) => Promise<Replay>;
-  /** The run open now (null, or a replay that is not ours). */
-  readonly run: () => Replay | null;
+  readonly openRun: (source: string, venue: ExecutionVenue) => Promise<LiveRunPort>;
+  /** The live run open now (null when the open run is not a live one). */
+  readonly run: () => LiveRunPort | null;
   /** The execution state changed (broker up or down). */
   readonly executionChanged: () => void;
+  /** Runs a callback at the end of the current turn (the scheduler's): a burst of trades reaches the run as one push. */
+  readonly endOfTurn: (cb: () => void) => void;
   /** New gamma levels (IB's SPX chain) with the ES-SPX basis, points, for the run and the windows. */
   readonly setGamma: (levels: GammaLevels, basisPoints: number) => void;
 }
@@ -109,7 +110,7 @@ export class LiveManager {
   private brokerLink: BrokerLink | null = null;
   private routed: RoutedVenue | null = null;
   private sim: SimulatedVenue | null = null;
-  private liveRun: Replay | null = null;
+  private liveRun: LiveRunPort | null = null;
   private pending: TradeTick[] = [];
   private bid = Number.NaN;
   private ask = Number.NaN;
@@ -310,7 +311,7 @@ export class LiveManager {
 
   // ------------------------------------------------------------ internals
 
-  private currentRun(): Replay | null {
+  private currentRun(): LiveRunPort | null {
     const r = this.deps.run();
     return r !== null && r === this.liveRun ? r : null;
   }
@@ -324,7 +325,7 @@ export class LiveManager {
         updated: () => this.currentRun()?.venueUpdated(),
         rejected: (o, text) => this.deps.alert('critical', `The broker rejected order ${o.id} (${o.role}): ${text || 'no reason given'}`),
         connection: (up) => {
-          if (this.routed?.current === this.broker) this.currentRun()?.trader.venueConnection(up);
+          if (this.routed?.current === this.broker) this.currentRun()?.venueConnection(up);
           this.deps.executionChanged();
         },
       },
@@ -335,7 +336,7 @@ export class LiveManager {
     if (this.broker === null || this.brokerLink !== link) return;
     if (this.routed?.current === this.broker) {
       // The broker link is gone while LIVE: the run keeps its broker venue so the kill switch still sees the last position.
-      this.currentRun()?.trader.venueConnection(false);
+      this.currentRun()?.venueConnection(false);
       return;
     }
     link.setListener({ order: () => undefined, position: () => undefined, connection: () => undefined });
@@ -427,7 +428,7 @@ export class LiveManager {
       this.held.push(tick);
       return;
     }
-    if (this.pending.push(tick) === 1) queueMicrotask(() => this.flushTrades());
+    if (this.pending.push(tick) === 1) this.deps.endOfTurn(() => this.flushTrades());
   }
 
   private flushTrades(): void {

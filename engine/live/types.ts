@@ -5,7 +5,7 @@
  * positions, reports) is engine/venue/link.ts. The kernel's live run sees
  * only these, never a wire message.
  */
-import type { AggressorSide } from '../domain.js';
+import type { AggressorSide, MarketRecord } from '../domain.js';
 
 /**
  * A connection's state as the Connections panel shows it:
@@ -59,4 +59,20 @@ export function aggressorFromQuote(price: number, bid: number, ask: number): Agg
   if (Number.isFinite(ask) && price >= ask) return 'buy';
   if (Number.isFinite(bid) && price <= bid) return 'sell';
   return 'unknown';
+}
+
+/**
+ * The live run as the live connections feed it (engine/run/drivers/live.ts
+ * implements it): records in time order, the backfill first, and the order
+ * route's broker news.
+ */
+export interface LiveRunPort {
+  /** The session so far (trades or closed bars): processed and shown, never traded. */
+  pushHistory(records: readonly MarketRecord[]): void;
+  /** Live records as they arrive. */
+  push(records: readonly MarketRecord[]): void;
+  /** The broker reported fills or order states between records. */
+  venueUpdated(): void;
+  /** The order link went down or came back. */
+  venueConnection(up: boolean): void;
 }

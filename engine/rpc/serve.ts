@@ -11,6 +11,7 @@ import type { EngineErrorDTO, EngineEvent, EngineEventBatch } from '../contract.
 import { EngineError } from '../errors.js';
 import { FeedError } from '../feeds/rejections.js';
 import type { Kernel } from '../kernel.js';
+import { LIVE_SCHEDULER } from '../scheduler.js';
 
 /** Wall ms between event batches: one display frame. */
 export const BATCH_MS = 16;
@@ -77,7 +78,7 @@ export class EventBatcher {
   constructor(
     private readonly wall: Clock,
     private readonly post: (batch: EngineEventBatch) => void,
-    private readonly atEndOfTurn: (cb: () => void) => void = (cb) => queueMicrotask(cb),
+    private readonly atEndOfTurn: (cb: () => void) => void = LIVE_SCHEDULER.endOfTurn,
   ) {}
 
   /**

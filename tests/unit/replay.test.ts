@@ -1,5 +1,5 @@
 /**
- * The replay controller on a hand-driven wall clock: opens paused at the
+ * The paced driver (file replay) on a hand-driven wall clock: opens paused at the
  * first record, steps one bar, paces by speed, skips dead time, plays to the
  * end at max, and never shows a bar before its end.
  */
@@ -8,7 +8,8 @@ import { EventBus } from '../../engine/bus';
 import type { EngineEvent } from '../../engine/contract';
 import { ES } from '../../engine/domain';
 import { methodConfig } from '../../engine/method/config';
-import { Replay } from '../../engine/replay/controller';
+import { PacedDriver } from '../../engine/run/drivers/paced';
+import { LIVE_SCHEDULER } from '../../engine/scheduler';
 import { KillSwitch, MemoryKillSwitchStore } from '../../engine/risk/kill-switch';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing';
 import { ManualClock, eventually } from '../support/manual-clock';
@@ -20,15 +21,15 @@ async function open(file: string) {
   const events: EngineEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const killSwitch = new KillSwitch(new MemoryKillSwitchStore(), wall);
-  const replay = await Replay.open(
+  const replay = await PacedDriver.open(
     { file, instrument: ES, timeframe: '1m', timeZone: 'America/New_York', sessionKind: 'globex', method: methodConfig(), gamma: null, execution: 'AUTO', risk: DEFAULT_RISK_CONFIG },
-    { wall, bus, db: null, killSwitch, executionChanged: () => undefined },
+    { wall, bus, db: null, killSwitch, executionChanged: () => undefined, scheduler: LIVE_SCHEDULER },
   );
   const closed = () => events.filter((e) => e.type === 'bar.closed');
   return { wall, replay, events, closed };
 }
 
-describe('Replay', () => {
+describe('PacedDriver', () => {
   it('opens paused with the market clock at the first record', async () => {
     const { replay } = await open(REAL_CSV);
     expect(replay.status()).toMatchObject({ state: 'paused', marketTs: Date.UTC(2023, 8, 24, 22), barsProcessed: 0, format: 'csv' });
@@ -82,6 +83,6 @@ describe('Replay', () => {
     expect(closed()).toHaveLength(1);
     const first = closed()[0];
     expect(first?.type === 'bar.closed' && first.bar).toMatchObject({ ts: Date.UTC(2023, 1, 21, 20, 37), open: 4048, high: 4048, low: 4047.5, close: 4047.5, volume: 3, bidVolume: 3, askVolume: 0, delta: -3 });
-    expect(replay.forming()?.bar).toMatchObject({ ts: Date.UTC(2023, 1, 21, 20, 38), open: 4047.75 });
+    expect(replay.run.forming()?.bar).toMatchObject({ ts: Date.UTC(2023, 1, 21, 20, 38), open: 4047.75 });
   });
 });

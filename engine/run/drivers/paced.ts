@@ -1,0 +1,324 @@
+/**
+ * A run driven from recorded data, paced by a speed factor (architecture.md,
+ * "The kernel": replay): a data file, or a journaled session
+ * (engine/run/recorded.ts). Play, pause, step one bar, 1x / 5x / 25x / 100x
+ * / max. The trading path is the run's node; this driver only decides when
+ * each record is due.
+ *
+ * [Note: replay pacing] A record is due when market time reaches it: a trade
+ * at its timestamp, a bar from a bar file at its end (a bar is only known
+ * once it has closed, so it never shows before its time). Dead time longer
+ * than `GAP_SKIP_MS` (the 17:00 ET halt, weekends, the file's start) is
+ * skipped. At 'max' records are processed in slices (see [Note: responsive
+ * engine] in engine/scheduler.ts), so pause, step, speed changes and
+ * heartbeats are served between slices.
+ */
+import type { Clock, ReplaySpeed, TimerHandle } from '../../clock.js';
+import type { MarketRecord } from '../../domain.js';
+import { openFeed } from '../../feeds/index.js';
+import { RejectionLog } from '../../feeds/rejections.js';
+import type { Instrument } from '../../domain.js';
+import type { FeedFormat } from '../../feeds/index.js';
+import type { Scheduler } from '../../scheduler.js';
+import type { ReplayStatusDTO } from '../../contract.js';
+import type { RecordedReplay } from '../recorded.js';
+import { OpenRun, dueOf, startOf, type RunDeps, type RunOptions } from '../run.js';
+
+/** Market-time gap beyond which a replay jumps instead of waiting. */
+export const GAP_SKIP_MS = 5 * 60_000;
+/** Monotonic time a 'max' slice runs before yielding (ms). */
+export const SLICE_MS = 8;
+/** Records between two looks at the slice timer. */
+const SLICE_CHECK_EVERY = 64;
+/** Longest wall wait before the loop wakes to publish the market clock. */
+const STATUS_EVERY_MS = 250;
+/** Forming-bar events at most this often (wall ms). */
+const FORMING_EVERY_MS = 50;
+
+/** What a paced driver needs beyond the run's own dependencies. */
+export interface PacedDeps extends RunDeps {
+  readonly scheduler: Scheduler;
+}
+
+/** A file replay or a recorded session, paced. */
+export class PacedDriver {
+  readonly run: OpenRun;
+  private readonly wall: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly iter: AsyncIterator<MarketRecord[]>;
+  private block: MarketRecord[] = [];
+  private idx = 0;
+  private exhausted = false;
+  private pumping = false;
+  private timer: TimerHandle | null = null;
+  /** A MANUAL approval was queued: the replay pauses for the trader. */
+  private approvalWaiting = false;
+  private lastFormingWall = 0;
+  private rateSample = { wall: 0, bars: 0 };
+  private barsPerSecond = 0;
+
+  private constructor(run: OpenRun, records: AsyncIterable<MarketRecord[]>, deps: PacedDeps) {
+    this.run = run;
+    this.wall = deps.wall;
+    this.scheduler = deps.scheduler;
+    this.iter = records[Symbol.asyncIterator]();
+    run.driverStatus = () => ({ barsPerSecond: this.barsPerSecond });
+    run.onQueued = () => {
+      this.approvalWaiting = true;
+    };
+  }
+
+  /**
+   * Opens `opts.file`, paused before its first record.
+   * @throws FeedError when the file cannot be opened or its header is bad.
+   */
+  static async open(opts: RunOptions, deps: PacedDeps): Promise<PacedDriver> {
+    const rejections = new RejectionLog();
+    const feed = await openFeed(opts.file, { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
+    const run = new OpenRun(opts, { kind: 'replay', format: feed.format }, deps);
+    rejections.onReject((r) => run.node.rejections.add(r));
+    const driver = new PacedDriver(run, feed.blocks(), deps);
+    await driver.prime();
+    return driver;
+  }
+
+  /**
+   * Opens a recorded session paused with `bar` of its bars shown (0: at its
+   * first record), the run's earlier records processed unseen. Publishes
+   * nothing while it gets there.
+   */
+  static async openRecorded(recorded: RecordedReplay, instrument: Instrument, deps: PacedDeps, bar = 0): Promise<PacedDriver> {
+    const { run: r } = recorded;
+    const format: FeedFormat = r.format === 'scid' || r.format === 'jsonl' ? r.format : 'csv';
+    const opts: RunOptions = {
+      file: r.source,
+      instrument,
+      timeframe: r.timeframe,
+      timeZone: r.timeZone,
+      sessionKind: r.sessionKind,
+      method: r.config.method,
+      gamma: null,
+      execution: r.config.execution,
+      risk: r.config.risk,
+    };
+    const run = new OpenRun(opts, { kind: 'recorded', format, recorded }, deps);
+    const records = recorded.records as MarketRecord[];
+    const driver = new PacedDriver(
+      run,
+      (async function* () {
+        yield records;
+      })(),
+      deps,
+    );
+    await driver.prime();
+    await driver.fastForward(bar);
+    return driver;
+  }
+
+  status(): ReplayStatusDTO {
+    return this.run.status();
+  }
+
+  play(): void {
+    const run = this.run;
+    if (run.state !== 'paused') return;
+    run.state = 'playing';
+    run.clock.play();
+    this.rateSample = { wall: this.wall.now(), bars: run.node.bars };
+    run.publishStatus();
+    this.schedule();
+  }
+
+  pause(): void {
+    const run = this.run;
+    if (run.state !== 'playing') return;
+    run.clock.pause();
+    this.cancelTimer();
+    run.state = 'paused';
+    this.barsPerSecond = 0;
+    run.node.flush();
+    run.publishForming();
+    run.publishStatus();
+  }
+
+  setSpeed(speed: ReplaySpeed): void {
+    this.run.clock.setSpeed(speed);
+    if (this.run.state === 'playing') {
+      this.cancelTimer();
+      this.schedule();
+    }
+    this.run.publishStatus();
+  }
+
+  /** Processes records until one more bar completes (or the data ends). Paused only. */
+  async step(): Promise<void> {
+    const run = this.run;
+    if (run.state !== 'paused' || this.pumping) return;
+    this.pumping = true;
+    try {
+      const target = run.node.bars + 1;
+      while (run.node.bars < target) {
+        const r = await this.next();
+        if (r === null) {
+          run.finish();
+          return;
+        }
+        run.process(r);
+      }
+      this.approvalWaiting = false;
+      run.publishForming();
+      run.publishProgress(0);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Stops the replay and journals how far it got. */
+  async close(): Promise<void> {
+    this.cancelTimer();
+    this.run.close();
+    await this.iter.return?.(undefined);
+  }
+
+  // ---------------------------------------------------------------- loop
+
+  /** Reads the first block so the market clock starts at the first record; a recorded session warms up to its start. */
+  private async prime(): Promise<void> {
+    const run = this.run;
+    const first = await this.peek();
+    if (first !== null) run.clock.jumpTo(startOf(first));
+    const rec = run.recorded;
+    if (rec === null) return;
+    run.muted = true;
+    try {
+      rec.applyScript(run.clock.now());
+      for (let r = await this.peek(); r !== null && startOf(r) < rec.recorded.session.startTs; r = await this.peek()) {
+        this.idx += 1;
+        run.process(r);
+      }
+    } finally {
+      run.muted = false;
+    }
+    const next = await this.peek();
+    if (next !== null) run.clock.jumpTo(startOf(next));
+  }
+
+  /** Processes records unseen until `bar` bars of the recorded session are shown (or the data ends). */
+  private async fastForward(bar: number): Promise<void> {
+    const run = this.run;
+    const rec = run.recorded;
+    if (rec === null) return;
+    run.muted = true;
+    try {
+      while (rec.bar < bar) {
+        const r = await this.next();
+        if (r === null) {
+          run.finish();
+          break;
+        }
+        run.process(r);
+      }
+    } finally {
+      run.muted = false;
+    }
+  }
+
+  /** The next pump after pending I/O. */
+  private schedule(): void {
+    this.timer = this.scheduler.afterIo(() => void this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.timer = null;
+    const run = this.run;
+    const wall = this.wall;
+    try {
+      const sliceEnd = this.scheduler.monotonicMs() + SLICE_MS;
+      let n = 0;
+      while (run.state === 'playing') {
+        const r = await this.peek();
+        if (r === null) {
+          run.finish();
+          return;
+        }
+        if (run.clock.speed !== 'max') {
+          const now = run.clock.now();
+          if (startOf(r) - now > GAP_SKIP_MS) run.clock.jumpTo(startOf(r));
+          const due = dueOf(r);
+          if (due > run.clock.now()) {
+            const wakeAt = Math.min(run.clock.wallTimeOf(due), wall.now() + STATUS_EVERY_MS);
+            this.timer = wall.setTimer(wakeAt, () => void this.pump());
+            break;
+          }
+        }
+        this.idx += 1;
+        run.process(r);
+        if (this.approvalWaiting) {
+          this.approvalWaiting = false;
+          this.pause();
+          break;
+        }
+        if (++n % SLICE_CHECK_EVERY === 0 && this.scheduler.monotonicMs() >= sliceEnd) {
+          this.schedule();
+          break;
+        }
+      }
+      this.afterSlice();
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private afterSlice(): void {
+    const run = this.run;
+    const now = this.wall.now();
+    if (now - this.lastFormingWall >= FORMING_EVERY_MS) {
+      this.lastFormingWall = now;
+      run.publishForming();
+    }
+    const dt = now - this.rateSample.wall;
+    if (dt >= 1000) {
+      this.barsPerSecond = Math.round(((run.node.bars - this.rateSample.bars) * 1000) / dt);
+      this.rateSample = { wall: now, bars: run.node.bars };
+    }
+    run.publishProgress(STATUS_EVERY_MS);
+  }
+
+  /** The next record without consuming it; null at the end of data. */
+  private async peek(): Promise<MarketRecord | null> {
+    while (this.idx >= this.block.length) {
+      if (this.exhausted) return null;
+      const res = await this.iter.next();
+      if (res.done === true) {
+        this.exhausted = true;
+        return null;
+      }
+      this.block = res.value;
+      this.idx = 0;
+    }
+    return this.block[this.idx] as MarketRecord;
+  }
+
+  /** The next record, consumed. */
+  private async next(): Promise<MarketRecord | null> {
+    const r = await this.peek();
+    if (r !== null) this.idx += 1;
+    return r;
+  }
+
+  private fail(e: unknown): void {
+    this.cancelTimer();
+    this.run.fail(e);
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+}
