@@ -447,8 +447,14 @@ export class DtcClient implements BrokerLink {
     if (ask < 1e37) this.ask = ask;
   }
 
+  /**
+   * A trade as the server sent it. A field that is not a number is a
+   * malformed message, skipped here; a number out of bounds (a zero price,
+   * off the tick grid, time going back) goes on: the live run rejects and
+   * counts it as it does a file's bad record (engine/run/drivers/live.ts).
+   */
   private trade(price: number, volume: number, at: number, tsMs: number): void {
-    if (!Number.isFinite(price) || !(volume > 0)) {
+    if (!Number.isFinite(price) || !Number.isFinite(volume)) {
       this.protocolError(`trade update with price ${price} and volume ${volume} ignored`);
       return;
     }

@@ -32,8 +32,10 @@
  * - A socket drop or TWS silent for 3 watchdog intervals (its current time is
  *   asked every interval): the client is torn down and rebuilt, 1 s, 2 s ...
  *   up to 10 s apart.
- * - A message @stoqey/ib cannot decode, or a tick with a price or size that
- *   is not a positive number: reported through `protocolError`, skipped.
+ * - A message @stoqey/ib cannot decode, or a trade whose price, size or time
+ *   is not a number: reported through `protocolError`, skipped. A trade with
+ *   numbers out of bounds (a zero price, off the tick grid, time going back)
+ *   is passed on: the live run rejects and counts it as it does a file's.
  *
  * Pacing: @stoqey/ib's own rate limiter keeps requests at `maxReqPerSec`
  * (40 here, under IB's 50 and the issue's 45 a second).
@@ -655,12 +657,14 @@ export class IbClient implements BrokerLink {
     const s = this.streams.get(reqId);
     if (s === undefined) return;
     const ts = Number(time) * 1000;
-    if (!(price > 0) || !Number.isFinite(price) || !(size > 0) || !Number.isFinite(ts)) {
+    // A field that is not a number is a malformed message; numbers out of bounds go on: the live run rejects and counts them (engine/run/drivers/live.ts).
+    if (!Number.isFinite(price) || !Number.isFinite(size) || !Number.isFinite(ts)) {
       this.on.protocolError?.(`tick-by-tick trade of ${s.root.root} with price "${price}", size "${size}", time "${time}" skipped`);
       return;
     }
-    s.root.last = price;
     this.on.trade?.({ symbol: s.root.contract?.localSymbol ?? s.root.root, tsEvent: ts, price, size, side: aggressorFromQuote(price, s.root.bid, s.root.ask) });
+    if (!(price > 0) || !Number.isFinite(price)) return;
+    s.root.last = price;
     if (s.root === this.roots[0] && Number.isFinite(this.spx)) this.on.basis?.(price - this.spx);
   }
 

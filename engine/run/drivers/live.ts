@@ -113,7 +113,11 @@ export class LiveDriver implements LiveRunPort {
     }
   }
 
-  /** Closes live bars whose minute has passed, every second. */
+  /**
+   * Every second: closes live bars whose minute has passed, and writes what
+   * the journal holds, so a live run's records reach the disk within a
+   * second even when the market is quiet.
+   */
   private armClose(): void {
     const run = this.run;
     this.closeTimer = run.clock.setTimer(Math.floor(run.clock.now() / 1000) * 1000 + 1000 + LIVE_CLOSE_GRACE_MS, () => {
@@ -121,6 +125,7 @@ export class LiveDriver implements LiveRunPort {
       const before = run.node.bars;
       run.node.pipeline.closeDue(run.clock.now() - LIVE_CLOSE_GRACE_MS);
       if (run.node.bars !== before) run.publishProgress(0);
+      else run.node.flush();
       this.armClose();
     });
   }
