@@ -804,10 +804,21 @@ export interface EngineEventBatch {
 }
 
 /**
- * A frame of the headless shell's WebSocket, carrying both channels:
- * `rpc` frames hold comlink messages, `events` frames hold an EngineEventBatch.
+ * The window's answer on the event channel once it has applied batch `seq`
+ * (flow control: the engine keeps at most a couple of batches unanswered
+ * per window, and a max-speed replay waits for a window that is behind;
+ * engine/bus.ts `EventFlow`).
  */
-export type WireFrame = { ch: 'rpc'; msg: unknown } | { ch: 'events'; batch: EngineEventBatch };
+export interface EngineEventAck {
+  ack: number;
+}
+
+/**
+ * A frame of the headless shell's WebSocket, carrying both channels:
+ * `rpc` frames hold comlink messages, `events` frames hold an EngineEventBatch,
+ * `ack` frames the window's EngineEventAck.
+ */
+export type WireFrame = { ch: 'rpc'; msg: unknown } | { ch: 'events'; batch: EngineEventBatch } | { ch: 'ack'; seq: number };
 
 /**
  * Path of the headless shell's WebSocket; the run's token goes in `?token=`.

@@ -87,11 +87,6 @@ export interface Bar {
 /** A record a feed yields: a trade or a completed bar from a bar file. */
 export type MarketRecord = TradeTick | Bar;
 
-/** Round a price to the nearest tick index (integer count of ticks). */
-export function priceToTicks(price: number, tickSize: number): number {
-  return Math.round(price / tickSize);
-}
-
 /** True when `price` lies on the tick grid (within float32 rounding of SCID prices). */
 export function isOnTickGrid(price: number, tickSize: number): boolean {
   const t = price / tickSize;

@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EventBus } from './bus.js';
+import { EventBus, EventFlow } from './bus.js';
 import type { Clock, ReplaySpeed } from './clock.js';
 import type {
   DataFileDTO,
@@ -96,6 +96,8 @@ const DAY_MS = 86_400_000;
 export interface Kernel {
   readonly api: EngineApi;
   readonly bus: EventBus<EngineEvent>;
+  /** Whether the windows keep up with the bus (their batchers say; a max-speed replay waits for them). */
+  readonly flow: EventFlow;
   /** The journal (a new handle after a restore). */
   readonly db: Db | null;
   /** The workstation's latched kill switch (a new one, read from the restored journal, after a restore). */
@@ -114,6 +116,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const bus = new EventBus<EngineEvent>((err) => {
     process.emitWarning(`event subscriber failed: ${String(err)}`);
   });
+  const flow = new EventFlow();
   const journalPath = join(config.dataDir, 'journal.sqlite');
   const method = config.method ?? methodConfig();
   const risk = config.risk ?? DEFAULT_RISK_CONFIG;
@@ -214,7 +217,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     return { replay: r, recorded: r.run.recorded.recorded };
   };
   const scheduler = config.scheduler ?? LIVE_SCHEDULER;
-  const replayDeps = () => ({ wall, bus, db, killSwitch, executionChanged: publishExecution, scheduler });
+  const replayDeps = () => ({ wall, bus, db, killSwitch, executionChanged: publishExecution, scheduler, flow });
   /** The options a new run starts with: the workstation's settings now. */
   const runOptions = (file: string, o: Pick<RunOptions, 'timeframe' | 'timeZone' | 'sessionKind'>): RunOptions => ({ file, instrument, ...o, method: { ...method, mode }, gamma: chain, execution, risk });
 
@@ -688,6 +691,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   return {
     api,
     bus,
+    flow,
     get db() {
       return db;
     },

@@ -12,13 +12,13 @@
  */
 import { parseArgs } from 'node:util';
 import { LiveClock } from './clock.js';
-import type { EngineEventBatch, WireFrame } from './contract.js';
+import type { EngineEventAck, EngineEventBatch, WireFrame } from './contract.js';
 import type { EngineToHost, HostToEngine } from './host/contract.js';
 import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from './host/paths.js';
 import { createKernel, type Kernel } from './kernel.js';
 import { methodConfig, type MethodConfig, type MethodConfigOverride } from './method/config.js';
 import { readFileSync } from 'node:fs';
-import { endpointOf, serveConnection, type MessageEndpoint } from './rpc/serve.js';
+import { endpointOf, serveConnection, type MessageEndpoint, type ServedConnection } from './rpc/serve.js';
 
 /** Electron's MessagePortMain, as much of it as the engine uses. */
 interface PortMain {
@@ -80,8 +80,10 @@ function serveElectron(kernel: Kernel, parent: ParentPort): void {
     if (e.data.type === 'shutdown') void kernel.close().then(() => process.exit(0));
     if (e.data.type !== 'connect' || e.ports.length !== 2) return;
     const [rpcPort, eventPort] = e.ports as [PortMain, PortMain];
-    const end = serveConnection(kernel, { rpc: portEndpoint(rpcPort), postEvents: (b: EngineEventBatch) => eventPort.postMessage(b) }, wall);
-    rpcPort.on('close', end);
+    const served = serveConnection(kernel, { rpc: portEndpoint(rpcPort), postEvents: (b: EngineEventBatch) => eventPort.postMessage(b) }, wall);
+    eventPort.on('message', (m) => served.ack(Number((m.data as EngineEventAck | null)?.ack)));
+    eventPort.start();
+    rpcPort.on('close', () => served.end());
   });
   parent.postMessage({ type: 'ready', version: APP_VERSION, dataDir });
 }
@@ -90,15 +92,15 @@ function serveChildIpc(kernel: Kernel): void {
   const send = (m: EngineToHost): void => {
     process.send?.(m);
   };
-  const connections = new Map<number, { deliver: (msg: unknown) => void; end: () => void }>();
+  const connections = new Map<number, { deliver: (msg: unknown) => void; served: ServedConnection }>();
   process.on('message', (raw) => {
     const m = raw as HostToEngine;
     if (hostCommon(kernel, m, send)) return;
     if (m.type === 'connect') {
       const sendFrame = (f: WireFrame): void => send({ type: 'frame', id: m.id, data: JSON.stringify(f) });
       const { endpoint, deliver } = endpointOf((msg) => sendFrame({ ch: 'rpc', msg }));
-      const end = serveConnection(kernel, { rpc: endpoint, postEvents: (batch) => sendFrame({ ch: 'events', batch }) }, wall);
-      connections.set(m.id, { deliver, end });
+      const served = serveConnection(kernel, { rpc: endpoint, postEvents: (batch) => sendFrame({ ch: 'events', batch }) }, wall);
+      connections.set(m.id, { deliver, served });
     } else if (m.type === 'frame') {
       const c = connections.get(m.id);
       if (c === undefined) return;
@@ -109,8 +111,9 @@ function serveChildIpc(kernel: Kernel): void {
         return; // not JSON: a frame the renderer never sends; drop it
       }
       if (frame.ch === 'rpc') c.deliver(frame.msg);
+      else if (frame.ch === 'ack') c.served.ack(frame.seq);
     } else if (m.type === 'disconnect') {
-      connections.get(m.id)?.end();
+      connections.get(m.id)?.served.end();
       connections.delete(m.id);
     } else if (m.type === 'shutdown') {
       void kernel.close().then(() => process.exit(0));

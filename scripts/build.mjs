@@ -37,6 +37,7 @@ await Promise.all([
   ...entries.map(([entry, outfile]) => build({ ...common, entryPoints: [entry], outfile })),
   // The live latency bench drives the fake TWS (tests/peers) and Chromium through playwright-core, which stays a package.
   build({ ...common, entryPoints: ['tests/bench/live-latency.ts'], outfile: 'dist/bench/live.cjs', external: [...common.external, 'playwright-core'] }),
+  build({ ...common, entryPoints: ['tests/bench/responsiveness.ts'], outfile: 'dist/bench/responsive.cjs', external: [...common.external, 'playwright-core'] }),
 ]);
 
 if (!only) {

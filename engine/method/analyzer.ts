@@ -7,7 +7,7 @@
  * [Note: no look-ahead] The analyzer sees a bar only once it has closed (the
  * pipeline calls it from `barClosed`) and keeps only bars it has been given,
  * so the decision for bar N is the same whether the data stops at N or goes
- * on. tests/unit/method-lookahead.test.ts checks it with fast-check.
+ * on. tests/unit/method-real.test.ts ("no look-ahead") checks it with fast-check.
  */
 import { TIMEFRAME_MS, type Bar, type Instrument } from '../domain.js';
 import type { GammaLevels } from '../gamma/gex.js';

@@ -7,6 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import type { Clock, TimerHandle } from '../clock.js';
+import type { EventFlow } from '../bus.js';
 import type { EngineErrorDTO, EngineEvent, EngineEventBatch } from '../contract.js';
 import { EngineError } from '../errors.js';
 import { FeedError } from '../feeds/rejections.js';
@@ -15,6 +16,8 @@ import { LIVE_SCHEDULER } from '../scheduler.js';
 
 /** Wall ms between event batches: one display frame. */
 export const BATCH_MS = 16;
+/** Batches a window may leave unacknowledged before the next waits (and its window counts as behind). */
+export const MAX_UNACKED = 2;
 
 /** The minimal message endpoint comlink speaks over. */
 export interface MessageEndpoint {
@@ -61,11 +64,19 @@ function installErrorTransfer(): void {
  * current turn (a microtask: the events the same turn publishes join it, and
  * a live trade reaches the window without the 1 ms floor of a timer); a burst
  * after it waits for the rest of its BATCH_MS, coalesced.
+ *
+ * With a `flow`, the window acknowledges each batch it has applied (`ack`):
+ * while MAX_UNACKED batches are unanswered the next one waits, coalescing,
+ * and the window counts as behind in the flow (a max-speed replay waits for
+ * it). The transport then never holds more than a couple of batches in front
+ * of an RPC reply or a heartbeat.
  */
 export class EventBatcher {
   private pending: EngineEvent[] = [];
   private timer: TimerHandle | null = null;
   private seq = 0;
+  /** The last batch the window acknowledged. */
+  private acked = 0;
   private lastPostMs = Number.NEGATIVE_INFINITY;
   /** A flush is queued at the end of this turn. */
   private endOfTurn = false;
@@ -74,12 +85,31 @@ export class EventBatcher {
    * @param wall the wall clock (the BATCH_MS spacing and its timer).
    * @param post receives each batch.
    * @param atEndOfTurn runs a callback once the current turn's synchronous work is done (default: a microtask).
+   * @param flow where this window says it is behind; without it batches are never held for acknowledgements.
    */
   constructor(
     private readonly wall: Clock,
     private readonly post: (batch: EngineEventBatch) => void,
     private readonly atEndOfTurn: (cb: () => void) => void = LIVE_SCHEDULER.endOfTurn,
+    private readonly flow: EventFlow | null = null,
   ) {}
+
+  /** The window applied every batch up to `seq`: a batch held for it goes out. */
+  ack(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq <= this.acked || seq > this.seq) return;
+    this.acked = seq;
+    this.flow?.set(this, this.held());
+    if (this.pending.length > 0 && this.timer === null && !this.endOfTurn) {
+      const due = this.lastPostMs + BATCH_MS;
+      if (this.wall.now() < due) this.timer = this.wall.setTimer(due, () => this.flush());
+      else this.flush();
+    }
+  }
+
+  /** Whether the next batch waits for an acknowledgement. */
+  private held(): boolean {
+    return this.flow !== null && this.seq - this.acked >= MAX_UNACKED;
+  }
 
   /**
    * Queues `e`. A newer `bar.forming` or `replay.status` replaces a queued one
@@ -101,37 +131,49 @@ export class EventBatcher {
     this.atEndOfTurn(() => this.flush());
   }
 
-  /** Posts what is queued now. */
+  /** Posts what is queued now (unless the window has too many batches unanswered: then `ack` posts it). */
   flush(): void {
     this.timer?.cancel();
     this.timer = null;
     this.endOfTurn = false;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.held()) return;
     const events = this.pending;
     this.pending = [];
     this.lastPostMs = this.wall.now();
     this.post({ seq: ++this.seq, events });
+    if (this.held()) this.flow?.set(this, true);
   }
 
   dispose(): void {
     this.timer?.cancel();
     this.timer = null;
     this.pending = [];
+    this.flow?.set(this, false);
   }
+}
+
+/** A served window: its acknowledgements in, and the end of it. */
+export interface ServedConnection {
+  /** The window applied event batch `seq` (an EngineEventAck). */
+  ack(seq: number): void;
+  end(): void;
 }
 
 /**
  * Exposes the kernel's API on `conn.rpc` and streams its events to
- * `conn.postEvents`. Returns the function that ends the connection.
+ * `conn.postEvents`, flow-controlled by the window's acknowledgements.
  */
-export function serveConnection(kernel: Kernel, conn: Connection, wall: Clock): () => void {
+export function serveConnection(kernel: Kernel, conn: Connection, wall: Clock): ServedConnection {
   installErrorTransfer();
   Comlink.expose(kernel.api, conn.rpc as unknown as Comlink.Endpoint);
-  const batcher = new EventBatcher(wall, (b) => conn.postEvents(b));
+  const batcher = new EventBatcher(wall, (b) => conn.postEvents(b), LIVE_SCHEDULER.endOfTurn, kernel.flow);
   const unsubscribe = kernel.bus.subscribe((e) => batcher.push(e));
-  return () => {
-    unsubscribe();
-    batcher.dispose();
+  return {
+    ack: (seq) => batcher.ack(seq),
+    end: () => {
+      unsubscribe();
+      batcher.dispose();
+    },
   };
 }
 

@@ -7,7 +7,7 @@
  * The rest of the renderer sees only `EngineClient`.
  */
 import * as Comlink from 'comlink';
-import type { EngineApi, EngineEventBatch, EngineSocketPath, WireFrame } from '../../engine/contract';
+import type { EngineApi, EngineEventAck, EngineEventBatch, EngineSocketPath, WireFrame } from '../../engine/contract';
 import type { AppInfo, EnginePortsMessage, MiaBridge } from '../../main/bridge';
 
 /** A connected engine. */
@@ -60,6 +60,7 @@ async function connectElectron(bridge: MiaBridge): Promise<EngineClient> {
   const subscribers = new Set<(b: EngineEventBatch) => void>();
   eventPort.onmessage = (e: MessageEvent<EngineEventBatch>) => {
     for (const s of subscribers) s(e.data);
+    eventPort.postMessage({ ack: e.data.seq } satisfies EngineEventAck); // applied: the engine may send the next
   };
   rpcPort.start();
   return {
@@ -87,8 +88,9 @@ function connectWebSocket(): Promise<EngineClient> {
     if (frame.ch === 'rpc') {
       const ev = { data: frame.msg } as MessageEvent;
       for (const l of rpcListeners) l(ev);
-    } else {
+    } else if (frame.ch === 'events') {
       for (const s of subscribers) s(frame.batch);
+      ws.send(JSON.stringify({ ch: 'ack', seq: frame.batch.seq } satisfies WireFrame)); // applied: the engine may send the next
     }
   };
   const endpoint: Comlink.Endpoint = {

@@ -24,7 +24,10 @@ export async function connectTestClient(port: number, token: string): Promise<Te
   ws.on('message', (data) => {
     const frame = JSON.parse(String(data)) as WireFrame;
     if (frame.ch === 'rpc') for (const l of listeners) l({ data: frame.msg });
-    else batches.push(frame.batch);
+    else if (frame.ch === 'events') {
+      batches.push(frame.batch);
+      ws.send(JSON.stringify({ ch: 'ack', seq: frame.batch.seq } satisfies WireFrame)); // as the window does
+    }
   });
   const endpoint = {
     postMessage: (msg: unknown) => ws.send(JSON.stringify({ ch: 'rpc', msg } satisfies WireFrame)),

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineEventBatch } from '../../engine/contract.js';
-import { BATCH_MS, EventBatcher } from '../../engine/rpc/serve.js';
+import { EventFlow } from '../../engine/bus.js';
+import { BATCH_MS, EventBatcher, MAX_UNACKED } from '../../engine/rpc/serve.js';
 import { oncePerFrame } from '../../renderer/src/chart/model.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -52,6 +53,57 @@ describe('EventBatcher', () => {
     expect(posted).toHaveLength(0);
     await Promise.resolve();
     expect(posted.map((p) => p.events.length)).toEqual([2]);
+  });
+});
+
+describe('EventBatcher flow control (issue 15: the transport never queues a backlog in front of RPCs)', () => {
+  it('holds the next batch while MAX_UNACKED are unanswered, says the window is behind, and sends what waited, coalesced, on the ack', () => {
+    const clock = new ManualClock();
+    const turn: (() => void)[] = [];
+    const endTurn = (): void => turn.splice(0).forEach((cb) => cb());
+    const flow = new EventFlow();
+    const posted: EngineEventBatch[] = [];
+    const b = new EventBatcher(clock, (batch) => posted.push(batch), (cb) => turn.push(cb), flow);
+    const caughtUp: number[] = [];
+    for (let i = 0; i < MAX_UNACKED; i += 1) {
+      b.push(alert(`a${i}`));
+      endTurn();
+      clock.advance(BATCH_MS);
+    }
+    expect(posted.map((p) => p.seq)).toEqual([1, 2]);
+    expect(flow.behind()).toBe(true);
+    flow.whenCaughtUp(() => caughtUp.push(clock.now()));
+    b.push(alert('b'));
+    b.push(alert('c'));
+    endTurn();
+    clock.advance(10 * BATCH_MS);
+    expect(posted).toHaveLength(2); // held: the window has not applied the first two
+    b.ack(1);
+    expect(caughtUp).toHaveLength(1); // caught up for a moment: what waited went out at once
+    expect(flow.behind()).toBe(true); // and now 2 and 3 are unanswered
+    b.ack(3);
+    expect(flow.behind()).toBe(false);
+    expect(posted.map((p) => [p.seq, p.events.map((e) => (e.type === 'alert' ? e.message : e.type))])).toEqual([
+      [1, ['a0']],
+      [2, ['a1']],
+      [3, ['b', 'c']],
+    ]);
+    b.ack(99); // not a batch that was sent: ignored
+    b.dispose();
+    expect(flow.behind()).toBe(false);
+  });
+
+  it('without a flow it never holds a batch (a consumer that does not acknowledge)', () => {
+    const clock = new ManualClock();
+    const posted: EngineEventBatch[] = [];
+    const turn: (() => void)[] = [];
+    const b = new EventBatcher(clock, (batch) => posted.push(batch), (cb) => turn.push(cb));
+    for (let i = 0; i < 5; i += 1) {
+      b.push(alert(String(i)));
+      turn.splice(0).forEach((cb) => cb());
+      clock.advance(BATCH_MS);
+    }
+    expect(posted).toHaveLength(5);
   });
 });
 
