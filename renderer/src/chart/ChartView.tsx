@@ -11,8 +11,14 @@
  * series of 12,000 bars). A few new bars go in by `update()`; more than
  * `UPDATE_LIMIT` in one frame mark every series stale, and stale series are
  * rebuilt with `setData()` one after another, candles first, within
- * `FRAME_BUDGET_MS` a frame, going on in the next frames. At max replay speed
- * the window stays responsive and the chart catches up within a few frames.
+ * `FRAME_BUDGET_MS` a frame, going on in the next frames. A rebuild pass
+ * starts at most every `REBUILD_EVERY_MS` (bars arriving during a pass wait
+ * for the next one): at max replay speed the chart redraws a few times a
+ * second and the window's main thread stays free for clicks, and for the
+ * engine's next batches (which wait for the window's acknowledgement). What
+ * the chart says of itself for tests (`data-bars` and the like, read back
+ * from the series, O(bars)) is refreshed as often, and once more when the
+ * stream quiets.
  */
 import {
   CandlestickSeries,
@@ -44,6 +50,8 @@ import type { ChartModel, FrameUpdate } from './model';
 const UPDATE_LIMIT = 16;
 /** Chart work per animation frame before stale series wait for the next frame. */
 const FRAME_BUDGET_MS = 10;
+/** Least time between the starts of two rebuild passes, and between two read-backs of the series (ms). */
+const REBUILD_EVERY_MS = 250;
 
 const COLORS = {
   up: '#26a69a',
@@ -202,6 +210,13 @@ const refreshers: readonly Refresher[] = [
 class ChartSync {
   /** Series (indices into `refreshers`) waiting for a setData. */
   private stale = new Set<number>();
+  /** A rebuild pass is under way (it goes on each frame until `stale` is empty). */
+  private passOpen = false;
+  /** Bars came in during the pass that series it already rebuilt lack: another pass follows. */
+  private behind = false;
+  private lastPassMs = Number.NEGATIVE_INFINITY;
+  private lastReadBackMs = Number.NEGATIVE_INFINITY;
+  private readBackTimer: ReturnType<typeof setTimeout> | null = null;
   private continuation = 0;
   private pendingFocus: SignalDTO | null = null;
 
@@ -216,15 +231,31 @@ class ChartSync {
     const start = performance.now();
     // Closed bars went in (or will, by setData): what the chart holds changed beyond the forming bar.
     const seriesChanged = u.reset || bars.length > u.firstNew || this.stale.size > 0;
+    if (u.reset) {
+      this.passOpen = false;
+      this.lastPassMs = Number.NEGATIVE_INFINITY;
+    }
     if (u.reset || bars.length - u.firstNew > UPDATE_LIMIT) {
-      refreshers.forEach((_r, i) => this.stale.add(i));
+      if (this.passOpen) this.behind = true;
+      else refreshers.forEach((_r, i) => this.stale.add(i));
     } else {
       for (let i = u.firstNew; i < bars.length; i++) this.updateOne(i);
     }
-    for (const i of [...this.stale]) {
-      if (performance.now() - start > FRAME_BUDGET_MS && i !== 0) break;
-      refreshers[i]?.(this.s, bars, levels);
-      this.stale.delete(i);
+    if (this.stale.size > 0 && !this.passOpen && start - this.lastPassMs >= REBUILD_EVERY_MS) {
+      this.passOpen = true;
+      this.lastPassMs = start;
+    }
+    if (this.passOpen) {
+      for (const i of [...this.stale]) {
+        if (performance.now() - start > FRAME_BUDGET_MS && i !== 0) break;
+        refreshers[i]?.(this.s, bars, levels);
+        this.stale.delete(i);
+      }
+      if (this.stale.size === 0) {
+        this.passOpen = false;
+        if (this.behind) refreshers.forEach((_r, i) => this.stale.add(i));
+        this.behind = false;
+      }
     }
     this.drawForming();
     this.drawLevels();
@@ -250,6 +281,7 @@ class ChartSync {
 
   dispose(): void {
     cancelAnimationFrame(this.continuation);
+    if (this.readBackTimer !== null) clearTimeout(this.readBackTimer);
   }
 
   /** Adds bar i to every series that is not waiting for a rebuild. */
@@ -358,6 +390,16 @@ class ChartSync {
     const f = this.model.forming;
     this.el.dataset.forming = f === null ? '' : `${f.bar.ts} ${f.bar.volume}`;
     if (!this.heldChanged) return;
+    const now = performance.now();
+    if (now - this.lastReadBackMs < REBUILD_EVERY_MS) {
+      // Read back at most every REBUILD_EVERY_MS, and once more when the stream quiets.
+      this.readBackTimer ??= setTimeout(() => {
+        this.readBackTimer = null;
+        this.describe({ reset: false, firstNew: this.model.bars.length, formingChanged: false, annotationsChanged: false, gammaChanged: false, focus: null }, false);
+      }, REBUILD_EVERY_MS - (now - this.lastReadBackMs));
+      return;
+    }
+    this.lastReadBackMs = now;
     this.heldChanged = false;
     const candles = this.s.candles.data();
     const vwap = this.s.vwap.data();
