@@ -227,6 +227,8 @@ export interface ReplayStatusDTO {
   speed: ReplaySpeedDTO;
   /** Basename of the file, null when idle. */
   file: string | null;
+  /** The data file's full path, to open it again (null when idle, for a live run or a recorded session). */
+  path: string | null;
   format: FeedFormatDTO | null;
   timeframe: TimeframeDTO;
   /** Market time of the replay (Unix ms), null before the first record. */
@@ -412,6 +414,13 @@ export interface OpenReplayRequest {
   timeZone?: string;
   /** Levels per Globex (default) or RTH session. */
   sessionKind?: 'globex' | 'rth';
+  /**
+   * Open paused at this market time (Unix ms) instead of the file's start:
+   * the records before it are processed unseen and the window loads what
+   * they showed from the snapshot (the window reopening a replay where it
+   * was after the engine was restarted).
+   */
+  resumeAt?: number;
 }
 
 /** Engine liveness and identity. */

@@ -176,6 +176,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     state: 'idle',
     speed: 1,
     file: null,
+    path: null,
     format: null,
     timeframe: '1m',
     marketTs: null,
@@ -310,10 +311,12 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       } catch {
         throw new EngineError('bad-request', `openReplay: "timeZone" ${JSON.stringify(timeZone)} is not an IANA time zone`);
       }
+      const resumeAt = req.resumeAt ?? null;
+      if (resumeAt !== null && !Number.isSafeInteger(resumeAt)) throw new EngineError('bad-request', 'openReplay: "resumeAt" must be a market time in Unix ms');
       const st = await stat(req.path).catch(() => null);
       if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
       await closeRun();
-      replay = await PacedDriver.open(runOptions(req.path, { timeframe, timeZone, sessionKind }), replayDeps());
+      replay = await PacedDriver.open(runOptions(req.path, { timeframe, timeZone, sessionKind }), replayDeps(), resumeAt);
       const status = replay.status();
       bus.publish({ type: 'replay.opened', status });
       publishExecution();

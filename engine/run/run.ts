@@ -290,6 +290,7 @@ export class OpenRun {
       state: this.state,
       speed: this.clock.speed,
       file: this.live ? this.opts.file : (this.opts.file.split(/[\\/]/).pop() ?? this.opts.file),
+      path: this.kind.kind === 'replay' ? this.opts.file : null,
       format: this.kind.kind === 'live' ? null : this.kind.format,
       timeframe: this.opts.timeframe,
       marketTs: Number.isFinite(t) ? t : null,

@@ -110,7 +110,8 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
       const old = engine;
       old.removeAllListeners('exit');
       old.kill('SIGKILL');
-      for (const ws of sockets.values()) ws.close(1012, 'engine restarted');
+      // The window says why (a WebSocket close reason holds at most 123 bytes).
+      for (const ws of sockets.values()) ws.close(1012, reason.slice(0, 123));
       spawnEngine(['--halted', reason]).catch((e: unknown) => log(`engine restart failed: ${String(e)}`));
     },
   });

@@ -4,17 +4,18 @@
  * frame at most; the chart itself is driven imperatively by the model, as
  * each event batch arrives (issue 6: tick to chart under 5 ms).
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DataFileDTO, ReplaySpeedDTO, ReplayStatusDTO, TimeframeDTO } from '../../engine/contract';
 import { ChartView } from './chart/ChartView';
 import { ChartModel, oncePerFrame } from './chart/model';
-import type { EngineClient } from './engine-client';
+import type { EngineClient, EngineLost } from './engine-client';
 import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
 import { ApprovalQueue, ExecutionControls, KillSwitchPanel, PerformancePanel, PositionsPanel } from './execution-panels';
 import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from './method-panels';
 import { Panel } from './Panel';
 import { BackupButton, Inspector, RecordedBar, SessionsView } from './sessions-view';
 import { ConnectionsButton, ConnectionsView, LiveConfirm } from './connections';
+import { loadResumePoint, reopen, resumePointOf, saveResumePoint, type ResumePoint } from './resume';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
   { speed: 1, label: '1x' },
@@ -43,7 +44,11 @@ export function App({ client }: { client: EngineClient }) {
   const model = useMemo(() => new ChartModel((cb) => queueMicrotask(cb)), []);
   useModelFrame(model);
   const [error, setError] = useState<string | null>(null);
-  const [disconnected, setDisconnected] = useState<string | null>(null);
+  /** The engine connection dropped: the panels show the state from before, and say so. */
+  const [lost, setLost] = useState<EngineLost | null>(null);
+  /** Where the replay was before this window loaded (a reload after an engine restart), offered while the engine is idle. */
+  const [resumeOffer, setResumeOffer] = useState<ResumePoint | null>(() => loadResumePoint());
+  const savedPoint = useRef<string | null>(null);
   const [sessionsOpen, setSessionsOpen] = useState(false);
   const [inspecting, setInspecting] = useState<string | null>(null);
   const [connectionsOpen, setConnectionsOpen] = useState(false);
@@ -51,8 +56,11 @@ export function App({ client }: { client: EngineClient }) {
 
   useEffect(() => {
     const off = client.onEvents((b) => model.push(b));
-    client.onClose((reason) => setDisconnected(reason));
-    void client.api.getReplaySnapshot().then((s) => model.load(s));
+    client.onClose((reason, code) => setLost({ reason, restarted: code === 1012 }));
+    void client.api.getReplaySnapshot().then((s) => {
+      model.load(s);
+      if (s.status.state !== 'idle') setResumeOffer(null); // something is open already: nothing to offer
+    });
     void client.api.getExecution().then((x) => model.setExecution(x));
     void client.api.getConnections().then((c) => {
       model.connections = c;
@@ -71,9 +79,18 @@ export function App({ client }: { client: EngineClient }) {
   }, []);
 
   const status = model.status;
-  const playing = status?.state === 'playing';
+  const playing = status?.state === 'playing' && lost === null;
+  // Remember where the replay is, for a reload (only while connected: after a loss the last point stands).
+  useEffect(() => {
+    if (lost !== null || status === null) return;
+    const point = resumePointOf(status);
+    const text = point === null ? null : JSON.stringify(point);
+    if (text === savedPoint.current || (point === null && status.state === 'idle' && resumeOffer !== null)) return;
+    savedPoint.current = text;
+    saveResumePoint(point);
+  });
   // A live run follows the market: play, pause, step and speed do not apply.
-  const canControl = status !== null && status.state !== 'idle' && status.state !== 'loading' && !status.live;
+  const canControl = lost === null && status !== null && status.state !== 'idle' && status.state !== 'loading' && !status.live;
   const recorded = status?.recorded ?? null;
   const timeZone = status?.timeZone ?? 'America/New_York';
   // A story belongs to the replay it was opened in.
@@ -159,9 +176,34 @@ export function App({ client }: { client: EngineClient }) {
           </button>
         </div>
       )}
-      {disconnected !== null && (
-        <div className="banner error" role="alert">
-          Engine connection lost: {disconnected}. Reload to reconnect.
+      {lost !== null && (
+        <div className="banner error" role="alert" data-testid="engine-lost-banner">
+          {lost.restarted ? 'The engine was restarted' : 'Engine connection lost'}: {lost.reason}. What the window shows is from before.
+          <button type="button" onClick={() => window.location.reload()}>
+            Reconnect
+          </button>
+        </div>
+      )}
+      {lost === null && resumeOffer !== null && status?.state === 'idle' && (
+        <div className="banner" role="status" data-testid="resume-offer">
+          {resumeOffer.kind === 'file' ? `${resumeOffer.file} was open` : `Recorded session ${resumeOffer.sessionId} (run #${resumeOffer.runId}) was open`}
+          {resumeOffer.atTs !== null ? ` at ${formatMarketClock(resumeOffer.atTs, timeZone)}` : ''} before the window reloaded.
+          <button
+            type="button"
+            data-testid="reopen"
+            onClick={() =>
+              void call(async () => {
+                await reopen(client.api, resumeOffer);
+                model.load(await client.api.getReplaySnapshot());
+                setResumeOffer(null);
+              })
+            }
+          >
+            Reopen it there
+          </button>
+          <button type="button" onClick={() => setResumeOffer(null)}>
+            Dismiss
+          </button>
         </div>
       )}
       <main className="workspace">
@@ -176,7 +218,7 @@ export function App({ client }: { client: EngineClient }) {
           {recorded !== null && <RecordedBar client={client} rec={recorded} run={call} timeZone={timeZone} playing={playing} />}
         </section>
         <aside className="side">
-          <KillSwitchPanel x={model.execution} client={client} run={call} timeZone={status?.timeZone ?? 'America/New_York'} />
+          <KillSwitchPanel x={model.execution} client={client} run={call} timeZone={status?.timeZone ?? 'America/New_York'} lost={lost} />
           <div className="side-scroll">
             <ApprovalQueue x={model.execution} client={client} run={call} marketTs={status?.marketTs ?? model.execution?.marketTs ?? null} />
             <PositionsPanel x={model.execution} recorded={recorded !== null} />
@@ -190,7 +232,7 @@ export function App({ client }: { client: EngineClient }) {
           </div>
         </aside>
       </main>
-      <StatusBar status={status} shell={client.shell} />
+      <StatusBar status={status} shell={client.shell} lost={lost} />
       {connectionsOpen && <ConnectionsView client={client} model={model} run={call} onClose={() => setConnectionsOpen(false)} timeZone={timeZone} />}
       {confirmLive && (
         <LiveConfirm
@@ -345,7 +387,7 @@ function RejectionsPanel({ model }: { model: ChartModel }) {
   );
 }
 
-function StatusBar({ status, shell }: { status: ReplayStatusDTO | null; shell: string }) {
+function StatusBar({ status, shell, lost }: { status: ReplayStatusDTO | null; shell: string; lost: EngineLost | null }) {
   const reasons = Object.entries(status?.rejectedByReason ?? {})
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ');
@@ -355,9 +397,16 @@ function StatusBar({ status, shell }: { status: ReplayStatusDTO | null; shell: s
         {status?.recorded != null ? `Recorded session ${status.recorded.sessionId} · run #${status.recorded.runId} · ` : ''}
         {status?.file != null ? (status.live ? `${status.file} (live, ${status.timeframe})` : `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})`) : 'No feed'}
       </span>
-      <span data-testid="replay-state" className={`state ${status?.state ?? 'idle'}`}>
-        {status?.state ?? 'connecting'}
-      </span>
+      {lost !== null ? (
+        // Never PLAYING over a dead run.
+        <span data-testid="replay-state" className="state error" data-lost="true">
+          {lost.restarted ? 'engine restarted' : 'engine stopped'}
+        </span>
+      ) : (
+        <span data-testid="replay-state" className={`state ${status?.state ?? 'idle'}`}>
+          {status?.state ?? 'connecting'}
+        </span>
+      )}
       <span>{status?.marketTs != null ? formatMarketClock(status.marketTs, status.timeZone) : '—'}</span>
       <span data-testid="status-bars">{formatVolume(status?.barsProcessed ?? 0)} bars</span>
       <span data-testid="status-rate">{formatVolume(status?.barsPerSecond ?? 0)} bars/s</span>

@@ -18,8 +18,18 @@ export interface EngineClient {
   readonly bridge: MiaBridge | null;
   /** Subscribes to event batches; returns the unsubscribe function. */
   onEvents(cb: (batch: EngineEventBatch) => void): () => void;
-  /** Called once if the connection drops. */
-  onClose(cb: (reason: string) => void): void;
+  /**
+   * Called once if the connection drops, with the reason and the WebSocket
+   * close code (1012: the shell's watchdog restarted the engine; 1011: the
+   * engine stopped). Electron's main reloads the window instead.
+   */
+  onClose(cb: (reason: string, code: number) => void): void;
+}
+
+/** The engine connection dropped: `restarted` when the shell's watchdog restarted the engine. */
+export interface EngineLost {
+  readonly reason: string;
+  readonly restarted: boolean;
 }
 
 declare global {
@@ -82,7 +92,7 @@ function connectWebSocket(): Promise<EngineClient> {
   const ws = new WebSocket(`${scheme}://${window.location.host}${path}?token=${encodeURIComponent(token)}`);
   const rpcListeners = new Set<Listener>();
   const subscribers = new Set<(b: EngineEventBatch) => void>();
-  const closeCallbacks: ((reason: string) => void)[] = [];
+  const closeCallbacks: ((reason: string, code: number) => void)[] = [];
   ws.onmessage = (e: MessageEvent<string>) => {
     const frame = JSON.parse(e.data) as WireFrame;
     if (frame.ch === 'rpc') {
@@ -112,7 +122,7 @@ function connectWebSocket(): Promise<EngineClient> {
       });
     ws.onerror = () => reject(new Error('Could not connect to the engine (is the token in the address right?)'));
     ws.onclose = (e) => {
-      for (const cb of closeCallbacks) cb(e.reason || `connection closed (${e.code})`);
+      for (const cb of closeCallbacks) cb(e.reason || `connection closed (${e.code})`, e.code);
     };
   });
 }

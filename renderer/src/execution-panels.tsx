@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ApprovalDTO, ExecutionDTO, ExecutionStateDTO, MetricsDTO, ModeDTO } from '../../engine/contract';
-import type { EngineClient } from './engine-client';
+import type { EngineClient, EngineLost } from './engine-client';
 import { formatDateTime, formatPrice, formatTicks, formatUsd } from './format';
 import { Panel } from './Panel';
 
@@ -61,11 +61,31 @@ export function ExecutionControls({ x, client, run, onLive }: { x: ExecutionStat
 }
 
 /** The kill switch: state in words and colour, trigger and time, flat confirmation, one click to halt, reset with a reason. */
-export function KillSwitchPanel({ x, client, run, timeZone }: { x: ExecutionStateDTO | null; client: EngineClient; run: Run; timeZone: string }) {
+export function KillSwitchPanel({ x, client, run, timeZone, lost }: { x: ExecutionStateDTO | null; client: EngineClient; run: Run; timeZone: string; lost: EngineLost | null }) {
   const ks = x?.killSwitch;
   const state = ks?.state ?? 'ACTIVE';
   const [resetting, setResetting] = useState(false);
   const [reason, setReason] = useState('');
+  if (lost !== null) {
+    // What the panel showed is the dead engine's: never ACTIVE over it.
+    return (
+      <section className="kill-switch ks-HALTED" data-testid="kill-switch" data-state="ENGINE-LOST" aria-live="assertive">
+        <div className="ks-head">
+          <div className="ks-state" data-testid="ks-state">
+            {lost.restarted ? 'ENGINE RESTARTED' : 'ENGINE STOPPED'}
+          </div>
+          <div className="ks-words">{lost.restarted ? 'The new engine starts HALTED' : 'No engine: no orders'}</div>
+        </div>
+        <div className="ks-detail" data-testid="engine-lost">
+          <div className="muted">{lost.reason}.</div>
+          <div>{lost.restarted ? 'Reconnect to see the new engine: its kill switch is HALTED until you reset it, and the window offers to reopen the replay where it was.' : 'Reconnect once the engine is back.'}</div>
+        </div>
+        <button type="button" className="ks-button" data-testid="reconnect" onClick={() => window.location.reload()}>
+          Reconnect
+        </button>
+      </section>
+    );
+  }
   const words = state === 'ACTIVE' ? 'Trading allowed' : state === 'REDUCING' ? 'Cancelling orders, closing positions' : 'Halted: no new orders';
   return (
     <section className={`kill-switch ks-${state}`} data-testid="kill-switch" data-state={state} data-flat={String(ks?.flat ?? true)} aria-live="assertive">

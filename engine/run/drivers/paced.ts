@@ -82,16 +82,19 @@ export class PacedDriver {
   }
 
   /**
-   * Opens `opts.file`, paused before its first record.
+   * Opens `opts.file`, paused before its first record, or before the first
+   * record due after market time `resumeAt` (Unix ms): the records before it
+   * are processed unseen (published in the snapshot, not as events).
    * @throws FeedError when the file cannot be opened or its header is bad.
    */
-  static async open(opts: RunOptions, deps: PacedDeps): Promise<PacedDriver> {
+  static async open(opts: RunOptions, deps: PacedDeps, resumeAt: number | null = null): Promise<PacedDriver> {
     const rejections = new RejectionLog();
     const feed = await openFeed(opts.file, { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
     const run = new OpenRun(opts, { kind: 'replay', format: feed.format }, deps);
     rejections.onReject((r) => run.node.rejections.add(r));
     const driver = new PacedDriver(run, feed.blocks(), deps);
     await driver.prime();
+    if (resumeAt !== null) await driver.skipTo(resumeAt);
     return driver;
   }
 
@@ -236,6 +239,23 @@ export class PacedDriver {
     } finally {
       run.muted = false;
     }
+  }
+
+  /** Processes records unseen while they are due by market time `ts` (or the data ends). */
+  private async skipTo(ts: number): Promise<void> {
+    const run = this.run;
+    run.muted = true;
+    try {
+      for (let r = await this.peek(); r !== null && dueOf(r) <= ts; r = await this.peek()) {
+        this.idx += 1;
+        run.process(r);
+      }
+    } finally {
+      run.muted = false;
+    }
+    const next = await this.peek();
+    if (next === null) run.finish();
+    else run.clock.jumpTo(Math.max(run.clock.now(), ts));
   }
 
   /** The next pump once every window has caught up with the events, after pending I/O. */
