@@ -326,14 +326,174 @@ export interface TimelineDTO {
   marks: TimelineMarkDTO[];
 }
 
-/** One snapshot of a signal's or trade's story (battle-navale.md section 13; engine/execution/trader.ts). */
-export interface SnapshotDTO {
-  kind: 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
-  /** Market time, Unix ms. */
-  ts: number;
-  /** The journaled JSON, as written. */
-  data: unknown;
+/** The levels a signal saw, points; null where undefined (engine/method/decision.ts SignalLevels). */
+export interface SignalLevelsDTO {
+  readonly vwap: number | null;
+  readonly vwapSigma: number | null;
+  readonly poc: number | null;
+  readonly vah: number | null;
+  readonly val: number | null;
+  readonly pPoc: number | null;
+  readonly pVah: number | null;
+  readonly pVal: number | null;
+  readonly callWall?: number | null;
+  readonly putWall?: number | null;
+  readonly zeroGamma?: number | null;
+  readonly netGex?: number | null;
 }
+
+/** The regime as journaled (battle-navale.md section 9): strength 0..1, Dow structure, VWAP slope in points over 10 bars. */
+export interface RegimeStateDTO {
+  readonly regime: string;
+  readonly strength: number;
+  readonly structure: { readonly direction: -1 | 0 | 1; readonly share: number };
+  readonly vwapSlope: number;
+}
+
+/** A base as a DECISION snapshot holds it (section 2). Prices points. */
+export interface SnapshotBaseDTO {
+  readonly id: number;
+  readonly rating: string;
+  readonly type: string;
+  readonly low: number;
+  readonly high: number;
+  readonly quality: number;
+  readonly breakout: 'up' | 'down';
+}
+
+/**
+ * The method's DECISION snapshot (engine/method/snapshot.ts), as much of it
+ * as the windows read: features 0..1 with their weights, confluence and
+ * grade, the battle (sections 1-5), the regime and the levels. Non-finite
+ * numbers were journaled as null.
+ */
+export interface MethodDecisionDataDTO {
+  readonly kind: 'DECISION';
+  readonly version: number;
+  readonly features: Readonly<Record<string, number>>;
+  readonly confluence: number;
+  readonly grade: string;
+  readonly config: { readonly weights: Readonly<Record<string, number>> };
+  readonly battle: {
+    readonly balance: { readonly balance: number; readonly vikings: number; readonly defenders: number; readonly deltaRatio: number | null };
+    readonly signal: { readonly s: number; readonly status: string };
+    readonly tc: number;
+    readonly goldenRule: string;
+    readonly bases: { readonly governing: SnapshotBaseDTO | null; readonly violated: boolean };
+  };
+  readonly regime: RegimeStateDTO;
+  readonly levels: {
+    readonly session: SignalLevelsDTO | null;
+    readonly gamma: { readonly callWall: number; readonly putWall: number; readonly zeroGamma: number | null } | null;
+  };
+}
+
+/** PRE_ANALYSIS: the market and the account when the signal was emitted. Prices points, P&L USD. */
+export interface PreAnalysisDataDTO {
+  readonly ts: number;
+  readonly price: number;
+  /** The bar that fired the signal (open time Unix ms, prices points, volume contracts). */
+  readonly bar: { readonly ts: number; readonly open: number; readonly high: number; readonly low: number; readonly close: number; readonly volume: number };
+  /** ATR14 in points; null before 15 bars. */
+  readonly atr14Points: number | null;
+  readonly sessionPhase: string;
+  readonly regime: RegimeStateDTO;
+  readonly levels: SignalLevelsDTO;
+  readonly battle: { readonly balance: number; readonly signal: number; readonly candidate: 'LONG' | 'SHORT' | null; readonly goldenRule: string };
+  /** Signed contracts held. */
+  readonly position: number;
+  readonly dailyPnlUsd: number;
+  readonly killSwitch: KillSwitchDTO['state'];
+}
+
+/** Who decided a signal and how (a trade's DECISION). */
+export interface ApprovalDecisionDTO {
+  /** APPROVED, SENT (AUTO), or 'would-be' for a DATA_COLLECTION signal. */
+  readonly status: string;
+  readonly who: string;
+  readonly why?: string;
+  /** Market time of the decision and of the queueing, Unix ms. */
+  readonly when?: number;
+  readonly queuedAt?: number;
+  readonly execution?: ExecutionDTO;
+  readonly contracts?: number;
+  readonly riskUsd?: number;
+  /** Section 12's size multiplier. */
+  readonly multiplier?: number;
+  /** Why the size was reduced, in words. */
+  readonly reduced?: readonly string[];
+}
+
+/** A trade's DECISION: the method's snapshot (null when it was not built) and the approval. */
+export interface TradeDecisionDataDTO {
+  readonly decision: MethodDecisionDataDTO | null;
+  readonly approval: ApprovalDecisionDTO;
+}
+
+/** EXECUTION: one entry fill, the average so far, and what it means against the signal. Prices points. */
+export interface ExecutionDataDTO {
+  readonly fill: { readonly orderId: string; readonly price: number; readonly ts: number; readonly qty: number; readonly slippageTicks: number; readonly commissionUsd: number };
+  /** Contracts filled at entry so far, and their average price. */
+  readonly filledQty: number;
+  readonly averagePrice: number;
+  readonly signalEntry: number;
+  /** Ticks the average entry is worse (+) or better (-) than the signal's. */
+  readonly entryDriftTicks: number;
+  readonly bid: number | null;
+  readonly ask: number | null;
+  readonly stop: number;
+  readonly target: number;
+  readonly rewardRisk: number;
+  readonly riskTicks: number;
+}
+
+/** POSITION_UPDATE at a bar's close: the excursion so far. */
+export interface PositionUpdateDataDTO {
+  readonly price: number;
+  readonly maeTicks: number;
+  readonly mfeTicks: number;
+  readonly unrealizedTicks: number;
+  readonly unrealizedUsd: number;
+}
+
+/** FINAL_RESULT: the closed trade. P&L USD net of commissions. */
+export interface FinalResultDataDTO {
+  readonly pnlUsd: number;
+  readonly pnlTicks: number;
+  readonly commissionsUsd: number;
+  readonly exitPrice: number;
+  readonly exitTs: number;
+  readonly qty: number;
+  readonly exitReason: 'stop' | 'target' | 'kill-switch';
+  readonly holdingMs: number;
+  readonly maeTicks: number;
+  readonly mfeTicks: number;
+  /** The target reached first (or a forced exit in profit). */
+  readonly signalRight: boolean;
+  /** How "right" was judged: the target or the stop reached first, else the sign of the P&L of a forced exit. */
+  readonly judgedBy: 'stop' | 'target' | 'pnl';
+}
+
+/** The payload of each trade snapshot kind. */
+export interface TradeSnapshotDataDTO {
+  PRE_ANALYSIS: PreAnalysisDataDTO;
+  DECISION: TradeDecisionDataDTO;
+  EXECUTION: ExecutionDataDTO;
+  POSITION_UPDATE: PositionUpdateDataDTO;
+  FINAL_RESULT: FinalResultDataDTO;
+}
+
+/**
+ * One snapshot of a signal's or trade's story (battle-navale.md section 13;
+ * engine/execution/trader.ts), as journaled. A signal with no trade has its
+ * method DECISION only.
+ */
+export type SnapshotDTO =
+  | { kind: 'PRE_ANALYSIS'; ts: number; data: PreAnalysisDataDTO }
+  | { kind: 'DECISION'; ts: number; data: TradeDecisionDataDTO | MethodDecisionDataDTO }
+  | { kind: 'EXECUTION'; ts: number; data: ExecutionDataDTO }
+  | { kind: 'POSITION_UPDATE'; ts: number; data: PositionUpdateDataDTO }
+  | { kind: 'FINAL_RESULT'; ts: number; data: FinalResultDataDTO };
 
 /** What the inspector shows for a signal, as known at the replay cursor. */
 export interface SignalStoryDTO {

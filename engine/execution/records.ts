@@ -5,6 +5,7 @@
  * writes to. engine/execution/trader.ts produces them; the journal, the
  * DTO mappers and the recorded-session checker read them.
  */
+import type { TradeSnapshotDataDTO } from '../contract.js';
 import type { TradingSignal } from '../method/decision.js';
 import type { Fill, Order } from '../venue/orders.js';
 
@@ -76,8 +77,36 @@ export interface TradeRecord {
   cancelled: boolean;
 }
 
-/** The five snapshot kinds of a trade (issue 4, item 5). */
-export type TradeSnapshotKind = 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
+/**
+ * The five snapshot kinds of a trade (issue 4, item 5) and their payloads:
+ * the contract's types (engine/contract.ts `TradeSnapshotDataDTO`), so what
+ * the trader journals is what the windows read, checked by the compiler.
+ */
+export type TradeSnapshotKind = keyof TradeSnapshotDataDTO;
+
+/** The payload of a snapshot of kind K. */
+export type TradeSnapshotData<K extends TradeSnapshotKind> = TradeSnapshotDataDTO[K];
+
+/**
+ * What a run journals as a run event (the run_events table): kill-switch
+ * changes, MANUAL/AUTO and mode changes, the risk check's refusals,
+ * reductions, pauses and warnings, refused orders, the broker link lost, the
+ * kill switch's global cancel and closing orders, gamma levels cleared.
+ * Recorded sessions replay some of them (engine/store/history.ts runScript).
+ */
+export type RunEventKind =
+  | 'kill-switch'
+  | 'execution.toggled'
+  | 'mode.changed'
+  | 'risk.rejected'
+  | 'risk.reduced'
+  | 'risk.paused'
+  | 'risk.warning'
+  | 'order.rejected'
+  | 'venue.disconnected'
+  | 'kill-switch.global-cancel'
+  | 'kill-switch.close'
+  | 'gamma.cleared';
 
 /** Where the execution path journals (RunJournal in the engine; stubs in tests). */
 export interface ExecutionJournal {
@@ -85,6 +114,6 @@ export interface ExecutionJournal {
   order(o: Order, tradeId: string | null): void;
   fill(f: Fill): void;
   trade(t: TradeRecord): void;
-  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void;
-  event(kind: string, ts: number, detail: Record<string, unknown>): void;
+  tradeSnapshot<K extends TradeSnapshotKind>(tradeId: string, kind: K, ts: number, data: TradeSnapshotData<K>): void;
+  event(kind: RunEventKind, ts: number, detail: Record<string, unknown>): void;
 }

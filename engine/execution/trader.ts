@@ -23,6 +23,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import { Atr } from '../indicators/atr.js';
+import type { PreAnalysisDataDTO } from '../contract.js';
 import type { Approval, ApprovalStatus, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
 import type { Decision, TradingSignal } from '../method/decision.js';
 import type { Mode } from '../method/config.js';
@@ -374,7 +375,7 @@ export class Trader {
 
   private onSignal(d: Decision & { tradingSignal: TradingSignal }): void {
     const sig = d.tradingSignal;
-    const pre = {
+    const pre: PreAnalysisDataDTO = {
       ts: sig.tsEvent,
       price: d.bar.close,
       bar: d.bar,
@@ -429,7 +430,7 @@ export class Trader {
   }
 
   /** PRE_ANALYSIS and DECISION inputs of signals not yet sent. */
-  private readonly pre = new Map<string, { pre: unknown; decision: DecisionSnapshot | null }>();
+  private readonly pre = new Map<string, { pre: PreAnalysisDataDTO; decision: DecisionSnapshot | null }>();
 
   private send(a: Approval, status: 'APPROVED' | 'SENT', who: string, risk: RiskDecision & { approved: true }): void {
     const sig = a.signal;
@@ -452,7 +453,8 @@ export class Trader {
     this.decide(a, status, who, status === 'SENT' ? 'AUTO: risk-approved' : 'approved by the trader');
     const p = this.pre.get(sig.id);
     this.pre.delete(sig.id);
-    this.d.journal?.tradeSnapshot(tr.id, 'PRE_ANALYSIS', a.queuedAt, p?.pre ?? null);
+    // Every signal that reaches send() was analysed in onSignal.
+    if (p !== undefined) this.d.journal?.tradeSnapshot(tr.id, 'PRE_ANALYSIS', a.queuedAt, p.pre);
     this.d.journal?.tradeSnapshot(tr.id, 'DECISION', this.now(), {
       decision: p?.decision ?? null,
       approval: { status, who, when: this.now(), queuedAt: a.queuedAt, execution: a.execution, contracts: a.contracts, riskUsd: a.riskUsd, multiplier: risk.multiplier, reduced: risk.reduced },

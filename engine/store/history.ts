@@ -13,6 +13,7 @@
  * and kind of each signal, trade and alert of the session (so "next trade"
  * can work), never its side, price or outcome.
  */
+import type { MethodDecisionDataDTO, SnapshotDTO } from '../contract.js';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../domain.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { methodConfig, type MethodConfig, type MethodConfigOverride } from '../method/config.js';
@@ -338,12 +339,7 @@ function sessionMarks(db: Db, runId: number, startTs: number, endTs: number): Om
 }
 
 /** One of a trade's snapshots (or a signal's DECISION snapshot when it never traded). */
-export interface RecordedSnapshot {
-  readonly kind: 'PRE_ANALYSIS' | 'DECISION' | 'EXECUTION' | 'POSITION_UPDATE' | 'FINAL_RESULT';
-  /** Market time, Unix ms. */
-  readonly ts: number;
-  readonly data: unknown;
-}
+export type RecordedSnapshot = SnapshotDTO;
 
 /** A signal's journaled story up to a cursor. */
 export interface SignalStory {
@@ -375,8 +371,9 @@ export function signalStory(db: Db, runId: number, signalId: string, cursorTs: n
     t === undefined
       ? []
       : (db.prepare(`SELECT kind, ts, data FROM trade_snapshots WHERE run_id = ? AND trade_id = ? AND ts <= ? ORDER BY seq`).all(runId, t.id, clampTs(cursorTs)) as { kind: RecordedSnapshot['kind']; ts: number; data: string }[]);
-  const snapshots: RecordedSnapshot[] = snaps.map((x) => ({ kind: x.kind, ts: x.ts, data: JSON.parse(x.data) as unknown }));
-  if (!snapshots.some((x) => x.kind === 'DECISION')) snapshots.unshift({ kind: 'DECISION', ts: signal.tsEvent, data: JSON.parse(snapshot) as unknown });
+  // The journal holds what the execution path wrote, typed by the compiler when written (ExecutionJournal.tradeSnapshot).
+  const snapshots = snaps.map((x) => ({ kind: x.kind, ts: x.ts, data: JSON.parse(x.data) as unknown }) as RecordedSnapshot);
+  if (!snapshots.some((x) => x.kind === 'DECISION')) snapshots.unshift({ kind: 'DECISION', ts: signal.tsEvent, data: JSON.parse(snapshot) as MethodDecisionDataDTO });
   let trade: SignalStory['trade'] = null;
   if (t !== undefined) {
     const entered = t.entryTs !== null && t.entryTs <= cursorTs;

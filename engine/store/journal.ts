@@ -13,7 +13,7 @@ import type { LevelsSnapshot, SessionSummary } from '../indicators/session-level
 import { orNull } from '../dto.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
-import type { Approval, ExecutionJournal, ExecutionMode, TradeRecord, TradeSnapshotKind } from '../execution/records.js';
+import type { Approval, ExecutionJournal, ExecutionMode, RunEventKind, TradeRecord, TradeSnapshotData, TradeSnapshotKind } from '../execution/records.js';
 import type { MethodConfig } from '../method/config.js';
 import type { RiskConfig } from '../risk/sizing.js';
 import type { Fill, Order } from '../venue/orders.js';
@@ -151,14 +151,14 @@ export class RunJournal implements ExecutionJournal {
   }
 
   /** Buffers one of a trade's snapshots (serialized now, so later changes do not leak in). */
-  tradeSnapshot(tradeId: string, kind: TradeSnapshotKind, ts: number, data: unknown): void {
+  tradeSnapshot<K extends TradeSnapshotKind>(tradeId: string, kind: K, ts: number, data: TradeSnapshotData<K>): void {
     const seq = (this.snapshotSeq.get(tradeId) ?? 0) + 1;
     this.snapshotSeq.set(tradeId, seq);
     this.snapshots.push({ tradeId, seq, kind, ts, data: JSON.stringify(data, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) });
   }
 
   /** Buffers a risk or execution event (risk.rejected, risk.reduced, risk.warning, execution.toggled, ...). */
-  event(kind: string, ts: number, detail: Record<string, unknown>): void {
+  event(kind: RunEventKind, ts: number, detail: Record<string, unknown>): void {
     this.eventSeq += 1;
     this.events.push({ seq: this.eventSeq, ts, kind, detail: JSON.stringify(detail) });
   }

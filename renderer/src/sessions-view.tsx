@@ -11,7 +11,7 @@
  * the cursor.
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { BackupStateDTO, RecordedSessionDTO, RecordedStatusDTO, SignalStoryDTO, SnapshotDTO, TimelineDTO, TimelineMarkDTO } from '../../engine/contract';
+import type { BackupStateDTO, MethodDecisionDataDTO, RecordedSessionDTO, RecordedStatusDTO, RegimeStateDTO, SignalLevelsDTO, SignalStoryDTO, SnapshotDTO, TimelineDTO, TimelineMarkDTO } from '../../engine/contract';
 import type { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
 import { formatDateTime, formatHourMinute, formatPrice, formatScore, formatTicks, formatUsd } from './format';
@@ -20,8 +20,8 @@ type Run = (fn: () => Promise<unknown>) => Promise<void>;
 
 const num = (x: unknown, digits = 2): string => (typeof x !== 'number' || !Number.isFinite(x) ? '—' : x.toFixed(digits));
 const kib = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${Math.max(1, Math.round(b / 1024))} KiB`);
-/** A field of journaled JSON. */
-const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+/** A POSITION_UPDATE snapshot. */
+type PositionUpdateSnapshot = Extract<SnapshotDTO, { kind: 'POSITION_UPDATE' }>;
 const basename = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 
 // ------------------------------------------------------------------ sessions view
@@ -358,7 +358,7 @@ export function Inspector({ client, signalId, marketTs, onClose, timeZone }: { c
 function StoryView({ story, timeZone }: { story: SignalStoryDTO; timeZone: string }) {
   const s = story.signal;
   const t = story.trade;
-  const updates = story.snapshots.filter((x) => x.kind === 'POSITION_UPDATE');
+  const updates = story.snapshots.filter((x): x is PositionUpdateSnapshot => x.kind === 'POSITION_UPDATE');
   return (
     <div className="story">
       <Section title="Signal" testId="snap-signal">
@@ -390,78 +390,85 @@ function StoryView({ story, timeZone }: { story: SignalStoryDTO; timeZone: strin
 }
 
 function SnapshotBody({ snap, timeZone }: { snap: SnapshotDTO; timeZone: string }) {
-  const d = snap.data;
   switch (snap.kind) {
-    case 'PRE_ANALYSIS':
+    case 'PRE_ANALYSIS': {
+      const d = snap.data;
       return (
         <KV
           rows={[
-            ['Price · ATR14', `${formatPrice(at(d, 'price') as number)} · ${num(at(d, 'atr14Points'))} pts`],
-            ['Session phase · regime', `${String(at(d, 'sessionPhase') ?? '—')} · ${regimeText(at(d, 'regime'))}`],
-            ['Battle balance · signal', `${num(at(d, 'battle', 'balance'))} · ${num(at(d, 'battle', 'signal'))} (${String(at(d, 'battle', 'goldenRule') ?? '—')})`],
-            ['Position · day P&L', `${String(at(d, 'position') ?? 0)} · ${formatUsd(at(d, 'dailyPnlUsd'))}`],
-            ['Kill switch', String(at(d, 'killSwitch') ?? '—')],
-            ...levelRows(at(d, 'levels')),
+            ['Price · ATR14', `${formatPrice(d.price)} · ${num(d.atr14Points)} pts`],
+            ['Session phase · regime', `${d.sessionPhase} · ${regimeText(d.regime)}`],
+            ['Battle balance · signal', `${num(d.battle.balance)} · ${num(d.battle.signal)} (${d.battle.goldenRule})`],
+            ['Position · day P&L', `${d.position} · ${formatUsd(d.dailyPnlUsd)}`],
+            ['Kill switch', d.killSwitch],
+            ...levelRows(d.levels),
           ]}
         />
       );
+    }
     case 'DECISION': {
       // A signal's own DECISION (no trade) is the method snapshot itself; a trade's wraps it with the approval.
-      const decision = at(d, 'decision') ?? (at(d, 'kind') === 'DECISION' ? d : null);
-      const approval = at(d, 'approval');
+      const d = snap.data;
+      const decision = 'approval' in d ? d.decision : d;
+      const approval = 'approval' in d ? d.approval : null;
       return (
         <>
-          {approval !== undefined && (
+          {approval !== null && (
             <KV
               rows={[
-                ['Decision', `${String(at(approval, 'status'))} by ${String(at(approval, 'who'))}`],
-                ['When', typeof at(approval, 'when') === 'number' ? formatDateTime(at(approval, 'when') as number, timeZone) : '—'],
-                ['Execution · contracts · risk', `${String(at(approval, 'execution') ?? '—')} · ${String(at(approval, 'contracts') ?? '—')} · ${formatUsd(at(approval, 'riskUsd'))}`],
+                ['Decision', `${approval.status} by ${approval.who}`],
+                ['When', approval.when !== undefined ? formatDateTime(approval.when, timeZone) : '—'],
+                ['Execution · contracts · risk', `${approval.execution ?? '—'} · ${approval.contracts ?? '—'} · ${formatUsd(approval.riskUsd)}`],
               ]}
             />
           )}
-          {decision !== null && decision !== undefined && <MethodDecision d={decision} />}
+          {decision !== null && <MethodDecision d={decision} />}
         </>
       );
     }
-    case 'EXECUTION':
+    case 'EXECUTION': {
+      const d = snap.data;
       return (
         <KV
           rows={[
-            ['Fill', `${formatPrice(at(d, 'fill', 'price') as number)} × ${String(at(d, 'fill', 'qty'))} at ${typeof at(d, 'fill', 'ts') === 'number' ? formatDateTime(at(d, 'fill', 'ts') as number, timeZone) : '—'}`],
-            ['Slippage · drift from signal', `${formatTicks(at(d, 'fill', 'slippageTicks'))} · ${formatTicks(at(d, 'entryDriftTicks'))}`],
-            ['Commission', formatUsd(at(d, 'fill', 'commissionUsd'))],
-            ['Bid · ask', `${formatPrice(at(d, 'bid') as number | null)} · ${formatPrice(at(d, 'ask') as number | null)}`],
-            ['Stop · target', `${formatPrice(at(d, 'stop') as number)} · ${formatPrice(at(d, 'target') as number)}`],
-            ['Reward : risk · risk', `${num(at(d, 'rewardRisk'))} · ${num(at(d, 'riskTicks'), 0)} ticks`],
+            ['Fill', `${formatPrice(d.fill.price)} × ${d.fill.qty} at ${formatDateTime(d.fill.ts, timeZone)}`],
+            ['Slippage · drift from signal', `${formatTicks(d.fill.slippageTicks)} · ${formatTicks(d.entryDriftTicks)}`],
+            ['Commission', formatUsd(d.fill.commissionUsd)],
+            ['Bid · ask', `${formatPrice(d.bid)} · ${formatPrice(d.ask)}`],
+            ['Stop · target', `${formatPrice(d.stop)} · ${formatPrice(d.target)}`],
+            ['Reward : risk · risk', `${num(d.rewardRisk)} · ${num(d.riskTicks, 0)} ticks`],
           ]}
         />
       );
-    case 'FINAL_RESULT':
+    }
+    case 'FINAL_RESULT': {
+      const d = snap.data;
       return (
         <KV
           rows={[
-            ['P&L', `${formatUsd(at(d, 'pnlUsd'))} (${formatTicks(at(d, 'pnlTicks'))}, commissions ${formatUsd(at(d, 'commissionsUsd'))})`],
-            ['Exit', `${String(at(d, 'exitReason'))} at ${formatPrice(at(d, 'exitPrice') as number)}`],
-            ['Held', `${Math.round(Number(at(d, 'holdingMs') ?? 0) / 60_000)} min`],
-            ['MAE · MFE', `${formatTicks(at(d, 'maeTicks'))} · ${formatTicks(at(d, 'mfeTicks'))}`],
-            ['Signal right?', `${at(d, 'signalRight') === true ? 'yes' : 'no'} (judged by ${String(at(d, 'judgedBy'))})`],
+            ['P&L', `${formatUsd(d.pnlUsd)} (${formatTicks(d.pnlTicks)}, commissions ${formatUsd(d.commissionsUsd)})`],
+            ['Exit', `${d.exitReason} at ${formatPrice(d.exitPrice)}`],
+            ['Held', `${Math.round(d.holdingMs / 60_000)} min`],
+            ['MAE · MFE', `${formatTicks(d.maeTicks)} · ${formatTicks(d.mfeTicks)}`],
+            ['Signal right?', `${d.signalRight ? 'yes' : 'no'} (judged by ${d.judgedBy})`],
           ]}
         />
       );
+    }
     default:
       return null;
   }
 }
 
 /** The method's DECISION snapshot: feature bars with their weights, the battle, the governing base, the levels. */
-function MethodDecision({ d }: { d: unknown }) {
-  const features = (at(d, 'features') ?? {}) as Record<string, number>;
-  const weights = (at(d, 'config', 'weights') ?? {}) as Record<string, number>;
-  const rows = Object.entries(features)
+function MethodDecision({ d }: { d: MethodDecisionDataDTO }) {
+  const weights = d.config.weights;
+  const rows = Object.entries(d.features)
     .map(([k, v]) => ({ k, v, w: weights[k] ?? 0 }))
     .sort((a, b) => b.w * b.v - a.w * a.v);
-  const base = at(d, 'battle', 'bases', 'governing');
+  const base = d.battle.bases.governing;
+  const gamma = d.levels.gamma;
+  const bal = d.battle.balance;
   return (
     <>
       <table className="features weighted" data-testid="feature-weights">
@@ -490,48 +497,46 @@ function MethodDecision({ d }: { d: unknown }) {
             <th>Confluence</th>
             <td />
             <td colSpan={3}>
-              {formatScore(at(d, 'confluence') as number)} · {String(at(d, 'grade'))}
+              {formatScore(d.confluence)} · {d.grade}
             </td>
           </tr>
         </tbody>
       </table>
       <KV
         rows={[
-          ['Battle balance · delta ratio', `${num(at(d, 'battle', 'balance', 'balance'))} · ${num(at(d, 'battle', 'balance', 'deltaRatio'))} (vikings ${num(at(d, 'battle', 'balance', 'vikings'))}, defenders ${num(at(d, 'battle', 'balance', 'defenders'))})`],
-          ['Battle signal · status', `${num(at(d, 'battle', 'signal', 's'))} · ${String(at(d, 'battle', 'signal', 'status') ?? '—')}`],
-          ['Trend continuation', `${num(at(d, 'battle', 'tc'))} (${String(at(d, 'battle', 'goldenRule') ?? '—')})`],
-          ['Regime', regimeText(at(d, 'regime'))],
-          ['Governing base', base === null || base === undefined ? 'none' : `#${String(at(base, 'id'))} ${String(at(base, 'rating'))} ${String(at(base, 'type'))} ${formatPrice(at(base, 'low') as number)}–${formatPrice(at(base, 'high') as number)}, quality ${num(at(base, 'quality'))}, broke ${String(at(base, 'breakout'))}${at(d, 'battle', 'bases', 'violated') === true ? ', violated' : ''}`],
-          ...levelRows(at(d, 'levels', 'session')),
-          ['Gamma (ES)', at(d, 'levels', 'gamma') == null ? 'no chain' : `call wall ${formatPrice(at(d, 'levels', 'gamma', 'callWall') as number)} · put wall ${formatPrice(at(d, 'levels', 'gamma', 'putWall') as number)} · zero ${formatPrice(at(d, 'levels', 'gamma', 'zeroGamma') as number | null)}`],
+          ['Battle balance · delta ratio', `${num(bal.balance)} · ${num(bal.deltaRatio)} (vikings ${num(bal.vikings)}, defenders ${num(bal.defenders)})`],
+          ['Battle signal · status', `${num(d.battle.signal.s)} · ${d.battle.signal.status}`],
+          ['Trend continuation', `${num(d.battle.tc)} (${d.battle.goldenRule})`],
+          ['Regime', regimeText(d.regime)],
+          ['Governing base', base === null ? 'none' : `#${base.id} ${base.rating} ${base.type} ${formatPrice(base.low)}–${formatPrice(base.high)}, quality ${num(base.quality)}, broke ${base.breakout}${d.battle.bases.violated ? ', violated' : ''}`],
+          ...levelRows(d.levels.session),
+          ['Gamma (ES)', gamma === null ? 'no chain' : `call wall ${formatPrice(gamma.callWall)} · put wall ${formatPrice(gamma.putWall)} · zero ${formatPrice(gamma.zeroGamma)}`],
         ]}
       />
     </>
   );
 }
 
-/** A journaled regime state (engine RegimeState) in words: regime, strength, Dow structure (direction and share), VWAP slope. */
-function regimeText(r: unknown): string {
-  if (r === null || typeof r !== 'object') return String(r ?? '—');
-  const dir = at(r, 'structure', 'direction');
+/** A journaled regime state in words: regime, strength, Dow structure (direction and share), VWAP slope. */
+function regimeText(r: RegimeStateDTO): string {
+  const dir = r.structure.direction;
   const dow = dir === 1 ? 'Dow bullish' : dir === -1 ? 'Dow bearish' : 'Dow flat';
-  return `${String(at(r, 'regime')).replace(/_/g, ' ').toLowerCase()} (strength ${num(at(r, 'strength'))}, ${dow} ${num(at(r, 'structure', 'share'))}, VWAP slope ${num(at(r, 'vwapSlope'))} pts)`;
+  return `${r.regime.replace(/_/g, ' ').toLowerCase()} (strength ${num(r.strength)}, ${dow} ${num(r.structure.share)}, VWAP slope ${num(r.vwapSlope)} pts)`;
 }
 
-/** Session levels around price from a snapshot's levels object. */
-function levelRows(l: unknown): [string, string][] {
-  if (l === null || typeof l !== 'object') return [];
-  const p = (k: string): string => formatPrice(at(l, k) as number | null);
+/** Session levels around price from a snapshot's levels. */
+function levelRows(l: SignalLevelsDTO | null): [string, string][] {
+  if (l === null) return [];
   return [
-    ['VWAP · σ', `${p('vwap')} · ${num(at(l, 'vwapSigma'))}`],
-    ['POC · VAH · VAL', `${p('poc')} · ${p('vah')} · ${p('val')}`],
-    ['pPOC · pVAH · pVAL', `${p('pPoc')} · ${p('pVah')} · ${p('pVal')}`],
+    ['VWAP · σ', `${formatPrice(l.vwap)} · ${num(l.vwapSigma)}`],
+    ['POC · VAH · VAL', `${formatPrice(l.poc)} · ${formatPrice(l.vah)} · ${formatPrice(l.val)}`],
+    ['pPOC · pVAH · pVAL', `${formatPrice(l.pPoc)} · ${formatPrice(l.pVah)} · ${formatPrice(l.pVal)}`],
   ];
 }
 
 /** MAE/MFE over time: a small chart and the table of updates. */
-function ExcursionPath({ updates, timeZone }: { updates: SnapshotDTO[]; timeZone: string }) {
-  const pts = updates.map((u) => ({ ts: u.ts, mae: Number(at(u.data, 'maeTicks') ?? 0), mfe: Number(at(u.data, 'mfeTicks') ?? 0), pnl: Number(at(u.data, 'unrealizedTicks') ?? 0) }));
+function ExcursionPath({ updates, timeZone }: { updates: PositionUpdateSnapshot[]; timeZone: string }) {
+  const pts = updates.map((u) => ({ ts: u.ts, mae: u.data.maeTicks, mfe: u.data.mfeTicks, pnl: u.data.unrealizedTicks }));
   const hi = Math.max(1, ...pts.map((p) => p.mfe));
   const lo = Math.min(-1, ...pts.map((p) => p.mae));
   const y = (v: number): number => 4 + ((hi - v) / (hi - lo)) * 52;
