@@ -12,6 +12,8 @@ export interface WatchdogOptions {
   send(seq: number): void;
   /** The engine missed its heartbeats: called once, then the watchdog stops. */
   onDead(silentMs: number): void;
+  /** Each answer's round trip from its heartbeat, ms (for benchmarks). */
+  onAnswer?(rttMs: number): void;
   intervalMs?: number;
   timeoutMs?: number;
 }
@@ -19,6 +21,8 @@ export interface WatchdogOptions {
 /** Heartbeats out, answers in, a verdict when the answers stop. */
 export class EngineWatchdog {
   private seq = 0;
+  /** When each unanswered heartbeat went out (performance.now, ms), by seq. */
+  private readonly sent = new Map<number, number>();
   private lastAnswer = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private readonly intervalMs: number;
@@ -44,6 +48,10 @@ export class EngineWatchdog {
   /** The engine answered heartbeat `seq`. */
   answered(seq: number): void {
     if (seq <= this.seq) this.lastAnswer = Date.now();
+    const at = this.sent.get(seq);
+    if (at === undefined) return;
+    this.sent.delete(seq);
+    this.o.onAnswer?.(performance.now() - at);
   }
 
   private tick(): void {
@@ -54,6 +62,11 @@ export class EngineWatchdog {
       return;
     }
     this.seq += 1;
+    if (this.o.onAnswer !== undefined) {
+      this.sent.set(this.seq, performance.now());
+      // Unanswered beats older than the timeout are forgotten (the engine was restarted or dropped them).
+      for (const k of this.sent.keys()) if (k < this.seq - Math.ceil(this.timeoutMs / this.intervalMs) - 1) this.sent.delete(k);
+    }
     this.o.send(this.seq);
   }
 }

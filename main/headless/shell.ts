@@ -64,6 +64,10 @@ export interface ShellOptions {
   log?: (line: string) => void;
   /** Heartbeat silence that restarts the engine, ms (default 2000). */
   watchdogTimeoutMs?: number;
+  /** Heartbeats a second (default 2). */
+  watchdogIntervalMs?: number;
+  /** Each heartbeat's round trip, ms (benchmarks). */
+  onHeartbeat?: (rttMs: number) => void;
 }
 
 function tokenMatches(given: string | null, token: string): boolean {
@@ -103,6 +107,8 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
   const watchdog = new EngineWatchdog({
     send: (seq) => toEngine({ type: 'heartbeat', seq }),
     timeoutMs: opts.watchdogTimeoutMs,
+    intervalMs: opts.watchdogIntervalMs,
+    onAnswer: opts.onHeartbeat,
     onDead: (silentMs) => {
       restarts += 1;
       const reason = `engine restarted by the watchdog: no heartbeat answer for ${(silentMs / 1000).toFixed(1)} s`;

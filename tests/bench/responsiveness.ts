@@ -4,10 +4,12 @@
  * chain loaded, every annotation drawn) and a second process keeps the other
  * core busy, it measures and prints (figures are measured, never asserted):
  *
+ * - the watchdog's heartbeat round trip (the shell's IPC to the engine
+ *   process and back, one beat every 100 ms instead of 500), median and p99,
+ *   and how often it restarted the engine;
  * - RPC round trip: `ping()` every 20 ms from a second client over the
  *   shell's WebSocket (the same path as the window's RPCs and the engine's
  *   events: engine process, shell IPC, WebSocket), median and p99;
- * - the watchdog: how often the shell restarted the engine (its stderr says);
  * - pause latency: from the window's Pause click (in the page) to the window
  *   showing `paused`, median and p99 over several pauses, and whether the
  *   engine's market clock read twice 500 ms later is unchanged;
@@ -15,14 +17,15 @@
  *
  * Targets on the 2-core reference machine (issue 15): RPC p99 < 50 ms,
  * pause p99 < 100 ms, frame gap p95 <= 20 ms. `MIA_BENCH_NO_LOAD=1` runs
- * without the busy process, for comparison.
+ * without the busy process, for comparison. The shell runs inside this
+ * process (to hear its heartbeats); the engine and Chromium are their own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startShellAt } from '../../scripts/shell-at.mjs';
+import { startShell } from '../../main/headless/shell.js';
 import { connectTestClient } from '../support/ws-client.js';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
@@ -41,15 +44,20 @@ async function main(): Promise<void> {
   const loaded = process.env.MIA_BENCH_NO_LOAD !== '1';
   console.log(`\nResponsiveness during a max-speed replay of ${REAL_CSV} in Chromium${loaded ? ', with a second process keeping a core busy' : ', no other load'}`);
   const busy = loaded ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
-  const shell = await startShellAt(resolve('dist/main/headless.cjs'), ['--data-dir', mkdtempSync(join(tmpdir(), 'mia-bench-resp-'))]);
-  let restarts = 0;
-  shell.child.stderr?.on('data', (d: Buffer) => {
-    if (process.env.MIA_BENCH_ECHO) process.stderr.write(String(d));
-    restarts += (String(d).match(/engine restarted by the watchdog/g) ?? []).length;
+  const heartbeats: number[] = [];
+  let measuring = false;
+  const shell = await startShell({
+    dataDir: mkdtempSync(join(tmpdir(), 'mia-bench-resp-')),
+    rendererDir: resolve('dist/renderer'),
+    engineEntry: resolve('dist/engine/main.cjs'),
+    watchdogIntervalMs: 100,
+    onHeartbeat: (ms) => {
+      if (measuring) heartbeats.push(ms);
+    },
+    log: () => undefined,
   });
-  const url = new URL(shell.url);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  const client = await connectTestClient(Number(url.port), url.searchParams.get('token') ?? '');
+  const client = await connectTestClient(shell.port, shell.token);
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     await page.goto(shell.url);
@@ -89,6 +97,7 @@ async function main(): Promise<void> {
     })();
 
     const t0 = Date.now();
+    measuring = true;
     await page.getByTestId('play').click();
     const pauses: number[] = [];
     let stillAfter = 0;
@@ -119,24 +128,27 @@ async function main(): Promise<void> {
       await sleep(500);
       const b = (await client.api.getExecution()).marketTs;
       if (a === b) stillAfter += 1;
+      if ((await page.getByTestId('replay-state').textContent()) !== 'paused') break; // it ended meanwhile
       await page.getByTestId('play').click();
     }
     await page.waitForFunction(() => document.querySelector('[data-testid=replay-state]')?.textContent === 'ended', null, { timeout: 300_000 });
     const wallMs = Date.now() - t0;
+    measuring = false;
     pinging = false;
     await pinger;
     const frames = ((await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames)) as number[]).slice(1);
     const bars = await page.getByTestId('chart').getAttribute('data-bars');
     console.log(`  ${bars} bars replayed and drawn in ${wallMs} ms wall (with ${pauses.length} pauses of 0.5 s)`);
+    console.log(summary('heartbeat round trip (shell to engine and back)', heartbeats));
+    console.log(`  engine restarts by the watchdog: ${shell.restarts}`);
     console.log(summary('RPC round trip (ping over the WebSocket)', rtts));
-    console.log(`  engine restarts by the watchdog: ${restarts}`);
     console.log(summary('pause latency (click to paused in the window)', pauses));
     console.log(`  market clock unchanged 500 ms after the pause: ${stillAfter} of ${pauses.length}`);
     console.log(summary('window frame gaps', frames, 0.95));
   } finally {
     client.close();
     await browser.close();
-    await shell.stop();
+    await shell.close();
     busy?.kill();
   }
 }
