@@ -772,6 +772,38 @@ export interface ExecutionStateDTO {
   readonly equityCurve: [number, number][];
   /** Market time of the last record, Unix ms. */
   readonly marketTs: number | null;
+  /** The last `execution` event this state includes (ExecutionDeltaDTO.seq): a window applies only later ones. */
+  readonly seq: number;
+  /** Which run the trades, fills and equity curve belong to (it changes when a run opens or closes). */
+  readonly run: number;
+}
+
+/**
+ * The execution state without the run's growing lists (trades, fills, the
+ * equity curve): the panels' head, and what an RPC that changes the
+ * execution state answers (the window hears the rest as an event).
+ */
+export type ExecutionHeadDTO = Omit<ExecutionStateDTO, 'trades' | 'fills' | 'equityCurve' | 'seq' | 'run'>;
+
+/**
+ * A change of the execution state (the `execution` event), merged by the
+ * window into its ExecutionStateDTO: the head whole; the trades that are new
+ * or changed (by id); the fills and the closed-trade equity points appended
+ * from an index. The first change of each run (`reset`) carries its lists
+ * from the start; one of another run without `reset` means the window
+ * missed the start, and reads getExecution().
+ */
+export interface ExecutionDeltaDTO {
+  readonly seq: number;
+  readonly run: number;
+  readonly reset: boolean;
+  readonly head: ExecutionHeadDTO;
+  readonly trades: TradeDTO[];
+  readonly fillsFrom: number;
+  readonly fills: FillDTO[];
+  /** [time, equity USD]: the start and each closed trade (the window adds "now" from the head). */
+  readonly equityFrom: number;
+  readonly equity: [number, number][];
 }
 
 /** A broker connection's state (engine/live/types.ts LinkState). */
@@ -871,7 +903,7 @@ export interface EngineApi {
    * Switches the mode. LIVE is refused ('bad-request') until the order route's broker is connected
    * and a live run is open, and needs `confirmAccount`: the account id typed by the trader.
    */
-  setMode(mode: ModeDTO, confirmAccount?: string): Promise<ExecutionStateDTO>;
+  setMode(mode: ModeDTO, confirmAccount?: string): Promise<ExecutionHeadDTO>;
   /** The connections, their states and the routing. */
   getConnections(): Promise<ConnectionsDTO>;
   /**
@@ -883,10 +915,10 @@ export interface EngineApi {
   disconnect(broker: BrokerIdDTO): Promise<ConnectionsDTO>;
   /** Where market data comes from and where orders go ('bad-request' while LIVE has orders or a position open). */
   setRouting(req: { dataSource: BrokerIdDTO; orderRoute: BrokerIdDTO }): Promise<ConnectionsDTO>;
-  setExecution(execution: ExecutionDTO): Promise<ExecutionStateDTO>;
+  setExecution(execution: ExecutionDTO): Promise<ExecutionHeadDTO>;
   /** Approves a queued signal ('bad-request' when it is no longer waiting). */
-  approve(signalId: string): Promise<ExecutionStateDTO>;
-  reject(signalId: string, reason?: string): Promise<ExecutionStateDTO>;
+  approve(signalId: string): Promise<ExecutionHeadDTO>;
+  reject(signalId: string, reason?: string): Promise<ExecutionHeadDTO>;
   /** The manual trigger of the kill switch. */
   killSwitch(reason?: string): Promise<KillSwitchDTO>;
   /** Re-arms a HALTED switch; needs a reason ('bad-request' without one or while REDUCING). Opens nothing. */
@@ -961,8 +993,8 @@ export type EngineEvent =
   | { type: 'session.closed'; session: SessionDTO }
   | { type: 'feed.rejected'; rejection: RejectionDTO; total: number }
   | { type: 'alert'; level: 'info' | 'warning' | 'critical'; message: string; ts: number }
-  /** The execution panels' state after a change (approvals, orders, fills, position, kill switch). */
-  | { type: 'execution'; state: ExecutionStateDTO }
+  /** The execution panels' state changed (approvals, orders, fills, position, kill switch): what changed. */
+  | { type: 'execution'; delta: ExecutionDeltaDTO }
   /** A connection's state, the routing or the recording changed. */
   | { type: 'connections'; connections: ConnectionsDTO };
 

@@ -7,7 +7,8 @@ import type {
   BarDTO,
   BaseDTO,
   ExecutionDTO,
-  ExecutionStateDTO,
+  ExecutionHeadDTO,
+  FillDTO,
   GammaDTO,
   KillSwitchDTO,
   LevelsDTO,
@@ -19,6 +20,7 @@ import type {
 } from './contract.js';
 import type { Trader } from './execution/trader.js';
 import type { Approval, TradeRecord } from './execution/records.js';
+import type { Fill } from './venue/orders.js';
 import { performanceOf } from './perf/metrics.js';
 import type { KillSwitchStatus } from './risk/kill-switch.js';
 import type { RiskConfig } from './risk/sizing.js';
@@ -235,22 +237,22 @@ export function toTradeDTO(t: TradeRecord): TradeDTO {
   };
 }
 
-/**
- * The execution panels' state: the kernel's settings and kill switch, and the
- * open run's trader when there is one (an idle engine shows a flat account).
- */
-export function toExecutionStateDTO(k: {
-  mode: ModeDTO;
-  execution: ExecutionDTO;
-  brokerConnected: boolean;
-  killSwitch: KillSwitchStatus;
-  risk: RiskConfig;
-  trader: Trader | null;
-  marketTs: number | null;
-}): ExecutionStateDTO {
+/** What the execution panels are built from. */
+export interface ExecutionSource {
+  readonly mode: ModeDTO;
+  readonly execution: ExecutionDTO;
+  readonly brokerConnected: boolean;
+  readonly killSwitch: KillSwitchStatus;
+  readonly risk: RiskConfig;
+  /** The open run's trader; null when no run is open. */
+  readonly trader: Trader | null;
+  readonly marketTs: number | null;
+}
+
+/** The execution panels' head: everything but the run's growing lists. O(queue + recent decisions + working orders + closed trades). */
+export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
   const r = k.risk;
   const t = k.trader;
-  const empty = performanceOf([]);
   const limitsBase = {
     dailyLossLimitUsd: r.dailyLossLimitUsd,
     dailyLossWarningUsd: r.dailyLossWarning * r.dailyLossLimitUsd,
@@ -259,6 +261,7 @@ export function toExecutionStateDTO(k: {
     maxRiskPerTradeUsd: r.maxRiskPerTradeUsd,
   };
   if (t === null) {
+    const empty = performanceOf([]);
     return {
       mode: k.mode,
       execution: k.execution,
@@ -267,12 +270,9 @@ export function toExecutionStateDTO(k: {
       queue: [],
       recent: [],
       orders: [],
-      fills: [],
       position: { qty: 0, avgPrice: null, markPrice: null, unrealizedUsd: 0, unrealizedTicks: 0, realizedUsd: 0, realizedTicks: 0, commissionsUsd: 0, equityUsd: r.accountEquityUsd, peakEquityUsd: r.accountEquityUsd, drawdownUsd: 0 },
       limits: { ...limitsBase, dailyPnlUsd: 0, tradesToday: 0, consecutiveLosses: 0, pausedUntil: null, openRiskUsd: 0, drawdownUsd: 0, maxDrawdownUsd: r.maxDrawdownShare * r.accountEquityUsd },
-      trades: [],
       performance: { session: empty, day: empty, dayId: null },
-      equityCurve: [],
       marketTs: k.marketTs,
     };
   }
@@ -281,7 +281,6 @@ export function toExecutionStateDTO(k: {
   const closedPaper = t.closedTrades().filter((x) => x.kind === 'paper');
   const perf = t.performance();
   const pausedUntil = rs.consecutiveLosses >= r.lossStreakPause ? rs.lastLossTs + r.pauseMs : null;
-  const start = r.accountEquityUsd;
   return {
     mode: k.mode,
     execution: k.execution,
@@ -290,7 +289,6 @@ export function toExecutionStateDTO(k: {
     queue: t.queue().map(toApprovalDTO),
     recent: t.recentApprovals().map(toApprovalDTO),
     orders: t.workingOrders().map((o) => ({ id: o.id, role: o.role, side: o.side, type: o.type, qty: o.qty, price: o.price ?? null, status: o.status, ocaGroup: o.ocaGroup ?? null, submittedTs: o.submittedTs })),
-    fills: t.fills.map((f) => ({ ...f })),
     position: {
       qty: p.qty,
       avgPrice: orNull(p.avgPrice),
@@ -314,9 +312,19 @@ export function toExecutionStateDTO(k: {
       drawdownUsd: p.drawdownUsd(),
       maxDrawdownUsd: r.maxDrawdownShare * p.peakEquityUsd,
     },
-    trades: t.trades.map(toTradeDTO),
     performance: { session: perf.run, day: perf.day, dayId: perf.sessionId },
-    equityCurve: [...(t.trades.length > 0 && t.trades[0]!.entryTs !== null ? [[t.trades[0]!.entryTs, start] as [number, number]] : []), ...t.equityCurve.map(([ts, eq]): [number, number] => [ts, eq]), ...(k.marketTs !== null ? [[k.marketTs, p.equityUsd()] as [number, number]] : [])],
     marketTs: k.marketTs,
   };
+}
+
+/** [time, equity USD] of the run's start (once its first trade entered) and after each closed paper trade. */
+export function closedEquityPoints(t: Trader, startingEquityUsd: number): [number, number][] {
+  const first = t.trades[0];
+  const start: [number, number][] = first !== undefined && first.entryTs !== null ? [[first.entryTs, startingEquityUsd]] : [];
+  return [...start, ...t.equityCurve.map(([ts, eq]): [number, number] => [ts, eq])];
+}
+
+/** A fill as the windows see it. */
+export function toFillDTO(f: Fill): FillDTO {
+  return { ...f };
 }

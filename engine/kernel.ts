@@ -13,6 +13,7 @@ import type {
   EngineApi,
   EngineEvent,
   ExecutionDTO,
+  ExecutionHeadDTO,
   ExecutionStateDTO,
   GammaDTO,
   HeartbeatDTO,
@@ -31,7 +32,8 @@ import type {
   TimelineDTO,
 } from './contract.js';
 import { ES, type Instrument, type MarketRecord, type Timeframe } from './domain.js';
-import { toExecutionStateDTO, toGammaDTO, toKillSwitchDTO } from './dto.js';
+import { toExecutionHeadDTO, toGammaDTO, toKillSwitchDTO, type ExecutionSource } from './dto.js';
+import { ExecutionFeed } from './run/execution-feed.js';
 import { EngineError } from './errors.js';
 import { detectFormat, openFeed } from './feeds/index.js';
 import { RejectionLog } from './feeds/rejections.js';
@@ -133,9 +135,12 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   /** The live connections; built below, after the store (whose kill switch may publish the execution state first). */
   // eslint-disable-next-line prefer-const -- assigned once, after openStore: a const here would be in its temporal dead zone when the store publishes
   let live: LiveManager | undefined;
-  const executionState = (): ExecutionStateDTO =>
-    toExecutionStateDTO({ mode, execution, brokerConnected: live?.brokerConnected() ?? false, killSwitch: killSwitch.status, risk, trader: replay?.run.trader ?? null, marketTs: replay?.run.marketTs() ?? null });
-  const publishExecution = (): void => bus.publish({ type: 'execution', state: executionState() });
+  /** What the execution panels are built from, now. */
+  const executionSource = (): ExecutionSource => ({ mode, execution, brokerConnected: live?.brokerConnected() ?? false, killSwitch: killSwitch.status, risk, trader: replay?.run.trader ?? null, marketTs: replay?.run.marketTs() ?? null });
+  const executionFeed = new ExecutionFeed();
+  /** The head of the execution state: what an RPC that changed it answers. */
+  const executionHead = (): ExecutionHeadDTO => toExecutionHeadDTO(executionSource());
+  const publishExecution = (): void => bus.publish({ type: 'execution', delta: executionFeed.delta(executionSource()) });
   /** Whether a run trades on the workstation's switch (a recorded session has its own). */
   const liveRun = (): boolean => replay !== null && replay.run.recorded === null;
 
@@ -384,10 +389,10 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
 
     async getExecution(): Promise<ExecutionStateDTO> {
-      return executionState();
+      return executionFeed.full(executionSource());
     },
 
-    async setMode(next: ModeDTO, confirmAccount?: string): Promise<ExecutionStateDTO> {
+    async setMode(next: ModeDTO, confirmAccount?: string): Promise<ExecutionHeadDTO> {
       if (!(MODES as readonly string[]).includes(next)) throw new EngineError('bad-request', `setMode: mode must be one of ${MODES.join(', ')}`);
       await liveCall(() => (next === 'LIVE' ? live.goLive(confirmAccount) : live.goPaper()));
       if (next === 'LIVE') bus.publish({ type: 'alert', level: 'warning', message: `LIVE: orders now go to the broker, account ${live.account() ?? ''}`, ts: wall.now() });
@@ -395,27 +400,27 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       replay?.run.setMode(next);
       saveSettings();
       publishExecution();
-      return executionState();
+      return executionHead();
     },
 
-    async setExecution(next: ExecutionDTO): Promise<ExecutionStateDTO> {
+    async setExecution(next: ExecutionDTO): Promise<ExecutionHeadDTO> {
       if (next !== 'MANUAL' && next !== 'AUTO') throw new EngineError('bad-request', 'setExecution: must be MANUAL or AUTO');
       execution = next;
       replay?.run.trader.setExecution(next);
       saveSettings();
       publishExecution();
-      return executionState();
+      return executionHead();
     },
 
-    async approve(signalId: string): Promise<ExecutionStateDTO> {
+    async approve(signalId: string): Promise<ExecutionHeadDTO> {
       decide(() => tradable().trader.approve(String(signalId)));
-      return executionState();
+      return executionHead();
     },
 
-    async reject(signalId: string, reason?: string): Promise<ExecutionStateDTO> {
+    async reject(signalId: string, reason?: string): Promise<ExecutionHeadDTO> {
       const why = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'rejected by the trader';
       decide(() => tradable().trader.reject(String(signalId), why));
-      return executionState();
+      return executionHead();
     },
 
     async killSwitch(reason?: string): Promise<KillSwitchDTO> {

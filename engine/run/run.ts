@@ -195,7 +195,7 @@ export class OpenRun {
     if (Number.isFinite(this.node.pipeline.marketTs)) this.clock.jumpTo(this.node.pipeline.marketTs);
     this.state = 'ended';
     this.node.journal?.finish('completed', this.deps.wall.now(), this.counts());
-    this.publishExecution();
+    this.publishExecution(true); // the market clock moved to the data's end: the head's "now" too
     this.publishStatus();
   }
 
@@ -223,9 +223,9 @@ export class OpenRun {
     this.node.flush();
   }
 
-  /** Tells the kernel when the execution state changed since it last heard. */
-  publishExecution(): void {
-    if (this.trader.version === this.publishedVersion) return;
+  /** Tells the kernel when the execution state changed since it last heard (`always`: whether or not). */
+  publishExecution(always = false): void {
+    if (!always && this.trader.version === this.publishedVersion) return;
     this.publishedVersion = this.trader.version;
     this.deps.executionChanged();
   }

@@ -61,7 +61,9 @@ export function App({ client }: { client: EngineClient }) {
       model.load(s);
       if (s.status.state !== 'idle') setResumeOffer(null); // something is open already: nothing to offer
     });
-    void client.api.getExecution().then((x) => model.setExecution(x));
+    const readExecution = (): void => void client.api.getExecution().then((x) => model.setExecution(x));
+    model.onExecutionGap = readExecution;
+    readExecution();
     void client.api.getConnections().then((c) => {
       model.connections = c;
       model.request();

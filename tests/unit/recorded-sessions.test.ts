@@ -41,7 +41,8 @@ async function playToEnd(): Promise<void> {
 /** Everything a window would draw, plus the execution panels, without the wall-clock rate. */
 async function state() {
   const snap = await kernel.api.getReplaySnapshot();
-  const exec = await kernel.api.getExecution();
+  // seq and run number the execution events sent so far (the stream's position), not the replay's state.
+  const exec = { ...(await kernel.api.getExecution()), seq: 0, run: 0 };
   return { snap: { ...snap, status: { ...snap.status, barsPerSecond: 0 } }, exec };
 }
 

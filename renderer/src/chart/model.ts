@@ -20,8 +20,11 @@ import type {
   ReplaySnapshotDTO,
   ReplayStatusDTO,
   RestoreResultDTO,
+  ExecutionDeltaDTO,
   ExecutionStateDTO,
   ConnectionsDTO,
+  FillDTO,
+  TradeDTO,
   SessionDTO,
   SignalDTO,
 } from '../../../engine/contract';
@@ -282,7 +285,7 @@ export class ChartModel {
         this.gammaChanged = true;
         break;
       case 'execution':
-        this.setExecution(e.state);
+        this.mergeExecution(e.delta);
         break;
       case 'connections':
         this.connections = e.connections;
@@ -291,11 +294,47 @@ export class ChartModel {
     }
   }
 
-  /** Replaces the execution state (an event, or the answer to an RPC). */
+  /** Replaces the execution state (the answer to getExecution); later events merge into it. */
   setExecution(x: ExecutionStateDTO): void {
+    // An answer older than the events already merged is dropped.
+    if (this.execution !== null && x.run === this.execution.run && x.seq < this.execution.seq) return;
     this.execution = x;
+    this.closedEquity = x.equityCurve.slice(0, x.marketTs !== null ? -1 : undefined);
     this.executionChanged = true;
     this.request();
+  }
+
+  /** The closed-trade equity points merged so far (the curve without "now"). */
+  private closedEquity: [number, number][] = [];
+
+  /**
+   * Called when an execution change cannot be merged (the window missed the
+   * start of a run): the window reads the whole state again (getExecution).
+   */
+  onExecutionGap: () => void = () => {};
+
+  /** Merges one `execution` event (engine/run/execution-feed.ts): the head whole, trades by id, fills and equity points by index. */
+  private mergeExecution(d: ExecutionDeltaDTO): void {
+    const x = this.execution;
+    if (x !== null && x.run === d.run && d.seq <= x.seq) return; // already in the state read
+    if (!d.reset && (x === null || x.run !== d.run)) {
+      this.onExecutionGap();
+      return;
+    }
+    const base = d.reset || x === null ? { trades: [] as TradeDTO[], fills: [] as FillDTO[] } : x;
+    if (d.reset || x === null) this.closedEquity = [];
+    const trades = base.trades.slice();
+    for (const t of d.trades) {
+      const i = trades.findIndex((o) => o.id === t.id);
+      if (i >= 0) trades[i] = t;
+      else trades.push(t);
+    }
+    const fills = base.fills.slice(0, d.fillsFrom).concat(d.fills);
+    this.closedEquity = this.closedEquity.slice(0, d.equityFrom).concat(d.equity);
+    const h = d.head;
+    const equityCurve = h.marketTs !== null ? [...this.closedEquity, [h.marketTs, h.position.equityUsd] as [number, number]] : this.closedEquity.slice();
+    this.execution = { ...h, trades, fills, equityCurve, seq: d.seq, run: d.run };
+    this.executionChanged = true;
   }
 
   private clearMethod(): void {
