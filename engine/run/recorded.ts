@@ -10,8 +10,8 @@
  * times. Records before the session warm the state up unseen. It writes no
  * journal, and it checks what it produces against what was journaled: every
  * difference is listed in its status and alerted once. Stepping back
- * rebuilds a fresh replay to the earlier bar (the kernel's `seek`), which is
- * deterministic, so forward-then-back returns the same state.
+ * rebuilds a fresh replay to the earlier bar (engine/api/replay.ts `seek`),
+ * which is deterministic, so forward-then-back returns the same state.
  */
 import type { RecordedStatusDTO, SignalDTO } from '../contract.js';
 import type { MarketRecord } from '../domain.js';

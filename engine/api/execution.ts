@@ -1,0 +1,107 @@
+/**
+ * The EngineApi of the execution panels (engine/api/parts.ts): the state,
+ * the mode (LIVE only with the account typed, through the live manager),
+ * MANUAL/AUTO, the trader's approve and reject, and the kill switch. RPCs
+ * that change the state answer its head; the windows hear the change as an
+ * `execution` event.
+ */
+import type { EngineApi } from '../contract.js';
+import { toKillSwitchDTO } from '../dto.js';
+import { EngineError } from '../errors.js';
+import { MODES } from '../method/config.js';
+import { KillSwitchError } from '../risk/kill-switch.js';
+import type { OpenRun } from '../run/run.js';
+import { OrderError } from '../venue/orders.js';
+import { currentRun, type KernelParts } from './parts.js';
+
+type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch'>;
+
+/** A connection failure or a refused routing as a bad request, in the broker's words. */
+export async function liveCall<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw new EngineError('bad-request', e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The execution panels' calls. */
+export function executionApi(k: KernelParts): ExecutionApi {
+  const { live, bus } = k;
+
+  /** The run whose trader takes the trader's decisions: not a recorded session, which replays its recorded ones. */
+  const tradable = (): OpenRun => {
+    const r = currentRun(k).run;
+    if (r.recorded !== null) throw new EngineError('bad-request', 'a recorded session replays the decisions that were taken; open a data file to trade it');
+    return r;
+  };
+
+  /** Runs a queue decision, turning "no longer waiting" into a bad request and publishing the result. */
+  const decide = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof OrderError) throw new EngineError('bad-request', e.message);
+      throw e;
+    }
+    k.run()?.run.publishExecution();
+  };
+
+  return {
+    async getExecution() {
+      return k.executionFull();
+    },
+
+    async setMode(next, confirmAccount) {
+      if (!(MODES as readonly string[]).includes(next)) throw new EngineError('bad-request', `setMode: mode must be one of ${MODES.join(', ')}`);
+      await liveCall(() => (next === 'LIVE' ? live.goLive(confirmAccount) : live.goPaper()));
+      if (next === 'LIVE') bus.publish({ type: 'alert', level: 'warning', message: `LIVE: orders now go to the broker, account ${live.account() ?? ''}`, ts: k.wall.now() });
+      k.exec.mode = next;
+      k.run()?.run.setMode(next);
+      k.saveExecution();
+      k.publishExecution();
+      return k.executionHead();
+    },
+
+    async setExecution(next) {
+      if (next !== 'MANUAL' && next !== 'AUTO') throw new EngineError('bad-request', 'setExecution: must be MANUAL or AUTO');
+      k.exec.execution = next;
+      k.run()?.run.trader.setExecution(next);
+      k.saveExecution();
+      k.publishExecution();
+      return k.executionHead();
+    },
+
+    async approve(signalId) {
+      decide(() => tradable().trader.approve(String(signalId)));
+      return k.executionHead();
+    },
+
+    async reject(signalId, reason) {
+      const why = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'rejected by the trader';
+      decide(() => tradable().trader.reject(String(signalId), why));
+      return k.executionHead();
+    },
+
+    async killSwitch(reason) {
+      const detail = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'kill switch pressed';
+      const open = k.run();
+      // A run trading on the workstation's switch runs the halt sequence; a recorded session has its own switch.
+      if (open !== null && open.run.recorded === null) open.run.trader.trip('manual', detail, 'trader');
+      else k.killSwitch().trip('manual', detail, 'trader');
+      open?.run.publishExecution();
+      return toKillSwitchDTO(k.killSwitch().status);
+    },
+
+    async resetKillSwitch(reason) {
+      try {
+        k.killSwitch().reset(typeof reason === 'string' ? reason : '', 'trader');
+      } catch (e) {
+        if (e instanceof KillSwitchError) throw new EngineError('bad-request', e.message);
+        throw e;
+      }
+      return toKillSwitchDTO(k.killSwitch().status);
+    },
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * The EngineApi of the replay panel and the top bar (engine/api/parts.ts):
+ * the data files, opening, pacing and closing a replay, its snapshot for a
+ * window that connects, SPX chains, and recorded sessions with their
+ * timeline, seek and the signal inspector. Argument checks and error mapping
+ * only; the runs are engine/run/'s.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ReplaySpeed } from '../clock.js';
+import type { EngineApi, ReplaySnapshotDTO, ReplaySpeedDTO } from '../contract.js';
+import type { MarketRecord, Timeframe } from '../domain.js';
+import { EngineError } from '../errors.js';
+import { detectFormat, openFeed } from '../feeds/index.js';
+import { RejectionLog } from '../feeds/rejections.js';
+import { ChainError, readChain } from '../gamma/chain.js';
+import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
+import { PacedDriver } from '../run/drivers/paced.js';
+import type { RecordedReplay } from '../run/recorded.js';
+import type { Db } from '../store/db.js';
+import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionTimeline, signalStory, type RecordedRun, type RecordedSession } from '../store/history.js';
+import { Zone } from '../time/zone.js';
+import { currentRun, journalOf, type ActiveRun, type KernelParts } from './parts.js';
+
+const TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h'];
+const SPEEDS: readonly ReplaySpeedDTO[] = [1, 5, 25, 100, 'max'];
+const DATA_EXTENSIONS = /\.(scid|csv|jsonl|ndjson)$/i;
+
+type ReplayApi = Pick<
+  EngineApi,
+  | 'ping'
+  | 'listDataFiles'
+  | 'openReplay'
+  | 'play'
+  | 'pause'
+  | 'step'
+  | 'setSpeed'
+  | 'closeReplay'
+  | 'getReplaySnapshot'
+  | 'loadChain'
+  | 'clearChain'
+  | 'listSessions'
+  | 'openSession'
+  | 'seek'
+  | 'stepBack'
+  | 'getTimeline'
+  | 'getSignalStory'
+>;
+
+/** The replay panel's calls. */
+export function replayApi(k: KernelParts): ReplayApi {
+  const { bus, instrument, paths } = k;
+
+  /** Opens `next` in the slot and tells the windows. */
+  const opened = (next: ActiveRun): void => {
+    k.setRun(next);
+    bus.publish({ type: 'replay.opened', status: next.status() });
+  };
+
+  const recordedOf = (): { replay: PacedDriver; recorded: RecordedReplay } => {
+    const r = currentRun(k);
+    if (!(r instanceof PacedDriver) || r.run.recorded === null) throw new EngineError('bad-request', 'only a recorded session (Sessions view) can step back or seek; a data file replays forward');
+    return { replay: r, recorded: r.run.recorded.recorded };
+  };
+
+  const api: ReplayApi = {
+    async ping() {
+      return { ts: k.wall.now(), pid: process.pid, version: k.version, dataDir: paths.dataDir };
+    },
+
+    async listDataFiles() {
+      let names: string[];
+      try {
+        names = await readdir(paths.marketDataDir);
+      } catch {
+        return [];
+      }
+      const files = [];
+      for (const name of names.filter((n) => DATA_EXTENSIONS.test(n)).sort()) {
+        const path = join(paths.marketDataDir, name);
+        const st = await stat(path).catch(() => null);
+        if (st?.isFile() !== true) continue;
+        files.push({ path, name, format: await detectFormat(path), bytes: st.size });
+      }
+      return files;
+    },
+
+    async openReplay(req) {
+      if (typeof req?.path !== 'string' || req.path.trim() === '') throw new EngineError('bad-request', 'openReplay: "path" must be a file path');
+      const timeframe = req.timeframe ?? '1m';
+      if (!TIMEFRAMES.includes(timeframe)) throw new EngineError('bad-request', `openReplay: "timeframe" must be one of ${TIMEFRAMES.join(', ')}`);
+      const sessionKind = req.sessionKind ?? 'globex';
+      if (sessionKind !== 'globex' && sessionKind !== 'rth') throw new EngineError('bad-request', 'openReplay: "sessionKind" must be globex or rth');
+      const timeZone = req.timeZone ?? instrument.timeZone;
+      try {
+        new Zone(timeZone);
+      } catch {
+        throw new EngineError('bad-request', `openReplay: "timeZone" ${JSON.stringify(timeZone)} is not an IANA time zone`);
+      }
+      const resumeAt = req.resumeAt ?? null;
+      if (resumeAt !== null && !Number.isSafeInteger(resumeAt)) throw new EngineError('bad-request', 'openReplay: "resumeAt" must be a market time in Unix ms');
+      const st = await stat(req.path).catch(() => null);
+      if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
+      await k.closeRun();
+      const r = await PacedDriver.open(k.runOptions(req.path, { timeframe, timeZone, sessionKind }), k.runDeps(), resumeAt);
+      opened(r);
+      k.publishExecution();
+      return r.status();
+    },
+
+    async play() {
+      const r = currentRun(k);
+      if (r instanceof PacedDriver) r.play(); // a live run plays at the market's pace
+      return r.status();
+    },
+
+    async pause() {
+      const r = currentRun(k);
+      if (r instanceof PacedDriver) r.pause();
+      return r.status();
+    },
+
+    async step() {
+      const r = currentRun(k);
+      if (r instanceof PacedDriver) await r.step();
+      return r.status();
+    },
+
+    async setSpeed(speed) {
+      if (!SPEEDS.includes(speed)) throw new EngineError('bad-request', `setSpeed: speed must be one of ${SPEEDS.join(', ')}`);
+      const r = currentRun(k);
+      if (r instanceof PacedDriver) r.setSpeed(speed as ReplaySpeed);
+      return r.status();
+    },
+
+    async closeReplay() {
+      await k.closeRun();
+      const status = k.idleStatus();
+      bus.publish({ type: 'replay.status', status });
+      k.publishExecution();
+      return status;
+    },
+
+    async getReplaySnapshot() {
+      return snapshotOf(k, k.run());
+    },
+
+    async loadChain(req) {
+      if (typeof req?.path !== 'string' || req.path.trim() === '') throw new EngineError('bad-request', 'loadChain: "path" must be a file path');
+      const basisPoints = req.basisPoints ?? 0;
+      if (typeof basisPoints !== 'number' || !Number.isFinite(basisPoints)) throw new EngineError('bad-request', 'loadChain: "basisPoints" must be a finite number of points (ES - SPX)');
+      const st = await stat(req.path).catch(() => null);
+      if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
+      let levels: GammaLevels;
+      try {
+        levels = gammaLevels(await readChain(req.path));
+      } catch (e) {
+        if (e instanceof ChainError) throw new EngineError('bad-file', e.message);
+        throw e;
+      }
+      return k.applyGamma(levels, basisPoints)!;
+    },
+
+    async clearChain() {
+      k.applyGamma(null, 0);
+      return null;
+    },
+
+    async listSessions() {
+      return listSessions(journalOf(k));
+    },
+
+    async openSession(req) {
+      if (!Number.isSafeInteger(req?.runId) || typeof req.sessionId !== 'string') throw new EngineError('bad-request', 'openSession: needs {runId: integer, sessionId: "YYYY-MM-DD"}');
+      const d = journalOf(k);
+      let run: RecordedRun;
+      let session: RecordedSession;
+      try {
+        run = loadRun(d, req.runId);
+        session = loadSession(d, req.runId, req.sessionId);
+      } catch (e) {
+        if (e instanceof HistoryError) throw new EngineError('not-found', e.message);
+        throw e;
+      }
+      await k.closeRun();
+      const r = await PacedDriver.openRecorded(await loadRecorded(k, d, run, session), instrument, k.runDeps(), 0);
+      opened(r);
+      bus.publish({ type: 'gamma', gamma: r.run.gamma });
+      k.publishExecution();
+      return r.status();
+    },
+
+    async seek(bar) {
+      const { replay: r, recorded } = recordedOf();
+      if (!Number.isSafeInteger(bar) || bar < 0 || bar > recorded.session.bars) throw new EngineError('bad-request', `seek: bar must be an integer from 0 to ${recorded.session.bars}`);
+      r.pause();
+      const next = await PacedDriver.openRecorded(recorded, instrument, k.runDeps(), bar);
+      await r.close();
+      if (k.run() !== r) {
+        await next.close(); // another command replaced the replay meanwhile
+        return currentRun(k).status();
+      }
+      k.setRun(next);
+      bus.publish({ type: 'replay.seeked', snapshot: snapshotOf(k, next) });
+      k.publishExecution();
+      return next.status();
+    },
+
+    async stepBack() {
+      const { replay: r } = recordedOf();
+      const bar = r.status().recorded?.bar ?? 0;
+      return bar === 0 ? r.status() : api.seek(bar - 1);
+    },
+
+    async getTimeline() {
+      const { run, session } = recordedOf().recorded;
+      return sessionTimeline(journalOf(k), run, session);
+    },
+
+    async getSignalStory(signalId) {
+      const r = currentRun(k);
+      const runId = r.status().runId;
+      if (runId === null) throw new EngineError('not-found', 'this replay has no journal');
+      r.run.flushJournal();
+      try {
+        return { runId, ...signalStory(journalOf(k), runId, String(signalId), r.run.marketTs() ?? Number.POSITIVE_INFINITY) };
+      } catch (e) {
+        if (e instanceof HistoryError) throw new EngineError('not-found', e.message);
+        throw e;
+      }
+    },
+  };
+  return api;
+}
+
+/** What a window that connects needs to draw the open run (the idle state when none). */
+function snapshotOf(k: KernelParts, driver: ActiveRun | null): ReplaySnapshotDTO {
+  const r = driver?.run ?? null;
+  const gamma = r?.recorded != null ? r.gamma : (k.gamma()?.dto ?? null);
+  if (r === null) return { status: k.idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
+  const h = r.history;
+  return {
+    status: r.status(),
+    bars: h.bars.slice(),
+    levels: h.levels.slice(),
+    forming: r.forming(),
+    sessions: h.sessions.slice(),
+    rejections: h.rejections.slice(),
+    analysis: h.analysis,
+    signals: h.signals.slice(),
+    bases: h.bases.slice(),
+    violations: h.violations.slice(),
+    gamma,
+  };
+}
+
+/** What a recorded session's replay needs from the journal and its data file (the journaled bars when the file is gone or unreadable). */
+async function loadRecorded(k: KernelParts, d: Db, run: RecordedRun, session: RecordedSession): Promise<RecordedReplay> {
+  const recordedBefore = (r: MarketRecord): boolean => (r.kind === 'tick' ? r.tsEvent : r.ts) < session.endTs;
+  let records: MarketRecord[] | null = null;
+  if (run.kind !== 'live' && (await stat(run.source).catch(() => null))?.isFile() === true) {
+    try {
+      records = [];
+      const feed = await openFeed(run.source, { instrument: k.instrument, barTimeframe: run.timeframe, timeZone: run.timeZone, rejections: new RejectionLog() });
+      outer: for await (const block of feed.blocks()) {
+        for (const r of block) {
+          if (!recordedBefore(r)) break outer;
+          records.push(r);
+        }
+      }
+    } catch {
+      records = null; // unreadable now: fall back to the journaled bars
+    }
+  }
+  return {
+    run,
+    session,
+    records: records ?? journalBars(d, run.id, run.timeframe).filter(recordedBefore),
+    source: records === null ? 'journal' : 'file',
+    script: runScript(d, run.id),
+    signals: journaledSignals(d, run.id, session.startTs, session.endTs),
+    trades: journaledTrades(d, run.id, session.startTs, session.endTs),
+  };
+}
