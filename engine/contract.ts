@@ -223,6 +223,12 @@ export type ReplayStateDTO = 'idle' | 'loading' | 'paused' | 'playing' | 'ended'
 
 /** What the replay is doing; sent on every change and a few times a second while playing. */
 export interface ReplayStatusDTO {
+  /**
+   * Numbers the engine's statuses in the order it made them (all runs and
+   * the idle state share one count): a window shows the newest it has, from
+   * an event or from an RPC's answer, whichever arrives first.
+   */
+  seq: number;
   state: ReplayStateDTO;
   speed: ReplaySpeedDTO;
   /** Basename of the file, null when idle. */

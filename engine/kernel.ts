@@ -101,6 +101,9 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   let open: ActiveRun | null = null;
   /** The gamma levels in force: applied to the open run and to runs opened later. */
   let gamma: (GammaInForce & { readonly dto: GammaDTO }) | null = null;
+  /** ReplayStatusDTO.seq: one count for every run and the idle state. */
+  let statusSeq = 0;
+  const nextStatusSeq = (): number => ++statusSeq;
 
   const executionFeed = new ExecutionFeed();
   const liveCalendar = new SessionCalendar('globex', instrument.timeZone);
@@ -163,8 +166,9 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       if (ks.state === 'REDUCING') ks.confirmFlat('engine');
     },
     runOptions: (file, o) => ({ file, instrument, ...o, method: { ...method, mode: exec.mode }, gamma, execution: exec.execution, risk }),
-    runDeps: () => ({ wall, bus, db: store.db, killSwitch: store.killSwitch, executionChanged: parts.publishExecution, scheduler, flow }),
+    runDeps: () => ({ wall, bus, db: store.db, killSwitch: store.killSwitch, executionChanged: parts.publishExecution, nextStatusSeq, scheduler, flow }),
     idleStatus: (): ReplayStatusDTO => ({
+      seq: nextStatusSeq(),
       state: 'idle',
       speed: 1,
       file: null,

@@ -67,6 +67,7 @@ export interface KernelParts {
   /** The options a new run starts with: the workstation's settings now. */
   runOptions(file: string, o: Pick<RunOptions, 'timeframe' | 'timeZone' | 'sessionKind'>): RunOptions;
   runDeps(): PacedDeps;
+  /** The idle state's status (no run open), numbered like a run's. */
   idleStatus(): ReplayStatusDTO;
 
   /** The gamma levels in force for runs opened from now on. */

@@ -66,10 +66,11 @@ function installErrorTransfer(): void {
  * after it waits for the rest of its BATCH_MS, coalesced.
  *
  * With a `flow`, the window acknowledges each batch it has applied (`ack`):
- * while MAX_UNACKED batches are unanswered the next one waits, coalescing,
- * and the window counts as behind in the flow (a max-speed replay waits for
- * it). The transport then never holds more than a couple of batches in front
- * of an RPC reply or a heartbeat.
+ * while MAX_UNACKED batches are unanswered the next one waits, coalescing.
+ * The window counts as behind in the flow while a batch is unanswered or
+ * events wait to be sent, so a max-speed replay (which waits for it) hands
+ * the window about one slice a batch, and the transport never holds more
+ * than a couple of batches in front of an RPC reply or a heartbeat.
  */
 export class EventBatcher {
   private pending: EngineEvent[] = [];
@@ -98,13 +99,24 @@ export class EventBatcher {
   ack(seq: number): void {
     if (!Number.isSafeInteger(seq) || seq <= this.acked || seq > this.seq) return;
     this.acked = seq;
-    this.flow?.set(this, this.held());
     if (this.pending.length > 0 && this.timer === null && !this.endOfTurn) {
       const due = this.lastPostMs + BATCH_MS;
       if (this.wall.now() < due) this.timer = this.wall.setTimer(due, () => this.flush());
       else this.flush();
     }
+    this.tellFlow();
   }
+
+  /** Says in the flow whether this window is behind: a batch unanswered, or events waiting. */
+  private tellFlow(): void {
+    if (this.flow === null) return;
+    const behind = this.seq > this.acked || this.pending.length > 0;
+    if (behind === this.behind) return;
+    this.behind = behind;
+    this.flow.set(this, behind);
+  }
+
+  private behind = false;
 
   /** Whether the next batch waits for an acknowledgement. */
   private held(): boolean {
@@ -121,6 +133,7 @@ export class EventBatcher {
       if (i >= 0) this.pending.splice(i, 1);
     }
     this.pending.push(e);
+    this.tellFlow();
     if (this.timer !== null || this.endOfTurn) return;
     const due = this.lastPostMs + BATCH_MS;
     if (this.wall.now() < due) {
@@ -141,13 +154,14 @@ export class EventBatcher {
     this.pending = [];
     this.lastPostMs = this.wall.now();
     this.post({ seq: ++this.seq, events });
-    if (this.held()) this.flow?.set(this, true);
+    this.tellFlow();
   }
 
   dispose(): void {
     this.timer?.cancel();
     this.timer = null;
     this.pending = [];
+    this.behind = false;
     this.flow?.set(this, false);
   }
 }

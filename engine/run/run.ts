@@ -71,6 +71,8 @@ export interface RunDeps {
   readonly killSwitch: KillSwitch;
   /** Called when the execution state changed (the kernel publishes it). */
   readonly executionChanged: () => void;
+  /** The next number of the engine's statuses (ReplayStatusDTO.seq); a count of the run's own when omitted. */
+  readonly nextStatusSeq?: () => number;
 }
 
 /** What kind of run, and what it reads. */
@@ -114,6 +116,7 @@ export class OpenRun {
   private gammaDto: GammaDTO | null = null;
   private publishedVersion = -1;
   private lastStatusWall = Number.NEGATIVE_INFINITY;
+  private ownStatusSeq = 0;
   /** End of the last completed bar, market time (Unix ms): a live trade stamped before it counts at it. */
   lastBarEndTs = Number.NEGATIVE_INFINITY;
   /** Set by the driver: what it adds to the status. */
@@ -287,6 +290,7 @@ export class OpenRun {
     const t = this.clock.now();
     const rejections = this.node.rejections;
     return {
+      seq: this.deps.nextStatusSeq?.() ?? ++this.ownStatusSeq,
       state: this.state,
       speed: this.clock.speed,
       file: this.live ? this.opts.file : (this.opts.file.split(/[\\/]/).pop() ?? this.opts.file),

@@ -110,9 +110,9 @@ export function App({ client }: { client: EngineClient }) {
       if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
       if (e.key === ' ' && canControl) {
         e.preventDefault();
-        void call(() => (playing ? client.api.pause() : client.api.play()));
+        void call(async () => model.setStatus(await (playing ? client.api.pause() : client.api.play())));
       } else if (e.key === 'ArrowRight' && canControl && !playing) {
-        void call(() => client.api.step());
+        void call(async () => model.setStatus(await client.api.step()));
       } else if (e.key === 'ArrowLeft' && recorded !== null && !playing) {
         void call(() => client.api.stepBack());
       }
@@ -138,13 +138,13 @@ export function App({ client }: { client: EngineClient }) {
               ◂ Back
             </button>
           )}
-          <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.play())} title="Play (Space)">
+          <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.play()))} title="Play (Space)">
             ▶ Play
           </button>
-          <button type="button" data-testid="pause" disabled={!playing || status?.live === true} onClick={() => void call(() => client.api.pause())} title="Pause (Space)">
+          <button type="button" data-testid="pause" disabled={!playing || status?.live === true} onClick={() => void call(async () => model.setStatus(await client.api.pause()))} title="Pause (Space)">
             ❚❚ Pause
           </button>
-          <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(() => client.api.step())} title="Step one bar (→)">
+          <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.step()))} title="Step one bar (→)">
             Step ▸
           </button>
           <div className="speeds" role="radiogroup" aria-label="Replay speed">
@@ -157,7 +157,7 @@ export function App({ client }: { client: EngineClient }) {
                 data-testid={`speed-${s.label}`}
                 className={status?.speed === s.speed ? 'active' : ''}
                 disabled={!canControl}
-                onClick={() => void call(() => client.api.setSpeed(s.speed))}
+                onClick={() => void call(async () => model.setStatus(await client.api.setSpeed(s.speed)))}
               >
                 {s.label}
               </button>

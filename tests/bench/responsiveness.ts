@@ -131,7 +131,15 @@ async function main(): Promise<void> {
       if ((await page.getByTestId('replay-state').textContent()) !== 'paused') break; // it ended meanwhile
       await page.getByTestId('play').click();
     }
-    await page.waitForFunction(() => document.querySelector('[data-testid=replay-state]')?.textContent === 'ended', null, { timeout: 300_000 });
+    // Done when the engine has ended and the chart holds every bar it processed.
+    await page.waitForFunction(
+      () => {
+        const processed = (document.querySelector('[data-testid=status-bars]')?.textContent ?? '').replace(/\D/g, '');
+        return document.querySelector('[data-testid=replay-state]')?.textContent === 'ended' && document.querySelector('[data-testid=chart]')?.getAttribute('data-bars') === processed;
+      },
+      null,
+      { timeout: 300_000 },
+    );
     const wallMs = Date.now() - t0;
     measuring = false;
     pinging = false;

@@ -57,7 +57,7 @@ describe('EventBatcher', () => {
 });
 
 describe('EventBatcher flow control (issue 15: the transport never queues a backlog in front of RPCs)', () => {
-  it('holds the next batch while MAX_UNACKED are unanswered, says the window is behind, and sends what waited, coalesced, on the ack', () => {
+  it('holds the next batch while MAX_UNACKED are unanswered, says the window is behind while a batch is unanswered or events wait, and sends what waited, coalesced, on the ack', () => {
     const clock = new ManualClock();
     const turn: (() => void)[] = [];
     const endTurn = (): void => turn.splice(0).forEach((cb) => cb());
@@ -65,29 +65,38 @@ describe('EventBatcher flow control (issue 15: the transport never queues a back
     const posted: EngineEventBatch[] = [];
     const b = new EventBatcher(clock, (batch) => posted.push(batch), (cb) => turn.push(cb), flow);
     const caughtUp: number[] = [];
-    for (let i = 0; i < MAX_UNACKED; i += 1) {
+    expect(flow.behind()).toBe(false);
+    b.push(alert('a0'));
+    expect(flow.behind()).toBe(true); // an event waits to be sent
+    endTurn();
+    expect(posted.map((p) => p.seq)).toEqual([1]);
+    expect(flow.behind()).toBe(true); // batch 1 is unanswered
+    b.ack(1);
+    expect(flow.behind()).toBe(false);
+    for (let i = 1; i <= MAX_UNACKED; i += 1) {
+      clock.advance(BATCH_MS);
       b.push(alert(`a${i}`));
       endTurn();
-      clock.advance(BATCH_MS);
     }
-    expect(posted.map((p) => p.seq)).toEqual([1, 2]);
-    expect(flow.behind()).toBe(true);
+    expect(posted.map((p) => p.seq)).toEqual([1, 2, 3]);
     flow.whenCaughtUp(() => caughtUp.push(clock.now()));
     b.push(alert('b'));
     b.push(alert('c'));
     endTurn();
     clock.advance(10 * BATCH_MS);
-    expect(posted).toHaveLength(2); // held: the window has not applied the first two
-    b.ack(1);
-    expect(caughtUp).toHaveLength(1); // caught up for a moment: what waited went out at once
-    expect(flow.behind()).toBe(true); // and now 2 and 3 are unanswered
-    b.ack(3);
-    expect(flow.behind()).toBe(false);
+    expect(posted).toHaveLength(3); // held: the window has not applied 2 and 3
+    b.ack(2);
     expect(posted.map((p) => [p.seq, p.events.map((e) => (e.type === 'alert' ? e.message : e.type))])).toEqual([
       [1, ['a0']],
       [2, ['a1']],
-      [3, ['b', 'c']],
+      [3, ['a2']],
+      [4, ['b', 'c']],
     ]);
+    expect(flow.behind()).toBe(true); // 3 and 4 unanswered
+    expect(caughtUp).toHaveLength(0);
+    b.ack(4);
+    expect(flow.behind()).toBe(false);
+    expect(caughtUp).toHaveLength(1);
     b.ack(99); // not a batch that was sent: ignored
     b.dispose();
     expect(flow.behind()).toBe(false);

@@ -41,9 +41,9 @@ async function playToEnd(): Promise<void> {
 /** Everything a window would draw, plus the execution panels, without the wall-clock rate. */
 async function state() {
   const snap = await kernel.api.getReplaySnapshot();
-  // seq and run number the execution events sent so far (the stream's position), not the replay's state.
+  // The seq and run fields number the statuses and execution events sent so far (the streams' positions), not the replay's state.
   const exec = { ...(await kernel.api.getExecution()), seq: 0, run: 0 };
-  return { snap: { ...snap, status: { ...snap.status, barsPerSecond: 0 } }, exec };
+  return { snap: { ...snap, status: { ...snap.status, barsPerSecond: 0, seq: 0 } }, exec };
 }
 
 describe('recorded sessions', () => {

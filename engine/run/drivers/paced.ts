@@ -38,7 +38,7 @@ const SLICE_CHECK_EVERY = 64;
  * one batch (about 0.3 ms a bar in Chromium, bench:ui), so a slice stays a
  * short task on the window's main thread too and a click gets through.
  */
-export const SLICE_BARS = 48;
+export const SLICE_BARS = 120;
 /** Longest wall wait before the loop wakes to publish the market clock. */
 const STATUS_EVERY_MS = 250;
 /** Forming-bar events at most this often (wall ms). */

@@ -52,6 +52,8 @@ const UPDATE_LIMIT = 16;
 const FRAME_BUDGET_MS = 10;
 /** Least time between the starts of two rebuild passes, and between two read-backs of the series (ms). */
 const REBUILD_EVERY_MS = 250;
+/** The same while a replay plays at max speed: the chart redraws once a second and leaves the frames to the window. */
+const REBUILD_AT_MAX_EVERY_MS = 1000;
 
 const COLORS = {
   up: '#26a69a',
@@ -241,7 +243,9 @@ class ChartSync {
     } else {
       for (let i = u.firstNew; i < bars.length; i++) this.updateOne(i);
     }
-    if (this.stale.size > 0 && !this.passOpen && start - this.lastPassMs >= REBUILD_EVERY_MS) {
+    const st = this.model.status;
+    const every = st?.state === 'playing' && st.speed === 'max' ? REBUILD_AT_MAX_EVERY_MS : REBUILD_EVERY_MS;
+    if (this.stale.size > 0 && !this.passOpen && start - this.lastPassMs >= every) {
       this.passOpen = true;
       this.lastPassMs = start;
     }

@@ -232,12 +232,12 @@ export class ChartModel {
         this.rejections = [];
         this.alerts = [];
         this.clearMethod();
-        this.status = e.status;
+        this.newerStatus(e.status);
         this.reset = true;
         this.formingChanged = true;
         break;
       case 'replay.status':
-        this.status = e.status;
+        if (!this.newerStatus(e.status)) break;
         if (e.status.state === 'idle') {
           this.bars = [];
           this.levels = [];
@@ -292,6 +292,21 @@ export class ChartModel {
         this.request();
         break;
     }
+  }
+
+  /** Takes `s` if it is newer than the status shown (ReplayStatusDTO.seq); says whether it did. */
+  private newerStatus(s: ReplayStatusDTO): boolean {
+    if (this.status !== null && s.seq <= this.status.seq) return false;
+    this.status = s;
+    return true;
+  }
+
+  /**
+   * An RPC's answer (play, pause, step, speed): shown at once when it is
+   * newer than what the events said, without waiting for the event behind it.
+   */
+  setStatus(s: ReplayStatusDTO): void {
+    if (this.newerStatus(s)) this.request();
   }
 
   /** Replaces the execution state (the answer to getExecution); later events merge into it. */
