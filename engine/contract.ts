@@ -332,7 +332,10 @@ export interface TimelineDTO {
   marks: TimelineMarkDTO[];
 }
 
-/** The levels a signal saw, points; null where undefined (engine/method/decision.ts SignalLevels). */
+/**
+ * Levels around price, points; null where undefined: a signal's (with the
+ * gamma levels, engine/method/decision.ts SignalLevels) or a session's.
+ */
 export interface SignalLevelsDTO {
   readonly vwap: number | null;
   readonly vwapSigma: number | null;

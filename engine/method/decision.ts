@@ -5,6 +5,7 @@
  * execution path, the journal, the snapshots and the contract read these;
  * only engine/method/analyzer.ts produces them.
  */
+import type { SignalLevelsDTO } from '../contract.js';
 import type { Bar } from '../domain.js';
 import type { LevelsSnapshot } from '../indicators/session-levels.js';
 import type { BattleBalance } from './battle.js';
@@ -75,21 +76,8 @@ export interface TradingSignal {
   readonly missingInputs: readonly MissingInput[];
 }
 
-/** The levels a signal saw, points; null where undefined. */
-export interface SignalLevels {
-  readonly vwap: number | null;
-  readonly vwapSigma: number | null;
-  readonly poc: number | null;
-  readonly vah: number | null;
-  readonly val: number | null;
-  readonly pPoc: number | null;
-  readonly pVah: number | null;
-  readonly pVal: number | null;
-  readonly callWall: number | null;
-  readonly putWall: number | null;
-  readonly zeroGamma: number | null;
-  readonly netGex: number | null;
-}
+/** The levels a signal saw, points; null where undefined (the contract's SignalLevelsDTO, gamma levels included). */
+export type SignalLevels = Required<SignalLevelsDTO>;
 
 /** Why a setup's proposal did or did not become the signal. */
 export type ProposalOutcome =
