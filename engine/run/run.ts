@@ -22,7 +22,7 @@ import type {
   SignalDTO,
 } from '../contract.js';
 import type { EventBus } from '../bus.js';
-import { TIMEFRAME_MS, type MarketRecord } from '../domain.js';
+import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
 import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { ExecutionMode } from '../execution/records.js';
 import type { Trader } from '../execution/trader.js';
@@ -35,7 +35,6 @@ import type { ClosedBar } from '../pipeline.js';
 import { KillSwitch, MemoryKillSwitchStore } from '../risk/kill-switch.js';
 import type { RiskConfig } from '../risk/sizing.js';
 import type { Db } from '../store/db.js';
-import type { Instrument, Timeframe } from '../domain.js';
 import type { SessionKind } from '../time/sessions.js';
 import type { ExecutionVenue } from '../venue/orders.js';
 import { SimulatedVenue } from '../venue/sim.js';

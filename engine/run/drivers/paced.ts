@@ -15,15 +15,13 @@
  * window is behind with the events (engine/bus.ts `EventFlow`): 'max' is as
  * fast as the windows can show it.
  */
-import type { Clock, ReplaySpeed, TimerHandle } from '../../clock.js';
-import type { MarketRecord } from '../../domain.js';
-import { openFeed } from '../../feeds/index.js';
-import { RejectionLog } from '../../feeds/rejections.js';
-import type { Instrument } from '../../domain.js';
-import type { FeedFormat } from '../../feeds/index.js';
 import type { EventFlow } from '../../bus.js';
-import type { Scheduler } from '../../scheduler.js';
+import type { Clock, ReplaySpeed, TimerHandle } from '../../clock.js';
 import type { ReplayStatusDTO } from '../../contract.js';
+import type { Instrument, MarketRecord } from '../../domain.js';
+import { openFeed, type FeedFormat } from '../../feeds/index.js';
+import { RejectionLog } from '../../feeds/rejections.js';
+import type { Scheduler } from '../../scheduler.js';
 import type { RecordedReplay } from '../recorded.js';
 import { OpenRun, dueOf, startOf, type RunDeps, type RunOptions } from '../run.js';
 
@@ -35,8 +33,8 @@ export const SLICE_MS = 8;
 const SLICE_CHECK_EVERY = 64;
 /**
  * Bars a 'max' slice closes at most: a window applies each slice's events as
- * one batch (about 0.3 ms a bar in Chromium, bench:ui), so a slice stays a
- * short task on the window's main thread too and a click gets through.
+ * one batch before the next slice runs, so a batch stays a short task on the
+ * window's main thread too and a click gets through.
  */
 export const SLICE_BARS = 120;
 /** Longest wall wait before the loop wakes to publish the market clock. */
