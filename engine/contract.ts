@@ -990,8 +990,12 @@ export type EngineEvent =
   | { type: 'backup'; phase: 'copying' | 'compressing' | 'done' | 'failed'; fraction: number; archive: string | null; message: string | null }
   /** The journal was restored: everything shown before belongs to the replaced journal. */
   | { type: 'restored'; result: RestoreResultDTO }
-  /** A completed decision bar, the levels and the method's state at its close. */
-  | { type: 'bar.closed'; bar: BarDTO; levels: LevelsDTO | null; analysis: AnalysisDTO; tsInit: number }
+  /**
+   * A completed decision bar with its levels and the method's analysis at its close.
+   * In a batch only the last bar.closed carries the analysis (the windows
+   * show the latest); the others have null.
+   */
+  | { type: 'bar.closed'; bar: BarDTO; levels: LevelsDTO | null; analysis: AnalysisDTO | null; tsInit: number }
   | { type: 'base.confirmed'; base: BaseDTO }
   | { type: 'base.violated'; violation: BaseViolationDTO }
   | { type: 'signal'; signal: SignalDTO }

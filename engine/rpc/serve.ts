@@ -125,12 +125,18 @@ export class EventBatcher {
 
   /**
    * Queues `e`. A newer `bar.forming` or `replay.status` replaces a queued one
-   * (only the latest matters); every other event is kept, in order.
+   * (only the latest matters), and a newer `bar.closed` takes the analysis
+   * off the queued one; every other event is kept, in order.
    */
   push(e: EngineEvent): void {
     if (e.type === 'bar.forming' || e.type === 'replay.status') {
       const i = this.pending.findLastIndex((p) => p.type === e.type);
       if (i >= 0) this.pending.splice(i, 1);
+    } else if (e.type === 'bar.closed') {
+      // Only the batch's last analysis is shown: the bars before it travel without theirs (a copy: the bus shares events).
+      const i = this.pending.findLastIndex((p) => p.type === 'bar.closed');
+      const prev = this.pending[i];
+      if (prev?.type === 'bar.closed' && prev.analysis !== null) this.pending[i] = { ...prev, analysis: null };
     }
     this.pending.push(e);
     this.tellFlow();

@@ -102,6 +102,25 @@ describe('EventBatcher flow control (issue 15: the transport never queues a back
     expect(flow.behind()).toBe(false);
   });
 
+  it('a batch carries the analysis of its last closed bar only, and leaves the events it was given as they were', () => {
+    const clock = new ManualClock();
+    const turn: (() => void)[] = [];
+    const posted: EngineEventBatch[] = [];
+    const b = new EventBatcher(clock, (batch) => posted.push(batch), (cb) => turn.push(cb), new EventFlow());
+    const bar = (ts: number): EngineEvent => ({
+      type: 'bar.closed',
+      bar: { ts, tf: '1m', open: 1, high: 1, low: 1, close: 1, volume: 1, bidVolume: 0, askVolume: 0, delta: 0, trades: 1 } as never,
+      levels: null,
+      analysis: { ts } as never,
+      tsInit: ts,
+    });
+    const given = [bar(1), bar(2), bar(3)];
+    for (const e of given) b.push(e);
+    turn.splice(0).forEach((cb) => cb());
+    expect(posted[0]!.events.map((e) => (e.type === 'bar.closed' ? e.analysis : undefined))).toEqual([null, null, { ts: 3 }]);
+    expect(given.map((e) => (e.type === 'bar.closed' ? e.analysis : undefined))).toEqual([{ ts: 1 }, { ts: 2 }, { ts: 3 }]);
+  });
+
   it('without a flow it never holds a batch (a consumer that does not acknowledge)', () => {
     const clock = new ManualClock();
     const posted: EngineEventBatch[] = [];

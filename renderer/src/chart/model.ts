@@ -249,7 +249,7 @@ export class ChartModel {
       case 'bar.closed':
         this.bars.push(e.bar);
         this.levels.push(e.levels);
-        this.analysis = e.analysis;
+        if (e.analysis !== null) this.analysis = e.analysis;
         if (this.forming !== null && this.forming.bar.ts <= e.bar.ts) {
           this.forming = null;
           this.formingChanged = true;
