@@ -10,9 +10,11 @@
  * - RPC round trip: `ping()` every 20 ms from a second client over the
  *   shell's WebSocket (the same path as the window's RPCs and the engine's
  *   events: engine process, shell IPC, WebSocket), median and p99;
- * - pause latency: from the window's Pause click (in the page) to the window
- *   showing `paused`, median and p99 over several pauses, and whether the
- *   engine's market clock read twice 500 ms later is unchanged;
+ * - pause latency: from the window's Pause click (in the page) to the
+ *   engine's answer reaching the window's script (the engine has paused by
+ *   then) and to the window showing `paused`, median and p99 over several
+ *   pauses, and whether the engine's market clock read twice 500 ms later is
+ *   unchanged;
  * - the window's frame gaps (as `npm run bench:ui`), median and p95.
  *
  * Targets on the 2-core reference machine (issue 15): RPC p99 < 50 ms,
@@ -31,7 +33,7 @@ import { connectTestClient } from '../support/ws-client.js';
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
 const CHAIN = resolve('../shared/data/options/spx_quotedata_2023-08-20.csv');
 const CHROMIUM = process.env.MIA_CHROMIUM ?? '/usr/bin/chromium';
-const PAUSES = 8;
+const PAUSES = 12;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function summary(label: string, ms: readonly number[], q2 = 0.99): string {
@@ -60,6 +62,23 @@ async function main(): Promise<void> {
   const client = await connectTestClient(shell.port, shell.token);
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    // When each RPC answer reaches the window's script (a wrapper on the WebSocket's onmessage): the pause's answer says the engine has paused.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __rpcAt: number[] };
+      w.__rpcAt = [];
+      const stock = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage') as PropertyDescriptor;
+      Object.defineProperty(WebSocket.prototype, 'onmessage', {
+        set(fn: (e: MessageEvent) => void) {
+          stock.set?.call(this, (e: MessageEvent) => {
+            if (typeof e.data === 'string' && e.data.startsWith('{"ch":"rpc"')) w.__rpcAt.push(performance.now());
+            fn(e);
+          });
+        },
+        get() {
+          return stock.get?.call(this);
+        },
+      });
+    });
     await page.goto(shell.url);
     await page.getByTestId('chart').waitFor();
     await page.getByTestId('exec-AUTO').click();
@@ -100,19 +119,22 @@ async function main(): Promise<void> {
     measuring = true;
     await page.getByTestId('play').click();
     const pauses: number[] = [];
+    const answers: number[] = [];
     let stillAfter = 0;
     for (let i = 0; i < PAUSES; i += 1) {
-      await sleep(350);
+      await sleep(300);
       if ((await client.api.play()).state !== 'playing') break; // already playing: play() only reports the status
       // In the page: the click, then the moment the window says paused (a MutationObserver, no frame wait).
-      const ms = await page.evaluate(
+      const [ms, answeredMs] = await page.evaluate(
         () =>
-          new Promise<number>((resolvePause) => {
+          new Promise<[number, number]>((resolvePause) => {
             const state = document.querySelector('[data-testid=replay-state]') as HTMLElement;
+            const rpcAt = (window as unknown as { __rpcAt: number[] }).__rpcAt;
             const start = performance.now();
             const done = (): boolean => {
               if (state.textContent !== 'paused' && state.textContent !== 'ended') return false;
-              resolvePause(performance.now() - start);
+              const answer = rpcAt.find((t) => t >= start);
+              resolvePause([performance.now() - start, answer === undefined ? Number.NaN : answer - start]);
               return true;
             };
             const obs = new MutationObserver(() => {
@@ -123,6 +145,7 @@ async function main(): Promise<void> {
           }),
       );
       pauses.push(ms);
+      answers.push(answeredMs);
       // The market clock as the engine has it (getExecution is light; a whole snapshot would load the engine).
       const a = (await client.api.getExecution()).marketTs;
       await sleep(500);
@@ -150,7 +173,8 @@ async function main(): Promise<void> {
     console.log(summary('heartbeat round trip (shell to engine and back)', heartbeats));
     console.log(`  engine restarts by the watchdog: ${shell.restarts}`);
     console.log(summary('RPC round trip (ping over the WebSocket)', rtts));
-    console.log(summary('pause latency (click to paused in the window)', pauses));
+    console.log(summary('pause takes effect (click to the engine\'s answer in the window)', answers));
+    console.log(summary('pause shown (click to paused in the window)', pauses));
     console.log(`  market clock unchanged 500 ms after the pause: ${stillAfter} of ${pauses.length}`);
     console.log(summary('window frame gaps', frames, 0.95));
   } finally {
