@@ -1,9 +1,11 @@
 /**
  * Command line of the headless shell (dist/main/headless.cjs):
  *   --port <n> (default: a free port), --data-dir <dir>, --market-data-dir <dir>,
- *   --replay <file>, --method-config <file.json>, --renderer <dir> (the built renderer, default dist/renderer).
+ *   --replay <file>, --method-config <file.json>, --renderer <dir> (the built renderer, default dist/renderer),
+ *   --heartbeat-log <file> (benchmarks: each heartbeat's round trip in ms, a line each, beats every 100 ms).
  * Prints `MIA Workstation: http://127.0.0.1:<port>/?token=<token>`.
  */
+import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startShell } from './shell';
@@ -17,11 +19,14 @@ async function cli(): Promise<void> {
       replay: { type: 'string' },
       'method-config': { type: 'string' },
       renderer: { type: 'string' },
+      'heartbeat-log': { type: 'string' },
     },
     strict: false,
   });
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const port = str(values.port);
+  const logFile = str(values['heartbeat-log']);
+  const heartbeatLog = logFile === undefined ? null : createWriteStream(logFile, { flags: 'a' });
   const shellHandle = await startShell({
     port: port === undefined ? undefined : Number(port),
     dataDir: str(values['data-dir']),
@@ -30,6 +35,7 @@ async function cli(): Promise<void> {
     methodConfig: str(values['method-config']) === undefined ? undefined : resolve(str(values['method-config']) as string),
     rendererDir: str(values.renderer) ?? join(__dirname, '../renderer'),
     engineEntry: join(__dirname, '../engine/main.cjs'),
+    ...(heartbeatLog === null ? {} : { watchdogIntervalMs: 100, onHeartbeat: (ms: number) => void heartbeatLog.write(`${ms.toFixed(3)}\n`) }),
   });
   process.stdout.write(`MIA Workstation: ${shellHandle.url}\n`);
   const stop = (): void => {

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`, responsiveness part (issue 15): while the built headless
  * shell replays the whole real CSV at max speed in Chromium (AUTO, an SPX
- * chain loaded, every annotation drawn) and a second process keeps the other
- * core busy, it measures and prints (figures are measured, never asserted):
+ * chain loaded, every annotation drawn), twice (straight through, then with
+ * pauses), and a second process keeps the other core busy, it measures and
+ * prints (figures are measured, never asserted):
  *
  * - the watchdog's heartbeat round trip (the shell's IPC to the engine
  *   process and back, one beat every 100 ms instead of 500), median and p99,
@@ -15,19 +16,21 @@
  *   then) and to the window showing `paused`, median and p99 over several
  *   pauses, and whether the engine's market clock read twice 500 ms later is
  *   unchanged;
- * - the window's frame gaps (as `npm run bench:ui`), median and p95.
+ * - the window's frame gaps during the straight replay (as `npm run
+ *   bench:ui`), median and p95.
  *
- * Targets on the 2-core reference machine (issue 15): RPC p99 < 50 ms,
- * pause p99 < 100 ms, frame gap p95 <= 20 ms. `MIA_BENCH_NO_LOAD=1` runs
- * without the busy process, for comparison. The shell runs inside this
- * process (to hear its heartbeats); the engine and Chromium are their own.
+ * Targets on the 2-core reference machine (issue 15): heartbeat and RPC p99
+ * < 50 ms, pause p99 < 100 ms, frame gap p95 <= 20 ms. `MIA_BENCH_NO_LOAD=1` runs
+ * without the busy process, for comparison. The shell, the engine and
+ * Chromium each run in their own process, as the app does; the shell writes
+ * the heartbeats' round trips to a file (`--heartbeat-log`).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startShell } from '../../main/headless/shell.js';
+import { startShellAt } from '../../scripts/shell-at.mjs';
 import { connectTestClient } from '../support/ws-client.js';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
@@ -46,20 +49,18 @@ async function main(): Promise<void> {
   const loaded = process.env.MIA_BENCH_NO_LOAD !== '1';
   console.log(`\nResponsiveness during a max-speed replay of ${REAL_CSV} in Chromium${loaded ? ', with a second process keeping a core busy' : ', no other load'}`);
   const busy = loaded ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
-  const heartbeats: number[] = [];
-  let measuring = false;
-  const shell = await startShell({
-    dataDir: mkdtempSync(join(tmpdir(), 'mia-bench-resp-')),
-    rendererDir: resolve('dist/renderer'),
-    engineEntry: resolve('dist/engine/main.cjs'),
-    watchdogIntervalMs: 100,
-    onHeartbeat: (ms) => {
-      if (measuring) heartbeats.push(ms);
-    },
-    log: () => undefined,
+  // The shell in its own process, as the app runs it, writing each heartbeat's round trip to a file.
+  const dir = mkdtempSync(join(tmpdir(), 'mia-bench-resp-'));
+  const heartbeatLog = join(dir, 'heartbeats.txt');
+  const shell = await startShellAt(resolve('dist/main/headless.cjs'), ['--data-dir', join(dir, 'data'), '--heartbeat-log', heartbeatLog]);
+  let restarts = 0;
+  shell.child.stderr?.on('data', (d: Buffer) => {
+    restarts += (String(d).match(/engine restarted by the watchdog/g) ?? []).length;
   });
+  const url = new URL(shell.url);
+  const beatsBefore = (): number => (existsSync(heartbeatLog) ? readFileSync(heartbeatLog, 'utf8').split('\n').filter(Boolean).length : 0);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  const client = await connectTestClient(shell.port, shell.token);
+  const client = await connectTestClient(Number(url.port), url.searchParams.get('token') ?? '');
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     // When each RPC answer reaches the window's script (a wrapper on the WebSocket's onmessage): the pause's answer says the engine has paused.
@@ -86,10 +87,37 @@ async function main(): Promise<void> {
     await page.getByTestId('chain-basis').fill('40');
     await page.getByTestId('load-chain').click();
     await page.getByTestId('gamma-legend').waitFor();
-    await page.getByTestId('file-path').fill(REAL_CSV);
-    await page.getByTestId('open-file').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid=replay-state]')?.textContent === 'paused');
-    await page.getByTestId('speed-max').click();
+    // Done when the engine has ended and the chart holds every bar it processed.
+    const drawnToTheEnd = (): Promise<unknown> =>
+      page.waitForFunction(
+        () => {
+          const processed = (document.querySelector('[data-testid=status-bars]')?.textContent ?? '').replace(/\D/g, '');
+          return document.querySelector('[data-testid=replay-state]')?.textContent === 'ended' && document.querySelector('[data-testid=chart]')?.getAttribute('data-bars') === processed;
+        },
+        null,
+        { timeout: 300_000 },
+      );
+    const openAtMax = async (): Promise<void> => {
+      await page.getByTestId('file-path').fill(REAL_CSV);
+      await page.getByTestId('open-file').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=replay-state]')?.textContent === 'paused');
+      await page.getByTestId('speed-max').click();
+    };
+
+    // RPC round trips all through both replays.
+    const rtts: number[] = [];
+    let pinging = true;
+    const pinger = (async () => {
+      while (pinging) {
+        const t0 = performance.now();
+        await client.api.ping();
+        rtts.push(performance.now() - t0);
+        await sleep(20);
+      }
+    })();
+
+    // 1. The whole file at max without a pause, as bench:ui: the window's frame gaps.
+    await openAtMax();
     await page.evaluate(() => {
       const w = window as unknown as { __frames: number[]; __stop: boolean };
       w.__frames = [];
@@ -102,21 +130,20 @@ async function main(): Promise<void> {
       };
       requestAnimationFrame(tick);
     });
+    let t0 = Date.now();
+    const firstBeat = beatsBefore();
+    await page.getByTestId('play').click();
+    await drawnToTheEnd();
+    const straightMs = Date.now() - t0;
+    const frames = ((await page.evaluate(() => {
+      const w = window as unknown as { __frames: number[]; __stop: boolean };
+      w.__stop = true;
+      return w.__frames;
+    })) as number[]).slice(1);
 
-    // RPC round trips all through the replay.
-    const rtts: number[] = [];
-    let pinging = true;
-    const pinger = (async () => {
-      while (pinging) {
-        const t0 = performance.now();
-        await client.api.ping();
-        rtts.push(performance.now() - t0);
-        await sleep(20);
-      }
-    })();
-
-    const t0 = Date.now();
-    measuring = true;
+    // 2. Again, with pauses: how soon a pause takes effect and shows.
+    await openAtMax();
+    t0 = Date.now();
     await page.getByTestId('play').click();
     const pauses: number[] = [];
     const answers: number[] = [];
@@ -154,33 +181,24 @@ async function main(): Promise<void> {
       if ((await page.getByTestId('replay-state').textContent()) !== 'paused') break; // it ended meanwhile
       await page.getByTestId('play').click();
     }
-    // Done when the engine has ended and the chart holds every bar it processed.
-    await page.waitForFunction(
-      () => {
-        const processed = (document.querySelector('[data-testid=status-bars]')?.textContent ?? '').replace(/\D/g, '');
-        return document.querySelector('[data-testid=replay-state]')?.textContent === 'ended' && document.querySelector('[data-testid=chart]')?.getAttribute('data-bars') === processed;
-      },
-      null,
-      { timeout: 300_000 },
-    );
-    const wallMs = Date.now() - t0;
-    measuring = false;
+    await drawnToTheEnd();
+    const pausedMs = Date.now() - t0;
+    const heartbeats = readFileSync(heartbeatLog, 'utf8').split('\n').filter(Boolean).slice(firstBeat).map(Number);
     pinging = false;
     await pinger;
-    const frames = ((await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames)) as number[]).slice(1);
     const bars = await page.getByTestId('chart').getAttribute('data-bars');
-    console.log(`  ${bars} bars replayed and drawn in ${wallMs} ms wall (with ${pauses.length} pauses of 0.5 s)`);
+    console.log(`  ${bars} bars replayed and drawn in ${straightMs} ms wall straight through, ${pausedMs} ms with ${pauses.length} pauses of 0.5 s`);
     console.log(summary('heartbeat round trip (shell to engine and back)', heartbeats));
-    console.log(`  engine restarts by the watchdog: ${shell.restarts}`);
+    console.log(`  engine restarts by the watchdog: ${restarts}`);
     console.log(summary('RPC round trip (ping over the WebSocket)', rtts));
-    console.log(summary('pause takes effect (click to the engine\'s answer in the window)', answers));
+    console.log(summary('window frame gaps (straight through)', frames, 0.95));
+    console.log(summary("pause takes effect (click to the engine's answer in the window)", answers));
     console.log(summary('pause shown (click to paused in the window)', pauses));
     console.log(`  market clock unchanged 500 ms after the pause: ${stillAfter} of ${pauses.length}`);
-    console.log(summary('window frame gaps', frames, 0.95));
   } finally {
     client.close();
     await browser.close();
-    await shell.close();
+    await shell.stop();
     busy?.kill();
   }
 }

@@ -13,12 +13,13 @@
  * rebuilt with `setData()` one after another, candles first, within
  * `FRAME_BUDGET_MS` a frame, going on in the next frames. A rebuild pass
  * starts at most every `REBUILD_EVERY_MS` (bars arriving during a pass wait
- * for the next one): at max replay speed the chart redraws a few times a
- * second and the window's main thread stays free for clicks, and for the
- * engine's next batches (which wait for the window's acknowledgement). What
- * the chart says of itself for tests (`data-bars` and the like, read back
- * from the series, O(bars)) is refreshed as often, and once more when the
- * stream quiets.
+ * for the next one): at max replay speed the chart redraws once a second,
+ * holding only the newest `MAX_PLAY_BARS` bars (the whole history comes back
+ * when the replay pauses or ends), and the window's main thread stays free
+ * for clicks and for the engine's next batches (which wait for the window's
+ * acknowledgement). What the chart says of itself for tests (`data-bars`
+ * and the like, read back from the series, O(bars)) is refreshed as often,
+ * and once more when the stream quiets.
  */
 import {
   CandlestickSeries,
@@ -54,6 +55,12 @@ const FRAME_BUDGET_MS = 10;
 const REBUILD_EVERY_MS = 250;
 /** The same while a replay plays at max speed: the chart redraws once a second and leaves the frames to the window. */
 const REBUILD_AT_MAX_EVERY_MS = 1000;
+/**
+ * Bars the series hold while a replay plays at max speed: the newest ones,
+ * so a rebuild takes a few ms instead of tens; the whole history comes back
+ * when the replay pauses or ends.
+ */
+const MAX_PLAY_BARS = 2000;
 
 const COLORS = {
   up: '#26a69a',
@@ -217,6 +224,9 @@ class ChartSync {
   /** Bars came in during the pass that series it already rebuilt lack: another pass follows. */
   private behind = false;
   private lastPassMs = Number.NEGATIVE_INFINITY;
+  /** Index (in the model's bars) of the first bar the series hold, and the one the open pass rebuilds from. */
+  private seriesFrom = 0;
+  private passFrom = 0;
   private lastReadBackMs = Number.NEGATIVE_INFINITY;
   private readBackTimer: ReturnType<typeof setTimeout> | null = null;
   private continuation = 0;
@@ -237,28 +247,38 @@ class ChartSync {
       this.passOpen = false;
       this.lastPassMs = Number.NEGATIVE_INFINITY;
     }
-    if (u.reset || bars.length - u.firstNew > UPDATE_LIMIT) {
+    const st = this.model.status;
+    const atMax = st?.state === 'playing' && st.speed === 'max';
+    // After a max-speed stretch the series hold only the newest bars: the whole history goes back in.
+    const trimmed = !atMax && this.seriesFrom > 0 && !this.passOpen;
+    if (u.reset || trimmed || bars.length - u.firstNew > UPDATE_LIMIT) {
       if (this.passOpen) this.behind = true;
       else refreshers.forEach((_r, i) => this.stale.add(i));
     } else {
       for (let i = u.firstNew; i < bars.length; i++) this.updateOne(i);
     }
-    const st = this.model.status;
-    const every = st?.state === 'playing' && st.speed === 'max' ? REBUILD_AT_MAX_EVERY_MS : REBUILD_EVERY_MS;
-    if (this.stale.size > 0 && !this.passOpen && start - this.lastPassMs >= every) {
+    if (this.stale.size > 0 && !this.passOpen && (trimmed || start - this.lastPassMs >= (atMax ? REBUILD_AT_MAX_EVERY_MS : REBUILD_EVERY_MS))) {
       this.passOpen = true;
       this.lastPassMs = start;
+      this.passFrom = atMax ? Math.max(0, bars.length - MAX_PLAY_BARS) : 0;
     }
     if (this.passOpen) {
+      const from = this.passFrom;
+      const passBars = from === 0 ? bars : bars.slice(from);
+      const passLevels = from === 0 ? levels : levels.slice(from);
       for (const i of [...this.stale]) {
         if (performance.now() - start > FRAME_BUDGET_MS && i !== 0) break;
-        refreshers[i]?.(this.s, bars, levels);
+        refreshers[i]?.(this.s, passBars, passLevels);
         this.stale.delete(i);
       }
       if (this.stale.size === 0) {
         this.passOpen = false;
         if (this.behind) refreshers.forEach((_r, i) => this.stale.add(i));
         this.behind = false;
+        if (from !== this.seriesFrom) {
+          this.seriesFrom = from;
+          this.drawAnnotations(); // markers and boxes of the bars the series hold
+        }
       }
     }
     this.drawForming();
@@ -315,11 +335,15 @@ class ChartSync {
   private heldChanged = true;
 
   private drawAnnotations(): void {
-    const { signals, violations, bases, bars } = this.model;
+    const { signals, violations, bases } = this.model;
     const fills = this.model.execution?.fills ?? [];
     this.fillsDrawn = fills.length;
     this.heldChanged = true;
-    this.s.markers.setMarkers(markersOf(signals, violations, fills, bars));
+    // Only what falls on the bars the series hold (a marker off them would sit on the first one).
+    const bars = this.seriesFrom === 0 ? this.model.bars : this.model.bars.slice(this.seriesFrom);
+    const t0 = this.seriesFrom === 0 ? Number.NEGATIVE_INFINITY : (bars[0]?.ts ?? Number.NEGATIVE_INFINITY);
+    const shown = <T extends { ts: number }>(xs: readonly T[]): readonly T[] => (t0 === Number.NEGATIVE_INFINITY ? xs : xs.filter((x) => x.ts >= t0));
+    this.s.markers.setMarkers(markersOf(shown(signals), shown(violations), shown(fills), bars));
     this.el.dataset.fillMarkers = String(fills.length);
     this.s.boxes.setBases(bases, violations);
   }
