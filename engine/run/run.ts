@@ -26,7 +26,7 @@ import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from
 import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { ExecutionMode } from '../execution/records.js';
 import type { Trader } from '../execution/trader.js';
-import { FeedError } from '../feeds/rejections.js';
+import { FeedError, type RejectionLog } from '../feeds/rejections.js';
 import type { FeedFormat } from '../feeds/index.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import type { MethodConfig, Mode } from '../method/config.js';
@@ -76,7 +76,8 @@ export interface RunDeps {
 
 /** What kind of run, and what it reads. */
 export type RunKind =
-  | { readonly kind: 'replay'; readonly format: FeedFormat }
+  /** A data file; its feed reports bad records to `rejections`. */
+  | { readonly kind: 'replay'; readonly format: FeedFormat; readonly rejections: RejectionLog }
   | { readonly kind: 'recorded'; readonly format: FeedFormat; readonly recorded: RecordedReplay }
   /** Records pushed by a live feed, on `venue` (simulated fills on live data in PAPER, the broker in LIVE). */
   | { readonly kind: 'live'; readonly venue: ExecutionVenue };
@@ -137,6 +138,7 @@ export class OpenRun {
         clock: this.clock,
         venue: kind.kind === 'live' ? kind.venue : new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
         killSwitch: this.killSwitch,
+        rejections: kind.kind === 'replay' ? kind.rejections : undefined,
         // A recorded session writes no journal.
         journal: deps.db === null || recorded !== null ? null : { db: deps.db, kind: kind.kind === 'live' ? 'live' : 'replay', source: opts.file, format: kind.kind === 'live' ? 'scid' : kind.format, startedAt: deps.wall.now() },
         listener: { barClosed: (c, d) => this.barClosed(c, d), sessionClosed: (s) => this.sessionClosed(s) },

@@ -88,8 +88,7 @@ export class PacedDriver {
   static async open(opts: RunOptions, deps: PacedDeps, resumeAt: number | null = null): Promise<PacedDriver> {
     const rejections = new RejectionLog();
     const feed = await openFeed(opts.file, { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
-    const run = new OpenRun(opts, { kind: 'replay', format: feed.format }, deps);
-    rejections.onReject((r) => run.node.rejections.add(r));
+    const run = new OpenRun(opts, { kind: 'replay', format: feed.format, rejections }, deps);
     const driver = new PacedDriver(run, feed.blocks(), deps);
     await driver.prime();
     if (resumeAt !== null) await driver.skipTo(resumeAt);
