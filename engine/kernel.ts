@@ -137,7 +137,6 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     version: config.version,
     paths,
     instrument,
-    risk,
     wall,
     bus,
     live,

@@ -11,7 +11,6 @@ import type { Instrument } from '../domain.js';
 import { EngineError } from '../errors.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import type { LiveManager } from '../live/manager.js';
-import type { RiskConfig } from '../risk/sizing.js';
 import type { KillSwitch } from '../risk/kill-switch.js';
 import type { LiveDriver } from '../run/drivers/live.js';
 import type { PacedDeps, PacedDriver } from '../run/drivers/paced.js';
@@ -37,7 +36,6 @@ export interface KernelParts {
   readonly version: string;
   readonly paths: KernelPaths;
   readonly instrument: Instrument;
-  readonly risk: RiskConfig;
   readonly wall: Clock;
   readonly bus: EventBus<EngineEvent>;
   readonly live: LiveManager;

@@ -75,7 +75,7 @@ export class ExecutionFeed {
 }
 
 /** The closed-trade equity points and "now" (market time, equity), as the performance panel draws them. */
-export function withNow(points: readonly (readonly [number, number])[], head: Pick<ExecutionStateDTO, 'marketTs' | 'position'>): [number, number][] {
+function withNow(points: readonly (readonly [number, number])[], head: Pick<ExecutionStateDTO, 'marketTs' | 'position'>): [number, number][] {
   const out = points.map(([ts, eq]): [number, number] => [ts, eq]);
   if (head.marketTs !== null) out.push([head.marketTs, head.position.equityUsd]);
   return out;

@@ -157,7 +157,7 @@ export class OpenRun {
             killSwitch: this.killSwitch,
             setMode: (m) => this.node.setMode(m),
             setGamma: (levels, basisPoints) => {
-              this.node.analyzer.setGamma(levels, basisPoints);
+              this.node.setGamma(levels, basisPoints, this.clock.now()); // no journal: a recorded session writes none
               this.gammaDto = levels === null ? null : toGammaDTO(levels, basisPoints);
               this.emit({ type: 'gamma', gamma: this.gammaDto });
             },

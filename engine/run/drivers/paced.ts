@@ -204,16 +204,9 @@ export class PacedDriver {
     if (first !== null) run.clock.jumpTo(startOf(first));
     const rec = run.recorded;
     if (rec === null) return;
-    run.muted = true;
-    try {
-      rec.applyScript(run.clock.now());
-      for (let r = await this.peek(); r !== null && startOf(r) < rec.recorded.session.startTs; r = await this.peek()) {
-        this.idx += 1;
-        run.process(r);
-      }
-    } finally {
-      run.muted = false;
-    }
+    const start = rec.recorded.session.startTs;
+    // The actions recorded before the first record apply first, unseen too.
+    await this.processUnseenWhile((r) => startOf(r) < start, () => rec.applyScript(run.clock.now()));
     const next = await this.peek();
     if (next !== null) run.clock.jumpTo(startOf(next));
   }
@@ -241,18 +234,25 @@ export class PacedDriver {
   /** Processes records unseen while they are due by market time `ts` (or the data ends). */
   private async skipTo(ts: number): Promise<void> {
     const run = this.run;
+    await this.processUnseenWhile((r) => dueOf(r) <= ts);
+    const next = await this.peek();
+    if (next === null) run.finish();
+    else run.clock.jumpTo(Math.max(run.clock.now(), ts));
+  }
+
+  /** Runs `first`, then processes the records for which `more` holds, publishing nothing (a warm-up or a resume). */
+  private async processUnseenWhile(more: (r: MarketRecord) => boolean, first: () => void = () => {}): Promise<void> {
+    const run = this.run;
     run.muted = true;
     try {
-      for (let r = await this.peek(); r !== null && dueOf(r) <= ts; r = await this.peek()) {
+      first();
+      for (let r = await this.peek(); r !== null && more(r); r = await this.peek()) {
         this.idx += 1;
         run.process(r);
       }
     } finally {
       run.muted = false;
     }
-    const next = await this.peek();
-    if (next === null) run.finish();
-    else run.clock.jumpTo(Math.max(run.clock.now(), ts));
   }
 
   /** The next pump once every window has caught up with the events, after pending I/O. */
