@@ -40,6 +40,32 @@ declare global {
 
 type Listener = (ev: MessageEvent) => void;
 
+/** Longest wait for the frame before a batch is acknowledged anyway (ms). */
+const ACK_FRAME_TIMEOUT_MS = 250;
+
+/**
+ * Runs `ack` once the window has painted the frame that draws the batch just
+ * received (a requestAnimationFrame callback, then a task after the paint), or
+ * at once in a hidden (minimised) window, which paints none; after
+ * ACK_FRAME_TIMEOUT_MS if the frame is late.
+ * The engine sends the next batch only when a window has acknowledged one
+ * (EngineEventAck, serve.ts's EventBatcher), so a window gets about one
+ * batch to apply per frame and never a backlog that fills frames with
+ * applying instead of painting.
+ */
+function afterNextFrame(ack: () => void): void {
+  if (document.visibilityState === 'hidden') return ack(); // no frames to wait for
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    ack();
+  };
+  const timer = setTimeout(once, ACK_FRAME_TIMEOUT_MS);
+  requestAnimationFrame(() => setTimeout(once, 0));
+}
+
 /** Connects over whichever transport this page was loaded by. */
 export function connectEngine(): Promise<EngineClient> {
   return window.mia !== undefined ? connectElectron(window.mia) : connectWebSocket();
@@ -70,7 +96,8 @@ async function connectElectron(bridge: MiaBridge): Promise<EngineClient> {
   const subscribers = new Set<(b: EngineEventBatch) => void>();
   eventPort.onmessage = (e: MessageEvent<EngineEventBatch>) => {
     for (const s of subscribers) s(e.data);
-    eventPort.postMessage({ ack: e.data.seq } satisfies EngineEventAck); // applied: the engine may send the next
+    const seq = e.data.seq;
+    afterNextFrame(() => eventPort.postMessage({ ack: seq } satisfies EngineEventAck));
   };
   rpcPort.start();
   return {
@@ -100,7 +127,8 @@ function connectWebSocket(): Promise<EngineClient> {
       for (const l of rpcListeners) l(ev);
     } else if (frame.ch === 'events') {
       for (const s of subscribers) s(frame.batch);
-      ws.send(JSON.stringify({ ch: 'ack', seq: frame.batch.seq } satisfies WireFrame)); // applied: the engine may send the next
+      const seq = frame.batch.seq;
+      afterNextFrame(() => ws.send(JSON.stringify({ ch: 'ack', seq } satisfies WireFrame)));
     }
   };
   const endpoint: Comlink.Endpoint = {

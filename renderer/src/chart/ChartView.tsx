@@ -227,6 +227,8 @@ class ChartSync {
   /** Index (in the model's bars) of the first bar the series hold, and the one the open pass rebuilds from. */
   private seriesFrom = 0;
   private passFrom = 0;
+  /** The series are trimmed and the replay left max speed one frame ago: the next frame restores them. */
+  private restoreWaited = false;
   private lastReadBackMs = Number.NEGATIVE_INFINITY;
   private readBackTimer: ReturnType<typeof setTimeout> | null = null;
   private continuation = 0;
@@ -249,8 +251,11 @@ class ChartSync {
     }
     const st = this.model.status;
     const atMax = st?.state === 'playing' && st.speed === 'max';
-    // After a max-speed stretch the series hold only the newest bars: the whole history goes back in.
-    const trimmed = !atMax && this.seriesFrom > 0 && !this.passOpen;
+    // After a max-speed stretch the series hold only the newest bars: the whole history goes back in,
+    // from the next frame on (this frame is the window's to show the pause or the end).
+    const restore = !atMax && this.seriesFrom > 0 && !this.passOpen;
+    const trimmed = restore && this.restoreWaited;
+    this.restoreWaited = restore && !trimmed;
     if (u.reset || trimmed || bars.length - u.firstNew > UPDATE_LIMIT) {
       if (this.passOpen) this.behind = true;
       else refreshers.forEach((_r, i) => this.stale.add(i));
@@ -294,7 +299,7 @@ class ChartSync {
       this.focusOn(this.pendingFocus);
       this.pendingFocus = null;
     }
-    if (this.stale.size > 0 && this.continuation === 0) {
+    if ((this.stale.size > 0 || this.restoreWaited) && this.continuation === 0) {
       this.continuation = requestAnimationFrame(() => {
         this.continuation = 0;
         this.apply({ reset: false, firstNew: this.model.bars.length, formingChanged: false, annotationsChanged: false, gammaChanged: false, focus: null });
