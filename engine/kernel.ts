@@ -29,7 +29,9 @@ import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
 import { readExecutionSettings, SettingsStore, type ExecutionSettings } from './settings.js';
 import { openDb, type Db } from './store/db.js';
+import { markInterruptedRuns } from './store/journal.js';
 import { SqliteKillSwitchStore } from './store/kill-switch-store.js';
+import { KillSwitchLatch, LatchedKillSwitchStore } from './store/latch.js';
 import { SessionCalendar } from './time/sessions.js';
 
 /** How the kernel is set up. */
@@ -74,6 +76,7 @@ export interface Kernel {
 /** The journal and what lives in it; rebuilt after a restore. */
 interface Store {
   readonly db: Db | null;
+  readonly latch: KillSwitchLatch | null;
   readonly killSwitch: KillSwitch;
   readonly settings: SettingsStore;
 }
@@ -88,12 +91,26 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const scheduler = config.scheduler ?? LIVE_SCHEDULER;
   const method = config.method ?? methodConfig();
   const risk = config.risk ?? DEFAULT_RISK_CONFIG;
-  const paths = { dataDir: config.dataDir, marketDataDir: config.marketDataDir, journalPath: join(config.dataDir, 'journal.sqlite'), backupDir: config.backupDir ?? null };
+  const paths = { dataDir: config.dataDir, marketDataDir: config.marketDataDir, journalPath: join(config.dataDir, 'journal.sqlite'), latchPath: join(config.dataDir, 'kill-switch.latch'), backupDir: config.backupDir ?? null };
 
-  /** Opens the journal with its kill switch and settings (no listener yet: `wire` adds it). */
+  const critical = (message: string): void => bus.publish({ type: 'alert', level: 'critical', message, ts: wall.now() });
+  /**
+   * Opens the journal with its kill switch and settings (no listener yet:
+   * `wire` adds it). The kill switch is kept in the latch file too, written
+   * first (store/latch.ts): a full disk cannot keep it from latching.
+   */
   const openStore = (): Store => {
     const db = config.journal === false ? null : openDb(paths.journalPath);
-    return { db, killSwitch: new KillSwitch(db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db), wall), settings: new SettingsStore(db) };
+    if (db === null) return { db, latch: null, killSwitch: new KillSwitch(new MemoryKillSwitchStore(), wall), settings: new SettingsStore(db) };
+    let latch: KillSwitchLatch | null = null;
+    try {
+      latch = KillSwitchLatch.open(paths.latchPath);
+    } catch (e) {
+      critical(`The kill switch's latch file ${paths.latchPath} cannot be opened (${(e as Error).message}): the journal alone keeps it`);
+    }
+    const ksStore = new LatchedKillSwitchStore(latch, new SqliteKillSwitchStore(db), (copy, e) => critical(`The kill switch could not be written to the ${copy}: ${e.message}`));
+    const killSwitch = new KillSwitch(ksStore, wall, (e, next) => critical(`The kill switch is ${next.state} but could not be saved anywhere (${e.message}): it will not survive a restart`));
+    return { db, latch, killSwitch, settings: new SettingsStore(db) };
   };
   let store = openStore();
   const exec: ExecutionSettings = readExecutionSettings(store.settings, method.mode);
@@ -129,6 +146,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     endOfTurn: (cb) => scheduler.endOfTurn(cb),
     executionChanged: () => parts.publishExecution(),
     setGamma: (levels, basisPoints) => void parts.applyGamma(levels, basisPoints),
+    killSwitch: () => store.killSwitch,
   });
 
   const executionSource = (): ExecutionSource => ({ mode: exec.mode, execution: exec.execution, brokerConnected: live.brokerConnected(), killSwitch: store.killSwitch.status, risk, trader: open?.run.trader ?? null, marketTs: open?.run.marketTs() ?? null });
@@ -144,6 +162,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     killSwitch: () => store.killSwitch,
     settings: () => store.settings,
     reopenStore: () => {
+      store.latch?.close();
       store = openStore();
       // The restored journal's execution settings are the workstation's now.
       Object.assign(exec, readExecutionSettings(store.settings, method.mode));
@@ -161,8 +180,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     async closeRun() {
       if (open !== null) await open.close();
       open = null;
-      const ks = store.killSwitch;
-      if (ks.state === 'REDUCING') ks.confirmFlat('engine');
+      settleWithoutRun();
     },
     runOptions: (file, o) => ({ file, instrument, ...o, method: { ...method, mode: exec.mode }, gamma, execution: exec.execution, risk }),
     runDeps: () => ({ wall, bus, db: store.db, killSwitch: store.killSwitch, executionChanged: parts.publishExecution, nextStatusSeq, scheduler, flow }),
@@ -196,18 +214,41 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   };
 
   /**
-   * The kill switch's changes reach the windows; with no run open, no venue
-   * holds anything, so a halt is flat at once. A switch stored mid-halt (or
-   * the watchdog's `haltReason`) is settled the same way.
+   * A halt with no run trading: the simulated venues are gone with their
+   * runs, so it is flat at once, unless a broker is the order route: then
+   * only the broker's positions say flat (the live manager reads them and
+   * flattens at the broker).
+   */
+  function settleWithoutRun(): void {
+    if (live.brokerAttached()) live.killSwitchChanged();
+    else if (store.killSwitch.state === 'REDUCING') store.killSwitch.confirmFlat('engine');
+  }
+
+  /**
+   * The kill switch's changes reach the windows and the broker. At start
+   * (and after a restore): runs left `running` were interrupted; if one was
+   * live, a broker may hold a position nobody confirmed, so the switch comes
+   * back HALTED awaiting the broker (issue 16: never a false flat), whatever
+   * it was. Otherwise a switch stored mid-halt (or the watchdog's
+   * `haltReason`) is settled as with no run.
    */
   function wire(haltReason: string | null): void {
     const ks = store.killSwitch;
-    ks.onChange((s) => {
+    // Flat is the account's: the open run's venue and the order route's broker both.
+    ks.watchVenue('run', () => open === null || open.run.recorded !== null || open.run.trader.venueFlat());
+    ks.watchVenue('broker', () => live.brokerFlat());
+    ks.onChange(() => {
       parts.publishExecution();
-      if (s.state === 'REDUCING' && (open === null || open.run.recorded !== null)) ks.confirmFlat('engine');
+      if (open === null || open.run.recorded !== null) settleWithoutRun();
+      else live.killSwitchChanged();
     });
+    const interrupted = store.db === null ? [] : markInterruptedRuns(store.db, wall.now());
+    const liveRuns = interrupted.filter((r) => r.kind === 'live');
     if (haltReason !== null) ks.trip('critical-error', haltReason, 'watchdog');
-    if (ks.state === 'REDUCING') ks.confirmFlat('engine');
+    if (liveRuns.length > 0) {
+      ks.awaitBroker('critical-error', `the engine stopped during the live run ${liveRuns.map((r) => `#${r.id} (${r.source})`).join(', ')}: the broker's positions are not confirmed yet`);
+      bus.publish({ type: 'alert', level: 'critical', message: `The engine stopped during a live run: the kill switch is HALTED until the broker's positions are read (connect the order route)`, ts: wall.now() });
+    } else settleWithoutRun();
   }
   wire(config.haltOnStart ?? null);
 
@@ -230,7 +271,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       if (open !== null) await open.close();
       open = null;
       store.db?.close();
-      store = { ...store, db: null };
+      store.latch?.close();
+      store = { ...store, db: null, latch: null };
     },
   };
 }

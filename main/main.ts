@@ -15,7 +15,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EngineToHost, HostToEngine } from '../engine/host/contract';
 import type { AppInfo, BridgeChannel } from './bridge';
-import { EngineWatchdog } from './watchdog';
+import { EngineRestarts, EngineWatchdog, exitReason } from './watchdog';
 
 /** The kill switch's global shortcut (also Ctrl+Shift+K inside the window). */
 const KILL_SHORTCUT = 'CommandOrControl+Shift+K';
@@ -36,6 +36,8 @@ let nextConnection = 1;
 let tray: Tray | null = null;
 
 const toEngine = (m: HostToEngine): void => engine?.postMessage(m);
+/** Restarts after the engine exited by itself: at most 5 a minute. */
+const restartsAfterExit = new EngineRestarts(5);
 
 const watchdog = new EngineWatchdog({
   send: (seq) => toEngine({ type: 'heartbeat', seq }),
@@ -75,7 +77,12 @@ function startEngine(extra: string[] = []): UtilityProcess {
     if (engine !== child) return; // replaced by the watchdog
     engine = null;
     watchdog.stop();
-    if (code !== 0 && !quitting) dialog.showErrorBox('MIA engine stopped', `The engine exited with code ${code}. Restart MIA Workstation.`);
+    if (quitting) return;
+    // Exited by itself: restarted HALTED like a frozen engine, unless it keeps exiting.
+    if (restartsAfterExit.allow()) {
+      engine = startEngine(['--halted', exitReason(code, null)]);
+      window?.webContents.reload();
+    } else dialog.showErrorBox('MIA engine stopped', `The engine exited with code ${code} five times in a minute. Restart MIA Workstation; the kill switch stays latched.`);
   });
   return child;
 }

@@ -70,3 +70,32 @@ export class EngineWatchdog {
     this.o.send(this.seq);
   }
 }
+
+/**
+ * Restarts after an engine exits by itself (a crash, an out-of-memory kill,
+ * a SIGKILL), like a frozen one, HALTED; at most `maxRestarts` within
+ * `windowMs` (a crash loop is reported, not fed). Times from `now` (ms).
+ */
+export class EngineRestarts {
+  private readonly at: number[] = [];
+
+  constructor(
+    private readonly maxRestarts = 5,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether another restart is allowed now; counts it when it is. */
+  allow(): boolean {
+    const t = this.now();
+    while (this.at.length > 0 && t - (this.at[0] as number) > this.windowMs) this.at.shift();
+    if (this.at.length >= this.maxRestarts) return false;
+    this.at.push(t);
+    return true;
+  }
+}
+
+/** Why the engine was restarted after it exited by itself (the `--halted` reason the window shows). */
+export function exitReason(code: number | null, signal: string | null): string {
+  return `engine restarted after it exited (${signal !== null ? `signal ${signal}` : `code ${code}`})`;
+}

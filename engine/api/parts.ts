@@ -27,6 +27,8 @@ export interface KernelPaths {
   readonly dataDir: string;
   readonly marketDataDir: string;
   readonly journalPath: string;
+  /** The kill switch's latch file (store/latch.ts). */
+  readonly latchPath: string;
   /** The backup folder the trader named, or null for `<dataDir>/backups`. */
   readonly backupDir: string | null;
 }

@@ -187,8 +187,14 @@ export class Trader {
   venueUpdated(): void {
     for (const f of this.d.venue.drainFills?.() ?? []) this.onFill(f, 'paper');
     for (const tr of this.openTrades()) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) this.journalOrder(id, tr.id);
-    if (this.d.killSwitch.state === 'REDUCING') this.reduce();
+    this.settleHalt();
     this.version += 1;
+  }
+
+  /** Whether this run's venue holds no position and no working order, by its own word (a broker's once it reported its positions). */
+  venueFlat(): boolean {
+    const v = this.d.venue;
+    return v.position() === 0 && v.open().length === 0 && v.positionKnown?.() !== false;
   }
 
   /** A completed bar with the method's decision at its close. */
@@ -632,6 +638,17 @@ export class Trader {
     }
     this.expire(high, low);
     this.lossTriggers();
+    this.settleHalt();
+  }
+
+  /**
+   * The kill switch against what the venue says: REDUCING runs the halt
+   * sequence; a position or working order while HALTED sends it back to
+   * REDUCING. A switch HALTED awaiting the broker is confirmed flat by the
+   * broker's own positions only (engine/live/manager.ts), never by this
+   * run's venue, which may be the simulated one.
+   */
+  private settleHalt(): void {
     const ks = this.d.killSwitch.state;
     if (ks === 'REDUCING') this.reduce();
     else if (ks === 'HALTED' && (this.d.venue.position() !== 0 || this.d.venue.open().length > 0)) this.d.killSwitch.exposureSeen('exposure at the venue while HALTED');
@@ -743,7 +760,8 @@ export class Trader {
         this.d.alert?.('critical', `Closing order refused (attempt ${this.closeAttempts}): ${e.message}; retrying`);
       }
     }
-    if (venue.position() === 0 && venue.open().length === 0) {
+    // Flat is the venue's word: a broker's only once it answered the positions request of its connection.
+    if (this.venueFlat()) {
       this.closeAttempts = 0;
       this.globalCancelSent = false;
       this.d.killSwitch.confirmFlat();

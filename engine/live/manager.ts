@@ -40,6 +40,7 @@ import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
 import type { LinkStatus, LiveRunPort, LiveTrade } from './types.js';
 import type { BrokerLink } from '../venue/link.js';
+import type { KillSwitch } from '../risk/kill-switch.js';
 
 /** What the manager needs from the kernel. */
 export interface LiveManagerDeps {
@@ -62,6 +63,8 @@ export interface LiveManagerDeps {
   readonly endOfTurn: (cb: () => void) => void;
   /** New gamma levels (IB's SPX chain) with the ES-SPX basis, points, for the run and the windows. */
   readonly setGamma: (levels: GammaLevels, basisPoints: number) => void;
+  /** The workstation's kill switch (the store's: it changes when a backup is restored). */
+  readonly killSwitch: () => KillSwitch;
 }
 
 /** The settings kept between sessions. */
@@ -136,6 +139,11 @@ export class LiveManager {
       gamma: this.gamma === null ? null : { source: this.gamma.source, atMs: this.gamma.atMs, spot: this.gamma.chain.spot, basisPoints: this.basisPoints },
       account: this.account(),
     };
+  }
+
+  /** Whether a broker is the order route (connected or not): its positions, not a run's, decide flat. */
+  brokerAttached(): boolean {
+    return this.broker !== null;
   }
 
   /** Whether the order route's broker is connected. */
@@ -322,7 +330,15 @@ export class LiveManager {
       link,
       { tickSize: this.deps.instrument.tickSize, idPrefix: `MIA${this.deps.wall.now().toString(36)}-` },
       {
-        updated: () => this.currentRun()?.venueUpdated(),
+        updated: () => {
+          this.currentRun()?.venueUpdated();
+          this.haltAtBroker();
+        },
+        positionsReported: () => {
+          this.currentRun()?.venueUpdated();
+          this.haltAtBroker();
+          this.deps.executionChanged();
+        },
         rejected: (o, text) => this.deps.alert('critical', `The broker rejected order ${o.id} (${o.role}): ${text || 'no reason given'}`),
         connection: (up) => {
           if (this.routed?.current === this.broker) this.currentRun()?.venueConnection(up);
@@ -332,6 +348,76 @@ export class LiveManager {
     );
   }
 
+  /** The kill switch changed: a halt reaches the broker whatever the mode. */
+  killSwitchChanged(): void {
+    this.haltAtBroker();
+  }
+
+  /**
+   * Whether the order route's broker holds nothing, by its own word (no
+   * broker: nothing held there). A broker whose positions are not read since
+   * its last connect is not flat.
+   */
+  brokerFlat(): boolean {
+    const b = this.broker;
+    return b === null || (b.positionKnown() && b.position() === 0 && b.open().length === 0);
+  }
+
+  private brokerCancelSent = false;
+
+  /**
+   * The kill switch at the broker when no live run trades there (PAPER, no
+   * run, or a restart mid-halt): the Trader's halt sequence flattens only its
+   * own venue. Once the broker has answered this connection's positions
+   * request: flat with no working order confirms the switch flat (HALTED
+   * awaiting the broker included); otherwise the switch goes back to
+   * REDUCING, every working order of the account is cancelled (one global
+   * cancel) and the position closed with a market order, until the broker
+   * says flat. Issue 16: flat is only ever what the broker's positions say.
+   */
+  private haltAtBroker(): void {
+    if (this.halting) return; // a transition below comes back here through the kill switch's listeners
+    this.halting = true;
+    try {
+      this.haltAtBrokerOnce();
+    } finally {
+      this.halting = false;
+    }
+  }
+
+  private halting = false;
+
+  private haltAtBrokerOnce(): void {
+    const ks = this.deps.killSwitch();
+    const b = this.broker;
+    if (ks.state === 'ACTIVE') {
+      this.brokerCancelSent = false;
+      return;
+    }
+    if (b === null || !b.positionKnown()) return; // nothing to read the broker's word from yet
+    if (this.currentRun() !== null && this.routed?.current === b) return; // LIVE: the run's Trader halts at the broker
+    const qty = b.position();
+    const working = b.open();
+    if (qty === 0 && working.length === 0) {
+      this.brokerCancelSent = false;
+      ks.confirmFlat('broker');
+      return;
+    }
+    if (ks.state === 'HALTED') ks.exposureSeen(`the broker holds ${qty} contract(s) and ${working.length} working order(s)`, 'broker');
+    if (working.some((o) => o.role !== 'close') && !this.brokerCancelSent) {
+      this.brokerCancelSent = true;
+      b.globalCancel();
+    }
+    if (qty !== 0 && !working.some((o) => o.role === 'close')) {
+      try {
+        b.submit({ side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), role: 'close' }, this.deps.wall.now());
+      } catch (e) {
+        if (!(e instanceof OrderError)) throw e;
+        this.deps.alert('critical', `Kill switch: the closing order at the broker was refused: ${e.message}`);
+      }
+    }
+  }
+
   private detachBroker(link: BrokerLink): void {
     if (this.broker === null || this.brokerLink !== link) return;
     if (this.routed?.current === this.broker) {
@@ -339,7 +425,7 @@ export class LiveManager {
       this.currentRun()?.venueConnection(false);
       return;
     }
-    link.setListener({ order: () => undefined, position: () => undefined, connection: () => undefined });
+    link.setListener({ order: () => undefined, position: () => undefined, positionsReported: () => undefined, connection: () => undefined });
     this.broker = null;
     this.brokerLink = null;
   }

@@ -9,7 +9,14 @@
  * flat (no position, no working order) does the switch become HALTED with
  * `flat` true. A position that appears while HALTED (a late fill) sends it
  * back to REDUCING. Every state is written to the store before the engine
- * acts on it, so a crash mid-sequence comes back latched and keeps flattening.
+ * acts on it, so a crash mid-sequence comes back latched and keeps flattening;
+ * a state the store could not write (a full disk) is acted on all the same.
+ *
+ * HALTED with `flat` false means the exposure is unknown: the engine stopped
+ * mid-halt, or uncleanly during a live run at a broker, and nothing has read
+ * the broker's positions since (`awaitBroker`). Only the broker's complete
+ * position report confirms flat (`confirmFlat`) or sends the switch back to
+ * REDUCING (`exposureSeen`); until then a reset is refused (issue 16).
  */
 import type { Clock } from '../clock.js';
 
@@ -71,9 +78,15 @@ export class KillSwitch {
   private s: KillSwitchStatus;
   private readonly listeners: ((s: KillSwitchStatus, e: KillSwitchEvent) => void)[] = [];
 
+  /**
+   * @param unsaved told when a transition could not be persisted: the switch
+   *   acts on it all the same (a halt never waits for a disk), and the caller
+   *   raises a critical alert.
+   */
   constructor(
     private readonly store: KillSwitchStore,
     private readonly clock: Clock,
+    private readonly unsaved: (error: Error, next: KillSwitchStatus) => void = () => undefined,
   ) {
     this.s = store.load() ?? { state: 'ACTIVE', trigger: null, detail: null, trippedAt: null, flat: true, updatedAt: clock.now() };
   }
@@ -111,10 +124,43 @@ export class KillSwitch {
     return true;
   }
 
-  /** The venue confirms no position and no working order: REDUCING -> HALTED, flat. */
+  private readonly venues = new Map<string, () => boolean>();
+
+  /**
+   * Registers a venue that may hold the account's exposure (the open run's,
+   * the order route's broker) by a probe saying whether it is flat now, as its
+   * owner knows it (a broker: only once it reported its positions). Returns
+   * the remover.
+   */
+  watchVenue(name: string, flat: () => boolean): () => void {
+    this.venues.set(name, flat);
+    return () => this.venues.delete(name);
+  }
+
+  /**
+   * A venue confirms no position and no working order: REDUCING (or HALTED
+   * awaiting the broker) -> HALTED, flat, when every watched venue is flat
+   * too (one venue's flat is not the account's); otherwise nothing changes,
+   * and the last venue to flatten confirms.
+   */
   confirmFlat(who = 'venue'): void {
-    if (this.s.state !== 'REDUCING') return;
+    if (this.s.state === 'ACTIVE' || (this.s.state === 'HALTED' && this.s.flat)) return;
+    for (const flat of this.venues.values()) if (!flat()) return;
     this.move({ ...this.s, state: 'HALTED', flat: true, updatedAt: this.clock.now() }, who, 'venue confirmed flat');
+  }
+
+  /**
+   * Nothing can flatten or confirm now, and a broker may hold a position
+   * (a restart mid-halt, an unclean exit during a live run at a broker):
+   * HALTED, not flat, until the broker's positions are read. An ACTIVE
+   * switch is tripped with `trigger`; a HALTED one already confirmed flat
+   * stays so.
+   */
+  awaitBroker(trigger: KillTrigger, detail: string, who = 'engine'): void {
+    if (this.s.state === 'HALTED') return;
+    const ts = this.clock.now();
+    const tripped = this.s.state === 'ACTIVE' ? { trigger, detail, trippedAt: ts } : {};
+    this.move({ ...this.s, ...tripped, state: 'HALTED', flat: false, updatedAt: ts }, who, detail);
   }
 
   /** A position or working order exists again while HALTED: back to REDUCING, not flat. */
@@ -126,20 +172,27 @@ export class KillSwitch {
   /**
    * The trader re-arms the switch: HALTED -> ACTIVE. Opens nothing; signals
    * rejected while halted stay rejected.
-   * @throws KillSwitchError when `reason` is blank or the account is not yet confirmed flat.
+   * @throws KillSwitchError when `reason` is blank, the switch is still REDUCING, or HALTED awaiting the broker's confirmation.
    */
   reset(reason: string, who = 'trader'): void {
     const why = reason.trim();
     if (why === '') throw new KillSwitchError('kill switch reset: a reason is required');
     if (this.s.state === 'ACTIVE') return;
     if (this.s.state !== 'HALTED') throw new KillSwitchError('kill switch reset: the account is not confirmed flat yet (still REDUCING)');
+    if (!this.s.flat) throw new KillSwitchError("kill switch reset: the broker has not confirmed the account flat yet: connect the order route so the engine reads the broker's positions");
     this.move({ state: 'ACTIVE', trigger: null, detail: null, trippedAt: null, flat: true, updatedAt: this.clock.now() }, who, why);
   }
 
   private move(next: KillSwitchStatus, who: string, reason: string | null): void {
     const event: KillSwitchEvent = { ts: next.updatedAt, from: this.s.state, to: next.state, trigger: next.trigger ?? this.s.trigger, who, reason };
-    this.store.save(next, event);
+    let failure: Error | null = null;
+    try {
+      this.store.save(next, event);
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+    }
     this.s = next;
     for (const fn of [...this.listeners]) fn(next, event);
+    if (failure !== null) this.unsaved(failure, next);
   }
 }

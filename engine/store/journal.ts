@@ -46,8 +46,29 @@ export interface RunConfig {
   readonly resetKillSwitchDaily: boolean;
 }
 
-/** How a run ended. */
-export type RunStatus = 'completed' | 'stopped' | 'failed';
+/** How a run ended ('interrupted': the engine stopped without finishing it, found at the next start). */
+export type RunStatus = 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+/** A run the engine stopped without finishing (a crash, a kill, a power cut). */
+export interface InterruptedRun {
+  readonly id: number;
+  readonly kind: 'backtest' | 'replay' | 'live';
+  readonly source: string;
+}
+
+/**
+ * At start: every run still `running` was interrupted (one engine owns a
+ * journal, and none of its runs is open yet). Marks them `interrupted` with
+ * `endedAt` (wall time, Unix ms) and the bars they journaled, and returns them.
+ */
+export function markInterruptedRuns(db: Db, endedAt: number): InterruptedRun[] {
+  const runs = db.prepare(`SELECT id, kind, source FROM runs WHERE status = 'running' ORDER BY id`).all() as InterruptedRun[];
+  db.prepare(
+    `UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'the engine stopped during the run',
+       bars = (SELECT COUNT(*) FROM bars WHERE bars.run_id = runs.id) WHERE status = 'running'`,
+  ).run(endedAt);
+  return runs;
+}
 
 /** Rows buffered before a transaction is forced. */
 const BATCH_ROWS = 4096;

@@ -13,7 +13,8 @@
  *   becomes a `Fill` the Trader takes on its next record or at once through
  *   `onUpdate` (Trader.venueUpdated).
  * - `position()` is the broker's own position report, never a sum of fills:
- *   it alone may confirm "flat" to the kill switch.
+ *   it alone may confirm "flat" to the kill switch, and only once the broker
+ *   answered the positions request of its current connection (`positionKnown`).
  * - An order the broker reports that the workstation did not send (placed in
  *   TWS or Sierra Chart) is tracked too, so a global cancel and the kill
  *   switch see it.
@@ -40,6 +41,8 @@ export interface BrokerVenueEvents {
   rejected(order: Order, text: string): void;
   /** The order link went down or came back (reconciled). */
   connection(up: boolean): void;
+  /** The broker answered this connection's positions request: `position()` is its word now. */
+  positionsReported(): void;
 }
 
 /** Orders at a broker, seen through its reports. */
@@ -53,6 +56,8 @@ export class BrokerVenue implements ExecutionVenue {
   private net = 0;
   private avg = Number.NaN;
   private up = false;
+  /** The broker answered the positions request of the current connection. */
+  private known = false;
   private readonly commission: number;
 
   constructor(
@@ -64,8 +69,13 @@ export class BrokerVenue implements ExecutionVenue {
     link.setListener({
       order: (r) => this.onReport(r),
       position: (p) => this.onPosition(p),
+      positionsReported: () => {
+        this.known = true;
+        this.events.positionsReported();
+      },
       connection: (up) => {
         this.up = up;
+        this.known = false; // a new connection is read afresh
         this.events.connection(up);
       },
     });
@@ -149,6 +159,10 @@ export class BrokerVenue implements ExecutionVenue {
 
   position(): number {
     return this.net;
+  }
+
+  positionKnown(): boolean {
+    return this.up && this.known;
   }
 
   onTick(_tick: TradeTick): Fill[] {

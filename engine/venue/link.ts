@@ -48,6 +48,14 @@ export interface BrokerPosition {
 export interface BrokerListener {
   order(r: BrokerOrderReport): void;
   position(p: BrokerPosition): void;
+  /**
+   * The broker's answer to this connection's positions request is complete
+   * (DTC: the last POSITION_UPDATE of the request, or NoPositions; TWS:
+   * positionEnd). A contract it did not mention was reported flat just
+   * before. Until this, after every connect and reconnect, the position is
+   * unknown, and nothing may take it for flat.
+   */
+  positionsReported(): void;
   /** The order link went up or down (a reconnect reconciles before it says true). */
   connection(up: boolean): void;
 }

@@ -110,6 +110,12 @@ export interface ExecutionVenue {
   order(id: string): Order | undefined;
   /** Signed contracts the venue holds for the account. */
   position(): number;
+  /**
+   * Whether `position()` is the venue's word now: a broker's only once it
+   * answered the positions request of its current connection (absent: always,
+   * as for the simulated venue, whose book is the position).
+   */
+  positionKnown?(): boolean;
   onTick(tick: TradeTick): Fill[];
   onBar(bar: Bar): Fill[];
   /** A broker's fills reported between records (the simulated venue fills only on records). */

@@ -45,6 +45,9 @@ export class RoutedVenue implements ExecutionVenue {
   position(): number {
     return this.target.position();
   }
+  positionKnown(): boolean {
+    return this.target.positionKnown?.() ?? true;
+  }
   onTick(tick: TradeTick): Fill[] {
     return this.target.onTick(tick);
   }

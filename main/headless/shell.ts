@@ -5,8 +5,9 @@
  * two channels over one WebSocket that requires this run's token. Frames pass
  * through as text: the shell never parses engine traffic. Its watchdog
  * restarts an engine that stops answering heartbeats for 2 s, with
- * `--halted`, so it comes back with the kill switch tripped; open windows
- * are disconnected and reload.
+ * `--halted`, so it comes back with the kill switch tripped, and one that
+ * exits by itself the same way (up to 5 times a minute); open windows are
+ * disconnected and reload.
  *
  * `main/headless/bin.ts` is its command line.
  */
@@ -19,7 +20,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineSocketPath } from '../../engine/contract';
 import type { EngineToHost, HostToEngine } from '../../engine/host/contract';
-import { EngineWatchdog } from '../watchdog';
+import { EngineRestarts, EngineWatchdog, exitReason } from '../watchdog';
+
+/** Restarts after the engine exited by itself, at most this many in a minute. */
+const RESTARTS_IN_A_MINUTE = 5;
 
 const SOCKET_PATH: EngineSocketPath = '/engine';
 
@@ -98,8 +102,9 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
   let nextId = 1;
   let closing = false;
   let engine: ChildProcess;
-  /** Engine restarts by the watchdog. */
+  /** Engine restarts by the watchdog or after an exit. */
   let restarts = 0;
+  const restartsAfterExit = new EngineRestarts(RESTARTS_IN_A_MINUTE);
 
   const toEngine = (m: HostToEngine): void => {
     if (engine.connected) engine.send(m);
@@ -141,8 +146,17 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
     child.on('exit', (code, signal) => {
       if (closing || child !== engine) return;
       watchdog.stop();
-      log(`engine exited (code ${code}, signal ${signal}); closing connections`);
-      for (const ws of sockets.values()) ws.close(1011, 'engine stopped');
+      if (!restartsAfterExit.allow()) {
+        log(`engine exited (code ${code}, signal ${signal}) again: ${RESTARTS_IN_A_MINUTE} restarts in a minute, not restarting; closing connections`);
+        for (const ws of sockets.values()) ws.close(1011, 'engine stopped');
+        return;
+      }
+      // Like a frozen engine: restarted HALTED, and the windows told why (1012).
+      restarts += 1;
+      const reason = exitReason(code, signal);
+      log(reason);
+      for (const ws of sockets.values()) ws.close(1012, reason.slice(0, 123));
+      spawnEngine(['--halted', reason]).catch((e: unknown) => log(`engine restart failed: ${String(e)}`));
     });
     return ready;
   }

@@ -141,7 +141,7 @@ describe('DTC orders and faults against the DTC peer', () => {
     const positions: BrokerPosition[] = [];
     const links: boolean[] = [];
     const s = await setup(config, handlers);
-    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), connection: (up) => links.push(up) });
+    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), positionsReported: () => undefined, connection: (up) => links.push(up) });
     await s.client.connect();
     await eventually(() => expect(s.peer.subscribers()).toBe(1));
     s.peer.trade(4368, Date.UTC(2023, 8, 25, 14, 30));

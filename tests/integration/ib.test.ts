@@ -48,7 +48,7 @@ async function connected(peer: TwsPeer, client: IbClient): Promise<void> {
 
 function listen(client: IbClient): { reports: BrokerOrderReport[]; positions: BrokerPosition[]; links: boolean[] } {
   const seen = { reports: [] as BrokerOrderReport[], positions: [] as BrokerPosition[], links: [] as boolean[] };
-  client.setListener({ order: (r) => seen.reports.push(r), position: (p) => seen.positions.push(p), connection: (up) => seen.links.push(up) });
+  client.setListener({ order: (r) => seen.reports.push(r), position: (p) => seen.positions.push(p), positionsReported: () => undefined, connection: (up) => seen.links.push(up) });
   return seen;
 }
 

@@ -142,6 +142,18 @@ export class DtcPeer {
     this.gate.release();
   }
 
+  private marketWaits = false;
+
+  /**
+   * While on, market orders stay working unfilled (a market with no one on
+   * the other side); off fills those working at the last price.
+   */
+  holdMarketOrders(on: boolean): void {
+    this.marketWaits = on;
+    if (on || !Number.isFinite(this.last)) return;
+    for (const o of this.orders.values()) if (o.type === 1 && o.status === 4) this.fill(o, this.last, this.lastTs);
+  }
+
   /** Refuses the next order with this text. */
   rejectNextOrder(text: string): void {
     this.rejectText = text;
@@ -344,7 +356,7 @@ export class DtcPeer {
     if (this.refused(c, clientId, String(m.Symbol))) return;
     const o = this.newOrder(clientId, String(m.Symbol), Number(m.BuySell), Number(m.OrderType), Number(m.Price1), Number(m.Quantity), null);
     this.update(o, 2);
-    if (o.type === 1 && Number.isFinite(this.last)) this.fill(o, this.last, this.lastTs);
+    if (o.type === 1 && Number.isFinite(this.last) && !this.marketWaits) this.fill(o, this.last, this.lastTs);
   }
 
   private oco(c: Conn, m: Record<string, number | string>): void {

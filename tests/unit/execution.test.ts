@@ -431,6 +431,27 @@ describe('reset', () => {
     expect(again.allows('entry')).toBe(false);
     expect(again.allows('reduce')).toBe(true);
   });
+
+  it('HALTED awaiting the broker (issue 16): not flat, reset refused, latched; flat only when every watched venue is', () => {
+    const clock = new BacktestClock(T0);
+    const store = new MemoryKillSwitchStore();
+    const ks = new KillSwitch(store, clock);
+    ks.awaitBroker('critical-error', 'the engine stopped during a live run');
+    expect(ks.status).toMatchObject({ state: 'HALTED', flat: false, trigger: 'critical-error' });
+    expect(() => ks.reset('looks flat to me')).toThrow(/broker has not confirmed/);
+    const again = new KillSwitch(store, clock);
+    expect(again.status).toMatchObject({ state: 'HALTED', flat: false });
+    let brokerFlat = false;
+    again.watchVenue('broker', () => brokerFlat);
+    again.watchVenue('run', () => true);
+    again.confirmFlat('run'); // the run's venue is flat; the broker is not known to be
+    expect(again.status.flat).toBe(false);
+    brokerFlat = true;
+    again.confirmFlat('broker');
+    expect(again.status).toMatchObject({ state: 'HALTED', flat: true });
+    again.reset('the broker confirmed flat');
+    expect(again.state).toBe('ACTIVE');
+  });
 });
 
 /** A broker link that records the orders sent and reports executions when told. */
@@ -463,7 +484,7 @@ describe('a broker fills an order in parts', () => {
   it('averages the entry, closes the trade once every contract is out, books it once, and journals every execution', () => {
     const link = new PartsBroker();
     let r: Rig<BrokerVenue> | null = null;
-    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {} });
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {}, positionsReported: () => {} });
     r = rig({ venue, risk: { baseContracts: 2, maxRiskPerTradeUsd: 1000, budgetOfRemaining: 2, budgetOfDailyLimit: 2 } });
     link.up();
     const b0 = at(0, [100, 100.5, 99.5, 100, 10]);

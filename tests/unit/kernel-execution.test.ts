@@ -42,6 +42,30 @@ describe('the kill switch through the kernel', () => {
     await k2.close();
   });
 
+  it('latches on a full disk (issue 16): the halt acts, the write failure is a critical alert, and the latch file keeps it across a restart', async () => {
+    const dir = tmp();
+    const k1 = kernelAt(dir);
+    const alerts: string[] = [];
+    k1.bus.subscribe((e) => {
+      if (e.type === 'alert' && e.level === 'critical') alerts.push(e.message);
+    });
+    // The journal full, as on a full disk: SQLite's own "database or disk is full" (SQLITE_FULL) on the next page
+    // the kill switch's transaction needs (its events table filled to the last byte of its last page).
+    const db = k1.db!;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const fill = db.prepare(`INSERT INTO kill_switch_events (ts, from_state, to_state, trigger, who, reason) VALUES (0, 'ACTIVE', 'ACTIVE', NULL, 'filler', ?)`);
+    expect(() => {
+      for (let n = 512; ; n = Math.max(1, n >> 1)) fill.run('x'.repeat(n));
+    }).toThrow(/database or disk is full/);
+    expect(await k1.api.killSwitch('test: halt on a full disk')).toMatchObject({ state: 'HALTED', trigger: 'manual', flat: true });
+    expect(alerts[0]).toMatch(/could not be written to the journal: database or disk is full/);
+    await k1.close();
+
+    const k2 = kernelAt(dir);
+    expect((await k2.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', trigger: 'manual', detail: 'test: halt on a full disk' });
+    await k2.close();
+  });
+
   it('comes back HALTED (critical error) when the watchdog restarts the engine', async () => {
     const k = kernelAt(tmp(), 'engine restarted by the watchdog');
     expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', trigger: 'critical-error', detail: 'engine restarted by the watchdog' });

@@ -101,6 +101,10 @@ export class DtcClient implements BrokerLink {
   private accounts: string[] = [];
   private account = '';
   private listener: BrokerListener | null = null;
+  /** The RequestID of this connection's positions request until its answer is complete (-1: none pending). */
+  private positionsRequest = -1;
+  /** The answer so far named the traded contract (or said there is no position at all). */
+  private ownPositionSeen = false;
   private heartbeat: TimerHandle | null = null;
   private lastReceived = 0;
   private readonly reconnect: Reconnect;
@@ -428,7 +432,9 @@ export class DtcClient implements BrokerLink {
   private reconcile(): void {
     this.account = this.config.tradeAccount ?? this.account;
     this.send(DTC.OPEN_ORDERS_REQUEST, { RequestID: this.nextRequest(), RequestAllOrders: 1, TradeAccount: this.account });
-    this.send(DTC.CURRENT_POSITIONS_REQUEST, { RequestID: this.nextRequest(), TradeAccount: this.account });
+    this.positionsRequest = this.nextRequest();
+    this.ownPositionSeen = false;
+    this.send(DTC.CURRENT_POSITIONS_REQUEST, { RequestID: this.positionsRequest, TradeAccount: this.account });
     const since = this.lostAt ?? this.clock.now() - 86_400_000;
     this.send(DTC.HISTORICAL_ORDER_FILLS_REQUEST, { RequestID: this.nextRequest(), NumberOfDays: 1, TradeAccount: this.account, StartDateTime: Math.floor(since / 1000) - 60 });
   }
@@ -508,14 +514,26 @@ export class DtcClient implements BrokerLink {
     this.listener?.order(report);
   }
 
+  /**
+   * POSITION_UPDATE (DTCProtocol.h s_PositionUpdate): an answer to our
+   * CURRENT_POSITIONS_REQUEST carries its RequestID and is numbered
+   * MessageNumber of TotalNumberMessages (NoPositions = 1: none at all);
+   * `Unsolicited` = 1 marks a change reported as it happens.
+   */
   private positionUpdate(m: DtcMessage): void {
+    const answer = num(m, 'Unsolicited') !== 1 && num(m, 'RequestID') === this.positionsRequest;
+    const symbol = str(m, 'Symbol');
     if (num(m, 'NoPositions') === 1) {
       this.listener?.position({ symbol: this.config.symbol, qty: 0, avgPrice: Number.NaN });
-      return;
+      this.ownPositionSeen = true;
+    } else if (symbol === this.config.symbol) {
+      this.listener?.position({ symbol, qty: num(m, 'Quantity'), avgPrice: num(m, 'AveragePrice') });
+      if (answer) this.ownPositionSeen = true;
     }
-    const symbol = str(m, 'Symbol');
-    if (symbol !== this.config.symbol) return;
-    this.listener?.position({ symbol, qty: num(m, 'Quantity'), avgPrice: num(m, 'AveragePrice') });
+    if (!answer || (num(m, 'NoPositions') !== 1 && num(m, 'MessageNumber') < num(m, 'TotalNumberMessages'))) return;
+    this.positionsRequest = -1;
+    if (!this.ownPositionSeen) this.listener?.position({ symbol: this.config.symbol, qty: 0, avgPrice: Number.NaN });
+    this.listener?.positionsReported();
   }
 
   private historicalFill(m: DtcMessage): void {

@@ -130,6 +130,8 @@ export class IbClient implements BrokerLink {
   private lastError: string | null = null;
   private accounts: string[] = [];
   private listener: BrokerListener | null = null;
+  /** Since the last reqPositions, TWS named the traded contract. */
+  private ownPositionSeen = false;
   private readonly reconnect: Reconnect;
   private watchdog: TimerHandle | null = null;
   private lastReceived = 0;
@@ -337,6 +339,7 @@ export class IbClient implements BrokerLink {
       this.onOrderStatus(id, status, filled, avg, parentId ?? 0, whyHeld ?? '')));
     api.on(EventName.execDetails, mine((_reqId: number, contract: Contract, exec: Execution) => this.onExecution(contract, exec)));
     api.on(EventName.position, mine((_account: string, contract: Contract, pos: number, avgCost?: number) => this.onPosition(contract, pos, avgCost ?? Number.NaN)));
+    api.on(EventName.positionEnd, mine(() => this.onPositionEnd()));
     api.on(EventName.pnl, mine((_reqId: number, daily: number, unrealized?: number, realized?: number) =>
       this.on.pnl?.({ dailyUsd: daily, unrealizedUsd: unrealized ?? Number.NaN, realizedUsd: realized ?? Number.NaN })));
     api.connect();
@@ -600,6 +603,7 @@ export class IbClient implements BrokerLink {
     const api = this.api;
     if (api === null) return;
     api.reqAllOpenOrders();
+    this.ownPositionSeen = false;
     api.reqPositions();
     if (this.lostAt !== null) {
       const since = new Date(this.lostAt + this.offsetMs - 60_000);
@@ -778,9 +782,17 @@ export class IbClient implements BrokerLink {
     this.report(ibId, 'PARTIAL', exec.cumQty ?? qty, exec.avgPrice ?? price, { execId: exec.execId, price, qty, ts: parseIbTime(exec.time ?? '', this.marketNow()) }, '', true);
   }
 
+  /** TWS's positionEnd: the positions snapshot of reqPositions is complete; a contract it did not name is flat. */
+  private onPositionEnd(): void {
+    if (!this.ownPositionSeen) this.listener?.position({ symbol: this.symbol, qty: 0, avgPrice: Number.NaN });
+    this.ownPositionSeen = false;
+    this.listener?.positionsReported();
+  }
+
   private onPosition(contract: Contract, pos: number, avgCost: number): void {
     const r = this.roots.find((x) => x.contract?.conId === contract.conId);
     if (r === undefined || r !== this.roots[0]) return;
+    this.ownPositionSeen = true;
     this.listener?.position({ symbol: this.symbol, qty: pos, avgPrice: pos === 0 ? Number.NaN : avgCost / r.multiplier });
   }
 
