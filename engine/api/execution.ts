@@ -38,14 +38,16 @@ export function executionApi(k: KernelParts): ExecutionApi {
   };
 
   /** Runs a queue decision, turning "no longer waiting" into a bad request and publishing the result. */
+  /** A decision on the open run; what it changed reaches the windows even when it is refused (an approval found expired). */
   const decide = (fn: () => void): void => {
     try {
       fn();
     } catch (e) {
       if (e instanceof OrderError) throw new EngineError('bad-request', e.message);
       throw e;
+    } finally {
+      k.run()?.run.publishExecution();
     }
-    k.run()?.run.publishExecution();
   };
 
   return {

@@ -216,6 +216,8 @@ export class Trader {
    */
   approve(signalId: string, who = 'trader'): Approval {
     const a = this.pending(signalId);
+    // Expiry is decided now, on market time, not at the next record: a late click sends nothing.
+    if (this.expireByTime(a)) throw new OrderError(`signal ${signalId} expired: ${a.why}; nothing was sent`);
     const risk = this.check(a.signal);
     if (!risk.approved) {
       this.decide(a, 'REJECTED', 'risk', `${risk.reason}: ${risk.detail}`);
@@ -682,12 +684,28 @@ export class Trader {
   /** Sum of price x contracts of a trade's exit fills while it is partly closed (points x contracts). */
   private readonly exitValue = new Map<string, number>();
 
+  /**
+   * Market time moved without a record (a driver's clock tick between bars,
+   * or between trades): approvals past their time expire now, so the card
+   * closes as EXPIRED when its countdown ends.
+   */
+  onClock(): void {
+    for (const a of [...this.approvals.values()]) this.expireByTime(a);
+  }
+
+  /** Expires `a` if its time is up on the market clock; returns whether it did. */
+  private expireByTime(a: Approval): boolean {
+    if (this.now() < a.expiresAt) return false;
+    this.decide(a, 'EXPIRED', 'expiry', `unanswered for ${(a.expiresAt - a.queuedAt) / 1000} s`);
+    return true;
+  }
+
   private expire(high: number, low: number): void {
     if (this.approvals.size === 0) return;
     const reach = (this.c.approvalExpiryTicks ?? DEFAULT_EXPIRY_TICKS) * this.t - 1e-9;
     for (const a of [...this.approvals.values()]) {
-      if (this.now() >= a.expiresAt) this.decide(a, 'EXPIRED', 'expiry', `unanswered for ${(a.expiresAt - a.queuedAt) / 1000} s`);
-      else if (high >= a.signal.entry + reach || low <= a.signal.entry - reach) {
+      if (this.expireByTime(a)) continue;
+      if (high >= a.signal.entry + reach || low <= a.signal.entry - reach) {
         this.decide(a, 'EXPIRED', 'expiry', `price moved ${this.c.approvalExpiryTicks ?? DEFAULT_EXPIRY_TICKS} ticks from the entry ${a.signal.entry}`);
       }
     }

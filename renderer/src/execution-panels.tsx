@@ -183,7 +183,7 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
       <div className="approval-head">
         <b className={a.side === 'LONG' ? 'pos' : 'neg'}>{a.side}</b> {a.setup} <span className={`grade grade-${a.grade}`}>{a.grade}</span>
         <span className="countdown" data-testid="countdown" title="Market seconds until it expires (also when price moves 4 ticks from the entry)">
-          {left === null ? '—' : `${left}s`}
+          {left === null ? '—' : left === 0 ? 'EXPIRED' : `${left}s`}
         </span>
       </div>
       <div className="approval-grid">
@@ -203,7 +203,7 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
         <b>{a.confidence.toFixed(2)}</b>
       </div>
       <div className="approval-actions">
-        <button type="button" className="approve" data-testid="approve" onClick={onApprove}>
+        <button type="button" className="approve" data-testid="approve" onClick={onApprove} disabled={left === 0} title={left === 0 ? 'Expired: the engine refuses a late approval' : undefined}>
           Approve <kbd>A</kbd>
         </button>
         <button type="button" className="reject" data-testid="reject" onClick={onReject}>

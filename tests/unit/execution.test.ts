@@ -219,6 +219,26 @@ describe('MANUAL: the approval queue', () => {
     expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'EXPIRED', who: 'expiry' });
   });
 
+  it('a late approval is refused on market time, with no record since (issue 16): EXPIRED, nothing sent', () => {
+    const { r, sig } = setup();
+    r.clock.advanceTo(T0 + MIN + 47_000); // bar data: the next record is a minute away, the trader clicks at 47 s
+    expect(() => r.trader.approve(sig.id)).toThrow(/expired: unanswered for 30 s; nothing was sent/);
+    expect(r.venue.all()).toEqual([]);
+    expect(r.trader.queue()).toHaveLength(0);
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'EXPIRED', who: 'expiry' });
+  });
+
+  it('expires on the driver\'s clock tick between records, so the card closes when its countdown ends', () => {
+    const { r } = setup();
+    r.clock.advanceTo(T0 + MIN + 29_000);
+    r.trader.onClock();
+    expect(r.trader.queue()).toHaveLength(1);
+    r.clock.advanceTo(T0 + MIN + 30_000);
+    r.trader.onClock();
+    expect(r.trader.queue()).toHaveLength(0);
+    expect(r.journal.approvals.at(-1)).toMatchObject({ status: 'EXPIRED', who: 'expiry' });
+  });
+
   it('expires when price trades 4 ticks from the entry, not at 3', () => {
     const { r } = setup();
     const tick = (price: number) => r.trader.onRecord({ kind: 'tick', tsEvent: r.clock.now(), price, size: 1, side: 'unknown', bid: Number.NaN, ask: Number.NaN });

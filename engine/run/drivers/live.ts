@@ -123,9 +123,13 @@ export class LiveDriver implements LiveRunPort {
     this.closeTimer = run.clock.setTimer(Math.floor(run.clock.now() / 1000) * 1000 + 1000 + LIVE_CLOSE_GRACE_MS, () => {
       if (run.state !== 'playing') return;
       const before = run.node.bars;
+      run.trader.onClock(); // between trades: approvals expire on market time
       run.node.pipeline.closeDue(run.clock.now() - LIVE_CLOSE_GRACE_MS);
       if (run.node.bars !== before) run.publishProgress(0);
-      else run.node.flush();
+      else {
+        run.node.flush();
+        run.publishExecution();
+      }
       this.armClose();
     });
   }

@@ -291,6 +291,7 @@ export class PacedDriver {
           if (startOf(r) - now > GAP_SKIP_MS) run.clock.jumpTo(startOf(r));
           const due = dueOf(r);
           if (due > run.clock.now()) {
+            run.trader.onClock(); // between bars: approvals expire on market time
             const wakeAt = Math.min(run.clock.wallTimeOf(due), wall.now() + STATUS_EVERY_MS);
             this.timer = wall.setTimer(wakeAt, () => void this.pump());
             break;
