@@ -473,7 +473,8 @@ export interface FinalResultDataDTO {
   readonly exitPrice: number;
   readonly exitTs: number;
   readonly qty: number;
-  readonly exitReason: 'stop' | 'target' | 'kill-switch';
+  /** 'unprotected': closed at market because the broker refused its stop or target twice. */
+  readonly exitReason: 'stop' | 'target' | 'kill-switch' | 'unprotected';
   readonly holdingMs: number;
   readonly maeTicks: number;
   readonly mfeTicks: number;

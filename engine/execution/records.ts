@@ -37,7 +37,8 @@ export interface Approval {
 }
 
 /** Why a trade ended. */
-export type ExitReason = 'stop' | 'target' | 'kill-switch';
+/** How a trade ended; 'unprotected': closed at market because the broker refused its stop or target twice (issue 16). */
+export type ExitReason = 'stop' | 'target' | 'kill-switch' | 'unprotected';
 
 /** One trade: a bracket from its signal to its exit. Prices points, P&L USD. */
 export interface TradeRecord {
@@ -54,8 +55,9 @@ export interface TradeRecord {
   /** Contracts closed so far; the trade is closed (`exitTs` set) once they equal `entryQty`. */
   exitQty: number;
   readonly entryOrderId: string;
-  readonly stopOrderId: string;
-  readonly targetOrderId: string;
+  /** The trade's stop and target now: a leg the broker refused and that was sent again is replaced by the new order. */
+  stopOrderId: string;
+  targetOrderId: string;
   readonly closeOrderIds: string[];
   /** The first entry fill's time, Unix ms. */
   entryTs: number | null;
@@ -103,6 +105,10 @@ export type RunEventKind =
   | 'risk.paused'
   | 'risk.warning'
   | 'order.rejected'
+  /** A protective leg the broker refused, sent again on its own. */
+  | 'order.retried'
+  /** A leg refused twice: the trade is closed at market. */
+  | 'order.unprotected'
   | 'venue.disconnected'
   | 'kill-switch.global-cancel'
   | 'kill-switch.close'

@@ -187,8 +187,79 @@ export class Trader {
   venueUpdated(): void {
     for (const f of this.d.venue.drainFills?.() ?? []) this.onFill(f, 'paper');
     for (const tr of this.openTrades()) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) this.journalOrder(id, tr.id);
+    this.protect();
     this.settleHalt();
     this.version += 1;
+  }
+
+  /** Protective legs the broker refused and that were sent again, once each (`tradeId:role`). */
+  private readonly retriedLegs = new Set<string>();
+  /** Legs sent on their own after a refused OCO: the Trader cancels the one left when the trade closes. */
+  private readonly standaloneLegs = new Set<string>();
+  /** Trades closed at market because the broker refused a leg twice. */
+  private readonly unprotected = new Set<string>();
+
+  /**
+   * A position is never left without its stop and target because the broker
+   * refused them (issue 16): for each trade with contracts open, a leg the
+   * broker rejected is sent again once, on its own, for the contracts open;
+   * refused again (or unsendable), the position is closed at once with a
+   * market order, the other leg cancelled, and a critical alert raised.
+   * Order states are the broker's reports (engine/venue/broker.ts); a halt
+   * closes everything anyway.
+   */
+  private protect(): void {
+    if (this.d.killSwitch.state !== 'ACTIVE') return;
+    const venue = this.d.venue;
+    for (const tr of this.openTrades()) {
+      const open = tr.entryQty - tr.exitQty;
+      if (tr.kind !== 'paper' || tr.entryPrice === null || open <= 0 || this.unprotected.has(tr.id)) continue;
+      for (const role of ['stop', 'target'] as const) {
+        const leg = venue.order(role === 'stop' ? tr.stopOrderId : tr.targetOrderId);
+        if (leg === undefined || leg.status !== 'CANCELLED' || !(leg.cancelReason ?? '').startsWith('rejected')) continue;
+        const key = `${tr.id}:${role}`;
+        if (this.retriedLegs.has(key)) {
+          this.closeUnprotected(tr, role, leg.cancelReason ?? 'rejected');
+          break;
+        }
+        this.retriedLegs.add(key);
+        try {
+          const again = venue.submit({ side: leg.side, type: leg.type, qty: open, price: leg.price, role }, this.now());
+          if (role === 'stop') tr.stopOrderId = again.id;
+          else tr.targetOrderId = again.id;
+          this.tradeByOrder.set(again.id, tr);
+          this.standaloneLegs.add(again.id);
+          this.d.journal?.order(again, tr.id);
+          this.d.journal?.event('order.retried', this.now(), { tradeId: tr.id, role, refused: leg.id, sent: again.id, why: leg.cancelReason });
+          this.d.alert?.('warning', `The broker refused the ${role} of trade ${tr.id} (${leg.cancelReason}): sent again as order ${again.id}`);
+        } catch (e) {
+          if (!(e instanceof OrderError)) throw e;
+          this.closeUnprotected(tr, role, e.message);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Closes a trade whose stop or target the broker refused twice: the other leg cancelled, the contracts out at market. */
+  private closeUnprotected(tr: TradeRecord, role: 'stop' | 'target', why: string): void {
+    this.unprotected.add(tr.id);
+    const venue = this.d.venue;
+    for (const id of [tr.stopOrderId, tr.targetOrderId]) if (venue.cancel(id, `the ${role} was refused twice`)) this.journalOrder(id, tr.id);
+    const qty = tr.entryQty - tr.exitQty;
+    const side = tr.signal.side === 'LONG' ? 'SELL' : 'BUY';
+    this.d.journal?.event('order.unprotected', this.now(), { tradeId: tr.id, role, why, qty });
+    try {
+      const o = venue.submit({ side, type: 'MARKET', qty, role: 'close' }, this.now());
+      tr.closeOrderIds.push(o.id);
+      this.tradeByOrder.set(o.id, tr);
+      this.d.journal?.order(o, tr.id);
+      this.d.alert?.('critical', `The broker refused the ${role} of trade ${tr.id} twice (${why}): its ${qty} contract(s) are closed at market`);
+    } catch (e) {
+      if (!(e instanceof OrderError)) throw e;
+      this.d.alert?.('critical', `Trade ${tr.id} has no ${role} at the broker (${why}) and its closing order was refused (${e.message}): the kill switch flattens it`);
+      this.trip('critical-error', `trade ${tr.id} unprotected at the broker: ${why}; closing refused: ${e.message}`, 'risk');
+    }
   }
 
   /** Whether this run's venue holds no position and no working order, by its own word (a broker's once it reported its positions). */
@@ -568,7 +639,10 @@ export class Trader {
     this.exitValue.delete(tr.id);
     tr.exitTs = f.ts;
     tr.exitPrice = exitValue / tr.exitQty;
-    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : 'kill-switch';
+    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : this.unprotected.has(tr.id) ? 'unprotected' : 'kill-switch';
+    // A leg sent again on its own is in no OCA group with the other: the broker cancels neither when one fills.
+    const legs = [tr.stopOrderId, tr.targetOrderId];
+    if (legs.some((id) => this.standaloneLegs.has(id))) for (const id of legs) if (this.d.venue.cancel(id, 'the trade closed')) this.journalOrder(id, tr.id);
     tr.pnlTicks = (dir * (tr.exitPrice - tr.entryPrice)) / this.t;
     tr.pnlUsd = tr.pnlTicks * this.c.instrument.tickValueUsd * tr.entryQty - tr.commissionsUsd;
     const right = tr.exitReason === 'target' ? true : tr.exitReason === 'stop' ? false : tr.pnlTicks > 0;
@@ -585,7 +659,7 @@ export class Trader {
       mfeTicks: tr.mfeTicks,
       signalRight: right,
       /** How "right" was judged: the target or the stop reached first, else the sign of the P&L of a forced exit. */
-      judgedBy: tr.exitReason === 'kill-switch' ? 'pnl' : tr.exitReason,
+      judgedBy: tr.exitReason === 'stop' || tr.exitReason === 'target' ? tr.exitReason : 'pnl',
     });
     this.d.journal?.trade(tr);
     if (tr.kind === 'paper') this.booked(tr);

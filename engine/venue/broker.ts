@@ -209,8 +209,7 @@ export class BrokerVenue implements ExecutionVenue {
         o.status = 'FILLED';
         o.filledTs = r.fill.ts;
       }
-      // The entry filled: the bracket's legs are working at the broker now.
-      if (o.status === 'FILLED') for (const c of this.orders.values()) if (c.parentId === o.id && c.status === 'PENDING') c.status = 'WORKING';
+      // The bracket's legs stay PENDING until the broker reports them working: order state is the broker's word only.
     }
     switch (r.state) {
       case 'CANCELLED':

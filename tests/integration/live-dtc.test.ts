@@ -127,6 +127,45 @@ describe('live faults through the kernel (DTC peer)', () => {
     void streaming;
   }, 60_000);
 
+  it('the broker refuses the OCO pair after the entry filled (issue 16): both legs are sent again on their own, the position is protected at the broker, and the exit cancels the other leg', async () => {
+    const { k, peer, events } = await liveKernel();
+    await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
+    await k.api.setExecution('AUTO');
+    await k.api.setMode('LIVE', 'SIM-4711');
+    peer.rejectNextOco('insufficient margin for the OCO');
+    void peer.stream(barTicks(await fileBars(15_176)), { trade: 107, quote: 108, perSecond: 3000 });
+    // The entry (208, parent), the refused OCO (201), then the stop and the target on their own (208 each).
+    await eventually(() => expect(peer.received.filter((m) => m.Type === 208)).toHaveLength(3), 20_000);
+    peer.hold();
+    await eventually(() => expect(peer.netPosition).not.toBe(0));
+    const legs = peer.workingOrders().map((o) => o.type).sort();
+    expect(legs).toEqual([2, 3]); // a STOP and a LIMIT working at the broker for the position
+    await eventually(async () => expect((await k.api.getExecution()).orders.filter((o) => o.status === 'WORKING').map((o) => o.role).sort()).toEqual(['stop', 'target']));
+    expect(events.some((e) => e.type === 'alert' && /refused the stop of trade T1 .*sent again/.test(e.message))).toBe(true);
+    // The trade ends by one leg: the other is cancelled at the broker (they are in no OCA group there).
+    peer.release();
+    await eventually(async () => expect((await k.api.getExecution()).trades[0]?.exitReason).toMatch(/^(stop|target)$/), 20_000);
+    peer.hold();
+    const t1Legs = peer.received.filter((m) => m.Type === 208).slice(1, 3).map((m) => String(m.ClientOrderID));
+    await eventually(() => expect(peer.workingOrders().filter((o) => t1Legs.includes(o.clientId))).toEqual([]));
+  }, 60_000);
+
+  it('refused again, the position is closed at market at once with a critical alert (issue 16)', async () => {
+    const { k, peer, events } = await liveKernel();
+    await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
+    await k.api.setExecution('AUTO');
+    await k.api.setMode('LIVE', 'SIM-4711');
+    peer.rejectNextOco('insufficient margin', 2);
+    void peer.stream(barTicks(await fileBars(15_176)), { trade: 107, quote: 108, perSecond: 3000 });
+    await eventually(() => expect(peer.fills).toHaveLength(2), 20_000); // the entry, then the closing market order
+    peer.hold();
+    expect(peer.netPosition).toBe(0);
+    expect(peer.workingOrders()).toEqual([]);
+    await eventually(async () => expect((await k.api.getExecution()).trades[0]).toMatchObject({ exitReason: 'unprotected' }));
+    expect(events.some((e) => e.type === 'alert' && e.level === 'critical' && /refused the (stop|target) of trade T1 twice .* closed at market/.test(e.message))).toBe(true);
+    expect((await k.api.getExecution()).position.qty).toBe(0);
+  }, 60_000);
+
   it('a feed that stalls in the session trips the kill switch (stale data) after staleDataMs', async () => {
     const { k, peer } = await liveKernel(FAST_RISK);
     // Monday 2023-09-25 10:00 ET is inside the session.

@@ -120,6 +120,22 @@ describe('a live run on Interactive Brokers (the fake TWS)', () => {
 describe('live faults through the kernel (fake TWS)', () => {
   const FAST_RISK = { ...DEFAULT_RISK_CONFIG, brokerLostMs: 1500, staleDataMs: 2000 };
 
+  it('TWS refuses a bracket child (issue 16): the target is sent again on its own, and the position is never without both legs at TWS', async () => {
+    const { k, peer, events } = await liveKernel();
+    await k.api.setExecution('AUTO');
+    await k.api.setMode('LIVE', 'DU4711');
+    peer.rejectNextOrder('the target price is outside the limits', 1); // the entry goes, its target (placed second) is refused
+    void peer.stream(barTicks(await fileBars(15_176)), { perSecond: 3000 });
+    await eventually(() => expect(peer.workingOrders().map((o) => o.type).sort()).toEqual(['LMT', 'STP']), 30_000);
+    peer.hold();
+    await eventually(async () => expect((await k.api.getExecution()).position.qty).toBe(peer.netPosition()));
+    expect(peer.netPosition()).not.toBe(0);
+    const target = peer.workingOrders().find((o) => o.type === 'LMT')!;
+    expect(target.parentId).toBe(0); // sent on its own after the refusal
+    await eventually(async () => expect((await k.api.getExecution()).orders.filter((o) => o.status === 'WORKING').map((o) => o.role).sort()).toEqual(['stop', 'target']));
+    expect(events.some((e) => e.type === 'alert' && /refused the target of trade T1 .*sent again/.test(e.message))).toBe(true);
+  }, 60_000);
+
   it('TWS gone with a position open trips the kill switch after brokerLostMs; flat only once TWS is back and its positions confirm it', async () => {
     const { k, peer } = await liveKernel({}, FAST_RISK);
     await k.api.setExecution('AUTO');

@@ -159,6 +159,26 @@ export class DtcPeer {
     this.rejectText = text;
   }
 
+  private ocoRejectText: string | null = null;
+  private rejectLeft = 0;
+
+  private rejectAfterOco = 0;
+
+  /**
+   * Refuses the next OCO pair with this text (reported for its first order
+   * only, as the message's answer), then the `thenOrders` orders after it.
+   */
+  rejectNextOco(text: string, thenOrders = 0): void {
+    this.ocoRejectText = text;
+    this.rejectAfterOco = thenOrders;
+  }
+
+  /** Refuses the next `count` orders of any kind with this text. */
+  rejectOrders(text: string, count: number): void {
+    this.rejectText = text;
+    this.rejectLeft = count;
+  }
+
   /** Writes bytes as they are to every connection (malformed messages). */
   sendRaw(bytes: Buffer): void {
     for (const c of this.conns) c.socket.write(bytes);
@@ -361,6 +381,15 @@ export class DtcPeer {
 
   private oco(c: Conn, m: Record<string, number | string>): void {
     const parentClient = String(m.ParentTriggerClientOrderID ?? '');
+    if (this.ocoRejectText !== null) {
+      const text = this.ocoRejectText;
+      this.rejectText = text;
+      this.ocoRejectText = null;
+      const refused = this.refused(c, String(m.ClientOrderID_1), String(m.Symbol));
+      if (this.rejectAfterOco > 0) this.rejectOrders(text, this.rejectAfterOco);
+      this.rejectAfterOco = 0;
+      if (refused) return;
+    }
     if (this.refused(c, String(m.ClientOrderID_1), String(m.Symbol))) return;
     const parent = [...this.orders.values()].find((o) => o.clientId === parentClient) ?? null;
     const waiting = parent !== null && parent.status !== 7;
@@ -375,7 +404,11 @@ export class DtcPeer {
   private refused(c: Conn, clientId: string, symbol: string): boolean {
     const why = this.rejectText ?? (symbol !== this.symbol ? `symbol ${symbol} is not tradable here` : null);
     if (why === null) return false;
-    this.rejectText = null;
+    if (this.rejectLeft > 1) this.rejectLeft -= 1;
+    else {
+      this.rejectLeft = 0;
+      this.rejectText = null;
+    }
     this.send(c, 301, { ...blankUpdate(), TotalNumMessages: 1, MessageNumber: 1, ClientOrderID: clientId, Symbol: symbol, OrderStatus: 9, OrderUpdateReason: 8, InfoText: why, TradeAccount: this.account });
     return true;
   }

@@ -147,6 +147,8 @@ export class TwsPeer {
   private nowMs: number;
   private stalled = false;
   private rejectText: string | null = null;
+  /** Orders placed before the one `rejectText` refuses. */
+  private rejectSkip = 0;
   private readonly gate = new StreamGate();
   readonly fills: TwsFill[] = [];
   readonly received: TwsRequest[] = [];
@@ -211,9 +213,10 @@ export class TwsPeer {
     this.fillParts = Math.max(1, Math.floor(parts));
   }
 
-  /** Refuses the next order with this text (error 201, status Inactive). */
-  rejectNextOrder(text: string): void {
+  /** Refuses the next order (after `skip` others) with this text (error 201, status Inactive). */
+  rejectNextOrder(text: string, skip = 0): void {
     this.rejectText = text;
+    this.rejectSkip = skip;
   }
 
   /** Client ids TWS says are in use by another application (error 326). */
@@ -644,7 +647,8 @@ export class TwsPeer {
     }
     const contract = this.resolve(f, 1);
     if (contract === null) return this.error(c, id, 200, 'No security definition has been found for the request');
-    if (this.rejectText !== null) {
+    if (this.rejectText !== null && this.rejectSkip > 0) this.rejectSkip -= 1;
+    else if (this.rejectText !== null) {
       const text = this.rejectText;
       this.rejectText = null;
       this.error(c, id, 201, `Order rejected - reason:${text}`);

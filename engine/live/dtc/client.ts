@@ -101,6 +101,8 @@ export class DtcClient implements BrokerLink {
   private accounts: string[] = [];
   private account = '';
   private listener: BrokerListener | null = null;
+  /** Each bracket leg's OCO partner (client order ids), until the pair is refused or accepted. */
+  private readonly ocoPartner = new Map<string, string>();
   /** The RequestID of this connection's positions request until its answer is complete (-1: none pending). */
   private positionsRequest = -1;
   /** The answer so far named the traded contract (or said there is no position at all). */
@@ -171,6 +173,8 @@ export class DtcClient implements BrokerLink {
    * documentation, "Bracket orders").
    */
   placeBracket(entry: BrokerOrderRequest, stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
+    this.ocoPartner.set(target.id, stop.id);
+    this.ocoPartner.set(stop.id, target.id);
     this.send(DTC.SUBMIT_NEW_SINGLE_ORDER, { ...this.single(entry), IsParentOrder: 1 });
     this.send(DTC.SUBMIT_NEW_OCO_ORDER, {
       Symbol: this.config.symbol,
@@ -512,6 +516,14 @@ export class DtcClient implements BrokerLink {
       text: str(m, 'InfoText'),
     };
     this.listener?.order(report);
+    // SUBMIT_NEW_OCO_ORDER is one message: refused before the server took either order, it refused both,
+    // whether or not the server reports the second (a stop the broker never had must not look WORKING).
+    const partner = this.ocoPartner.get(clientId);
+    if (partner !== undefined && state === 'REJECTED' && reason === UPDATE_REASON.NEW_ORDER_REJECTED && serverId === '' && !this.clientToServer.has(partner)) {
+      this.ocoPartner.delete(clientId);
+      this.ocoPartner.delete(partner);
+      this.listener?.order({ id: partner, state: 'REJECTED', filledQty: 0, avgFillPrice: Number.NaN, fill: null, text: `${report.text || 'rejected'} (with its OCO partner ${clientId})` });
+    }
   }
 
   /**
