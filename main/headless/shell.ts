@@ -13,9 +13,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, posix, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineSocketPath } from '../../engine/contract';
@@ -26,6 +26,8 @@ import { EngineRestarts, EngineWatchdog, exitReason } from '../watchdog';
 const RESTARTS_IN_A_MINUTE = 5;
 
 const SOCKET_PATH: EngineSocketPath = '/engine';
+/** The largest WebSocket frame a window may send (RPC calls are small; a bigger one is closed with 1009). */
+const MAX_FRAME_BYTES = 1024 * 1024;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -79,6 +81,11 @@ function tokenMatches(given: string | null, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(`${status} ${text}\n`);
 }
 
 function unauthorized(res: ServerResponse): void {
@@ -163,33 +170,60 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
 
   const ready = spawnEngine([]);
 
-  const rendererRoot = resolve(opts.rendererDir);
+  const rendererRoot = await realpath(resolve(opts.rendererDir));
+  /** Filled in once the port is known: the only Host and Origin values the shell answers. */
+  let ownHosts: ReadonlySet<string> = new Set();
+  let ownOrigins: ReadonlySet<string> = new Set();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void serve(req, res);
+    serve(req, res).catch((e: unknown) => {
+      log(`request ${JSON.stringify(req.url ?? '').slice(0, 200)} failed: ${String(e)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end();
+    });
+  });
+  // A malformed request line or header never reaches `serve`: answer 400 and close, never crash.
+  server.on('clientError', (_e, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
+  /**
+   * Serves the built renderer (issue 16, "open doors"):
+   * - only to requests addressed to this shell (`Host` 127.0.0.1:<port> or
+   *   localhost:<port>: DNS rebinding gets 421) and not made by another web
+   *   site (`Sec-Fetch-Site: cross-site` gets 403);
+   * - the page (`/`, `/index.html`, however encoded) only with the token;
+   *   the other files (the bundle, styles, icons: the same for every user,
+   *   no data) without it, so the page can load them;
+   * - a path decoded and normalised before any check, and resolved through
+   *   symlinks: nothing outside the renderer folder; malformed paths get 400.
+   */
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method Not Allowed');
+    if (!ownHosts.has(req.headers.host ?? '')) return plain(res, 421, 'Misdirected Request');
+    if (req.headers['sec-fetch-site'] === 'cross-site') return plain(res, 403, 'Forbidden');
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) return plain(res, 400, 'Bad Request'); // absolute-form and asterisk-form targets
+    let url: URL;
+    let decoded: string;
+    try {
+      url = new URL(target, 'http://127.0.0.1');
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      return plain(res, 400, 'Bad Request');
     }
-    let path = url.pathname;
+    if (decoded.includes('\0')) return plain(res, 400, 'Bad Request');
+    let path = posix.normalize(decoded);
     if (path === '/' || path === '/index.html') {
       if (!tokenMatches(url.searchParams.get('token'), token)) return unauthorized(res);
       path = '/index.html';
     }
-    const file = normalize(join(rendererRoot, decodeURIComponent(path)));
-    if (!file.startsWith(rendererRoot + sep)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const st = await stat(file).catch(() => null);
-    if (st === null || !st.isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 Not Found\n');
-      return;
-    }
-    const body = await readFile(file);
+    const file = normalize(join(rendererRoot, path));
+    const real = await realpath(file).catch(() => null);
+    if (real === null || !real.startsWith(rendererRoot + sep)) return plain(res, 404, 'Not Found');
+    const st = await stat(real).catch(() => null);
+    if (st === null || !st.isFile()) return plain(res, 404, 'Not Found');
+    const body = await readFile(real);
     res.writeHead(200, {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': CSP,
@@ -199,17 +233,34 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  wss.on('error', (e) => log(`WebSocket server: ${e.message}`));
+  /**
+   * The engine's WebSocket: only with the token, addressed to this shell
+   * (Host), and from this shell's own page (Origin; a client that sends no
+   * Origin is not a browser page). A frame over MAX_FRAME_BYTES closes that
+   * socket (1009); nothing a client sends crashes the shell.
+   */
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== SOCKET_PATH || !tokenMatches(url.searchParams.get('token'), token)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return refuse('400 Bad Request');
     }
+    if (!ownHosts.has(req.headers.host ?? '')) return refuse('421 Misdirected Request');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !ownOrigins.has(origin)) return refuse('403 Forbidden');
+    if (url.pathname !== SOCKET_PATH || !tokenMatches(url.searchParams.get('token'), token)) return refuse('401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const id = nextId++;
       sockets.set(id, ws);
       toEngine({ type: 'connect', id });
+      ws.on('error', (e) => log(`WebSocket ${id}: ${e.message}; closed`));
       ws.on('message', (data, isBinary) => {
         if (!isBinary) toEngine({ type: 'frame', id, data: data.toString() });
       });
@@ -228,6 +279,8 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
       resolvePort(typeof addr === 'object' && addr !== null ? addr.port : 0);
     });
   });
+  ownHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  ownOrigins = new Set([...ownHosts].map((h) => `http://${h}`));
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
