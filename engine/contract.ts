@@ -759,11 +759,28 @@ export interface MetricsDTO {
 }
 
 /** Everything the execution panels show. */
+/**
+ * The order route's broker as it reported itself (issue 16): its position is
+ * the account's, read again at every connect and reconnect.
+ */
+export interface BrokerAccountDTO {
+  /** Signed contracts the broker holds; null until it answered the positions request of its current connection. */
+  readonly positionQty: number | null;
+  /** Points; null when flat or unknown. */
+  readonly avgPrice: number | null;
+  /** Contracts the broker holds that no trade of the workstation accounts for: LIVE is refused while it is not 0. */
+  readonly unknownQty: number;
+  /** Working orders at the broker the workstation did not send (placed in TWS or Sierra Chart, or before a restart). */
+  readonly unknownOrders: number;
+}
+
 export interface ExecutionStateDTO {
   readonly mode: ModeDTO;
   readonly execution: ExecutionDTO;
   /** LIVE needs a connected broker (issue 6); false until then. */
   readonly brokerConnected: boolean;
+  /** The order route's broker's own account state; null without a broker. */
+  readonly broker: BrokerAccountDTO | null;
   readonly killSwitch: KillSwitchDTO;
   /** Signals waiting for the trader, oldest first. */
   readonly queue: ApprovalDTO[];
@@ -933,6 +950,13 @@ export interface EngineApi {
   killSwitch(reason?: string): Promise<KillSwitchDTO>;
   /** Re-arms a HALTED switch; needs a reason ('bad-request' without one or while REDUCING). Opens nothing. */
   resetKillSwitch(reason: string): Promise<KillSwitchDTO>;
+  /**
+   * Cancels every working order at the order route's broker and closes its
+   * position with a market order (a position the workstation did not open,
+   * found at connect). Its fills are the broker's word.
+   * @throws kind 'bad-request' without a connected broker, or in LIVE (the kill switch flattens a live run).
+   */
+  flattenAtBroker(): Promise<ExecutionHeadDTO>;
   /** Every closed session in the journal, newest first. */
   listSessions(): Promise<RecordedSessionDTO[]>;
   /**

@@ -6,6 +6,7 @@ import type {
   ApprovalDTO,
   BarDTO,
   BaseDTO,
+  BrokerAccountDTO,
   ExecutionDTO,
   ExecutionHeadDTO,
   FillDTO,
@@ -242,6 +243,7 @@ export interface ExecutionSource {
   readonly mode: ModeDTO;
   readonly execution: ExecutionDTO;
   readonly brokerConnected: boolean;
+  readonly broker: BrokerAccountDTO | null;
   readonly killSwitch: KillSwitchStatus;
   readonly risk: RiskConfig;
   /** The open run's trader; null when no run is open. */
@@ -266,6 +268,7 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
       mode: k.mode,
       execution: k.execution,
       brokerConnected: k.brokerConnected,
+      broker: k.broker,
       killSwitch: toKillSwitchDTO(k.killSwitch),
       queue: [],
       recent: [],
@@ -285,6 +288,7 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
     mode: k.mode,
     execution: k.execution,
     brokerConnected: k.brokerConnected,
+    broker: k.broker,
     killSwitch: toKillSwitchDTO(k.killSwitch),
     queue: t.queue().map(toApprovalDTO),
     recent: t.recentApprovals().map(toApprovalDTO),

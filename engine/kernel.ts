@@ -29,7 +29,8 @@ import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
 import { readExecutionSettings, SettingsStore, type ExecutionSettings } from './settings.js';
 import { openDb, type Db } from './store/db.js';
-import { markInterruptedRuns } from './store/journal.js';
+import { dayCarry, markInterruptedRuns } from './store/journal.js';
+import type { DayCarry } from './execution/records.js';
 import { SqliteKillSwitchStore } from './store/kill-switch-store.js';
 import { KillSwitchLatch, LatchedKillSwitchStore } from './store/latch.js';
 import { SessionCalendar } from './time/sessions.js';
@@ -136,7 +137,12 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     // Live connections open live runs through the same slot as a replay.
     openRun: async (source, venue) => {
       await parts.closeRun();
-      const r = new LiveDriver(parts.runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), venue, parts.runDeps(), liveCalendar);
+      // The day's results of earlier live runs (a restart, a reconnect) count against today's limits.
+      const earlierToday = (ts: number, runId: number | null): DayCarry | null => {
+        const s = liveCalendar.sessionAt(ts);
+        return s === null || store.db === null ? null : dayCarry(store.db, s.openTs, s.closeTs, runId);
+      };
+      const r = new LiveDriver(parts.runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), venue, { ...parts.runDeps(), earlierToday }, liveCalendar);
       open = r;
       bus.publish({ type: 'replay.opened', status: r.status() });
       parts.publishExecution();
@@ -149,7 +155,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     killSwitch: () => store.killSwitch,
   });
 
-  const executionSource = (): ExecutionSource => ({ mode: exec.mode, execution: exec.execution, brokerConnected: live.brokerConnected(), killSwitch: store.killSwitch.status, risk, trader: open?.run.trader ?? null, marketTs: open?.run.marketTs() ?? null });
+  const executionSource = (): ExecutionSource => ({ mode: exec.mode, execution: exec.execution, brokerConnected: live.brokerConnected(), broker: live.brokerAccount(), killSwitch: store.killSwitch.status, risk, trader: open?.run.trader ?? null, marketTs: open?.run.marketTs() ?? null });
 
   const parts: KernelParts = {
     version: config.version,

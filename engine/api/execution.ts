@@ -14,7 +14,7 @@ import type { OpenRun } from '../run/run.js';
 import { OrderError } from '../venue/orders.js';
 import { currentRun, type KernelParts } from './parts.js';
 
-type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch'>;
+type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker'>;
 
 /** A connection failure or a refused routing as a bad request, in the broker's words. */
 export async function liveCall<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -71,6 +71,12 @@ export function executionApi(k: KernelParts): ExecutionApi {
       k.exec.execution = next;
       k.run()?.run.trader.setExecution(next);
       k.saveExecution();
+      k.publishExecution();
+      return k.executionHead();
+    },
+
+    async flattenAtBroker() {
+      await liveCall(() => live.flattenAtBroker());
       k.publishExecution();
       return k.executionHead();
     },

@@ -110,6 +110,10 @@ export type RunEventKind =
   /** A leg refused twice: the trade is closed at market. */
   | 'order.unprotected'
   | 'venue.disconnected'
+  /** Contracts the broker held that no trade accounted for, taken into the book (a reconcile while LIVE). */
+  | 'position.adopted'
+  /** The day's results of earlier live runs, carried into this run's daily limits. */
+  | 'risk.carried'
   | 'kill-switch.global-cancel'
   | 'kill-switch.close'
   | 'gamma.cleared';
@@ -122,4 +126,22 @@ export interface ExecutionJournal {
   trade(t: TradeRecord): void;
   tradeSnapshot<K extends TradeSnapshotKind>(tradeId: string, kind: K, ts: number, data: TradeSnapshotData<K>): void;
   event(kind: RunEventKind, ts: number, detail: Record<string, unknown>): void;
+}
+
+/**
+ * The trading day so far before this run (issue 16): what the journal's other
+ * live runs of the same session did, so a restart or a new live run does not
+ * start the daily limits over. USD, Unix ms.
+ */
+export interface DayCarry {
+  /** Net P&L of the trades closed earlier today, commissions included. */
+  readonly pnlUsd: number;
+  /** Trades entered earlier today. */
+  readonly trades: number;
+  /** Trades closed earlier today, and how many of them won. */
+  readonly closed: number;
+  readonly wins: number;
+  /** Losses in a row at the end of earlier today's closed trades, and when the last of them closed. */
+  readonly consecutiveLosses: number;
+  readonly lastLossTs: number;
 }

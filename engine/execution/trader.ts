@@ -24,7 +24,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import { Atr } from '../indicators/atr.js';
 import type { PreAnalysisDataDTO } from '../contract.js';
-import type { Approval, ApprovalStatus, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
+import type { Approval, ApprovalStatus, DayCarry, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
 import type { Decision, TradingSignal } from '../method/decision.js';
 import type { Mode } from '../method/config.js';
 import type { DecisionSnapshot } from '../method/snapshot.js';
@@ -59,6 +59,8 @@ export interface TraderDeps {
   readonly onQueued?: (a: Approval) => void;
   /** Builds a signal's DECISION snapshot (the analyzer's). */
   readonly snapshot?: (d: Decision & { tradingSignal: TradingSignal }) => DecisionSnapshot;
+  /** The trading day before this run, for the session holding market time `ts` (live runs: the journal's other live runs of the session). */
+  readonly earlierToday?: (ts: number) => DayCarry | null;
 }
 
 /** Today's counters (a trading day is a session of the calendar). */
@@ -192,6 +194,21 @@ export class Trader {
     this.version += 1;
   }
 
+  /**
+   * The broker holds `qty` signed contracts at `avgPrice` (points) that no
+   * trade of this run accounts for (issue 16): the book takes them, so the
+   * position shown and closed is the broker's (no phantom when the kill
+   * switch closes them), and the kill switch trips to flatten them.
+   */
+  adoptBrokerPosition(qty: number, avgPrice: number, detail: string): void {
+    if (qty === 0) return;
+    const price = Number.isFinite(avgPrice) ? avgPrice : this.lastPrice;
+    this.portfolio.onFill({ orderId: 'broker-reconcile', role: 'entry', side: qty > 0 ? 'BUY' : 'SELL', qty: Math.abs(qty), price, ts: this.now(), slippageTicks: 0, commissionUsd: 0 });
+    this.d.journal?.event('position.adopted', this.now(), { qty, avgPrice: price, detail });
+    this.version += 1;
+    this.trip('critical-error', detail, 'broker');
+  }
+
   /** Protective legs the broker refused and that were sent again, once each (`tradeId:role`). */
   private readonly retriedLegs = new Set<string>();
   /** Legs sent on their own after a refused OCO: the Trader cancels the one left when the trade closes. */
@@ -272,7 +289,7 @@ export class Trader {
   onBar(d: Decision): void {
     const bar = d.bar;
     const sessionId = d.levels?.sessionId ?? null;
-    if (sessionId !== null && sessionId !== this.day.sessionId) this.day = this.newDay(sessionId);
+    if (sessionId !== null && sessionId !== this.day.sessionId) this.day = this.newDay(sessionId, this.d.earlierToday?.(bar.ts) ?? null);
     this.atr.add(bar);
     for (const tr of this.openTrades()) this.positionUpdate(tr, bar.ts);
     if (d.tradingSignal !== null) this.onSignal({ ...d, tradingSignal: d.tradingSignal });
@@ -435,8 +452,22 @@ export class Trader {
     return this.d.clock.now();
   }
 
-  private newDay(sessionId: string | null): Day {
-    return { sessionId, startEquityUsd: this.portfolio.equityUsd(), trades: 0, closed: 0, wins: 0, consecutiveLosses: 0, lastLossTs: Number.NEGATIVE_INFINITY, warned: false };
+  /** A new trading day; with `carry`, the day goes on from what earlier runs did today (its P&L counts against today's limits). */
+  private newDay(sessionId: string | null, carry: DayCarry | null = null): Day {
+    const c = carry ?? { pnlUsd: 0, trades: 0, closed: 0, wins: 0, consecutiveLosses: 0, lastLossTs: Number.NEGATIVE_INFINITY };
+    if (carry !== null && (carry.trades > 0 || carry.closed > 0)) {
+      this.d.journal?.event('risk.carried', this.now(), { sessionId, ...carry });
+    }
+    return {
+      sessionId,
+      startEquityUsd: this.portfolio.equityUsd() - c.pnlUsd,
+      trades: c.trades,
+      closed: c.closed,
+      wins: c.wins,
+      consecutiveLosses: c.consecutiveLosses,
+      lastLossTs: c.lastLossTs,
+      warned: false,
+    };
   }
 
   private pending(signalId: string): Approval {

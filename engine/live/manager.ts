@@ -23,7 +23,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
-import type { BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbPnlDTO, IbSettingsDTO, LinkStatusDTO } from '../contract.js';
+import type { BrokerAccountDTO, BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbPnlDTO, IbSettingsDTO, LinkStatusDTO } from '../contract.js';
 import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import type { OptionChain } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
@@ -298,6 +298,8 @@ export class LiveManager {
     const account = this.account();
     if (account === null) throw new OrderError('LIVE needs the broker’s account id: the broker has not named one yet');
     if ((confirmAccount ?? '').trim() !== account) throw new OrderError(`LIVE: type the account id ${account} exactly to confirm`);
+    const unknown = this.unknownQty();
+    if (unknown !== 0) throw new OrderError(`LIVE is refused: the broker holds ${unknown} contract(s) the workstation did not open; flatten them first (Flatten at broker)`);
     this.routed.use(this.broker);
   }
 
@@ -333,9 +335,11 @@ export class LiveManager {
         updated: () => {
           this.currentRun()?.venueUpdated();
           this.haltAtBroker();
+          this.deps.executionChanged(); // the broker's own position is shown
         },
         positionsReported: () => {
           this.currentRun()?.venueUpdated();
+          this.reconciled();
           this.haltAtBroker();
           this.deps.executionChanged();
         },
@@ -346,6 +350,56 @@ export class LiveManager {
         },
       },
     );
+  }
+
+  /** Contracts the broker holds beyond what a LIVE run's trades account for (0 in PAPER: nothing of the workstation is at the broker). */
+  private unknownQty(): number {
+    const b = this.broker;
+    if (b === null || !b.positionKnown()) return 0;
+    const run = this.currentRun();
+    const known = run !== null && this.routed?.current === b ? run.positionQty() : 0;
+    return b.position() - known;
+  }
+
+  /** The order route's broker as it reported itself; null without one. */
+  brokerAccount(): BrokerAccountDTO | null {
+    const b = this.broker;
+    if (b === null) return null;
+    const known = b.positionKnown();
+    return { positionQty: known ? b.position() : null, avgPrice: known && Number.isFinite(b.averagePrice) ? b.averagePrice : null, unknownQty: this.unknownQty(), unknownOrders: b.foreignOpenOrders().length };
+  }
+
+  /**
+   * After every connect and reconnect, once the broker answered for its
+   * positions (issue 16): a position no trade of the workstation accounts
+   * for is alerted, and refuses LIVE until it is flattened; found while LIVE,
+   * the run's book takes it (the engine's position is the broker's) and the
+   * kill switch trips to flatten it.
+   */
+  private reconciled(): void {
+    const b = this.broker;
+    const unknown = this.unknownQty();
+    if (b === null || unknown === 0) return;
+    const avg = Number.isFinite(b.averagePrice) ? ` at ${b.averagePrice}` : '';
+    const detail = `the broker holds ${b.position()} contract(s)${avg}, ${unknown} more than the workstation's trades`;
+    const run = this.currentRun();
+    if (run !== null && this.routed?.current === b) {
+      this.deps.alert('critical', `${detail}: the kill switch flattens them`);
+      run.adoptUnknown(unknown, b.averagePrice, detail);
+    } else this.deps.alert('critical', `${detail}: LIVE is refused until they are flattened (Flatten at broker)`);
+  }
+
+  /**
+   * Cancels every working order at the broker and closes its position at market (the trader's Flatten at broker).
+   * @throws OrderError without a connected broker whose positions are read, or in LIVE (the kill switch flattens a live run).
+   */
+  flattenAtBroker(): void {
+    const b = this.broker;
+    if (b === null || !b.positionKnown()) throw new OrderError('Flatten at broker needs the order route connected and its positions read');
+    if (this.currentRun() !== null && this.routed?.current === b) throw new OrderError('in LIVE the kill switch flattens the account');
+    b.globalCancel();
+    const qty = b.position();
+    if (qty !== 0 && !b.open().some((o) => o.role === 'close')) b.submit({ side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), role: 'close' }, this.deps.wall.now());
   }
 
   /** The kill switch changed: a halt reaches the broker whatever the mode. */

@@ -75,4 +75,13 @@ export interface LiveRunPort {
   venueUpdated(): void;
   /** The order link went down or came back. */
   venueConnection(up: boolean): void;
+  /** Signed contracts the run's trades hold, as its book has them. */
+  positionQty(): number;
+  /**
+   * The broker holds `qty` contracts at `avgPrice` (points) beyond what the
+   * run's trades account for (found at a reconcile while LIVE): the run's
+   * book takes them, so its position is the broker's, and the kill switch
+   * trips to flatten them.
+   */
+  adoptUnknown(qty: number, avgPrice: number, detail: string): void;
 }

@@ -97,6 +97,7 @@ export interface NodeDeps {
   readonly listener?: NodeListener;
   readonly alert?: TraderDeps['alert'];
   readonly onQueued?: TraderDeps['onQueued'];
+  readonly earlierToday?: TraderDeps['earlierToday'];
 }
 
 /** One run's trading path, fed record by record. */
@@ -152,6 +153,7 @@ export class TradingNode {
         alert: deps.alert,
         onQueued: deps.onQueued,
         snapshot: (d) => this.analyzer.snapshot(d),
+        earlierToday: deps.earlierToday,
       },
     );
     if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints, 0);

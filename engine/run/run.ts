@@ -24,7 +24,7 @@ import type {
 import type { EventBus } from '../bus.js';
 import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
 import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
-import type { ExecutionMode } from '../execution/records.js';
+import type { DayCarry, ExecutionMode } from '../execution/records.js';
 import type { Trader } from '../execution/trader.js';
 import { FeedError, type RejectionLog } from '../feeds/rejections.js';
 import type { FeedFormat } from '../feeds/index.js';
@@ -72,6 +72,12 @@ export interface RunDeps {
   readonly executionChanged: () => void;
   /** The next number of the engine's statuses (ReplayStatusDTO.seq); a count of the run's own when omitted. */
   readonly nextStatusSeq?: () => number;
+  /**
+   * The trading day before this run for the session holding market time
+   * `ts`, excluding run `runId` (this one): live runs carry the day's
+   * results across restarts and reconnects (issue 16).
+   */
+  readonly earlierToday?: (ts: number, runId: number | null) => DayCarry | null;
 }
 
 /** What kind of run, and what it reads. */
@@ -147,6 +153,7 @@ export class OpenRun {
         onQueued: () => {
           if (recorded === null) this.onQueued();
         },
+        earlierToday: kind.kind === 'live' && deps.earlierToday !== undefined ? (ts) => deps.earlierToday?.(ts, this.node.journal?.runId ?? null) ?? null : undefined,
       },
     );
     this.recorded =

@@ -13,7 +13,7 @@ import type { LevelsSnapshot, SessionSummary } from '../indicators/session-level
 import { orNull } from '../dto.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
-import type { Approval, ExecutionJournal, ExecutionMode, RunEventKind, TradeRecord, TradeSnapshotData, TradeSnapshotKind } from '../execution/records.js';
+import type { Approval, DayCarry, ExecutionJournal, ExecutionMode, RunEventKind, TradeRecord, TradeSnapshotData, TradeSnapshotKind } from '../execution/records.js';
 import type { MethodConfig } from '../method/config.js';
 import type { RiskConfig } from '../risk/sizing.js';
 import type { Fill, Order } from '../venue/orders.js';
@@ -54,6 +54,41 @@ export interface InterruptedRun {
   readonly id: number;
   readonly kind: 'backtest' | 'replay' | 'live';
   readonly source: string;
+}
+
+/**
+ * The trading day `[openTs, closeTs)` (Unix ms, market time) as the
+ * journal's live runs other than `exceptRunId` traded it (issue 16): the net
+ * P&L and count of the trades closed in it, the wins, the losing streak at
+ * its end, and the trades sent in it (by their signal's time). Paper trades of live runs only (a
+ * replay's trades are history, a would-be trade was never placed).
+ */
+export function dayCarry(db: Db, openTs: number, closeTs: number, exceptRunId: number | null): DayCarry {
+  const closed = db
+    .prepare(
+      `SELECT t.pnl_usd AS pnl, t.exit_ts AS ts FROM trades t JOIN runs r ON r.id = t.run_id
+       WHERE r.kind = 'live' AND t.kind = 'paper' AND t.pnl_usd IS NOT NULL AND t.exit_ts >= ? AND t.exit_ts < ? AND t.run_id IS NOT ?
+       ORDER BY t.exit_ts`,
+    )
+    .all(openTs, closeTs, exceptRunId) as { pnl: number; ts: number }[];
+  // Trades sent today, filled or not: by the time of their signal.
+  const entered = db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM trades t JOIN runs r ON r.id = t.run_id JOIN signals s ON s.run_id = t.run_id AND s.id = t.signal_id
+       WHERE r.kind = 'live' AND t.kind = 'paper' AND s.ts_event >= ? AND s.ts_event < ? AND t.run_id IS NOT ?`,
+    )
+    .get(openTs, closeTs, exceptRunId) as { n: number };
+  // As the Trader books them: a trade that did not win extends the losing streak.
+  let streak = 0;
+  let lastLossTs = Number.NEGATIVE_INFINITY;
+  for (const t of closed) {
+    if (t.pnl > 0) streak = 0;
+    else {
+      streak += 1;
+      lastLossTs = t.ts;
+    }
+  }
+  return { pnlUsd: closed.reduce((a, t) => a + t.pnl, 0), trades: entered.n, closed: closed.length, wins: closed.filter((t) => t.pnl > 0).length, consecutiveLosses: streak, lastLossTs: streak > 0 ? lastLossTs : Number.NEGATIVE_INFINITY };
 }
 
 /**

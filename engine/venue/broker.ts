@@ -165,6 +165,11 @@ export class BrokerVenue implements ExecutionVenue {
     return this.up && this.known;
   }
 
+  /** Working orders at the broker the workstation did not send (placed elsewhere, or by an engine before a restart). */
+  foreignOpenOrders(): Order[] {
+    return this.open().filter((o) => !o.id.startsWith(this.config.idPrefix));
+  }
+
   onTick(_tick: TradeTick): Fill[] {
     return this.drainFills();
   }

@@ -215,12 +215,30 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
 }
 
 /** Position, average price, P&L in USD and ticks, and today's totals against the limits. */
-export function PositionsPanel({ x, recorded = false }: { x: ExecutionStateDTO | null; recorded?: boolean }) {
+export function PositionsPanel({ x, recorded = false, onFlattenBroker }: { x: ExecutionStateDTO | null; recorded?: boolean; onFlattenBroker?: () => void }) {
   const p = x?.position;
   const l = x?.limits;
   const qty = p?.qty ?? 0;
+  const b = x?.broker ?? null;
   return (
     <Panel title={recorded ? 'Position · recorded session (simulated, not your account)' : 'Position'} testId="positions">
+      {b !== null && !recorded && (
+        <div className={`broker-account${b.unknownQty !== 0 ? ' unknown' : ''}`} data-testid="broker-account" data-unknown={b.unknownQty}>
+          <span>At the broker:</span>{' '}
+          <b>{b.positionQty === null ? 'not read yet' : b.positionQty === 0 ? 'FLAT' : `${b.positionQty > 0 ? 'LONG' : 'SHORT'} ${Math.abs(b.positionQty)} @ ${formatPrice(b.avgPrice)}`}</b>
+          {b.unknownOrders > 0 && <span className="muted"> · {b.unknownOrders} order(s) placed elsewhere</span>}
+          {b.unknownQty !== 0 && (
+            <div className="neg" role="alert">
+              {Math.abs(b.unknownQty)} contract(s) the workstation did not open: LIVE is refused until they are flattened.{' '}
+              {onFlattenBroker !== undefined && x?.mode !== 'LIVE' && (
+                <button type="button" data-testid="flatten-broker" onClick={onFlattenBroker}>
+                  Flatten at broker
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+      )}
       <table className="kv">
         <tbody>
           <tr>

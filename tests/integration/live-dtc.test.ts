@@ -31,10 +31,9 @@ afterEach(async () => {
  */
 const METHOD = methodConfig({ modes: { LIVE: DEFAULT_METHOD_CONFIG.modes.PAPER } });
 
-async function liveKernel(risk = DEFAULT_RISK_CONFIG): Promise<{ k: Kernel; peer: DtcPeer; events: EngineEvent[]; dataDir: string }> {
+async function liveKernel(risk = DEFAULT_RISK_CONFIG, dataDir = mkdtempSync(join(tmpdir(), 'mia-live-'))): Promise<{ k: Kernel; peer: DtcPeer; events: EngineEvent[]; dataDir: string }> {
   const peer = new DtcPeer({ account: 'SIM-4711' });
   await peer.start();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mia-live-'));
   const k = createKernel({ dataDir, marketDataDir: dataDir, version: 'test', risk, method: METHOD }, new LiveClock());
   const events: EngineEvent[] = [];
   k.bus.subscribe((e) => events.push(e));
@@ -164,6 +163,62 @@ describe('live faults through the kernel (DTC peer)', () => {
     await eventually(async () => expect((await k.api.getExecution()).trades[0]).toMatchObject({ exitReason: 'unprotected' }));
     expect(events.some((e) => e.type === 'alert' && e.level === 'critical' && /refused the (stop|target) of trade T1 twice .* closed at market/.test(e.message))).toBe(true);
     expect((await k.api.getExecution()).position.qty).toBe(0);
+  }, 60_000);
+
+  it('a position the journal does not know is shown at connect, alerted, and refuses LIVE until flattened at the broker (issue 16)', async () => {
+    const { k, peer, events } = await liveKernel();
+    peer.holdPosition(3, 4301.25); // traded in Sierra Chart before the workstation connected: connect again to see it at logon
+    await k.api.disconnect('dtc');
+    await k.api.connect({ broker: 'dtc', settings: { host: '127.0.0.1', port: peer.port, encoding: 'binary', username: '', symbol: 'ESZ3' } });
+    await eventually(async () => expect((await k.api.getExecution()).broker).toEqual({ positionQty: 3, avgPrice: 4301.25, unknownQty: 3, unknownOrders: 0 }));
+    expect(events.some((e) => e.type === 'alert' && e.level === 'critical' && /the broker holds 3 contract\(s\) at 4301.25, 3 more than the workstation's trades: LIVE is refused/.test(e.message))).toBe(true);
+    await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
+    await expect(k.api.setMode('LIVE', 'SIM-4711')).rejects.toThrow(/LIVE is refused: the broker holds 3 contract\(s\) the workstation did not open/);
+    await peer.stream(barTicks(await fileBars(3)), { trade: 107, quote: 108 }); // a last price to fill the close at
+    await k.api.flattenAtBroker();
+    await eventually(() => expect(peer.netPosition).toBe(0));
+    await eventually(async () => expect((await k.api.getExecution()).broker).toMatchObject({ positionQty: 0, unknownQty: 0 }));
+    expect((await k.api.getExecution()).position.qty).toBe(0);
+    await expect(k.api.setMode('LIVE', 'SIM-4711')).resolves.toMatchObject({ mode: 'LIVE' });
+  }, 60_000);
+
+  it('found at a reconnect while LIVE, it is the engine\'s position: the kill switch closes it, no phantom after (issue 16)', async () => {
+    const { k, peer } = await liveKernel();
+    await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
+    await peer.stream(barTicks(await fileBars(3)), { trade: 107, quote: 108 });
+    await k.api.setMode('LIVE', 'SIM-4711');
+    peer.dropAll();
+    peer.holdPosition(4, 4301.25); // traded in Sierra Chart while the link was down
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', flat: true, trigger: 'critical-error' }), 15_000);
+    expect(peer.netPosition).toBe(0);
+    const x = await k.api.getExecution();
+    expect(x.position).toMatchObject({ qty: 0, unrealizedUsd: 0 });
+    expect(x.broker).toMatchObject({ positionQty: 0, unknownQty: 0 });
+    expect(x.killSwitch.detail).toMatch(/the broker holds 4 contract\(s\) at 4301.25, 4 more than the workstation's trades/);
+  }, 60_000);
+
+  it('a restart keeps the day: the next live run of the session starts with its P&L, trades and losing streak (issue 16)', async () => {
+    const first = await liveKernel();
+    await first.k.api.setExecution('AUTO');
+    const all = barTicks(await fileBars(15_176));
+    void first.peer.stream(all, { trade: 107, quote: 108, perSecond: 3000 });
+    await eventually(async () => expect((await first.k.api.getExecution()).trades.filter((t) => t.exitTs !== null).length).toBeGreaterThan(0), 30_000);
+    first.peer.hold();
+    const before = await first.k.api.getExecution();
+    const closedPnl = before.trades.filter((t) => t.exitTs !== null).reduce((a, t) => a + t.pnlUsd!, 0);
+    expect(closedPnl).not.toBe(0);
+    const at = before.marketTs!;
+    await first.k.close();
+    await first.peer.stop();
+
+    // The app again, the same day: MANUAL, so nothing it does today moves the figures before they are read.
+    const second = await liveKernel(DEFAULT_RISK_CONFIG, first.dataDir);
+    await second.k.api.setExecution('MANUAL');
+    void second.peer.stream(all.filter((t) => t.ts > at + 60_000).slice(0, 400), { trade: 107, quote: 108, perSecond: 3000 });
+    await eventually(async () => expect((await second.k.api.getExecution()).limits.tradesToday).toBe(before.limits.tradesToday), 20_000);
+    const after = await second.k.api.getExecution();
+    expect(after.limits.dailyPnlUsd).toBeCloseTo(closedPnl, 6);
+    expect(after.limits.consecutiveLosses).toBe(before.limits.consecutiveLosses);
   }, 60_000);
 
   it('a feed that stalls in the session trips the kill switch (stale data) after staleDataMs', async () => {

@@ -196,6 +196,15 @@ export class DtcPeer {
     return this.position;
   }
 
+  /** Sets the account's position as if traded elsewhere (in Sierra Chart, or before a restart); told to the connected clients. */
+  holdPosition(qty: number, avgPrice: number): void {
+    this.position = qty;
+    this.avgPrice = qty === 0 ? 0 : avgPrice;
+    for (const c of this.conns) {
+      if (c.loggedOn) this.send(c, 306, { RequestID: 0, TotalNumberMessages: 1, MessageNumber: 1, Symbol: this.symbol, Quantity: this.position, AveragePrice: this.avgPrice, TradeAccount: this.account, Unsolicited: 1 });
+    }
+  }
+
   /** Orders still working (open or waiting for their parent). */
   workingOrders(): PeerOrder[] {
     return [...this.orders.values()].filter((o) => o.status === 4 || o.status === 3);

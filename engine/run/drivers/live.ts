@@ -88,6 +88,15 @@ export class LiveDriver implements LiveRunPort {
     this.run.publishExecution();
   }
 
+  positionQty(): number {
+    return this.run.trader.portfolio.qty;
+  }
+
+  adoptUnknown(qty: number, avgPrice: number, detail: string): void {
+    this.run.trader.adoptBrokerPosition(qty, avgPrice, detail);
+    this.run.publishExecution();
+  }
+
   /** The order link went down or came back (section 12: lost for 30 s with a position open trips the kill switch). */
   venueConnection(up: boolean): void {
     this.run.trader.venueConnection(up);
