@@ -104,14 +104,17 @@ function serveChildIpc(kernel: Kernel): void {
     } else if (m.type === 'frame') {
       const c = connections.get(m.id);
       if (c === undefined) return;
-      let frame: WireFrame;
+      let frame: WireFrame | null;
       try {
-        frame = JSON.parse(m.data) as WireFrame;
+        frame = JSON.parse(m.data) as WireFrame | null;
       } catch {
         return; // not JSON: a frame the renderer never sends; drop it
       }
+      // Any JSON may arrive (null, a number, a list): only the two frame shapes the renderer sends are read;
+      // an RPC message is checked by rpc/guard.ts before comlink sees it.
+      if (typeof frame !== 'object' || frame === null) return;
       if (frame.ch === 'rpc') c.deliver(frame.msg);
-      else if (frame.ch === 'ack') c.served.ack(frame.seq);
+      else if (frame.ch === 'ack' && Number.isSafeInteger(frame.seq)) c.served.ack(frame.seq);
     } else if (m.type === 'disconnect') {
       connections.get(m.id)?.served.end();
       connections.delete(m.id);

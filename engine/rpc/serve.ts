@@ -6,6 +6,7 @@
  * WebSocket both reduce to a `MessageEndpoint` and a `post` function.
  */
 import * as Comlink from 'comlink';
+import { guard, type GuardedEndpoint } from './guard.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { EventFlow } from '../bus.js';
 import type { EngineErrorDTO, EngineEvent, EngineEventBatch } from '../contract.js';
@@ -185,7 +186,8 @@ export interface ServedConnection {
  */
 export function serveConnection(kernel: Kernel, conn: Connection, wall: Clock): ServedConnection {
   installErrorTransfer();
-  Comlink.expose(kernel.api, conn.rpc as unknown as Comlink.Endpoint);
+  // Only calls of the API's methods with valid arguments reach comlink (rpc/guard.ts).
+  Comlink.expose(kernel.api, guard(conn.rpc as unknown as GuardedEndpoint) as unknown as Comlink.Endpoint);
   const batcher = new EventBatcher(wall, (b) => conn.postEvents(b), LIVE_SCHEDULER.endOfTurn, kernel.flow);
   const unsubscribe = kernel.bus.subscribe((e) => batcher.push(e));
   return {
