@@ -15,6 +15,7 @@ import type { BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.
 import { barTicks, scidFileTicks } from '../peers/data.js';
 import { DtcPeer, type QuoteVariant, type TradeVariant } from '../peers/dtc-server.js';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScidRecorder } from '../../engine/live/recorder.js';
@@ -235,6 +236,54 @@ describe('DTC orders and faults against the DTC peer', () => {
     expect(client.status().state).toBe('connected');
     expect(client.status().lastError).toMatch(/bad message from the DTC server/);
   });
+
+  it('a peer that takes TCP and never answers the logon is named, and the connect gives up (issue 16)', async () => {
+    const silent = createServer(() => undefined); // accepts, reads, says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const client = new DtcClient({ host: '127.0.0.1', port, encoding: 'binary', symbol: 'ESZ3', logonTimeoutMs: 500, reconnect: false }, new LiveClock());
+    try {
+      await expect(client.connect()).rejects.toThrow(`the DTC server at 127.0.0.1:${port} took the connection but did not answer the logon within 0.5 s`);
+      expect(client.status().state).toBe('disconnected');
+    } finally {
+      client.disconnect();
+      silent.close();
+    }
+  });
+
+  it('bytes that never make a whole message do not keep it alive: a header announcing 65,535 bytes then a byte at a time is dropped and reconnected (issue 16)', async () => {
+    const statuses: string[] = [];
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await trading({ heartbeatSec: 1 }, { status: (s) => statuses.push(s.state), trade: (t) => trades.push(t) });
+    peer.stall(true); // no heartbeats: only the trickle
+    const header = Buffer.alloc(4);
+    header.writeUInt16LE(65_535, 0);
+    header.writeUInt16LE(107, 2);
+    peer.sendRaw(header);
+    const trickle = setInterval(() => peer.sendRaw(Buffer.from([0x20])), 100);
+    try {
+      await eventually(() => expect(statuses).toContain('reconnecting'), 6000);
+      expect(client.status().lastError).toBe('no heartbeat from the DTC server for 3 s');
+    } finally {
+      clearInterval(trickle);
+    }
+    peer.stall(false);
+    await eventually(() => expect(client.status().state).toBe('connected'), 6000);
+    await eventually(() => expect(peer.subscribers()).toBe(1), 6000);
+    await peer.stream([{ ts: Date.UTC(2023, 8, 25, 14, 31), price: 4368.5, size: 1, at: 2, bid: 4368.25, ask: 4368.5 }], { trade: 107, quote: 108 });
+    await eventually(() => expect(trades).toHaveLength(1));
+  }, 20_000);
+
+  it('a JSON message without its terminator is cut off at 1 MiB: the framing is lost, the link reconnects, memory stays bounded (issue 16)', async () => {
+    const errors: string[] = [];
+    const statuses: string[] = [];
+    const { peer, client } = await trading({ encoding: 'json' }, { protocolError: (m) => errors.push(m), status: (s) => statuses.push(s.state) });
+    const chunk = Buffer.alloc(64 * 1024, 0x61); // 'a', never a NUL
+    for (let i = 0; i < 48; i++) peer.sendRaw(chunk); // 3 MiB
+    await eventually(() => expect(statuses).toContain('reconnecting'), 6000);
+    expect(errors.some((e) => /more than 1048576 bytes without a whole json message/.test(e))).toBe(true);
+    await eventually(() => expect(client.status().state).toBe('connected'), 6000);
+  }, 20_000);
 
   it('a stalled server (no heartbeat for three intervals) is dropped and reconnected', async () => {
     const statuses: string[] = [];

@@ -58,6 +58,8 @@ export interface DtcConfig {
   readonly password?: string;
   /** Seconds between heartbeats (default 5). */
   readonly heartbeatSec?: number;
+  /** How long a connected server may take to answer the encoding and logon requests, ms (default 10 s). */
+  readonly logonTimeoutMs?: number;
   /** The trade account orders go to; the server's first when empty. */
   readonly tradeAccount?: string;
   /** The contract, as the server names it (e.g. ESZ25-CME). */
@@ -89,6 +91,8 @@ export interface DtcHandlers {
 }
 
 const SYMBOL_ID = 1;
+/** Default wait for the logon answer once the socket is connected, ms. */
+const LOGON_TIMEOUT_MS = 10_000;
 
 /** A DTC connection: market data for one contract and a broker link for its orders. */
 export class DtcClient implements BrokerLink {
@@ -108,6 +112,7 @@ export class DtcClient implements BrokerLink {
   /** The answer so far named the traded contract (or said there is no position at all). */
   private ownPositionSeen = false;
   private heartbeat: TimerHandle | null = null;
+  private logonTimer: TimerHandle | null = null;
   private lastReceived = 0;
   private readonly reconnect: Reconnect;
   private lostAt: number | null = null;
@@ -238,13 +243,17 @@ export class DtcClient implements BrokerLink {
     this.socket = s;
     s.setNoDelay(true);
     this.framer = new DtcFramer(
-      (m) => this.onMessage(m),
+      (m) => {
+        this.lastReceived = this.clock.now(); // alive is a whole message, not any byte
+        this.onMessage(m);
+      },
       (e: DtcProtocolError) => this.protocolError(e.message),
+      (e: DtcProtocolError) => {
+        this.protocolError(e.message);
+        s.destroy(); // 'close' reconnects: a new connection starts a new frame
+      },
     );
-    s.on('data', (chunk: Buffer) => {
-      this.lastReceived = this.clock.now();
-      this.framer?.push(chunk);
-    });
+    s.on('data', (chunk: Buffer) => this.framer?.push(chunk));
     s.on('error', (e: NodeJS.ErrnoException) => {
       this.lastError = e.code === 'ECONNREFUSED' ? `nothing is listening on ${this.config.host}:${this.config.port} (is Sierra Chart's DTC server enabled?)` : `${e.code ?? ''} ${e.message}`.trim();
     });
@@ -254,6 +263,14 @@ export class DtcClient implements BrokerLink {
     s.connect(this.config.port, this.config.host, () => {
       // The encoding request is always binary (DTC documentation, "Encoding Request").
       s.write(encodeBinary(DTC.ENCODING_REQUEST, { ProtocolVersion: 8, Encoding: this.config.encoding === 'json' ? ENCODING.JSON : ENCODING.BINARY, ProtocolType: 'DTC' }));
+      // A server that takes the connection and never answers the logon is no server: give up on this connection.
+      this.logonTimer?.cancel();
+      this.logonTimer = this.clock.setTimer(this.clock.now() + (this.config.logonTimeoutMs ?? LOGON_TIMEOUT_MS), () => {
+        this.logonTimer = null;
+        if (this.socket !== s || this.state === 'connected') return;
+        this.lastError = `the DTC server at ${this.config.host}:${this.config.port} took the connection but did not answer the logon within ${(this.config.logonTimeoutMs ?? LOGON_TIMEOUT_MS) / 1000} s`;
+        s.destroy();
+      });
     });
   }
 
@@ -280,6 +297,8 @@ export class DtcClient implements BrokerLink {
   private teardown(): void {
     this.heartbeat?.cancel();
     this.heartbeat = null;
+    this.logonTimer?.cancel();
+    this.logonTimer = null;
     const s = this.socket;
     this.socket = null;
     this.framer = null;
@@ -408,6 +427,8 @@ export class DtcClient implements BrokerLink {
   }
 
   private loggedOn(m: DtcMessage): void {
+    this.logonTimer?.cancel();
+    this.logonTimer = null;
     const result = num(m, 'Result');
     if (result !== LOGON.SUCCESS) {
       this.lastError = `logon refused by the DTC server: ${str(m, 'ResultText') || `result ${result}`}`;

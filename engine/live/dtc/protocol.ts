@@ -387,17 +387,30 @@ export function decodeJson(text: string): DtcMessage {
 const MIN_BINARY_SIZE = 4;
 
 /**
+ * The most bytes a message may hold before it is complete: a binary DTC
+ * message cannot exceed 65,535 (its uint16 Size); a JSON one has no length
+ * and ends at its NUL, so a server that never sends the NUL is cut off here.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
  * Splits a byte stream into messages of the current encoding. Bytes of a
  * message not yet complete wait for the next chunk. A malformed message is
- * reported through `onError` and skipped; the stream goes on.
+ * reported through `onError` and skipped; the stream goes on. A stream that
+ * lost its framing (a binary Size under 4, or more than MAX_MESSAGE_BYTES
+ * without a whole message) cannot be trusted again: `onLost` is told, and the
+ * connection must be opened afresh (DTC has no resynchronisation marker).
  */
 export class DtcFramer {
   private pending: Buffer = Buffer.alloc(0);
   encoding: DtcEncoding = 'binary';
 
+  private lost = false;
+
   constructor(
     private readonly onMessage: (m: DtcMessage) => void,
     private readonly onError: (e: DtcProtocolError) => void,
+    private readonly onLost: (e: DtcProtocolError) => void = onError,
   ) {}
 
   /** Bytes buffered but not yet a whole message (a truncated message waits here). */
@@ -406,6 +419,11 @@ export class DtcFramer {
   }
 
   push(chunk: Buffer): void {
+    if (this.lost) return;
+    if (this.pending.length + chunk.length > MAX_MESSAGE_BYTES && this.wholeMessageAt(chunk) === -1) {
+      this.lose(new DtcProtocolError(`more than ${MAX_MESSAGE_BYTES} bytes without a whole ${this.encoding} message: the stream lost its framing`));
+      return;
+    }
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let at = 0;
     const buf = this.pending;
@@ -427,8 +445,7 @@ export class DtcFramer {
       const size = buf.readUInt16LE(at);
       if (size < MIN_BINARY_SIZE) {
         // A Size under the header's own 4 bytes cannot be skipped safely: the stream has lost its frame.
-        this.pending = Buffer.alloc(0);
-        this.onError(new DtcProtocolError(`binary message with Size ${size} (under 4 bytes): the rest of this read was dropped`));
+        this.lose(new DtcProtocolError(`binary message with Size ${size} (under 4 bytes): the stream lost its framing`));
         return;
       }
       if (buf.length - at < size) break;
@@ -446,5 +463,16 @@ export class DtcFramer {
       this.onMessage(m);
     }
     this.pending = at >= buf.length ? Buffer.alloc(0) : buf.subarray(at);
+  }
+
+  private lose(e: DtcProtocolError): void {
+    this.lost = true;
+    this.pending = Buffer.alloc(0);
+    this.onLost(e);
+  }
+
+  /** Where a JSON message ends in `chunk` (its NUL), -1 for none or binary (whose Size bounds it already). */
+  private wholeMessageAt(chunk: Buffer): number {
+    return this.encoding === 'json' ? chunk.indexOf(0) : -1;
   }
 }

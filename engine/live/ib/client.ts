@@ -70,6 +70,8 @@ export interface IbConfig {
   readonly watchdogMs?: number;
   /** Retry a dropped link (default true). */
   readonly reconnect?: boolean;
+  /** How long a connected port may take to complete the API handshake and send the next order id, ms (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
 }
 
 /** Account P&L as TWS reports it (reqPnL), USD. */
@@ -99,6 +101,8 @@ export interface IbHandlers {
 }
 
 const ET = new Zone('America/New_York');
+/** Default wait for the TWS API handshake once the socket is connected, ms. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 interface Root {
   readonly root: string;
@@ -130,6 +134,7 @@ export class IbClient implements BrokerLink {
   private lastError: string | null = null;
   private accounts: string[] = [];
   private listener: BrokerListener | null = null;
+  private handshakeTimer: TimerHandle | null = null;
   /** Since the last reqPositions, TWS named the traded contract. */
   private ownPositionSeen = false;
   private readonly reconnect: Reconnect;
@@ -343,6 +348,15 @@ export class IbClient implements BrokerLink {
     api.on(EventName.pnl, mine((_reqId: number, daily: number, unrealized?: number, realized?: number) =>
       this.on.pnl?.({ dailyUsd: daily, unrealizedUsd: unrealized ?? Number.NaN, realizedUsd: realized ?? Number.NaN })));
     api.connect();
+    // A port that takes the connection and never completes the API handshake (or never sends the order id) is not TWS.
+    const timeoutMs = this.config.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = this.clock.setTimer(this.clock.now() + timeoutMs, () => {
+      this.handshakeTimer = null;
+      if (this.api !== api || this.ready) return;
+      this.lastError = `${this.config.host}:${this.config.port} took the connection but did not complete the TWS API handshake within ${timeoutMs / 1000} s (is it TWS or IB Gateway, with API connections enabled?)`;
+      this.dropped();
+    });
   }
 
   private dropped(): void {
@@ -368,6 +382,8 @@ export class IbClient implements BrokerLink {
   }
 
   private teardown(): void {
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = null;
     this.watchdog?.cancel();
     this.watchdog = null;
     this.chainTimer?.cancel();
