@@ -47,6 +47,22 @@ type ReplayApi = Pick<
   | 'getSignalStory'
 >;
 
+/**
+ * A replay opens regular, non-empty files only (issue 16): a directory, a
+ * device (/dev/zero) or a kernel file (/proc/self/environ reports size 0) is
+ * refused by name, before anything is read.
+ * @throws EngineError 'not-found' when nothing is there, 'bad-file' when it is not a regular data file.
+ */
+async function checkDataFile(path: string): Promise<void> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new EngineError('not-found', `${path}: no such file`);
+    throw new EngineError('bad-file', `${path}: cannot be read (${e.code ?? e.message})`);
+  });
+  if (st.isDirectory()) throw new EngineError('bad-file', `${path}: is a folder, not a data file`);
+  if (!st.isFile()) throw new EngineError('bad-file', `${path}: is not a regular file (a device, a pipe or a socket)`);
+  if (st.size === 0) throw new EngineError('bad-file', `${path}: is empty`);
+}
+
 /** The replay panel's calls. */
 export function replayApi(k: KernelParts): ReplayApi {
   const { bus, instrument, paths } = k;
@@ -99,8 +115,7 @@ export function replayApi(k: KernelParts): ReplayApi {
       }
       const resumeAt = req.resumeAt ?? null;
       if (resumeAt !== null && !Number.isSafeInteger(resumeAt)) throw new EngineError('bad-request', 'openReplay: "resumeAt" must be a market time in Unix ms');
-      const st = await stat(req.path).catch(() => null);
-      if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
+      await checkDataFile(req.path);
       await k.closeRun();
       const r = await PacedDriver.open(k.runOptions(req.path, { timeframe, timeZone, sessionKind }), k.runDeps(), resumeAt);
       opened(r);
@@ -149,8 +164,7 @@ export function replayApi(k: KernelParts): ReplayApi {
       if (typeof req?.path !== 'string' || req.path.trim() === '') throw new EngineError('bad-request', 'loadChain: "path" must be a file path');
       const basisPoints = req.basisPoints ?? 0;
       if (typeof basisPoints !== 'number' || !Number.isFinite(basisPoints)) throw new EngineError('bad-request', 'loadChain: "basisPoints" must be a finite number of points (ES - SPX)');
-      const st = await stat(req.path).catch(() => null);
-      if (st === null || !st.isFile()) throw new EngineError('not-found', `${req.path}: no such file`);
+      await checkDataFile(req.path);
       let levels: GammaLevels;
       try {
         levels = gammaLevels(await readChain(req.path));

@@ -10,7 +10,7 @@ import type { Bar, Instrument, Timeframe } from '../domain.js';
 import { Zone } from '../time/zone.js';
 import { readLineBlocks } from './lines.js';
 import { FeedError, RecordError, type RejectionLog } from './rejections.js';
-import { RecordValidator, errorAt, type RecordCursor } from './validate.js';
+import { RecordValidator, TimeOrder, errorAt, type RecordCursor } from './validate.js';
 
 /** What a bar file reader needs. */
 export interface BarFileOptions {
@@ -107,6 +107,17 @@ interface CsvColumns {
   ask?: number;
 }
 
+/**
+ * How an error names a CSV's first line: quoted when it looks like a header
+ * (short, printable, comma-separated names), otherwise not shown: a file that
+ * is not a data file (say /proc/self/environ) must not have its content
+ * echoed to the window (issue 16).
+ */
+export function describeHeader(line: string): string {
+  const t = line.trim();
+  return t.length <= 300 && t.includes(',') && /^[A-Za-z0-9 _#./()%-]+(,[A-Za-z0-9 _#./()%-]*)+$/.test(t) ? `header is "${t}"` : 'the first line is not a CSV header; it is not shown';
+}
+
 function csvColumns(file: string, headerLine: string): CsvColumns {
   const names = headerLine.split(',').map((s) => s.trim().toLowerCase());
   const find = (...aliases: string[]): number | undefined => {
@@ -115,14 +126,14 @@ function csvColumns(file: string, headerLine: string): CsvColumns {
   };
   const need = (label: string, ...aliases: string[]): number => {
     const i = find(...aliases);
-    if (i === undefined) throw new FeedError(`${file} line 1: missing column "${label}" (header is "${headerLine.trim()}")`);
+    if (i === undefined) throw new FeedError(`${file} line 1: missing column "${label}" (${describeHeader(headerLine)})`);
     return i;
   };
   const ts = find('timestamp', 'datetime');
   const date = find('date');
   const time = find('time');
   if (ts === undefined && (date === undefined || time === undefined)) {
-    throw new FeedError(`${file} line 1: missing column "timestamp" (or "Date" and "Time") (header is "${headerLine.trim()}")`);
+    throw new FeedError(`${file} line 1: missing column "timestamp" (or "Date" and "Time") (${describeHeader(headerLine)})`);
   }
   return {
     ts,
@@ -145,7 +156,7 @@ function csvColumns(file: string, headerLine: string): CsvColumns {
  */
 export async function* csvBars(file: string, opts: BarFileOptions): AsyncGenerator<Bar[]> {
   const zone = new Zone(opts.timeZone);
-  const validator = new RecordValidator(opts.instrument.tickSize);
+  const validator = new RecordValidator(opts.instrument.tickSize, false); // barLines orders them in time
   let cols: CsvColumns | null = null;
   yield* barLines(file, opts.rejections, (at, line) => {
     if (cols === null) {
@@ -215,7 +226,7 @@ const JsonlBar = z.object({
  * @throws FeedError when the file cannot be opened.
  */
 export async function* jsonlBars(file: string, opts: BarFileOptions): AsyncGenerator<Bar[]> {
-  const validator = new RecordValidator(opts.instrument.tickSize);
+  const validator = new RecordValidator(opts.instrument.tickSize, false); // barLines orders them in time
   yield* barLines(file, opts.rejections, (at, line) => jsonlBar(at, line, opts.timeframe, validator));
 }
 
@@ -246,6 +257,7 @@ function jsonlBar(at: RecordCursor, line: string, tf: Timeframe, validator: Reco
  */
 async function* barLines(file: string, rejections: RejectionLog, parse: (at: RecordCursor, line: string) => Bar | null): AsyncGenerator<Bar[]> {
   const at: RecordCursor = { file, unit: 'line', n: 0 };
+  const order = new TimeOrder<Bar>(file, true, (e) => rejections.add(e.rejection));
   try {
     for await (const block of readLineBlocks(file)) {
       const out: Bar[] = [];
@@ -255,7 +267,7 @@ async function* barLines(file: string, rejections: RejectionLog, parse: (at: Rec
         if (line.trim() === '') continue;
         try {
           const bar = parse(at, line);
-          if (bar !== null) out.push(bar);
+          if (bar !== null) for (const b of order.offer(at, 'timestamp', bar, bar.ts)) out.push(b);
         } catch (e) {
           if (!(e instanceof RecordError)) throw e;
           rejections.add(e.rejection);
@@ -263,6 +275,8 @@ async function* barLines(file: string, rejections: RejectionLog, parse: (at: Rec
       }
       if (out.length > 0) yield out;
     }
+    const last = order.end();
+    if (last.length > 0) yield last;
   } catch (e) {
     throw asFeedError(file, e);
   }

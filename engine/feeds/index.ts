@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
-import { csvBars, jsonlBars } from './bar-files.js';
+import { csvBars, describeHeader, jsonlBars } from './bar-files.js';
 import { FeedError, type RejectionLog } from './rejections.js';
 import { scidTicks } from './scid.js';
 
@@ -44,11 +44,15 @@ export async function detectFormat(file: string): Promise<FeedFormat> {
     throw new FeedError(`${file}: cannot open (${e.code ?? e.message})`);
   });
   try {
-    const buf = Buffer.alloc(4);
-    await fh.read(buf, 0, 4, 0);
-    const head = buf.toString('latin1');
-    if (head === 'SCID') return 'scid';
+    const buf = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(buf, 0, 512, 0);
+    const head = buf.toString('latin1', 0, bytesRead);
+    if (head.startsWith('SCID')) return 'scid';
     if (head.trimStart().startsWith('{')) return 'jsonl';
+    // Without a known extension, a CSV only if its first line is a header; nothing of the file is echoed otherwise.
+    if (!describeHeader(head.split(/\r?\n/)[0] ?? '').startsWith('header is')) {
+      throw new FeedError(`${file}: not a Sierra Chart .scid, bar CSV or JSONL file (neither its name nor its first bytes are of a supported format)`);
+    }
     return 'csv';
   } finally {
     await fh.close();

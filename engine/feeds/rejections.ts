@@ -13,6 +13,8 @@ export type RejectReason =
   | 'inconsistent-ohlc'
   | 'negative-volume'
   | 'time-backwards'
+  /** Dated ahead of both its neighbours (a forward-dated record in a file): it alone is rejected, not those after it. */
+  | 'time-outlier'
   | 'truncated';
 
 /** One rejected record, located in its file. */

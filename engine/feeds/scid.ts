@@ -15,7 +15,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { AggressorSide, Instrument, TradeTick } from '../domain.js';
 import { FeedError, RecordError, type RejectionLog } from './rejections.js';
-import { RecordValidator, type RecordCursor } from './validate.js';
+import { RecordValidator, TimeOrder, type RecordCursor } from './validate.js';
 
 export const SCID_HEADER_BYTES = 56;
 export const SCID_RECORD_BYTES = 40;
@@ -198,7 +198,8 @@ export async function* readScidRecords(
  * @throws FeedError for a missing file or a bad header.
  */
 export async function* scidTicks(file: string, instrument: Instrument, rejections: RejectionLog): AsyncGenerator<TradeTick[]> {
-  const validator = new RecordValidator(instrument.tickSize);
+  const validator = new RecordValidator(instrument.tickSize, false);
+  const order = new TimeOrder<TradeTick>(file, false, (e) => rejections.add(e.rejection));
   const at: RecordCursor = { file, unit: 'record', n: 0 };
   const onTorn = (n: number, bytes: number): void => {
     rejections.add(new RecordError(file, `record ${n}`, 'DateTime', 'truncated', `torn record: ${bytes} of 40 bytes`).rejection);
@@ -225,7 +226,7 @@ export async function* scidTicks(file: string, instrument: Instrument, rejection
       };
       try {
         validator.tick(at, tick);
-        out.push(tick);
+        for (const t of order.offer(at, 'DateTime', tick, tick.tsEvent)) out.push(t);
       } catch (e) {
         if (!(e instanceof RecordError)) throw e;
         rejections.add(e.rejection);
@@ -233,4 +234,6 @@ export async function* scidTicks(file: string, instrument: Instrument, rejection
     }
     if (out.length > 0) yield out;
   }
+  const last = order.end();
+  if (last.length > 0) yield last;
 }

@@ -35,7 +35,15 @@ export function errorAt(at: RecordCursor, field: string, reason: RejectReason, d
 export class RecordValidator {
   private lastTs = -Infinity;
 
-  constructor(private readonly tickSize: number) {}
+  /**
+   * @param checksTime false when the caller orders the records in time itself
+   *   (a file's reader, through `TimeOrder`); the live feed checks each
+   *   record as it comes (true).
+   */
+  constructor(
+    private readonly tickSize: number,
+    private readonly checksTime = true,
+  ) {}
 
   /** @throws RecordError naming the first bad field. */
   price(at: RecordCursor, field: string, value: number): void {
@@ -83,7 +91,8 @@ export class RecordValidator {
     this.volume(at, 'volume', bar.volume);
     this.volume(at, 'bidVolume', bar.bidVolume);
     this.volume(at, 'askVolume', bar.askVolume);
-    this.time(at, 'timestamp', bar.ts, true);
+    if (!Number.isFinite(bar.ts)) throw errorAt(at, 'timestamp', 'not-finite', `${bar.ts} is not a time`);
+    if (this.checksTime) this.time(at, 'timestamp', bar.ts, true);
   }
 
   /** Full check of a trade; accepts its time last. @throws RecordError */
@@ -92,6 +101,74 @@ export class RecordValidator {
     if (!Number.isFinite(tick.size) || tick.size <= 0) {
       throw errorAt(at, 'size', 'negative-volume', `${tick.size} is not a positive trade size`);
     }
-    this.time(at, 'ts', tick.tsEvent, false);
+    if (!Number.isFinite(tick.tsEvent)) throw errorAt(at, 'ts', 'not-finite', `${tick.tsEvent} is not a time`);
+    if (this.checksTime) this.time(at, 'ts', tick.tsEvent, false);
+  }
+}
+
+/** A forward step longer than this (ms) is held until the next record says whether it was an outlier. */
+export const HOLD_FORWARD_MS = 3_600_000;
+
+const iso = (ts: number): string => new Date(ts).toISOString();
+
+/**
+ * A file's records in time order, with one record of lookahead (issue 16):
+ * a record dated ahead of both its neighbours (e.g. a year typed wrong) is
+ * rejected alone ('time-outlier'), instead of being accepted and every good
+ * record after it rejected as going back in time. A record that steps more
+ * than HOLD_FORWARD_MS forward is held until the next one: if that one falls
+ * between the last record emitted and it, it was the outlier; otherwise it
+ * was a real gap (a weekend, a missing day) and goes out first. Records that
+ * go back in time are rejected ('time-backwards'). Nothing throws: every
+ * rejection goes to `reject`.
+ */
+export class TimeOrder<T> {
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private held: { readonly rec: T; readonly ts: number; readonly where: string; readonly field: string } | null = null;
+
+  /** @param strict bars: each after the last; ticks may share a timestamp. */
+  constructor(
+    private readonly file: string,
+    private readonly strict: boolean,
+    private readonly reject: (r: RecordError) => void,
+  ) {}
+
+  /** Offers the next record (every other check passed); returns the records to emit now, in order. */
+  offer(at: RecordCursor, field: string, rec: T, ts: number): T[] {
+    const out: T[] = [];
+    const h = this.held;
+    if (h !== null) {
+      this.held = null;
+      if (this.follows(ts, this.lastTs) && ts < h.ts) {
+        this.reject(new RecordError(this.file, h.where, h.field, 'time-outlier', `${iso(h.ts)} is ahead of both its neighbours (${Number.isFinite(this.lastTs) ? iso(this.lastTs) : 'the start'} and ${iso(ts)})`));
+      } else {
+        out.push(h.rec);
+        this.lastTs = h.ts;
+      }
+    }
+    if (!this.follows(ts, this.lastTs)) {
+      this.reject(errorAt(at, field, 'time-backwards', `${iso(ts)} is not after the previous record's ${iso(this.lastTs)}`));
+      return out;
+    }
+    if (Number.isFinite(this.lastTs) && ts - this.lastTs > HOLD_FORWARD_MS) {
+      this.held = { rec, ts, where: locationOf(at), field };
+      return out;
+    }
+    out.push(rec);
+    this.lastTs = ts;
+    return out;
+  }
+
+  /** The end of the file: a record still held goes out (nothing came after it to contradict it). */
+  end(): T[] {
+    const h = this.held;
+    this.held = null;
+    if (h === null) return [];
+    this.lastTs = h.ts;
+    return [h.rec];
+  }
+
+  private follows(ts: number, prev: number): boolean {
+    return this.strict ? ts > prev : ts >= prev;
   }
 }

@@ -87,6 +87,32 @@ describe('CSV bar reader', () => {
     expect(log.samples()[0]?.message).toBe(`${file} line 3, field "high": 4341.1 is off the 0.25 tick grid`);
   });
 
+  it('rejects a forward-dated record alone, not the good ones after it; a real gap passes (issue 16)', async () => {
+    const minute = (d: string, hhmm: string, close: number): string => `${d} ${hhmm}:00,4340,4342,4339,${close},100`;
+    const file = write(
+      'outlier.csv',
+      [
+        'timestamp,open,high,low,close,volume',
+        minute('2023-09-25', '09:30', 4340),
+        minute('2023-09-25', '09:31', 4340.25),
+        minute('2024-09-25', '09:32', 4340.5), // the year typed wrong: ahead of both neighbours
+        minute('2023-09-25', '09:33', 4340.75),
+        minute('2023-09-25', '09:34', 4341),
+        minute('2023-09-29', '16:59', 4341.25), // Friday's close, then the weekend: a real gap
+        minute('2023-10-01', '18:00', 4341.5),
+        minute('2023-10-01', '18:01', 4341.75),
+      ].join('\n'),
+    );
+    const log = new RejectionLog();
+    const bars = await read(csvBars(file, opts(log)));
+    expect(bars.map((b) => b.close)).toEqual([4340, 4340.25, 4340.75, 4341, 4341.25, 4341.5, 4341.75]);
+    expect(log.samples().map((r) => [r.location, r.field, r.reason])).toEqual([['line 4', 'timestamp', 'time-outlier']]);
+    expect(log.samples()[0]?.message).toMatch(/2024-09-25T13:32:00.000Z is ahead of both its neighbours \(2023-09-25T13:31:00.000Z and 2023-09-25T13:33:00.000Z\)/);
+    // The same record last in the file: nothing after it contradicts it, so it goes out.
+    const tail = write('tail.csv', ['timestamp,open,high,low,close,volume', minute('2023-09-25', '09:30', 4340), minute('2024-09-25', '09:32', 4340.5)].join('\n'));
+    expect((await read(csvBars(tail, opts(new RejectionLog())))).map((b) => b.close)).toEqual([4340, 4340.5]);
+  });
+
   it('refuses a file without the needed columns', async () => {
     const file = write('cols.csv', 'time,o,h,l,c\n1,2,3,4,5\n');
     await expect(read(csvBars(file, opts(new RejectionLog())))).rejects.toThrow(FeedError);
