@@ -290,6 +290,19 @@ describe('IB faults against the fake TWS', () => {
     }
   });
 
+  it('a negative length prefix is a framing error that drops and reconnects the link, not a spin at 100% CPU (issue 16)', async () => {
+    const statuses: LinkStatus[] = [];
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await setup({}, { status: (s) => statuses.push(s), trade: (t) => trades.push(t) });
+    await connected(peer, client);
+    const bad = Buffer.alloc(8);
+    bad.writeInt32BE(-4, 0);
+    peer.sendRaw(bad);
+    await eventually(() => expect(statuses.some((s) => s.state === 'reconnecting')).toBe(true), 10_000);
+    expect(statuses.map((s) => s.lastError ?? '').join(' ')).toMatch(/message length of -4 bytes: the stream lost its framing/);
+    await eventually(() => expect(client.status().state).toBe('connected'), 10_000);
+  }, 30_000);
+
   it('a malformed and a truncated message are reported and skipped; the session goes on', async () => {
     const errors: string[] = [];
     const trades: LiveTrade[] = [];

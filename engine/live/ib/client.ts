@@ -50,6 +50,7 @@ import { frontMonth } from '../contracts.js';
 import { aggressorFromQuote, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
 import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState } from '../../venue/link.js';
 import { ChainRotation, selectOptions, type OptionSpec, type SecDefParams } from './chain.js';
+import { IB_BAD_LENGTH, guardIbFraming } from './framing-guard.js';
 
 /** How to reach TWS and what to ask of it. */
 export interface IbConfig {
@@ -303,6 +304,7 @@ export class IbClient implements BrokerLink {
   // ------------------------------------------------------------ link
 
   private open(): void {
+    guardIbFraming();
     this.setState(this.reconnect.first ? 'connecting' : 'reconnecting');
     this.ready = false;
     const api = new IBApi({ host: this.config.host, port: this.config.port, clientId: this.config.clientId, maxReqPerSec: this.config.maxReqPerSec ?? 40 });
@@ -411,6 +413,10 @@ export class IbClient implements BrokerLink {
       case 326:
         this.lastError = `client id ${this.config.clientId} is already in use by another application connected to this TWS: choose another client id`;
         this.reconnect.wanted = false;
+        return;
+      case IB_BAD_LENGTH:
+        this.lastError = text; // the link is dropped and reconnects (framing-guard.ts)
+        this.on.protocolError?.(text);
         return;
       case 502:
         this.lastError = `nothing is listening on ${this.config.host}:${this.config.port} (is TWS or IB Gateway running, with "Enable ActiveX and Socket Clients" on and this port?)`;
