@@ -308,7 +308,10 @@ export interface RecordedSessionDTO {
   alerts: number;
   /** Wall time the run was recorded, Unix ms. */
   recordedAt: number;
+  /** running | completed | stopped | failed | interrupted (the engine stopped during the run: found at the next start). */
   runStatus: string;
+  /** The session was cut short: the last session of a run the engine did not finish (issue 16). */
+  partial: boolean;
 }
 
 /** A mark on the replay timeline: its time and kind only, never its side, price or outcome. */

@@ -52,6 +52,8 @@ export interface RecordedSession {
   /** Wall time the run started, Unix ms. */
   readonly recordedAt: number;
   readonly runStatus: string;
+  /** The last session of a run the engine did not finish: cut short. */
+  readonly partial: boolean;
 }
 
 /** Run events the timeline and the Sessions view count as alerts. */
@@ -68,7 +70,8 @@ export function listSessions(db: Db, runId: number | null = null): RecordedSessi
               (SELECT COUNT(*) FROM trades t WHERE t.run_id = s.run_id AND t.kind = 'paper' AND t.entry_ts >= s.start_ts AND t.entry_ts <= s.end_ts) AS trades,
               (SELECT COALESCE(SUM(t.pnl_usd), 0) FROM trades t WHERE t.run_id = s.run_id AND t.kind = 'paper' AND t.entry_ts >= s.start_ts AND t.entry_ts <= s.end_ts AND t.exit_ts IS NOT NULL) AS net,
               (SELECT COUNT(*) FROM run_events e WHERE e.run_id = s.run_id AND e.ts >= s.start_ts AND e.ts <= s.end_ts AND e.kind IN (${ALERT_KINDS_SQL})) AS alerts,
-              (SELECT g.mode FROM signals g WHERE g.run_id = s.run_id LIMIT 1) AS signal_mode
+              (SELECT g.mode FROM signals g WHERE g.run_id = s.run_id LIMIT 1) AS signal_mode,
+              (s.end_ts = (SELECT MAX(x.end_ts) FROM sessions x WHERE x.run_id = s.run_id)) AS last_of_run
          FROM sessions s JOIN runs r ON r.id = s.run_id
         WHERE ? IS NULL OR s.run_id = ?
         ORDER BY s.start_ts DESC, s.run_id DESC`,
@@ -93,6 +96,7 @@ export function listSessions(db: Db, runId: number | null = null): RecordedSessi
     net: number;
     alerts: number;
     signal_mode: string | null;
+    last_of_run: number;
   }[];
   return rows.map((r) => {
     const config = r.config === null ? null : (JSON.parse(r.config) as { method?: { mode?: string }; execution?: string });
@@ -116,6 +120,7 @@ export function listSessions(db: Db, runId: number | null = null): RecordedSessi
       alerts: r.alerts,
       recordedAt: r.started_at,
       runStatus: r.status,
+      partial: r.last_of_run === 1 && (r.status === 'interrupted' || r.status === 'running'),
     };
   });
 }

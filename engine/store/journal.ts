@@ -7,7 +7,7 @@
  * batch, never one per bar; an order or trade that changes several times
  * between flushes is written once, in its last state.
  */
-import type { Bar } from '../domain.js';
+import { TIMEFRAME_MS, type Bar } from '../domain.js';
 import type { Rejection } from '../feeds/rejections.js';
 import type { LevelsSnapshot, SessionSummary } from '../indicators/session-levels.js';
 import { orNull } from '../dto.js';
@@ -94,10 +94,31 @@ export function dayCarry(db: Db, openTs: number, closeTs: number, exceptRunId: n
 /**
  * At start: every run still `running` was interrupted (one engine owns a
  * journal, and none of its runs is open yet). Marks them `interrupted` with
- * `endedAt` (wall time, Unix ms) and the bars they journaled, and returns them.
+ * `endedAt` (wall time, Unix ms) and the bars they journaled, journals the
+ * session each was in when it stopped (from its bars: it is listed as
+ * partial), and returns them.
  */
 export function markInterruptedRuns(db: Db, endedAt: number): InterruptedRun[] {
   const runs = db.prepare(`SELECT id, kind, source FROM runs WHERE status = 'running' ORDER BY id`).all() as InterruptedRun[];
+  // The session the stop cut short was never closed, so never journaled as a session: rebuild it from its journaled
+  // bars (with the levels in force at its last bar), so it is listed, as partial, and can be replayed.
+  const cut = db.prepare(
+    `INSERT OR IGNORE INTO sessions (run_id, id, kind, start_ts, end_ts, bars, volume, high, low, vwap, vwap_sigma, poc, vah, val)
+     SELECT b.run_id, l.session_id, r.session_kind, MIN(b.ts), MAX(b.ts) + @tfMs, COUNT(*), SUM(b.volume), MAX(b.high), MIN(b.low),
+            (SELECT x.vwap FROM levels x WHERE x.run_id = b.run_id AND x.session_id = l.session_id ORDER BY x.ts DESC LIMIT 1),
+            (SELECT x.vwap_sigma FROM levels x WHERE x.run_id = b.run_id AND x.session_id = l.session_id ORDER BY x.ts DESC LIMIT 1),
+            (SELECT x.poc FROM levels x WHERE x.run_id = b.run_id AND x.session_id = l.session_id ORDER BY x.ts DESC LIMIT 1),
+            (SELECT x.vah FROM levels x WHERE x.run_id = b.run_id AND x.session_id = l.session_id ORDER BY x.ts DESC LIMIT 1),
+            (SELECT x.val FROM levels x WHERE x.run_id = b.run_id AND x.session_id = l.session_id ORDER BY x.ts DESC LIMIT 1)
+       FROM bars b JOIN levels l ON l.run_id = b.run_id AND l.ts = b.ts JOIN runs r ON r.id = b.run_id
+      WHERE b.run_id = @run AND b.tf = r.timeframe AND b.ts >= COALESCE((SELECT MAX(end_ts) FROM sessions WHERE run_id = @run), 0)
+      GROUP BY l.session_id`,
+  );
+  const tfOf = db.prepare(`SELECT timeframe FROM runs WHERE id = ?`);
+  for (const r of runs) {
+    const tf = (tfOf.get(r.id) as { timeframe: string } | undefined)?.timeframe ?? '1m';
+    cut.run({ run: r.id, tfMs: TIMEFRAME_MS[tf as keyof typeof TIMEFRAME_MS] ?? 60_000 });
+  }
   db.prepare(
     `UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'the engine stopped during the run',
        bars = (SELECT COUNT(*) FROM bars WHERE bars.run_id = runs.id) WHERE status = 'running'`,

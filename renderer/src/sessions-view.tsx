@@ -72,7 +72,15 @@ export function SessionsView({ client, model, run, onClose, timeZone }: { client
               <tbody>
                 {sessions.map((s) => (
                   <tr key={`${s.runId}/${s.sessionId}`} data-session={`${s.runId}/${s.sessionId}`}>
-                    <td>{s.sessionId}</td>
+                    <td>
+                      {s.sessionId}
+                      {s.partial && (
+                        <span className="badge partial" data-testid="session-partial" title="The engine stopped during this run: the session is cut short at its last journaled bar">
+                          {' '}
+                          partial
+                        </span>
+                      )}
+                    </td>
                     <td title={s.source}>{basename(s.source)}</td>
                     <td title={`recorded ${formatDateTime(s.recordedAt, timeZone)} · ${s.runStatus}`}>
                       #{s.runId} {s.runKind}

@@ -144,6 +144,11 @@ describe('a crash never leaves a false "flat" (issue 16, items 1 and 8)', () => 
     const second = await startApp(dataDir);
     expect((await second.client.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', flat: false, trigger: 'critical-error' });
     await expect(second.client.api.resetKillSwitch('restarted')).rejects.toThrow(/broker has not confirmed/);
+    // The run the crash cut short is interrupted, not running forever, and its last session is shown as partial.
+    const live = (await second.client.api.listSessions()).filter((x) => x.runKind === 'live');
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.every((x) => x.runStatus === 'interrupted')).toBe(true);
+    expect(live[0]).toMatchObject({ partial: true });
     await connectDtc(second, peer);
     await eventually(async () => expect((await second.client.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', flat: true }), 15_000);
     expect(peer.netPosition).toBe(0);
