@@ -7,6 +7,7 @@
  * module-level state: every process or test that needs an engine calls
  * `createKernel`.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupApi } from './api/backup.js';
 import { connectionsApi } from './api/connections.js';
@@ -33,6 +34,7 @@ import { dayCarry, markInterruptedRuns } from './store/journal.js';
 import type { DayCarry } from './execution/records.js';
 import { SqliteKillSwitchStore } from './store/kill-switch-store.js';
 import { KillSwitchLatch, LatchedKillSwitchStore } from './store/latch.js';
+import { DataDirLock } from './store/lock.js';
 import { SessionCalendar } from './time/sessions.js';
 
 /** How the kernel is set up. */
@@ -94,6 +96,12 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const risk = config.risk ?? DEFAULT_RISK_CONFIG;
   const paths = { dataDir: config.dataDir, marketDataDir: config.marketDataDir, journalPath: join(config.dataDir, 'journal.sqlite'), latchPath: join(config.dataDir, 'kill-switch.latch'), backupDir: config.backupDir ?? null };
 
+  // One engine per data folder: another process on the same journal is refused (store/lock.ts).
+  let folderLock: DataDirLock | null = null;
+  if (config.journal !== false) {
+    mkdirSync(config.dataDir, { recursive: true });
+    folderLock = DataDirLock.acquire(config.dataDir);
+  }
   const critical = (message: string): void => bus.publish({ type: 'alert', level: 'critical', message, ts: wall.now() });
   /**
    * Opens the journal with its kill switch and settings (no listener yet:
@@ -279,6 +287,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       store.db?.close();
       store.latch?.close();
       store = { ...store, db: null, latch: null };
+      folderLock?.release();
+      folderLock = null;
     },
   };
 }
