@@ -21,13 +21,22 @@ export class DataDirLockedError extends Error {
   }
 }
 
-/** Whether process `pid` is alive (EPERM: alive, someone else's). */
+/**
+ * Whether process `pid` is alive (EPERM: alive, someone else's). A zombie
+ * (exited, not yet reaped: an engine killed with its shell, reparented to an
+ * init that is slow to reap) is not (Linux: state Z in /proc/<pid>/stat).
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (Windows, macOS): kill(pid, 0) said it is there
   }
 }
 
