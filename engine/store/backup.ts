@@ -28,8 +28,9 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Unzip, UnzipInflate, Zip, ZipDeflate } from 'fflate';
+import { Inflate, Zip, ZipDeflate } from 'fflate';
 import { SCHEMA_VERSION, type Db } from './db.js';
 
 /** The manifest's `format`: anything else is not a MIA Workstation backup. */
@@ -103,7 +104,7 @@ export interface BackupResult {
 
 /**
  * Writes one archive into `o.folder` and applies retention.
- * @throws BackupError 'no-folder' (missing or not a folder), 'disk-full' (ENOSPC or quota), 'io' (other write errors).
+ * @throws BackupError 'no-folder' (missing or not a folder), 'disk-full' (ENOSPC or quota), 'io' (other write errors), 'corrupt' (the archive written does not read back: it is deleted, never reported written).
  * Nothing is left behind on failure: partial files are removed, existing archives untouched.
  */
 export async function createBackup(o: BackupOptions): Promise<BackupResult> {
@@ -187,6 +188,12 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
         closeSync(fd);
       }
     });
+    // Read back before it is called written: an archive this app's own restore would refuse is no backup.
+    const check = await verifyArchive(zipPart, o.folder, o.now, false).catch((e: unknown) => {
+      const why = e instanceof BackupError ? e.message : String(e);
+      throw new BackupError('corrupt', `the archive just written does not read back (${why}); nothing was kept`);
+    });
+    check.dispose();
     renameSync(zipPart, final);
     o.onProgress?.('compressing', 1);
     const deleted = applyRetention(o.folder, o.keep);
@@ -235,10 +242,11 @@ export interface VerifiedArchive {
 
 /**
  * Extracts `archive` into a new folder under `scratchDir` and runs every
- * check of [Note: restore checks].
+ * check of [Note: restore checks] (`checkSchema` false: all but the schema
+ * version, to read back an archive just written).
  * @throws BackupError 'not-found', 'foreign' (not a MIA backup), 'corrupt' (truncated, bad hash, failed integrity_check), 'newer-schema', 'disk-full'.
  */
-export async function verifyArchive(archive: string, scratchDir: string, now: number): Promise<VerifiedArchive> {
+export async function verifyArchive(archive: string, scratchDir: string, now: number, checkSchema = true): Promise<VerifiedArchive> {
   const st = statOrNull(archive);
   if (st === null || !st.isFile()) throw new BackupError('not-found', `${archive}: no such backup archive`);
   const workDir = join(scratchDir, `.restore-${stampOf(now)}`);
@@ -266,7 +274,7 @@ export async function verifyArchive(archive: string, scratchDir: string, now: nu
       if (f.bytes !== want.bytes || f.sha256 !== want.sha256) throw new BackupError('corrupt', `${basename(archive)} is damaged: ${name} does not match its checksum (sha256)`);
     }
     if (manifest.files?.['journal.sqlite'] === undefined) throw new BackupError('foreign', `${basename(archive)} holds no journal.sqlite`);
-    if (manifest.schemaVersion > SCHEMA_VERSION) throw newerSchema(archive, manifest.schemaVersion);
+    if (checkSchema && manifest.schemaVersion > SCHEMA_VERSION) throw newerSchema(archive, manifest.schemaVersion);
     const dbPath = join(workDir, 'journal.sqlite');
     let db: Database.Database;
     try {
@@ -276,7 +284,7 @@ export async function verifyArchive(archive: string, scratchDir: string, now: nu
     }
     try {
       const version = readPragma(db, archive, 'user_version') as number;
-      if (version > SCHEMA_VERSION) throw newerSchema(archive, version);
+      if (checkSchema && version > SCHEMA_VERSION) throw newerSchema(archive, version);
       const check = readPragma(db, archive, 'integrity_check') as { integrity_check: string }[] | string;
       const first = Array.isArray(check) ? check.map((r) => r.integrity_check) : [String(check)];
       if (first.length !== 1 || first[0] !== 'ok') throw new BackupError('corrupt', `${basename(archive)}: the journal fails PRAGMA integrity_check: ${first.slice(0, 3).join('; ')}`);
@@ -392,43 +400,116 @@ interface Extracted {
   complete: boolean;
 }
 
+/** One entry of a ZIP's central directory (APPNOTE.TXT 4.3.12). */
+interface CentralEntry {
+  readonly name: string;
+  /** 0 stored, 8 deflated. */
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localOffset: number;
+}
+
 /**
- * Streams the archive through fflate's Unzip: journal.sqlite and models go
- * to files in `dir`, small entries stay in memory; every entry is hashed.
+ * The archive's entries as its central directory lists them (APPNOTE.TXT
+ * 4.3.12-4.3.16): the end-of-central-directory record at the end, then the
+ * directory it points to. Reading entries by their directory offsets, not by
+ * scanning the stream for local headers, is what keeps bytes inside
+ * compressed data that happen to look like a header from being read as one
+ * (issue 16: fflate's streaming Unzip did, and refused a good archive).
+ * @throws BackupError 'corrupt' when the directory is missing or damaged, or the archive needs ZIP64.
+ */
+function centralDirectory(fd: number, archive: string, size: number): CentralEntry[] {
+  const tailLen = Math.min(size, 22 + 0xffff);
+  const tail = Buffer.alloc(tailLen);
+  readSync(fd, tail, 0, tailLen, size - tailLen);
+  let eocd = -1;
+  for (let i = tailLen - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  const bad = (why: string): BackupError => new BackupError('corrupt', `${basename(archive)} is damaged (${why}); copy it again from where it was saved`);
+  if (eocd < 0) throw bad('no end-of-central-directory record');
+  const count = tail.readUInt16LE(eocd + 10);
+  const cdSize = tail.readUInt32LE(eocd + 12);
+  const cdOffset = tail.readUInt32LE(eocd + 16);
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw bad('a ZIP64 archive, which this app does not write');
+  if (cdOffset + cdSize > size) throw bad('its central directory lies beyond the end of the file');
+  const cd = Buffer.alloc(cdSize);
+  readSync(fd, cd, 0, cdSize, cdOffset);
+  const out: CentralEntry[] = [];
+  for (let at = 0, n = 0; n < count; n++) {
+    if (at + 46 > cd.length || cd.readUInt32LE(at) !== 0x02014b50) throw bad(`central directory entry ${n + 1} of ${count} is not where the directory says`);
+    const nameLen = cd.readUInt16LE(at + 28);
+    const e: CentralEntry = {
+      method: cd.readUInt16LE(at + 10),
+      compressedSize: cd.readUInt32LE(at + 20),
+      size: cd.readUInt32LE(at + 24),
+      localOffset: cd.readUInt32LE(at + 42),
+      name: cd.toString('utf8', at + 46, at + 46 + nameLen),
+    };
+    if (e.localOffset + 30 + e.compressedSize > size) throw bad(`${e.name} lies beyond the end of the file`);
+    out.push(e);
+    at += 46 + nameLen + cd.readUInt16LE(at + 30) + cd.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
+/**
+ * Reads every entry the central directory lists, by its offset: journal.sqlite
+ * and models go to files in `dir`, small entries stay in memory; every entry
+ * is hashed (the manifest's sha256 decides). Deflated entries go through
+ * fflate's Inflate in chunks, so a large journal never sits in memory.
  */
 async function extract(archive: string, dir: string): Promise<Map<string, Extracted>> {
   const got = new Map<string, Extracted>();
-  const uz = new Unzip();
-  uz.register(UnzipInflate);
-  const fds: number[] = [];
-  uz.onfile = (file) => {
-    const safe = file.name.split('/').every((p) => p !== '..' && p !== '') && !file.name.startsWith('/');
-    if (!safe) throw new BackupError('foreign', `${basename(archive)} holds an unsafe path ${JSON.stringify(file.name)}`);
-    const toDisk = file.name === 'journal.sqlite' || file.name.startsWith('models/');
-    if (toDisk) mkdirSync(join(dir, file.name, '..'), { recursive: true });
-    const fd = toDisk ? openSync(join(dir, file.name), 'w') : -1;
-    if (fd >= 0) fds.push(fd);
-    const h = createHash('sha256');
-    const e: Extracted = { chunks: [], bytes: 0, sha256: '', complete: false };
-    got.set(file.name, e);
-    file.ondata = (err, chunk, final) => {
-      if (err !== null) throw err;
-      h.update(chunk);
-      e.bytes += chunk.length;
-      if (fd >= 0) writeSync(fd, chunk);
-      else e.chunks.push(Buffer.from(chunk));
-      if (final) {
-        e.sha256 = h.digest('hex');
-        e.complete = true;
-      }
-    };
-    file.start();
-  };
+  const fd = openSync(archive, 'r');
+  const fh = await openFile(archive, 'r'); // data reads are async: the engine answers heartbeats while a large journal inflates
   try {
-    for await (const chunk of createReadStream(archive, { highWaterMark: CHUNK })) uz.push(chunk as Buffer, false);
-    uz.push(new Uint8Array(0), true);
+    const size = statSync(archive).size;
+    const header = Buffer.alloc(30);
+    const buf = Buffer.alloc(CHUNK);
+    for (const entry of centralDirectory(fd, archive, size)) {
+      const safe = entry.name.split('/').every((p) => p !== '..' && p !== '') && !entry.name.startsWith('/');
+      if (!safe) throw new BackupError('foreign', `${basename(archive)} holds an unsafe path ${JSON.stringify(entry.name)}`);
+      if (entry.method !== 0 && entry.method !== 8) throw new BackupError('corrupt', `${basename(archive)}: ${entry.name} uses ZIP compression method ${entry.method}, not deflate`);
+      readSync(fd, header, 0, 30, entry.localOffset);
+      if (header.readUInt32LE(0) !== 0x04034b50) throw new BackupError('corrupt', `${basename(archive)} is damaged: ${entry.name} has no local header where the directory says`);
+      const dataAt = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+      const toDisk = entry.name === 'journal.sqlite' || entry.name.startsWith('models/');
+      if (toDisk) mkdirSync(join(dir, entry.name, '..'), { recursive: true });
+      const out = toDisk ? openSync(join(dir, entry.name), 'w') : -1;
+      const h = createHash('sha256');
+      const e: Extracted = { chunks: [], bytes: 0, sha256: '', complete: false };
+      got.set(entry.name, e);
+      const take = (chunk: Uint8Array): void => {
+        h.update(chunk);
+        e.bytes += chunk.length;
+        if (out >= 0) writeSync(out, chunk);
+        else e.chunks.push(Buffer.from(chunk));
+      };
+      try {
+        const inflate = entry.method === 8 ? new Inflate((chunk) => take(chunk)) : null;
+        for (let done = 0; done < entry.compressedSize; ) {
+          const { bytesRead: n } = await fh.read(buf, 0, Math.min(CHUNK, entry.compressedSize - done), dataAt + done);
+          if (n <= 0) throw new BackupError('corrupt', `${basename(archive)} is truncated inside ${entry.name}`);
+          done += n;
+          const piece = buf.subarray(0, n);
+          if (inflate === null) take(piece);
+          else inflate.push(piece, done >= entry.compressedSize);
+        }
+        if (inflate !== null && entry.compressedSize === 0) inflate.push(new Uint8Array(0), true);
+      } finally {
+        if (out >= 0) closeSync(out);
+      }
+      e.sha256 = h.digest('hex');
+      e.complete = e.bytes === entry.size;
+    }
   } finally {
-    for (const fd of fds) closeSync(fd);
+    closeSync(fd);
+    await fh.close();
   }
   return got;
 }

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { unzipSync, Zip, ZipDeflate, ZipPassThrough, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { createKernel } from '../../engine/kernel';
 import { BackupError, createBackup, listArchives, restoreBackup, verifyArchive } from '../../engine/store/backup';
@@ -200,6 +200,41 @@ describe('restore', () => {
     const kept = new Database(res.replacedKeptAt!, { readonly: true });
     expect((kept.prepare(`SELECT COUNT(*) AS n FROM stress`).get() as { n: number }).n).toBe(7);
     kept.close();
+  });
+
+  it('reads entries by the central directory: a local-header signature inside an entry’s data does not derail it (issue 16)', async () => {
+    const dir = tmp();
+    const { db } = journalWith(dir, 400);
+    const res = await backupOf(db, dir, T0);
+    db.close();
+    // The same archive again, written as the app writes it (streamed, sizes after the data), with a stored entry first
+    // whose bytes hold a ZIP local-file-header signature and a plausible header after it.
+    const entries = unzipSync(readFileSync(res.archive.path));
+    const poison = Buffer.alloc(4096, 0x41);
+    poison.writeUInt32LE(0x04034b50, 100); // "PK\x03\x04"
+    poison.writeUInt16LE(20, 104);
+    poison.writeUInt16LE(8, 106);
+    poison.writeUInt16LE(8, 108);
+    poison.writeUInt16LE(9, 126); // a name length
+    const parts: Uint8Array[] = [];
+    const zip = new Zip((err, chunk) => {
+      if (err !== null) throw err;
+      parts.push(chunk);
+    });
+    const stored = new ZipPassThrough('notes/poison.bin');
+    zip.add(stored);
+    stored.push(poison, true);
+    for (const [name, bytes] of Object.entries(entries)) {
+      const f = new ZipDeflate(name, { level: 6 });
+      zip.add(f);
+      f.push(bytes, true);
+    }
+    zip.end();
+    const archive = join(dir, 'poisoned.zip');
+    writeFileSync(archive, Buffer.concat(parts));
+    const v = await verifyArchive(archive, dir, T0 + 1);
+    expect(v.manifest.rows.stress).toBe(400);
+    v.dispose();
   });
 
   it('refuses a truncated archive and leaves the live journal untouched', async () => {
