@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Bar, Instrument, Timeframe } from '../domain.js';
 import { Zone } from '../time/zone.js';
-import { readLineBlocks } from './lines.js';
+import { MAX_LINE_CHARS, OVERLONG_LINE, readLineBlocks } from './lines.js';
 import { FeedError, RecordError, type RejectionLog } from './rejections.js';
 import { RecordValidator, TimeOrder, errorAt, type RecordCursor } from './validate.js';
 
@@ -62,10 +62,14 @@ const SIERRA_DATE_RE = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
 
 /**
  * Parses a CSV timestamp: `YYYY-MM-DD HH:MM[:SS[.fff]]` read in `zone` unless
- * it carries `Z` or an offset; or a Unix time in seconds or ms.
+ * it carries `Z` or an offset; or a Unix time in seconds or ms. A wall time
+ * of the hour a fall-back repeats reads as its first (daylight) instant,
+ * unless `previousTs` (the file's previous record, Unix ms) is already at or
+ * after it: then as its second (standard) one, so the repeated hour is read
+ * in file order.
  * @returns Unix ms, or NaN when the text is not a timestamp.
  */
-export function parseCsvTimestamp(text: string, zone: Zone): number {
+export function parseCsvTimestamp(text: string, zone: Zone, previousTs = Number.NEGATIVE_INFINITY): number {
   const t = text.trim();
   const m = TS_RE.exec(t);
   if (m === null) {
@@ -85,7 +89,12 @@ export function parseCsvTimestamp(text: string, zone: Zone): number {
     return Number.NaN;
   }
   const zoneText = m[8];
-  if (zoneText === undefined) return zone.toUtcMs(wall);
+  if (zoneText === undefined) {
+    // The hour a fall-back repeats, read in file order: its first pass is daylight time, and once the file
+    // has been there (the previous record at or after it) the same wall times are standard time (issue 16).
+    const [first, second] = zone.instantsOf(wall) as [number, number | undefined];
+    return second !== undefined && first <= previousTs ? second : first;
+  }
   const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.ms);
   if (zoneText === 'Z') return asUtc;
   const sign = zoneText[0] === '-' ? -1 : 1;
@@ -158,16 +167,19 @@ export async function* csvBars(file: string, opts: BarFileOptions): AsyncGenerat
   const zone = new Zone(opts.timeZone);
   const validator = new RecordValidator(opts.instrument.tickSize, false); // barLines orders them in time
   let cols: CsvColumns | null = null;
+  let previousTs = Number.NEGATIVE_INFINITY;
   yield* barLines(file, opts.rejections, (at, line) => {
     if (cols === null) {
       cols = csvColumns(file, line);
       return null;
     }
-    return csvBar(at, line, cols, zone, opts.timeframe, validator);
+    const bar = csvBar(at, line, cols, zone, opts.timeframe, validator, previousTs);
+    previousTs = Math.max(previousTs, bar.ts);
+    return bar;
   });
 }
 
-function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf: Timeframe, validator: RecordValidator): Bar {
+function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf: Timeframe, validator: RecordValidator, previousTs: number): Bar {
   const f = line.split(',');
   const num = (idx: number | undefined, field: string): number => {
     if (idx === undefined) return Number.NaN;
@@ -181,11 +193,11 @@ function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf
   let tsText: string;
   if (cols.ts !== undefined) {
     tsText = f[cols.ts] ?? '';
-    ts = parseCsvTimestamp(tsText, zone);
+    ts = parseCsvTimestamp(tsText, zone, previousTs);
   } else {
     const d = (f[cols.date as number] ?? '').trim().replace(SIERRA_DATE_RE, (_m, y: string, mo: string, da: string) => `${y}-${mo.padStart(2, '0')}-${da.padStart(2, '0')}`);
     tsText = `${d} ${(f[cols.time as number] ?? '').trim()}`;
-    ts = parseCsvTimestamp(tsText, zone);
+    ts = parseCsvTimestamp(tsText, zone, previousTs);
   }
   if (Number.isNaN(ts)) throw errorAt(at, 'timestamp', 'malformed', `"${tsText.trim()}" is not a timestamp`);
   const bar = makeBar(
@@ -266,6 +278,7 @@ async function* barLines(file: string, rejections: RejectionLog, parse: (at: Rec
         at.n = block.firstLine + i;
         if (line.trim() === '') continue;
         try {
+          if (line === OVERLONG_LINE) throw errorAt(at, 'line', 'malformed', `is longer than ${MAX_LINE_CHARS} characters: skipped`);
           const bar = parse(at, line);
           if (bar !== null) for (const b of order.offer(at, 'timestamp', bar, bar.ts)) out.push(b);
         } catch (e) {

@@ -15,6 +15,8 @@ export type RejectReason =
   | 'time-backwards'
   /** Dated ahead of both its neighbours (a forward-dated record in a file): it alone is rejected, not those after it. */
   | 'time-outlier'
+  /** A price no ES market makes next to its neighbours (25% away), or a bar whose high or low is that far from its open and close. */
+  | 'price-outlier'
   | 'truncated';
 
 /** One rejected record, located in its file. */

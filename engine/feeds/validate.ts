@@ -32,8 +32,18 @@ export function errorAt(at: RecordCursor, field: string, reason: RejectReason, d
  * Validates a feed's records in order. One instance per file: it remembers
  * the last accepted timestamp.
  */
+/** A price this far (as a share) from the last accepted one, or a bar's high or low this far from its open and close, is an outlier. */
+export const PRICE_OUTLIER_SHARE = 0.25;
+/** Outliers in a row that agree with each other: the market is there, the reference was the outlier (a bad first record). */
+const OUTLIERS_TO_MOVE = 3;
+
 export class RecordValidator {
   private lastTs = -Infinity;
+  /** The last accepted price (points): the reference for outliers. */
+  private reference = Number.NaN;
+  /** Outliers in a row, and the first of them. */
+  private outliers = 0;
+  private outlierPrice = Number.NaN;
 
   /**
    * @param checksTime false when the caller orders the records in time itself
@@ -76,6 +86,31 @@ export class RecordValidator {
     this.lastTs = ts;
   }
 
+  /**
+   * A price 25% away from the last accepted one is an outlier (ES moved
+   * under 20% in its worst day; a price of 2e8 spread a session's volume
+   * profile over 8e8 rows). Three in a row that agree move the reference
+   * instead: the market is there, and it was the reference that was wrong.
+   * @throws RecordError 'price-outlier'.
+   */
+  private near(at: RecordCursor, field: string, price: number): void {
+    const ref = this.reference;
+    if (Number.isNaN(ref) || Math.abs(price / ref - 1) <= PRICE_OUTLIER_SHARE) {
+      this.reference = price;
+      this.outliers = 0;
+      return;
+    }
+    const agrees = this.outliers > 0 && Math.abs(price / this.outlierPrice - 1) <= PRICE_OUTLIER_SHARE;
+    this.outliers = agrees ? this.outliers + 1 : 1;
+    if (!agrees) this.outlierPrice = price;
+    if (this.outliers >= OUTLIERS_TO_MOVE) {
+      this.reference = price;
+      this.outliers = 0;
+      return;
+    }
+    throw errorAt(at, field, 'price-outlier', `${price} is more than ${100 * PRICE_OUTLIER_SHARE}% from the previous price ${ref}`);
+  }
+
   /** Full check of a bar; accepts its time last. @throws RecordError */
   bar(at: RecordCursor, bar: Bar): void {
     this.price(at, 'open', bar.open);
@@ -88,10 +123,15 @@ export class RecordValidator {
         `high ${bar.high} / low ${bar.low} do not contain open ${bar.open} and close ${bar.close}`,
       );
     }
+    const body = Math.min(bar.open, bar.close);
+    if (bar.high > Math.max(bar.open, bar.close) * (1 + PRICE_OUTLIER_SHARE) || bar.low < body * (1 - PRICE_OUTLIER_SHARE)) {
+      throw errorAt(at, bar.high > Math.max(bar.open, bar.close) * (1 + PRICE_OUTLIER_SHARE) ? 'high' : 'low', 'price-outlier', `high ${bar.high} / low ${bar.low} are more than ${100 * PRICE_OUTLIER_SHARE}% from open ${bar.open} and close ${bar.close}`);
+    }
     this.volume(at, 'volume', bar.volume);
     this.volume(at, 'bidVolume', bar.bidVolume);
     this.volume(at, 'askVolume', bar.askVolume);
     if (!Number.isFinite(bar.ts)) throw errorAt(at, 'timestamp', 'not-finite', `${bar.ts} is not a time`);
+    this.near(at, 'close', bar.close);
     if (this.checksTime) this.time(at, 'timestamp', bar.ts, true);
   }
 
@@ -102,6 +142,7 @@ export class RecordValidator {
       throw errorAt(at, 'size', 'negative-volume', `${tick.size} is not a positive trade size`);
     }
     if (!Number.isFinite(tick.tsEvent)) throw errorAt(at, 'ts', 'not-finite', `${tick.tsEvent} is not a time`);
+    this.near(at, 'price', tick.price);
     if (this.checksTime) this.time(at, 'ts', tick.tsEvent, false);
   }
 }

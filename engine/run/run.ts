@@ -214,7 +214,8 @@ export class OpenRun {
   fail(e: unknown): void {
     this.state = 'error';
     this.error = e instanceof Error ? e.message : String(e);
-    if (!(e instanceof FeedError)) this.trader.trip('critical-error', `engine error during the replay: ${this.error}`, 'engine');
+    // A replay trades on the simulated venue: its failure is no reason to halt the account (issue 16); a live run's is.
+    if (!(e instanceof FeedError) && this.kind.kind === 'live') this.trader.trip('critical-error', `engine error during the live run: ${this.error}`, 'engine');
     this.node.journal?.finish('failed', this.deps.wall.now(), this.counts(), this.error);
     this.emit({ type: 'alert', level: 'critical', message: `Replay stopped: ${this.error}`, ts: this.deps.wall.now() });
     this.publishStatus();

@@ -79,6 +79,16 @@ export class Zone {
    * ambiguous fall-back wall time maps to its first (daylight) occurrence.
    */
   toUtcMs(w: WallTime): number {
+    return this.instantsOf(w)[0] as number;
+  }
+
+  /**
+   * Every instant that reads as wall time `w` in this zone, earliest first:
+   * two in the hour a fall-back repeats (01:30 EDT, then 01:30 EST), one
+   * otherwise (a wall time skipped by a spring-forward gap reads as if the
+   * clock had not jumped).
+   */
+  instantsOf(w: WallTime): number[] {
     const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.ms);
     // The offsets in force a day either side bound every real transition.
     const before = this.offsetAt(asUtc - DAY_MS);
@@ -87,10 +97,10 @@ export class Zone {
     const b = asUtc - after;
     const aValid = this.offsetAt(a) === before;
     const bValid = this.offsetAt(b) === after;
-    if (aValid && bValid) return Math.min(a, b);
-    if (aValid) return a;
-    if (bValid) return b;
-    return a; // in a spring-forward gap: read with the offset before the jump
+    if (aValid && bValid) return a === b ? [a] : [Math.min(a, b), Math.max(a, b)];
+    if (aValid) return [a];
+    if (bValid) return [b];
+    return [a]; // in a spring-forward gap: read with the offset before the jump
   }
 
   /** ISO 8601 with this zone's offset, second precision: `2023-09-24T18:00:00-04:00`. */

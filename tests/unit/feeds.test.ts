@@ -87,6 +87,57 @@ describe('CSV bar reader', () => {
     expect(log.samples()[0]?.message).toBe(`${file} line 3, field "high": 4341.1 is off the 0.25 tick grid`);
   });
 
+  it('reads the hour a fall-back repeats in file order, first EDT then EST: every bar of the repeated hour in a zone-less US Eastern file (issue 16)', async () => {
+    // 2023-11-05: at 02:00 EDT the clocks go back to 01:00 EST, so 01:00-01:59 comes twice.
+    const lines = ['timestamp,open,high,low,close,volume'];
+    const wall = (h: number, m: number): string => `2023-11-05 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00`;
+    for (const pass of [0, 1]) for (let m = 0; m < 60; m++) lines.push(`${wall(1, m)},4400,4401,4399,4400.25,${10 + pass}`);
+    lines.push(`${wall(2, 0)},4400,4401,4399,4400.5,12`);
+    const log = new RejectionLog();
+    const bars = await read(csvBars(write('fallback.csv', lines.join('\n')), opts(log)));
+    expect(log.samples()).toEqual([]);
+    expect(bars).toHaveLength(121);
+    expect(bars[0]?.ts).toBe(Date.UTC(2023, 10, 5, 5, 0)); // 01:00 EDT
+    expect(bars[59]?.ts).toBe(Date.UTC(2023, 10, 5, 5, 59));
+    expect(bars[60]?.ts).toBe(Date.UTC(2023, 10, 5, 6, 0)); // 01:00 EST, one real hour later
+    expect(bars[119]?.ts).toBe(Date.UTC(2023, 10, 5, 6, 59));
+    expect(bars[120]?.ts).toBe(Date.UTC(2023, 10, 5, 7, 0)); // 02:00 EST
+    expect(new Set(bars.map((b) => b.ts)).size).toBe(121);
+  });
+
+  it('rejects a price no market makes beside its neighbours, and skips a line too long to hold (issue 16)', async () => {
+    const bar = (hhmm: string, o: number, h: number, l: number, c: number): string => `2023-09-25 ${hhmm}:00,${o},${h},${l},${c},100`;
+    const file = write(
+      'outliers.csv',
+      [
+        'timestamp,open,high,low,close,volume',
+        bar('09:30', 4340, 4341, 4339, 4340.5),
+        bar('09:31', 4340.5, 200000000, 4339, 4340.75), // a high of 2e8: one bar would span 8e8 profile rows
+        bar('09:32', 43405, 43406, 43404, 43405), // a decimal point lost: 10x
+        `2023-09-25 09:33:00,4340.75,4341,4340,4340.75,${'9'.repeat(70_000)}`, // 70,000 characters
+        bar('09:34', 4340.75, 4342, 4340.5, 4341.5),
+      ].join('\n'),
+    );
+    const log = new RejectionLog();
+    const bars = await read(csvBars(file, opts(log)));
+    expect(bars.map((b) => b.close)).toEqual([4340.5, 4341.5]);
+    expect(log.samples().map((r) => [r.location, r.field, r.reason])).toEqual([
+      ['line 3', 'high', 'price-outlier'],
+      ['line 4', 'close', 'price-outlier'],
+      ['line 5', 'line', 'malformed'],
+    ]);
+    expect(log.samples()[2]?.message).toMatch(/is longer than 65536 characters: skipped/);
+  });
+
+  it('three outliers in a row that agree move the reference: a bad first record costs two good ones, not the file (issue 16)', async () => {
+    const rows = ['timestamp,open,high,low,close,volume', '2023-09-25 09:30:00,43400,43400,43400,43400,1'];
+    for (let m = 31; m < 37; m++) rows.push(`2023-09-25 09:${m}:00,4340,4341,4339,4340.25,100`);
+    const log = new RejectionLog();
+    const bars = await read(csvBars(write('first-bad.csv', rows.join('\n')), opts(log)));
+    expect(bars.map((b) => b.close)).toEqual([43400, 4340.25, 4340.25, 4340.25, 4340.25]);
+    expect(log.samples().map((r) => r.reason)).toEqual(['price-outlier', 'price-outlier']);
+  });
+
   it('rejects a forward-dated record alone, not the good ones after it; a real gap passes (issue 16)', async () => {
     const minute = (d: string, hhmm: string, close: number): string => `${d} ${hhmm}:00,4340,4342,4339,${close},100`;
     const file = write(
