@@ -9,7 +9,7 @@
  *
  * Arguments: --replay <file>, --data-dir <dir>, --market-data-dir <dir>.
  */
-import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, MessageChannelMain, nativeImage, shell, Tray, utilityProcess, type IpcMainInvokeEvent, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, MessageChannelMain, nativeImage, session, shell, Tray, utilityProcess, type IpcMainInvokeEvent, type UtilityProcess } from 'electron';
 import { randomUUID } from 'node:crypto';
 import { join, relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -142,9 +142,12 @@ function createWindow(): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // No DevTools in the installed app: a page that could open them could read the engine's ports.
+      devTools: !app.isPackaged,
     },
   });
   win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.on('will-redirect', (e) => e.preventDefault());
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   void win.loadFile(rendererIndex);
   return win;
@@ -156,7 +159,18 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault());
 });
 
+/**
+ * Permissions (issue 16, item 13): the window may show desktop notifications
+ * (alerts), nothing else: no camera, microphone, geolocation, clipboard
+ * reads, MIDI, HID or serial, whatever a page asks.
+ */
+function denyAllButNotifications(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'notifications'));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => permission === 'notifications');
+}
+
 void app.whenReady().then(() => {
+  denyAllButNotifications();
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
       {
@@ -169,7 +183,7 @@ void app.whenReady().then(() => {
           { role: 'quit' },
         ],
       },
-      { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+      { label: 'View', submenu: [{ role: 'reload' }, ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' } as const]), { type: 'separator' }, { role: 'togglefullscreen' }] },
     ]),
   );
   engine = startEngine();

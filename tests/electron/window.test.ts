@@ -44,6 +44,14 @@ describe.skipIf(binary === null)('Electron window', () => {
     await page.screenshot({ path: join(ROOT, 'tests/electron/electron-window.png') });
   });
 
+  it('grants notifications and no other permission a page asks for (issue 16)', async () => {
+    expect(await page.evaluate(() => Notification.requestPermission())).toBe('granted');
+    const camera = await page.evaluate(() => navigator.mediaDevices.getUserMedia({ video: true }).then(() => 'granted', (e: Error) => e.name));
+    expect(camera).toBe('NotAllowedError');
+    const geo = await page.evaluate(() => navigator.permissions.query({ name: 'geolocation' }).then((p) => p.state));
+    expect(geo).toBe('denied');
+  });
+
   it('refuses navigation away from the app', async () => {
     await page.evaluate(() => {
       window.location.href = 'https://example.com/';
