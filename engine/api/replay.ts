@@ -6,7 +6,7 @@
  * only; the runs are engine/run/'s.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ReplaySpeed } from '../clock.js';
 import type { EngineApi, ReplaySnapshotDTO, ReplaySpeedDTO } from '../contract.js';
 import type { MarketRecord, Timeframe } from '../domain.js';
@@ -166,11 +166,17 @@ export function replayApi(k: KernelParts): ReplayApi {
       if (typeof basisPoints !== 'number' || !Number.isFinite(basisPoints)) throw new EngineError('bad-request', 'loadChain: "basisPoints" must be a finite number of points (ES - SPX)');
       await checkDataFile(req.path);
       let levels: GammaLevels;
+      let rejected: readonly string[];
       try {
-        levels = gammaLevels(await readChain(req.path));
+        const chain = await readChain(req.path);
+        rejected = chain.rejected;
+        levels = gammaLevels(chain);
       } catch (e) {
         if (e instanceof ChainError) throw new EngineError('bad-file', e.message);
         throw e;
+      }
+      if (rejected.length > 0) {
+        bus.publish({ type: 'alert', level: 'warning', message: `${rejected.length} line(s) of ${basename(req.path)} rejected, the rest loaded; the first: ${rejected[0]}`, ts: k.wall.now() });
       }
       return k.applyGamma(levels, basisPoints)!;
     },

@@ -92,7 +92,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
       case 'inspect':
         return await inspect(rest, out);
       case 'gex':
-        return await gex(rest, out);
+        return await gex(rest, out, err);
       case 'sessions':
         return await sessions(rest, out);
       case 'backup':
@@ -261,7 +261,7 @@ export function decisionLine(d: Decision): string {
   });
 }
 
-async function gex(argv: string[], out: Out): Promise<number> {
+async function gex(argv: string[], out: Out, err: Out): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { chain: { type: 'string' }, basis: { type: 'string' }, json: { type: 'boolean' } },
@@ -269,7 +269,9 @@ async function gex(argv: string[], out: Out): Promise<number> {
   });
   if (values.chain === undefined) throw new UsageError('gex needs --chain <file>');
   const basis = parseBasis(values.basis);
-  const g = gammaLevels(await readChain(values.chain));
+  const chain = await readChain(values.chain);
+  for (const r of chain.rejected) err(`mia: rejected: ${r}\n`);
+  const g = gammaLevels(chain);
   out(values.json === true ? `${JSON.stringify(gexJson(g, values.basis === undefined ? null : basis))}\n` : gexTable(g, basis));
   return 0;
 }

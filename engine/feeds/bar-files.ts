@@ -59,6 +59,8 @@ function makeBar(
 
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 const SIERRA_DATE_RE = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
+/** A plain decimal number (no hex, no blanks). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
 
 /**
  * Parses a CSV timestamp: `YYYY-MM-DD HH:MM[:SS[.fff]]` read in `zone` unless
@@ -85,7 +87,9 @@ export function parseCsvTimestamp(text: string, zone: Zone, previousTs = Number.
     second: m[6] === undefined ? 0 : Number(m[6]),
     ms: m[7] === undefined ? 0 : Math.round(Number(`0.${m[7]}`) * 1000),
   };
-  if (wall.month < 1 || wall.month > 12 || wall.day < 1 || wall.day > 31 || wall.hour > 23 || wall.minute > 59 || wall.second > 59) {
+  // A day the month does not have (Feb 29 of 2023, Feb 31) is not a date: Date.UTC would roll it into March.
+  const daysInMonth = new Date(Date.UTC(wall.year, wall.month, 0)).getUTCDate();
+  if (wall.month < 1 || wall.month > 12 || wall.day < 1 || wall.day > daysInMonth || wall.hour > 23 || wall.minute > 59 || wall.second > 59) {
     return Number.NaN;
   }
   const zoneText = m[8];
@@ -185,7 +189,8 @@ function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf
     if (idx === undefined) return Number.NaN;
     const s = f[idx];
     if (s === undefined || s.trim() === '') throw errorAt(at, field, 'malformed', 'is missing');
-    const v = Number(s);
+    // A plain decimal only: Number() would read "0x110D" as 4365 and " " as 0.
+    const v = DECIMAL.test(s.trim()) ? Number(s) : Number.NaN;
     if (Number.isNaN(v)) throw errorAt(at, field, 'not-finite', `"${s.trim()}" is not a number`);
     return v;
   };

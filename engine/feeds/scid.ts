@@ -89,7 +89,8 @@ export function parseScidHeader(file: string, buf: Buffer): ScidHeader {
   if (magic !== 'SCID') throw new FeedError(`${file}: header field "FileTypeUniqueHeaderID" is "${magic}", expected "SCID"`);
   const headerSize = buf.readUInt32LE(4);
   const recordSize = buf.readUInt32LE(8);
-  if (headerSize < SCID_HEADER_BYTES) throw new FeedError(`${file}: header field "HeaderSize" is ${headerSize}, expected at least 56`);
+  // Sierra Chart's s_IntradayHeader is 56 bytes, and every file it writes says so; a larger value would skip records (0xFFFFFFFF: all of them, silently).
+  if (headerSize !== SCID_HEADER_BYTES) throw new FeedError(`${file}: header field "HeaderSize" is ${headerSize}, expected 56 (Sierra Chart's s_IntradayHeader)`);
   if (recordSize !== SCID_RECORD_BYTES) throw new FeedError(`${file}: header field "RecordSize" is ${recordSize}, expected 40`);
   return { headerSize, recordSize, version: buf.readUInt16LE(12), utcStartIndex: buf.readUInt32LE(16) };
 }

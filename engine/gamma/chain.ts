@@ -32,6 +32,8 @@ export interface OptionChain {
   /** Snapshot date, YYYY-MM-DD (exchange-local date printed in the file). */
   readonly date: string;
   readonly options: readonly ChainOption[];
+  /** Option lines rejected, each as `source:line: why` (the rest of the chain is kept). */
+  readonly rejected: readonly string[];
 }
 
 /** A chain file that cannot be used; names the file and line. */
@@ -69,8 +71,13 @@ function splitCsv(line: string): string[] {
   return out;
 }
 
+/** A plain decimal number as CBOE writes it (`0x110D`, `1e300`-style overflow and blanks are not). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
+
 /**
- * Parses the text of a quote-table CSV.
+ * Parses the text of a quote-table CSV. A bad option line is rejected and
+ * listed in `rejected`, the others kept; the chain is refused only when its
+ * header lines are missing or no option line is good.
  * @param source the file name used in error messages.
  * @throws ChainError naming `source:line` and the field when a header line is missing or a value is not a number.
  */
@@ -103,14 +110,31 @@ export function parseChain(text: string, source: string): OptionChain {
   const putCols = { iv: side(putsCol, cols.length, 'iv'), gamma: side(putsCol, cols.length, 'gamma'), oi: side(putsCol, cols.length, 'open interest'), volume: side(putsCol, cols.length, 'volume') };
   const options: ChainOption[] = [];
   const expiries = new Map<string, string>();
+  const rejected: string[] = [];
   for (let i = header + 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
+    try {
+      const row = optionLine(i, line);
+      if (row !== null) options.push(...row);
+    } catch (e) {
+      if (!(e instanceof ChainError)) throw e;
+      rejected.push(e.message); // one bad line is rejected and reported; the chain keeps the others
+    }
+  }
+  if (options.length === 0) throw new ChainError(`${source}: no option lines after the column line${rejected.length > 0 ? ` (${rejected.length} rejected; the first: ${rejected[0]})` : ''}`);
+  return { source, spot, date, options, rejected };
+
+  /** One strike's call and put, or null for a line to skip. @throws ChainError naming the line and field. */
+  function optionLine(i: number, line: string): ChainOption[] | null {
     const f = splitCsv(line);
     if (f.length < cols.length) throw new ChainError(`${source}:${i + 1}: ${f.length} fields, expected ${cols.length}`);
-    const num = (k: number): number => {
-      const v = Number(f[k]!.trim());
+    /** A decimal number in [min, max] (no hex, no exponent tricks beyond the range). */
+    const num = (k: number, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY): number => {
+      const text = f[k]!.trim();
+      const v = DECIMAL.test(text) ? Number(text) : Number.NaN;
       if (!Number.isFinite(v)) throw new ChainError(`${source}:${i + 1}: field "${cols[k]}" (column ${k + 1}) is not a number: ${JSON.stringify(f[k])}`);
+      if (v < min || v > max) throw new ChainError(`${source}:${i + 1}: field "${cols[k]}" (column ${k + 1}) is ${v}, outside ${min}..${max}`);
       return v;
     };
     const expText = f[0]!.trim();
@@ -124,11 +148,10 @@ export function parseChain(text: string, source: string): OptionChain {
     }
     const strike = num(strikeCol);
     if (!(strike > 0)) throw new ChainError(`${source}:${i + 1}: field "strike" must be positive: ${strike}`);
-    options.push({ kind: 'call', expiry, strike, iv: num(callCols.iv), gamma: num(callCols.gamma), openInterest: num(callCols.oi), volume: num(callCols.volume) });
-    options.push({ kind: 'put', expiry, strike, iv: num(putCols.iv), gamma: num(putCols.gamma), openInterest: num(putCols.oi), volume: num(putCols.volume) });
+    // An option's gamma is per point of the underlying: between 0 and 1; open interest and volume are counts.
+    const side = (kind: 'call' | 'put', c: typeof callCols): ChainOption => ({ kind, expiry, strike, iv: num(c.iv, 0, 20), gamma: num(c.gamma, 0, 1), openInterest: num(c.oi, 0, 1e8), volume: num(c.volume, 0, 1e8) });
+    return [side('call', callCols), side('put', putCols)];
   }
-  if (options.length === 0) throw new ChainError(`${source}: no option lines after the column line`);
-  return { source, spot, date, options };
 }
 
 /**

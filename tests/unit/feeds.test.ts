@@ -2,13 +2,13 @@
  * CSV and JSONL bar readers: parsing, zones, and rejected records named by
  * file, line and field while reading goes on.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ES, type Bar } from '../../engine/domain';
 import { csvBars, jsonlBars, parseCsvTimestamp } from '../../engine/feeds/bar-files';
-import { detectFormat } from '../../engine/feeds/index';
+import { detectFormat, openFeed } from '../../engine/feeds/index';
 import { FeedError, RejectionLog } from '../../engine/feeds/rejections';
 import { Zone } from '../../engine/time/zone';
 import { REAL_CSV, REAL_JSONL, REAL_SCID } from '../support/paths';
@@ -136,6 +136,40 @@ describe('CSV bar reader', () => {
     const bars = await read(csvBars(write('first-bad.csv', rows.join('\n')), opts(log)));
     expect(bars.map((b) => b.close)).toEqual([43400, 4340.25, 4340.25, 4340.25, 4340.25]);
     expect(log.samples().map((r) => r.reason)).toEqual(['price-outlier', 'price-outlier']);
+  });
+
+  it('refuses a hex price and a day the month does not have, by line and field (issue 16)', async () => {
+    const file = write(
+      'words.csv',
+      [
+        'timestamp,open,high,low,close,volume',
+        '2023-02-27 09:30:00,4340,4341,4339,4340.5,100',
+        '2023-02-28 09:30:00,0x10F4,4341,4339,4340.5,100', // 4340 in hex
+        '2023-02-29 09:30:00,4340,4341,4339,4340.5,100', // 2023 is not a leap year
+        '2023-02-31 09:30:00,4340,4341,4339,4340.5,100',
+        '2023-03-01 09:30:00,4340,4341,4339,4340.75,100',
+      ].join('\n'),
+    );
+    const log = new RejectionLog();
+    const bars = await read(csvBars(file, opts(log)));
+    expect(bars.map((b) => b.close)).toEqual([4340.5, 4340.75]);
+    expect(log.samples().map((r) => [r.location, r.field, r.reason])).toEqual([
+      ['line 3', 'open', 'not-finite'],
+      ['line 4', 'timestamp', 'malformed'],
+      ['line 5', 'timestamp', 'malformed'],
+    ]);
+    expect(parseCsvTimestamp('2024-02-29 09:30', new Zone('America/New_York'))).toBe(Date.UTC(2024, 1, 29, 14, 30)); // a leap day is a day
+  });
+
+  it('refuses a SCID file whose HeaderSize is not 56 instead of reading no record (issue 16)', async () => {
+    const bytes = readFileSync(REAL_SCID);
+    bytes.writeUInt32LE(0xffffffff, 4);
+    const file = write('bad-header.scid', '');
+    writeFileSync(file, bytes);
+    const feed = await openFeed(file, { instrument: ES, barTimeframe: '1m', timeZone: 'America/New_York', rejections: new RejectionLog() });
+    await expect(async () => {
+      for await (const _ of feed.blocks()) void _;
+    }).rejects.toThrow(/header field "HeaderSize" is 4294967295, expected 56/);
   });
 
   it('rejects a forward-dated record alone, not the good ones after it; a real gap passes (issue 16)', async () => {

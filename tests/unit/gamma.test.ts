@@ -28,11 +28,32 @@ describe('CBOE quote-table chain', () => {
     expect(c.options[1]).toEqual({ kind: 'put', expiry: '2023-01-06', strike: 100, iv: 0.2, gamma: 0.02, openInterest: 500, volume: 20 });
   });
 
-  it('names the file, line and field of bad input', () => {
+  it('refuses a chain without its header lines or any good option line, naming the file', () => {
     expect(() => parseChain(TINY.replace('Last: 100', 'Price 100'), 'x.csv')).toThrow(/x\.csv: no "Last: <spot>" line/);
-    expect(() => parseChain(TINY.replace('0.02,500', 'abc,500'), 'x.csv')).toThrow(/x\.csv:5: field "gamma" \(column 21\) is not a number: "abc"/);
-    expect(() => parseChain(TINY.replace('Fri Jan 06 2023,C105', 'someday,C105'), 'x.csv')).toThrow(ChainError);
     expect(() => parseChain(TINY.split('\n').slice(0, 4).join('\n'), 'x.csv')).toThrow(/no option lines/);
+    expect(() => parseChain(TINY.replace('0.02,500', 'abc,500').replace('0.001,100', '-1,100'), 'x.csv')).toThrow(/no option lines after the column line \(2 rejected; the first: x\.csv:5: field "gamma"/);
+  });
+
+  it('rejects a bad option line by file, line and field, and keeps the rest of the chain (issue 16)', () => {
+    const cases: [string, RegExp][] = [
+      ['0.02,500', /x\.csv:5: field "gamma" \(column 21\) is not a number: "abc"/],
+      ['0.02,-500', /x\.csv:5: field "open interest" \(column 22\) is -500, outside 0\.\.100000000/],
+      ['0.02,1e300', /x\.csv:5: field "open interest" \(column 22\) is 1e\+300, outside/],
+      ['0.02,0x1F4', /x\.csv:5: field "open interest" \(column 22\) is not a number: "0x1F4"/],
+    ];
+    const bad = ['abc,500', '0.02,-500', '0.02,1e300', '0.02,0x1F4'];
+    cases.forEach(([, why], n) => {
+      const c = parseChain(TINY.replace('0.02,500', bad[n] as string), 'x.csv');
+      expect(c.options.map((o) => o.strike)).toEqual([105, 105]);
+      expect(c.rejected).toHaveLength(1);
+      expect(c.rejected[0]).toMatch(why);
+    });
+    const gamma = parseChain(TINY.replace('0.01,1000', '1e300,1000'), 'x.csv');
+    expect(gamma.rejected[0]).toMatch(/x\.csv:5: field "gamma" \(column 10\) is 1e\+300, outside 0\.\.1/);
+    const date = parseChain(TINY.replace('Fri Jan 06 2023,C105', 'someday,C105'), 'x.csv');
+    expect(date.options.map((o) => o.strike)).toEqual([100, 100]);
+    expect(date.rejected[0]).toMatch(/x\.csv:6: field "expiration date"/);
+    expect(ChainError).toBeDefined();
   });
 });
 
