@@ -147,20 +147,21 @@ export class RecordValidator {
   }
 }
 
-/** A forward step longer than this (ms) is held until the next record says whether it was an outlier. */
+/** Without a record before it, the first one is an outlier only if the second is this much (ms) earlier. */
 export const HOLD_FORWARD_MS = 3_600_000;
 
 const iso = (ts: number): string => new Date(ts).toISOString();
 
 /**
  * A file's records in time order, with one record of lookahead (issue 16):
- * a record dated ahead of both its neighbours (e.g. a year typed wrong) is
- * rejected alone ('time-outlier'), instead of being accepted and every good
- * record after it rejected as going back in time. A record that steps more
- * than HOLD_FORWARD_MS forward is held until the next one: if that one falls
- * between the last record emitted and it, it was the outlier; otherwise it
- * was a real gap (a weekend, a missing day) and goes out first. Records that
- * go back in time are rejected ('time-backwards'). Nothing throws: every
+ * a record dated ahead of both its neighbours (e.g. a year typed wrong, or a
+ * timestamp byte flipped) is rejected alone ('time-outlier'), instead of
+ * being accepted and every good record after it rejected as going back in
+ * time. Each record is held until the next one: when that one falls between
+ * the last record emitted and the held one, and the held one stands further
+ * above it than it stands above the last one emitted, the held record was
+ * the outlier; otherwise the held record goes out and a next one that goes
+ * back in time is rejected itself ('time-backwards'). Nothing throws: every
  * rejection goes to `reject`.
  */
 export class TimeOrder<T> {
@@ -180,8 +181,10 @@ export class TimeOrder<T> {
     const h = this.held;
     if (h !== null) {
       this.held = null;
-      if (this.follows(ts, this.lastTs) && ts < h.ts) {
-        this.reject(new RecordError(this.file, h.where, h.field, 'time-outlier', `${iso(h.ts)} is ahead of both its neighbours (${Number.isFinite(this.lastTs) ? iso(this.lastTs) : 'the start'} and ${iso(ts)})`));
+      const last = this.lastTs;
+      const sticksOut = Number.isFinite(last) ? h.ts - ts > ts - last : h.ts - ts > HOLD_FORWARD_MS;
+      if (this.follows(ts, last) && ts < h.ts && sticksOut) {
+        this.reject(new RecordError(this.file, h.where, h.field, 'time-outlier', `${iso(h.ts)} is ahead of both its neighbours (${Number.isFinite(last) ? iso(last) : 'the start'} and ${iso(ts)})`));
       } else {
         out.push(h.rec);
         this.lastTs = h.ts;
@@ -191,12 +194,7 @@ export class TimeOrder<T> {
       this.reject(errorAt(at, field, 'time-backwards', `${iso(ts)} is not after the previous record's ${iso(this.lastTs)}`));
       return out;
     }
-    if (Number.isFinite(this.lastTs) && ts - this.lastTs > HOLD_FORWARD_MS) {
-      this.held = { rec, ts, where: locationOf(at), field };
-      return out;
-    }
-    out.push(rec);
-    this.lastTs = ts;
+    this.held = { rec, ts, where: locationOf(at), field };
     return out;
   }
 
