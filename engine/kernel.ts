@@ -29,12 +29,12 @@ import { ExecutionFeed } from './run/execution-feed.js';
 import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
 import { readExecutionSettings, SettingsStore, type ExecutionSettings } from './settings.js';
-import { openDb, type Db } from './store/db.js';
+import { openDb, SchemaTooNewError, type Db } from './store/db.js';
 import { dayCarry, markInterruptedRuns } from './store/journal.js';
 import type { DayCarry } from './execution/records.js';
 import { SqliteKillSwitchStore } from './store/kill-switch-store.js';
 import { KillSwitchLatch, LatchedKillSwitchStore } from './store/latch.js';
-import { DataDirLock } from './store/lock.js';
+import { DataDirLock, DataDirLockedError } from './store/lock.js';
 import { SessionCalendar } from './time/sessions.js';
 
 /** How the kernel is set up. */
@@ -84,6 +84,16 @@ interface Store {
   readonly settings: SettingsStore;
 }
 
+/**
+ * The data folder cannot hold the journal (missing parent, read-only,
+ * not a folder, no space): the engine does not start, and says where and
+ * what to do instead of SQLite's "unable to open database file".
+ */
+function dataDirError(dataDir: string, e: unknown): Error {
+  const why = e instanceof Error ? e.message : String(e);
+  return new Error(`the data folder ${dataDir} cannot hold the journal (${why}): the engine does not start without it; choose a writable folder with --data-dir, or make this one writable`);
+}
+
 /** Builds the engine. `wall` is the only source of time (LiveClock in production). */
 export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const instrument = config.instrument ?? ES;
@@ -99,8 +109,13 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   // One engine per data folder: another process on the same journal is refused (store/lock.ts).
   let folderLock: DataDirLock | null = null;
   if (config.journal !== false) {
-    mkdirSync(config.dataDir, { recursive: true });
-    folderLock = DataDirLock.acquire(config.dataDir);
+    try {
+      mkdirSync(config.dataDir, { recursive: true });
+      folderLock = DataDirLock.acquire(config.dataDir);
+    } catch (e) {
+      if (e instanceof DataDirLockedError) throw e;
+      throw dataDirError(config.dataDir, e);
+    }
   }
   const critical = (message: string): void => bus.publish({ type: 'alert', level: 'critical', message, ts: wall.now() });
   /**
@@ -109,7 +124,14 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
    * first (store/latch.ts): a full disk cannot keep it from latching.
    */
   const openStore = (): Store => {
-    const db = config.journal === false ? null : openDb(paths.journalPath);
+    let db: Db | null = null;
+    try {
+      db = config.journal === false ? null : openDb(paths.journalPath);
+    } catch (e) {
+      if (e instanceof SchemaTooNewError) throw e;
+      folderLock?.release();
+      throw dataDirError(config.dataDir, e);
+    }
     if (db === null) return { db, latch: null, killSwitch: new KillSwitch(new MemoryKillSwitchStore(), wall), settings: new SettingsStore(db) };
     let latch: KillSwitchLatch | null = null;
     try {

@@ -46,6 +46,16 @@ describe('the data folder lock', () => {
     expect(readFileSync(join(dir, 'engine.lock'), 'utf8').trim()).toBe(String(other.pid)); // the holder's lock is left alone
   });
 
+  it('names a data folder that cannot hold the journal, and what to do, instead of "unable to open database file" (issue 16)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-lock-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const inside = join(file, 'data');
+    expect(() => createKernel({ dataDir: inside, marketDataDir: dir, version: 'test' }, new LiveClock())).toThrow(
+      new RegExp(`^the data folder ${inside.replace(/[/.-]/g, '\\$&')} cannot hold the journal \\(.*ENOTDIR.*\\): the engine does not start without it; choose a writable folder with --data-dir`),
+    );
+  });
+
   it('takes over a lock left by a process that is gone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mia-lock-'));
     const gone = otherEngineHolds(dir);
