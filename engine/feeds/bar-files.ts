@@ -274,7 +274,7 @@ function jsonlBar(at: RecordCursor, line: string, tf: Timeframe, validator: Reco
  */
 async function* barLines(file: string, rejections: RejectionLog, parse: (at: RecordCursor, line: string) => Bar | null): AsyncGenerator<Bar[]> {
   const at: RecordCursor = { file, unit: 'line', n: 0 };
-  const order = new TimeOrder<Bar>(file, true, (e) => rejections.add(e.rejection));
+  const order = new TimeOrder<Bar>(file, 'line', true, (e) => rejections.add(e.rejection));
   try {
     for await (const block of readLineBlocks(file)) {
       const out: Bar[] = [];
@@ -285,7 +285,7 @@ async function* barLines(file: string, rejections: RejectionLog, parse: (at: Rec
         try {
           if (line === OVERLONG_LINE) throw errorAt(at, 'line', 'malformed', `is longer than ${MAX_LINE_CHARS} characters: skipped`);
           const bar = parse(at, line);
-          if (bar !== null) for (const b of order.offer(at, 'timestamp', bar, bar.ts)) out.push(b);
+          if (bar !== null) order.offer(at, 'timestamp', bar, bar.ts, out);
         } catch (e) {
           if (!(e instanceof RecordError)) throw e;
           rejections.add(e.rejection);

@@ -200,7 +200,7 @@ export async function* readScidRecords(
  */
 export async function* scidTicks(file: string, instrument: Instrument, rejections: RejectionLog): AsyncGenerator<TradeTick[]> {
   const validator = new RecordValidator(instrument.tickSize, false);
-  const order = new TimeOrder<TradeTick>(file, false, (e) => rejections.add(e.rejection));
+  const order = new TimeOrder<TradeTick>(file, 'record', false, (e) => rejections.add(e.rejection));
   const at: RecordCursor = { file, unit: 'record', n: 0 };
   const onTorn = (n: number, bytes: number): void => {
     rejections.add(new RecordError(file, `record ${n}`, 'DateTime', 'truncated', `torn record: ${bytes} of 40 bytes`).rejection);
@@ -227,7 +227,7 @@ export async function* scidTicks(file: string, instrument: Instrument, rejection
       };
       try {
         validator.tick(at, tick);
-        for (const t of order.offer(at, 'DateTime', tick, tick.tsEvent)) out.push(t);
+        order.offer(at, 'DateTime', tick, tick.tsEvent, out);
       } catch (e) {
         if (!(e instanceof RecordError)) throw e;
         rejections.add(e.rejection);

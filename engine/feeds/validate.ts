@@ -166,45 +166,53 @@ const iso = (ts: number): string => new Date(ts).toISOString();
  */
 export class TimeOrder<T> {
   private lastTs = Number.NEGATIVE_INFINITY;
-  private held: { readonly rec: T; readonly ts: number; readonly where: string; readonly field: string } | null = null;
+  /** The record held for one record of lookahead (no allocation per record), with its line or record number. */
+  private holding = false;
+  private heldRec: T | undefined = undefined;
+  private heldTs = 0;
+  private heldAt = 0;
+  private heldField = '';
 
-  /** @param strict bars: each after the last; ticks may share a timestamp. */
+  /** @param strict bars: each after the last; ticks may share a timestamp. @param unit how the file counts its records. */
   constructor(
     private readonly file: string,
+    private readonly unit: RecordCursor['unit'],
     private readonly strict: boolean,
     private readonly reject: (r: RecordError) => void,
   ) {}
 
-  /** Offers the next record (every other check passed); returns the records to emit now, in order. */
-  offer(at: RecordCursor, field: string, rec: T, ts: number): T[] {
-    const out: T[] = [];
-    const h = this.held;
-    if (h !== null) {
-      this.held = null;
+  /** Offers the next record (every other check passed); pushes the records to emit now onto `out`, in order. */
+  offer(at: RecordCursor, field: string, rec: T, ts: number, out: T[]): void {
+    if (this.holding) {
+      this.holding = false;
       const last = this.lastTs;
-      const sticksOut = Number.isFinite(last) ? h.ts - ts > ts - last : h.ts - ts > HOLD_FORWARD_MS;
-      if (this.follows(ts, last) && ts < h.ts && sticksOut) {
-        this.reject(new RecordError(this.file, h.where, h.field, 'time-outlier', `${iso(h.ts)} is ahead of both its neighbours (${Number.isFinite(last) ? iso(last) : 'the start'} and ${iso(ts)})`));
+      const h = this.heldTs;
+      const sticksOut = Number.isFinite(last) ? h - ts > ts - last : h - ts > HOLD_FORWARD_MS;
+      if (this.follows(ts, last) && ts < h && sticksOut) {
+        const where = locationOf({ file: this.file, unit: this.unit, n: this.heldAt });
+        this.reject(new RecordError(this.file, where, this.heldField, 'time-outlier', `${iso(h)} is ahead of both its neighbours (${Number.isFinite(last) ? iso(last) : 'the start'} and ${iso(ts)})`));
       } else {
-        out.push(h.rec);
-        this.lastTs = h.ts;
+        out.push(this.heldRec as T);
+        this.lastTs = h;
       }
     }
     if (!this.follows(ts, this.lastTs)) {
       this.reject(errorAt(at, field, 'time-backwards', `${iso(ts)} is not after the previous record's ${iso(this.lastTs)}`));
-      return out;
+      return;
     }
-    this.held = { rec, ts, where: locationOf(at), field };
-    return out;
+    this.holding = true;
+    this.heldRec = rec;
+    this.heldTs = ts;
+    this.heldAt = at.n;
+    this.heldField = field;
   }
 
   /** The end of the file: a record still held goes out (nothing came after it to contradict it). */
   end(): T[] {
-    const h = this.held;
-    this.held = null;
-    if (h === null) return [];
-    this.lastTs = h.ts;
-    return [h.rec];
+    if (!this.holding) return [];
+    this.holding = false;
+    this.lastTs = this.heldTs;
+    return [this.heldRec as T];
   }
 
   private follows(ts: number, prev: number): boolean {
