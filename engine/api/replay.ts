@@ -7,6 +7,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { dataFileProblem } from '../feeds/data-file.js';
 import type { ReplaySpeed } from '../clock.js';
 import type { EngineApi, ReplaySnapshotDTO, ReplaySpeedDTO } from '../contract.js';
 import type { MarketRecord, Timeframe } from '../domain.js';
@@ -54,13 +55,8 @@ type ReplayApi = Pick<
  * @throws EngineError 'not-found' when nothing is there, 'bad-file' when it is not a regular data file.
  */
 async function checkDataFile(path: string): Promise<void> {
-  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new EngineError('not-found', `${path}: no such file`);
-    throw new EngineError('bad-file', `${path}: cannot be read (${e.code ?? e.message})`);
-  });
-  if (st.isDirectory()) throw new EngineError('bad-file', `${path}: is a folder, not a data file`);
-  if (!st.isFile()) throw new EngineError('bad-file', `${path}: is not a regular file (a device, a pipe or a socket)`);
-  if (st.size === 0) throw new EngineError('bad-file', `${path}: is empty`);
+  const p = await dataFileProblem(path);
+  if (p !== null) throw new EngineError(p.missing ? 'not-found' : 'bad-file', p.message);
 }
 
 /** The replay panel's calls. */

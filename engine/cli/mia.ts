@@ -34,6 +34,7 @@ import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from '../host/paths
 import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
 import { MODES, methodConfig, type Mode } from '../method/config.js';
+import { isoTime } from '../feeds/validate.js';
 import { openDb } from '../store/db.js';
 import { Zone } from '../time/zone.js';
 
@@ -88,7 +89,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
   try {
     switch (command) {
       case 'backtest':
-        return await backtest(rest, out);
+        return await backtest(rest, out, err);
       case 'inspect':
         return await inspect(rest, out);
       case 'gex':
@@ -123,7 +124,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
 
 const TIMEFRAMES = ['1m', '5m', '15m', '1h'];
 
-async function backtest(argv: string[], out: Out): Promise<number> {
+async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -175,6 +176,11 @@ async function backtest(argv: string[], out: Out): Promise<number> {
     if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now()));
     out(values.json === true ? `${JSON.stringify(backtestJson(result))}\n` : backtestTable(result));
     if (values.report !== undefined && values.json !== true) out(`report written to ${values.report}\n`);
+    // A header-only file, or one whose every record was rejected, is not a backtest: say so and fail (issue 16).
+    if (result.records === 0) {
+      err(`mia: ${values.data}: no record to backtest${result.rejected > 0 ? ` (${result.rejected} rejected; the first: ${result.rejections[0]?.message ?? ''})` : ' (no data after the header)'}\n`);
+      return 1;
+    }
   } finally {
     barsOut?.close();
     db?.close();
@@ -412,7 +418,7 @@ async function inspect(argv: string[], out: Out): Promise<number> {
       if (json) lines.push(JSON.stringify(rec));
       else {
         const sub = scidSubTrade(r.open);
-        rows.push([String(block.firstRecord + i), new Date(Math.floor(rec.ts)).toISOString(), String(rec.ts), String(rec.price), String(rec.size), rec.side, String(rec.bid), String(rec.ask), sub ?? '']);
+        rows.push([String(block.firstRecord + i), isoTime(Math.floor(rec.ts)), String(rec.ts), String(rec.price), String(rec.size), rec.side, String(rec.bid), String(rec.ask), sub ?? '']);
       }
     }
     if (shown >= limit) break;

@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
 import { csvBars, describeHeader, jsonlBars } from './bar-files.js';
+import { dataFileProblem } from './data-file.js';
 import { FeedError, type RejectionLog } from './rejections.js';
 import { scidTicks } from './scid.js';
 
@@ -61,9 +62,11 @@ export async function detectFormat(file: string): Promise<FeedFormat> {
 
 /**
  * Opens `file` as a feed. Reading starts when `blocks()` is iterated.
- * @throws FeedError when the file cannot be opened.
+ * @throws FeedError when the file cannot be opened, or is not a regular, non-empty file.
  */
 export async function openFeed(file: string, opts: FeedOptions): Promise<Feed> {
+  const problem = await dataFileProblem(file);
+  if (problem !== null) throw new FeedError(problem.message);
   const format = await detectFormat(file);
   const name = basename(file);
   const barOpts = { instrument: opts.instrument, timeframe: opts.barTimeframe, timeZone: opts.timeZone, rejections: opts.rejections };

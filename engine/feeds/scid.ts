@@ -15,6 +15,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { AggressorSide, Instrument, TradeTick } from '../domain.js';
 import { FeedError, RecordError, type RejectionLog } from './rejections.js';
+import { dataFileProblem } from './data-file.js';
 import { RecordValidator, TimeOrder, type RecordCursor } from './validate.js';
 
 export const SCID_HEADER_BYTES = 56;
@@ -137,6 +138,8 @@ export function encodeScidTick(buf: Buffer, offset: number, tick: TradeTick): vo
 }
 
 async function openScid(file: string): Promise<{ fh: FileHandle; header: ScidHeader }> {
+  const problem = await dataFileProblem(file);
+  if (problem !== null) throw new FeedError(problem.message);
   const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new FeedError(`${file}: cannot open (${e.code ?? e.message})`);
   });

@@ -28,6 +28,16 @@ export function errorAt(at: RecordCursor, field: string, reason: RejectReason, d
   return new RecordError(at.file, locationOf(at), field, reason, detail);
 }
 
+/** Earliest and latest market times a record may carry, Unix ms (1970 to 2100): beyond them a time is a corrupt field. */
+const EARLIEST_TS = 0;
+const LATEST_TS = Date.UTC(2100, 0, 1);
+
+/** A time for a message: ISO 8601, or the raw number when no date can show it (never "Invalid time value"). */
+export function isoTime(ts: number): string {
+  return Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : `${ts} ms`;
+}
+const iso = isoTime;
+
 /**
  * Validates a feed's records in order. One instance per file: it remembers
  * the last accepted timestamp.
@@ -80,7 +90,7 @@ export class RecordValidator {
     if (ts < this.lastTs || (strictlyIncreasing && ts === this.lastTs)) {
       throw errorAt(at, field,
         'time-backwards',
-        `${new Date(ts).toISOString()} is not after the previous record's ${new Date(this.lastTs).toISOString()}`,
+        `${iso(ts)} is not after the previous record's ${iso(this.lastTs)}`,
       );
     }
     this.lastTs = ts;
@@ -131,6 +141,7 @@ export class RecordValidator {
     this.volume(at, 'bidVolume', bar.bidVolume);
     this.volume(at, 'askVolume', bar.askVolume);
     if (!Number.isFinite(bar.ts)) throw errorAt(at, 'timestamp', 'not-finite', `${bar.ts} is not a time`);
+    if (bar.ts < EARLIEST_TS || bar.ts >= LATEST_TS) throw errorAt(at, 'timestamp', 'malformed', `${iso(bar.ts)} is not a time between 1970 and 2100`);
     this.near(at, 'close', bar.close);
     if (this.checksTime) this.time(at, 'timestamp', bar.ts, true);
   }
@@ -142,6 +153,7 @@ export class RecordValidator {
       throw errorAt(at, 'size', 'negative-volume', `${tick.size} is not a positive trade size`);
     }
     if (!Number.isFinite(tick.tsEvent)) throw errorAt(at, 'ts', 'not-finite', `${tick.tsEvent} is not a time`);
+    if (tick.tsEvent < EARLIEST_TS || tick.tsEvent >= LATEST_TS) throw errorAt(at, 'ts', 'malformed', `${iso(tick.tsEvent)} is not a time between 1970 and 2100`);
     this.near(at, 'price', tick.price);
     if (this.checksTime) this.time(at, 'ts', tick.tsEvent, false);
   }
@@ -150,7 +162,6 @@ export class RecordValidator {
 /** Without a record before it, the first one is an outlier only if the second is this much (ms) earlier. */
 export const HOLD_FORWARD_MS = 3_600_000;
 
-const iso = (ts: number): string => new Date(ts).toISOString();
 
 /**
  * A file's records in time order, with one record of lookahead (issue 16):

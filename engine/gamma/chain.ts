@@ -6,6 +6,7 @@
  * strike. Header lines are found by their text, not their line number.
  */
 import { readFile } from 'node:fs/promises';
+import { dataFileProblem } from '../feeds/data-file.js';
 import { basename } from 'node:path';
 
 /** One option of the chain. Gamma per option per 1 point of the underlying; OI in contracts. */
@@ -159,5 +160,7 @@ export function parseChain(text: string, source: string): OptionChain {
  * @throws ChainError (see parseChain), or the fs error when the file cannot be read.
  */
 export async function readChain(path: string): Promise<OptionChain> {
+  const problem = await dataFileProblem(path);
+  if (problem !== null) throw new ChainError(problem.message);
   return parseChain(await readFile(path, 'utf8'), basename(path));
 }

@@ -1,5 +1,5 @@
 /** `mia backtest`, `mia gex` and `mia inspect`: output shapes and exit codes. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ describe('mia backtest --json', () => {
     expect((await run(['backtest', '--data', REAL_CSV, '--tz', 'Mars/Olympus'])).code).toBe(2);
     const missing = await run(['backtest', '--data', '/nope/missing.csv', '--no-journal']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/missing\.csv: cannot read \(ENOENT\)/);
+    expect(missing.err).toBe('mia: /nope/missing.csv: no such file\n');
   });
 });
 
@@ -163,4 +163,23 @@ describe('mia sessions, backup and restore', () => {
     expect((await run(['backup', '--keep', 'x'])).code).toBe(2);
     expect((await run(['restore'])).code).toBe(2);
   }, 60_000);
+});
+
+describe('mia on what is not a data file (issue 16, item 22)', () => {
+  it('names a folder as a folder, for backtest, inspect and gex, instead of a bare EISDIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-cli-dir-'));
+    for (const argv of [['backtest', '--data', dir, '--no-journal'], ['inspect', dir], ['gex', '--chain', dir]]) {
+      const r = await run(argv);
+      expect(r.code, argv[0]).not.toBe(0);
+      expect(r.err, argv[0]).toBe(`mia: ${dir}: is a folder, not a data file\n`);
+    }
+  });
+
+  it('fails a backtest of a header-only file instead of reporting 0 trades with exit 0', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mia-cli-')), 'header-only.csv');
+    writeFileSync(file, 'timestamp,open,high,low,close,volume\n');
+    const r = await run(['backtest', '--data', file, '--no-journal']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`mia: ${file}: no record to backtest (no data after the header)\n`);
+  });
 });

@@ -161,6 +161,21 @@ describe('CSV bar reader', () => {
     expect(parseCsvTimestamp('2024-02-29 09:30', new Zone('America/New_York'))).toBe(Date.UTC(2024, 1, 29, 14, 30)); // a leap day is a day
   });
 
+  it('rejects a SCID record whose DateTime no date can hold, by record, instead of "Invalid time value" (issue 16)', async () => {
+    const bytes = Buffer.from(readFileSync(REAL_SCID).subarray(0, 56 + 40 * 5));
+    bytes.writeUInt32LE(0xffffffff, 56 + 40 * 2);
+    bytes.writeInt32LE(0x7fffffff, 56 + 40 * 2 + 4);
+    const file = write('bad-time.scid', '');
+    writeFileSync(file, bytes);
+    const log = new RejectionLog();
+    const feed = await openFeed(file, { instrument: ES, barTimeframe: '1m', timeZone: 'America/New_York', rejections: log });
+    let n = 0;
+    for await (const block of feed.blocks()) n += block.length;
+    expect(n).toBe(4);
+    expect(log.samples().map((r) => [r.location, r.field, r.reason])).toEqual([['record 3', 'ts', 'malformed']]);
+    expect(log.samples()[0]?.message).toMatch(/ms is not a time between 1970 and 2100/);
+  });
+
   it('refuses a SCID file whose HeaderSize is not 56 instead of reading no record (issue 16)', async () => {
     const bytes = readFileSync(REAL_SCID);
     bytes.writeUInt32LE(0xffffffff, 4);
