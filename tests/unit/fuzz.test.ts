@@ -3,6 +3,7 @@
  * the same few hundred cases every run: mutated copies of the real CSV and the
  * real SCID file (a character replaced, a line cut or doubled, garbage in, a
  * year or a price typed wrong, two lines swapped, bytes of a record flipped).
+ * The real JSONL bars and a real SPX chain get the same treatment.
  * Each must read without a crash or a hang, name every rejection by file,
  * place and field, and lose no good record to a neighbour's fault: one
  * mutated line or record costs at most that record (two for a swap).
@@ -13,10 +14,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ES, type Bar, type TradeTick } from '../../engine/domain';
-import { csvBars } from '../../engine/feeds/bar-files';
+import { csvBars, jsonlBars } from '../../engine/feeds/bar-files';
+import { parseChain } from '../../engine/gamma/chain';
 import { FeedError, RejectionLog } from '../../engine/feeds/rejections';
 import { scidTicks } from '../../engine/feeds/scid';
-import { REAL_CSV, REAL_SCID } from '../support/paths';
+import { REAL_CSV, REAL_JSONL, REAL_SCID, SHARED_DATA } from '../support/paths';
+
+const REAL_CHAIN = join(SHARED_DATA, 'options/spx_quotedata_2023-08-20.csv');
 
 const SEED = 20261201;
 const dir = mkdtempSync(join(tmpdir(), 'mia-fuzz-'));
@@ -112,6 +116,47 @@ describe('fuzzed copies of the real files (fixed seed)', () => {
       expect(ticks.length, JSON.stringify(f)).toBeGreaterThanOrEqual(clean.length - 1);
     }
   }, 120_000);
+});
+
+describe('fuzzed copies of the real JSONL bars and a real SPX chain (fixed seed)', () => {
+  const edit = fc.record({ line: fc.nat(), at: fc.nat(), text: fc.string({ maxLength: 12 }), kind: fc.constantFrom('char', 'cut', 'garbage', 'delete') });
+  const apply = (lines: string[], m: { line: number; at: number; text: string; kind: string }, first: number): string[] => {
+    const out = [...lines];
+    const i = first + (m.line % (out.length - first - 1));
+    const l = out[i] as string;
+    const at = m.at % Math.max(1, l.length);
+    if (m.kind === 'char') out[i] = `${l.slice(0, at)}${m.text.slice(0, 1) || '#'}${l.slice(at + 1)}`;
+    else if (m.kind === 'cut') out[i] = l.slice(0, at);
+    else if (m.kind === 'garbage') out[i] = `${l.slice(0, at)}${m.text}${l.slice(at)}`;
+    else out.splice(i, 1);
+    return out;
+  };
+
+  it('150 mutated JSONL files: no crash, at most the mutated bar lost', async () => {
+    const lines = readFileSync(REAL_JSONL, 'utf8').split('\n').slice(0, 300);
+    const opts = (log: RejectionLog) => ({ instrument: ES, timeframe: '1m' as const, timeZone: 'America/New_York', rejections: log });
+    const clean = await readAll<Bar>(jsonlBars(writeCsv('clean.jsonl', lines), opts(new RejectionLog())));
+    let n = 0;
+    for (const m of fc.sample(edit, { seed: SEED, numRuns: 150 })) {
+      const log = new RejectionLog();
+      const bars = await readAll<Bar>(jsonlBars(writeCsv(`m${n++}.jsonl`, apply(lines, m, 0)), opts(log)));
+      for (const r of log.samples()) expect(r.location, JSON.stringify(m)).toMatch(/^line \d+$/);
+      expect(bars.length, JSON.stringify(m)).toBeGreaterThanOrEqual(clean.length - 1);
+    }
+  }, 120_000);
+
+  it('150 chains with an option line mutated: never refused whole, the bad line costs its strike alone and is named by line', () => {
+    const text = readFileSync(REAL_CHAIN, 'utf8');
+    const lines = text.split('\n');
+    const first = lines.findIndex((l) => /^\s*Expiration Date\s*,/i.test(l)) + 1;
+    const clean = parseChain(text, 'chain.csv');
+    for (const m of fc.sample(edit, { seed: SEED, numRuns: 150 })) {
+      // Only option lines are mutated: the chain is never refused whole for one of them.
+      const chain = parseChain(apply(lines, m, first).join('\n'), 'chain.csv');
+      for (const r of chain.rejected) expect(r, JSON.stringify(m)).toMatch(/^chain\.csv:\d+: /);
+      expect(chain.options.length, JSON.stringify(m)).toBeGreaterThanOrEqual(clean.options.length - 2);
+    }
+  });
 });
 
 function writeCsv(name: string, lines: string[]): string {
