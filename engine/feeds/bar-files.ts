@@ -10,7 +10,7 @@ import type { Bar, Instrument, Timeframe } from '../domain.js';
 import { Zone } from '../time/zone.js';
 import { MAX_LINE_CHARS, OVERLONG_LINE, readLineBlocks } from './lines.js';
 import { FeedError, RecordError, type RejectionLog } from './rejections.js';
-import { RecordValidator, TimeOrder, errorAt, type RecordCursor } from './validate.js';
+import { RecordValidator, TimeOrder, errorAt, parseDecimal, type RecordCursor } from './validate.js';
 
 /** What a bar file reader needs. */
 export interface BarFileOptions {
@@ -59,8 +59,6 @@ function makeBar(
 
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 const SIERRA_DATE_RE = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
-/** A plain decimal number (no hex, no blanks). */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
 
 /**
  * Parses a CSV timestamp: `YYYY-MM-DD HH:MM[:SS[.fff]]` read in `zone` unless
@@ -189,8 +187,7 @@ function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf
     if (idx === undefined) return Number.NaN;
     const s = f[idx];
     if (s === undefined || s.trim() === '') throw errorAt(at, field, 'malformed', 'is missing');
-    // A plain decimal only: Number() would read "0x110D" as 4365 and " " as 0.
-    const v = DECIMAL.test(s.trim()) ? Number(s) : Number.NaN;
+    const v = parseDecimal(s);
     if (Number.isNaN(v)) throw errorAt(at, field, 'not-finite', `"${s.trim()}" is not a number`);
     return v;
   };

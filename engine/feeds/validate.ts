@@ -28,6 +28,18 @@ export function errorAt(at: RecordCursor, field: string, reason: RejectReason, d
   return new RecordError(at.file, locationOf(at), field, reason, detail);
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
+
+/**
+ * A plain decimal number from text (surrounding blanks allowed), NaN for
+ * anything else: Number() would read "0x110D" as 4365, " " as 0 and
+ * "Infinity" as a number (issue 16).
+ */
+export function parseDecimal(text: string): number {
+  const t = text.trim();
+  return DECIMAL.test(t) ? Number(t) : Number.NaN;
+}
+
 /** Earliest and latest market times a record may carry, Unix ms (1970 to 2100): beyond them a time is a corrupt field. */
 const EARLIEST_TS = 0;
 const LATEST_TS = Date.UTC(2100, 0, 1);

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dataFileProblem } from '../feeds/data-file.js';
+import { parseDecimal } from '../feeds/validate.js';
 import { basename } from 'node:path';
 
 /** One option of the chain. Gamma per option per 1 point of the underlying; OI in contracts. */
@@ -72,9 +73,6 @@ function splitCsv(line: string): string[] {
   return out;
 }
 
-/** A plain decimal number as CBOE writes it (`0x110D`, `1e300`-style overflow and blanks are not). */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
-
 /**
  * Parses the text of a quote-table CSV. A bad option line is rejected and
  * listed in `rejected`, the others kept; the chain is refused only when its
@@ -132,8 +130,7 @@ export function parseChain(text: string, source: string): OptionChain {
     if (f.length < cols.length) throw new ChainError(`${source}:${i + 1}: ${f.length} fields, expected ${cols.length}`);
     /** A decimal number in [min, max] (no hex, no exponent tricks beyond the range). */
     const num = (k: number, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY): number => {
-      const text = f[k]!.trim();
-      const v = DECIMAL.test(text) ? Number(text) : Number.NaN;
+      const v = parseDecimal(f[k]!);
       if (!Number.isFinite(v)) throw new ChainError(`${source}:${i + 1}: field "${cols[k]}" (column ${k + 1}) is not a number: ${JSON.stringify(f[k])}`);
       if (v < min || v > max) throw new ChainError(`${source}:${i + 1}: field "${cols[k]}" (column ${k + 1}) is ${v}, outside ${min}..${max}`);
       return v;

@@ -27,6 +27,12 @@ export type KillTrigger = 'manual' | 'daily-loss' | 'max-drawdown' | 'critical-e
 
 export const KILL_TRIGGERS: readonly KillTrigger[] = ['manual', 'daily-loss', 'max-drawdown', 'critical-error', 'broker-lost', 'stale-data', 'performance'];
 
+/** A stored trigger read back: null stays null, an unknown one (a newer app's, or a damaged store) is a critical error. */
+export function storedTrigger(value: unknown): KillTrigger | null {
+  if (value === null || value === undefined) return null;
+  return (KILL_TRIGGERS as readonly unknown[]).includes(value) ? (value as KillTrigger) : 'critical-error';
+}
+
 /** The switch as persisted and shown. Times Unix ms. */
 export interface KillSwitchStatus {
   readonly state: KillSwitchState;

@@ -4,7 +4,7 @@
  * engine acts on the new state (migration 3). Not batched: safety state is
  * never left in a buffer.
  */
-import { KILL_TRIGGERS, type KillSwitchEvent, type KillSwitchStatus, type KillSwitchStore, type KillTrigger } from '../risk/kill-switch.js';
+import { storedTrigger, type KillSwitchEvent, type KillSwitchStatus, type KillSwitchStore } from '../risk/kill-switch.js';
 import type { Db } from './db.js';
 
 interface Row {
@@ -35,7 +35,7 @@ export class SqliteKillSwitchStore implements KillSwitchStore {
   load(): KillSwitchStatus | null {
     const r = this.select.get() as Row | undefined;
     if (r === undefined) return null;
-    const trigger = r.trigger !== null && (KILL_TRIGGERS as readonly string[]).includes(r.trigger) ? (r.trigger as KillTrigger) : r.trigger === null ? null : 'critical-error';
+    const trigger = storedTrigger(r.trigger);
     return { state: r.state, trigger, detail: r.detail, trippedAt: r.tripped_at, flat: r.flat === 1, updatedAt: r.updated_at };
   }
 

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
-import { KILL_TRIGGERS, type KillSwitchEvent, type KillSwitchState, type KillSwitchStatus, type KillSwitchStore } from '../risk/kill-switch.js';
+import { storedTrigger, type KillSwitchEvent, type KillSwitchState, type KillSwitchStatus, type KillSwitchStore } from '../risk/kill-switch.js';
 
 /** Bytes per slot (one page: written in place, it needs no new block on a full disk). */
 export const SLOT_BYTES = 4096;
@@ -142,7 +142,7 @@ function readSlot(fd: number, i: number): Slot | null {
     const v = JSON.parse(json) as { seq?: unknown; status?: Partial<KillSwitchStatus> };
     const s = v.status;
     if (typeof v.seq !== 'number' || s === undefined || !STATES.includes(s.state as KillSwitchState) || typeof s.flat !== 'boolean' || typeof s.updatedAt !== 'number') return null;
-    const trigger = s.trigger === null || (KILL_TRIGGERS as readonly unknown[]).includes(s.trigger) ? (s.trigger ?? null) : 'critical-error';
+    const trigger = storedTrigger(s.trigger);
     return {
       seq: v.seq,
       status: { state: s.state as KillSwitchState, trigger, detail: typeof s.detail === 'string' ? s.detail : null, trippedAt: typeof s.trippedAt === 'number' ? s.trippedAt : null, flat: s.flat, updatedAt: s.updatedAt },
