@@ -398,6 +398,15 @@ export class LiveManager {
     if (b === null || !b.positionKnown()) throw new OrderError('Flatten at broker needs the order route connected and its positions read');
     if (this.currentRun() !== null && this.routed?.current === b) throw new OrderError('in LIVE the kill switch flattens the account');
     b.globalCancel();
+    this.closeAtBroker(b);
+  }
+
+  /**
+   * Closes the broker's whole position with one market order, unless a
+   * closing order is working already.
+   * @throws OrderError when the broker venue refuses the order (the link is down).
+   */
+  private closeAtBroker(b: BrokerVenue): void {
     const qty = b.position();
     if (qty !== 0 && !b.open().some((o) => o.role === 'close')) b.submit({ side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), role: 'close' }, this.deps.wall.now());
   }
@@ -462,13 +471,11 @@ export class LiveManager {
       this.brokerCancelSent = true;
       b.globalCancel();
     }
-    if (qty !== 0 && !working.some((o) => o.role === 'close')) {
-      try {
-        b.submit({ side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), role: 'close' }, this.deps.wall.now());
-      } catch (e) {
-        if (!(e instanceof OrderError)) throw e;
-        this.deps.alert('critical', `Kill switch: the closing order at the broker was refused: ${e.message}`);
-      }
+    try {
+      this.closeAtBroker(b);
+    } catch (e) {
+      if (!(e instanceof OrderError)) throw e;
+      this.deps.alert('critical', `Kill switch: the closing order at the broker was refused: ${e.message}`);
     }
   }
 

@@ -88,10 +88,6 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.end(`${status} ${text}\n`);
 }
 
-function unauthorized(res: ServerResponse): void {
-  res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  res.end('401 Unauthorized\n');
-}
 
 /**
  * Starts the engine and the server. Resolves once both are up.
@@ -215,7 +211,7 @@ export async function startShell(opts: ShellOptions): Promise<HeadlessShell> {
     if (decoded.includes('\0')) return plain(res, 400, 'Bad Request');
     let path = posix.normalize(decoded);
     if (path === '/' || path === '/index.html') {
-      if (!tokenMatches(url.searchParams.get('token'), token)) return unauthorized(res);
+      if (!tokenMatches(url.searchParams.get('token'), token)) return plain(res, 401, 'Unauthorized');
       path = '/index.html';
     }
     const file = normalize(join(rendererRoot, path));
