@@ -84,6 +84,15 @@ async function tradeAtTheBroker(app: App, peer: DtcPeer): Promise<number> {
   return peer.netPosition;
 }
 
+/** The DTC peer, a fresh data folder, and the app started on it. */
+async function peerAndApp(): Promise<{ peer: DtcPeer; dataDir: string; first: App }> {
+  const peer = new DtcPeer({ account: 'SIM-4711' });
+  await peer.start();
+  cleanup.push(() => peer.stop());
+  const dataDir = mkdtempSync(join(tmpdir(), 'mia-faults-'));
+  return { peer, dataDir, first: await startApp(dataDir) };
+}
+
 describe('a crash never leaves a false "flat" (issue 16, items 1 and 8)', () => {
   it('an engine killed under the shell is restarted HALTED, and says why', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mia-faults-'));
@@ -101,13 +110,8 @@ describe('a crash never leaves a false "flat" (issue 16, items 1 and 8)', () => 
     expect(enginePid(app)).not.toBe(before);
   });
 
-
   it('killed while REDUCING a broker position: back HALTED, not flat, reset refused; the broker’s positions reopen the halt, which closes at the broker', async () => {
-    const peer = new DtcPeer({ account: 'SIM-4711' });
-    await peer.start();
-    cleanup.push(() => peer.stop());
-    const dataDir = mkdtempSync(join(tmpdir(), 'mia-faults-'));
-    const first = await startApp(dataDir);
+    const { peer, dataDir, first } = await peerAndApp();
     const held = await tradeAtTheBroker(first, peer);
     // The closing market order finds no one: the switch stays REDUCING with the close working at the broker.
     peer.holdMarketOrders(true);
@@ -132,11 +136,7 @@ describe('a crash never leaves a false "flat" (issue 16, items 1 and 8)', () => 
   }, 120_000);
 
   it('killed during a live run at the broker with the switch ACTIVE: back HALTED awaiting the broker; the position read at connect is closed, then the broker confirms flat', async () => {
-    const peer = new DtcPeer({ account: 'SIM-4711' });
-    await peer.start();
-    cleanup.push(() => peer.stop());
-    const dataDir = mkdtempSync(join(tmpdir(), 'mia-faults-'));
-    const first = await startApp(dataDir);
+    const { peer, dataDir, first } = await peerAndApp();
     await tradeAtTheBroker(first, peer);
     expect((await first.client.api.getExecution()).killSwitch.state).toBe('ACTIVE');
     await crashApp(first);

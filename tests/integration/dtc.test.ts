@@ -14,8 +14,8 @@ import type { LiveTrade } from '../../engine/live/types.js';
 import type { BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
 import { barTicks, scidFileTicks } from '../peers/data.js';
 import { DtcPeer, type QuoteVariant, type TradeVariant } from '../peers/dtc-server.js';
+import { listenSilently } from '../peers/silent.js';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScidRecorder } from '../../engine/live/recorder.js';
@@ -238,9 +238,8 @@ describe('DTC orders and faults against the DTC peer', () => {
   });
 
   it('a peer that takes TCP and never answers the logon is named, and the connect gives up (issue 16)', async () => {
-    const silent = createServer(() => undefined); // accepts, reads, says nothing
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const port = (silent.address() as { port: number }).port;
+    const silent = await listenSilently();
+    const port = silent.port;
     const client = new DtcClient({ host: '127.0.0.1', port, encoding: 'binary', symbol: 'ESZ3', logonTimeoutMs: 500, reconnect: false }, new LiveClock());
     try {
       await expect(client.connect()).rejects.toThrow(`the DTC server at 127.0.0.1:${port} took the connection but did not answer the logon within 0.5 s`);

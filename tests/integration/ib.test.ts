@@ -15,10 +15,10 @@ import type { LinkStatus, LiveTrade } from '../../engine/live/types.js';
 import type { BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
 import { barTicks, chainRows } from '../peers/data.js';
 import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
+import { listenSilently } from '../peers/silent.js';
 import { SHARED_DATA } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { barsOfTrades, fileBars, ohlcv } from '../support/file-bars.js';
 
 const CHAIN_FILE = join(SHARED_DATA, 'options', 'spx_quotedata_2023-08-20.csv');
@@ -277,9 +277,8 @@ describe('IB faults against the fake TWS', () => {
   });
 
   it('a port that takes TCP and never completes the API handshake is named, and the connect gives up (issue 16)', async () => {
-    const silent = createServer(() => undefined);
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const port = (silent.address() as { port: number }).port;
+    const silent = await listenSilently();
+    const port = silent.port;
     const client = new IbClient({ host: '127.0.0.1', port, clientId: 7, chain: false, handshakeTimeoutMs: 500 }, new LiveClock());
     try {
       await expect(client.connect()).rejects.toThrow(`127.0.0.1:${port} took the connection but did not complete the TWS API handshake within 0.5 s`);
