@@ -64,6 +64,8 @@ describe('live trading through Sierra Chart DTC in the browser', () => {
 
   it('draws live bars, switches to LIVE with the account typed, and sends the approved signal to the broker as a bracket', async () => {
     // LIVE before the data flows: a pause of 10 s in a session would rightly trip the stale-data kill switch.
+    // LIVE needs the live run, which opens once the data source is connected and today's recording is read back: wait for it (on a busy machine it lags the connect).
+    await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 10_000 }).toBe('playing');
     await page.getByTestId('mode').selectOption('LIVE');
     await expect.poll(() => page.getByTestId('live-confirm').isVisible()).toBe(true);
     await page.getByTestId('live-account').fill('SIM-47');
