@@ -701,10 +701,22 @@ export interface PositionDTO {
   readonly realizedUsd: number;
   readonly realizedTicks: number;
   readonly commissionsUsd: number;
+  /** The account's equity and its peak, for the drawdown rule. */
   readonly equityUsd: number;
   readonly peakEquityUsd: number;
   readonly drawdownUsd: number;
+  /**
+   * Where the equity comes from (issue 16): 'broker', the broker's net
+   * liquidation value (IB NetLiquidation, DTC cash balance + open P&L) and
+   * the high-water mark of its readings; 'trader', the starting equity the
+   * trader set, plus P&L; 'default', no starting equity set (the risk
+   * config's, shown as such).
+   */
+  readonly equitySource: EquitySourceDTO;
 }
+
+/** Where the account's equity comes from (PositionDTO.equitySource). */
+export type EquitySourceDTO = 'broker' | 'trader' | 'default';
 
 /** Today's totals against the section 12 limits. */
 export interface LimitsDTO {
@@ -775,6 +787,8 @@ export interface BrokerAccountDTO {
   readonly unknownQty: number;
   /** Working orders at the broker the workstation did not send (placed in TWS or Sierra Chart, or before a restart). */
   readonly unknownOrders: number;
+  /** Contracts other than the traded one the account holds a position in: the open-positions limit counts them. */
+  readonly otherPositions: number;
 }
 
 export interface ExecutionStateDTO {
@@ -960,6 +974,14 @@ export interface EngineApi {
    * @throws kind 'bad-request' without a connected broker, or in LIVE (the kill switch flattens a live run).
    */
   flattenAtBroker(): Promise<ExecutionHeadDTO>;
+  /**
+   * Sets the starting equity (USD, positive; null clears it) that runs whose
+   * orders are not at a broker count their drawdown from (issue 16). Saved;
+   * runs opened from now on use it, the open run keeps the one it opened
+   * with. A run trading at a broker uses the broker's net liquidation value.
+   * @throws kind 'bad-request' for a value that is not a positive finite number.
+   */
+  setStartingEquity(usd: number | null): Promise<ExecutionHeadDTO>;
   /** Every closed session in the journal, newest first. */
   listSessions(): Promise<RecordedSessionDTO[]>;
   /**

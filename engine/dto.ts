@@ -246,6 +246,8 @@ export interface ExecutionSource {
   readonly broker: BrokerAccountDTO | null;
   readonly killSwitch: KillSwitchStatus;
   readonly risk: RiskConfig;
+  /** Whether the trader set the starting equity (`risk.accountEquityUsd`) or it is the default. */
+  readonly startingEquitySource: 'trader' | 'default';
   /** The open run's trader; null when no run is open. */
   readonly trader: Trader | null;
   readonly marketTs: number | null;
@@ -273,7 +275,7 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
       queue: [],
       recent: [],
       orders: [],
-      position: { qty: 0, avgPrice: null, markPrice: null, unrealizedUsd: 0, unrealizedTicks: 0, realizedUsd: 0, realizedTicks: 0, commissionsUsd: 0, equityUsd: r.accountEquityUsd, peakEquityUsd: r.accountEquityUsd, drawdownUsd: 0 },
+      position: { qty: 0, avgPrice: null, markPrice: null, unrealizedUsd: 0, unrealizedTicks: 0, realizedUsd: 0, realizedTicks: 0, commissionsUsd: 0, equityUsd: r.accountEquityUsd, peakEquityUsd: r.accountEquityUsd, drawdownUsd: 0, equitySource: k.startingEquitySource },
       limits: { ...limitsBase, dailyPnlUsd: 0, tradesToday: 0, consecutiveLosses: 0, pausedUntil: null, openRiskUsd: 0, drawdownUsd: 0, maxDrawdownUsd: r.maxDrawdownShare * r.accountEquityUsd },
       performance: { session: empty, day: empty, dayId: null },
       marketTs: k.marketTs,
@@ -281,6 +283,8 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
   }
   const p = t.portfolio;
   const rs = t.riskState();
+  const account = t.account();
+  const drawdownUsd = account.peakEquityUsd - account.equityUsd;
   const closedPaper = t.closedTrades().filter((x) => x.kind === 'paper');
   const perf = t.performance();
   const pausedUntil = rs.consecutiveLosses >= r.lossStreakPause ? rs.lastLossTs + r.pauseMs : null;
@@ -302,9 +306,10 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
       realizedUsd: p.realizedUsd - p.commissionsUsd,
       realizedTicks: closedPaper.reduce((a, x) => a + x.pnlTicks! * x.qty, 0),
       commissionsUsd: p.commissionsUsd,
-      equityUsd: p.equityUsd(),
-      peakEquityUsd: p.peakEquityUsd,
-      drawdownUsd: p.drawdownUsd(),
+      equityUsd: account.equityUsd,
+      peakEquityUsd: account.peakEquityUsd,
+      drawdownUsd,
+      equitySource: account.source === 'broker' ? 'broker' : k.startingEquitySource,
     },
     limits: {
       ...limitsBase,
@@ -313,8 +318,8 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
       consecutiveLosses: rs.consecutiveLosses,
       pausedUntil: pausedUntil !== null && k.marketTs !== null && pausedUntil > k.marketTs ? pausedUntil : null,
       openRiskUsd: rs.openRiskUsd,
-      drawdownUsd: p.drawdownUsd(),
-      maxDrawdownUsd: r.maxDrawdownShare * p.peakEquityUsd,
+      drawdownUsd,
+      maxDrawdownUsd: r.maxDrawdownShare * account.peakEquityUsd,
     },
     performance: { session: perf.run, day: perf.day, dayId: perf.sessionId },
     marketTs: k.marketTs,

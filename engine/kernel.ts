@@ -28,7 +28,7 @@ import { LiveDriver } from './run/drivers/live.js';
 import { ExecutionFeed } from './run/execution-feed.js';
 import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
-import { readExecutionSettings, SettingsStore, type ExecutionSettings } from './settings.js';
+import { readAccountSettings, readExecutionSettings, SettingsStore, type ExecutionSettings } from './settings.js';
 import { openDb, SchemaTooNewError, type Db } from './store/db.js';
 import { dayCarry, markInterruptedRuns } from './store/journal.js';
 import type { DayCarry } from './execution/records.js';
@@ -172,7 +172,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
         const s = liveCalendar.sessionAt(ts);
         return s === null || store.db === null ? null : dayCarry(store.db, s.openTs, s.closeTs, runId);
       };
-      const r = new LiveDriver(parts.runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), venue, { ...parts.runDeps(), earlierToday }, liveCalendar);
+      const r = new LiveDriver(parts.runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), venue, { ...parts.runDeps(), earlierToday, brokerEquity: () => live.brokerEquity() }, liveCalendar);
       open = r;
       bus.publish({ type: 'replay.opened', status: r.status() });
       parts.publishExecution();
@@ -183,9 +183,25 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     executionChanged: () => parts.publishExecution(),
     setGamma: (levels, basisPoints) => void parts.applyGamma(levels, basisPoints),
     killSwitch: () => store.killSwitch,
+    brokerPeak: {
+      get: (key) => readAccountSettings(store.settings).brokerPeaksUsd[key] ?? null,
+      raise: (key, usd) => {
+        const a = readAccountSettings(store.settings);
+        store.settings.set('account', { ...a, brokerPeaksUsd: { ...a.brokerPeaksUsd, [key]: usd } });
+      },
+    },
   });
 
-  const executionSource = (): ExecutionSource => ({ mode: exec.mode, execution: exec.execution, brokerConnected: live.brokerConnected(), broker: live.brokerAccount(), killSwitch: store.killSwitch.status, risk, trader: open?.run.trader ?? null, marketTs: open?.run.marketTs() ?? null });
+  /** The risk config for runs opened now: the starting equity the trader set, over the config's (issue 16). */
+  const riskNow = (): { risk: RiskConfig; startingEquitySource: 'trader' | 'default' } => {
+    const usd = readAccountSettings(store.settings).startingEquityUsd;
+    return usd === null ? { risk, startingEquitySource: 'default' } : { risk: { ...risk, accountEquityUsd: usd }, startingEquitySource: 'trader' };
+  };
+  /** The open run shows the equity it opened with; with none open, what the next run gets. */
+  const executionSource = (): ExecutionSource => {
+    const opened = open === null ? riskNow() : { risk: open.run.opts.risk, startingEquitySource: open.run.opts.startingEquitySource ?? 'default' };
+    return { mode: exec.mode, execution: exec.execution, brokerConnected: live.brokerConnected(), broker: live.brokerAccount(), killSwitch: store.killSwitch.status, ...opened, trader: open?.run.trader ?? null, marketTs: open?.run.marketTs() ?? null };
+  };
 
   const parts: KernelParts = {
     version: config.version,
@@ -218,7 +234,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       open = null;
       settleWithoutRun();
     },
-    runOptions: (file, o) => ({ file, instrument, ...o, method: { ...method, mode: exec.mode }, gamma, execution: exec.execution, risk }),
+    runOptions: (file, o) => ({ file, instrument, ...o, method: { ...method, mode: exec.mode }, gamma, execution: exec.execution, ...riskNow() }),
     runDeps: () => ({ wall, bus, db: store.db, killSwitch: store.killSwitch, executionChanged: parts.publishExecution, nextStatusSeq, scheduler, flow }),
     idleStatus: (): ReplayStatusDTO => ({
       seq: nextStatusSeq(),

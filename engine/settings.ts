@@ -9,7 +9,7 @@ import { MODES, type Mode } from './method/config.js';
 import type { Db } from './store/db.js';
 
 /** One setting key per concern. */
-export type SettingKey = 'execution' | 'backup' | 'connections';
+export type SettingKey = 'execution' | 'backup' | 'connections' | 'account';
 
 /** The settings table of one journal. */
 export class SettingsStore {
@@ -55,4 +55,27 @@ const DEFAULT_BACKUP: BackupSettings = { keep: 7, daily: true, lastBackupAt: nul
 /** The saved backup settings over the defaults (7 archives, daily). */
 export function readBackupSettings(s: SettingsStore): BackupSettings {
   return { ...DEFAULT_BACKUP, ...s.get<Partial<BackupSettings>>('backup') };
+}
+
+/**
+ * The account's equity settings (issue 16): the starting equity the trader
+ * set for runs whose orders are not at a broker (null: not set, the risk
+ * config's default stands and is shown as such), and the high-water mark of
+ * each broker account's net liquidation value, by `<broker>:<account>`
+ * (the drawdown rule's peak, kept across restarts). USD.
+ */
+export interface AccountSettings {
+  startingEquityUsd: number | null;
+  brokerPeaksUsd: Record<string, number>;
+}
+
+/** The saved account settings; values that are not positive finite numbers are dropped. */
+export function readAccountSettings(s: SettingsStore): AccountSettings {
+  const saved = s.get<{ startingEquityUsd?: unknown; brokerPeaksUsd?: unknown }>('account');
+  const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  const peaks: Record<string, number> = {};
+  if (typeof saved?.brokerPeaksUsd === 'object' && saved.brokerPeaksUsd !== null) {
+    for (const [k, v] of Object.entries(saved.brokerPeaksUsd)) if (positive(v)) peaks[k] = v;
+  }
+  return { startingEquityUsd: positive(saved?.startingEquityUsd) ? saved.startingEquityUsd : null, brokerPeaksUsd: peaks };
 }

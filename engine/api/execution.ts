@@ -11,10 +11,11 @@ import { EngineError } from '../errors.js';
 import { MODES } from '../method/config.js';
 import { KillSwitchError } from '../risk/kill-switch.js';
 import type { OpenRun } from '../run/run.js';
+import { readAccountSettings } from '../settings.js';
 import { OrderError } from '../venue/orders.js';
 import { currentRun, type KernelParts } from './parts.js';
 
-type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker'>;
+type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker' | 'setStartingEquity'>;
 
 /** A connection failure or a refused routing as a bad request, in the broker's words. */
 export async function liveCall<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -77,6 +78,14 @@ export function executionApi(k: KernelParts): ExecutionApi {
 
     async flattenAtBroker() {
       await liveCall(() => live.flattenAtBroker());
+      k.publishExecution();
+      return k.executionHead();
+    },
+
+    async setStartingEquity(usd) {
+      if (usd !== null && !(typeof usd === 'number' && Number.isFinite(usd) && usd > 0)) throw new EngineError('bad-request', 'setStartingEquity: the starting equity must be a positive number of USD, or null to clear it');
+      const s = k.settings();
+      s.set('account', { ...readAccountSettings(s), startingEquityUsd: usd });
       k.publishExecution();
       return k.executionHead();
     },

@@ -136,6 +136,8 @@ export interface ExecutionJournal {
 export interface DayCarry {
   /** Net P&L of the trades closed earlier today, commissions included. */
   readonly pnlUsd: number;
+  /** The highest that net P&L stood after any of those trades, 0 or more (the day's peak for the drawdown rule). */
+  readonly peakPnlUsd: number;
   /** Trades entered earlier today. */
   readonly trades: number;
   /** Trades closed earlier today, and how many of them won. */
@@ -144,4 +146,16 @@ export interface DayCarry {
   /** Losses in a row at the end of earlier today's closed trades, and when the last of them closed. */
   readonly consecutiveLosses: number;
   readonly lastLossTs: number;
+}
+
+/**
+ * The account's equity as the drawdown rule reads it (issue 16), USD:
+ * 'broker' is the broker's own net liquidation value and the high-water
+ * mark of its readings; 'run' is the run's book (the starting equity plus
+ * the day carried in and the run's P&L).
+ */
+export interface AccountEquity {
+  readonly equityUsd: number;
+  readonly peakEquityUsd: number;
+  readonly source: 'broker' | 'run';
 }

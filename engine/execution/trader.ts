@@ -24,7 +24,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import { Atr } from '../indicators/atr.js';
 import type { PreAnalysisDataDTO } from '../contract.js';
-import type { Approval, ApprovalStatus, DayCarry, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
+import type { AccountEquity, Approval, ApprovalStatus, DayCarry, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
 import type { Decision, TradingSignal } from '../method/decision.js';
 import type { Mode } from '../method/config.js';
 import type { DecisionSnapshot } from '../method/snapshot.js';
@@ -61,6 +61,12 @@ export interface TraderDeps {
   readonly snapshot?: (d: Decision & { tradingSignal: TradingSignal }) => DecisionSnapshot;
   /** The trading day before this run, for the session holding market time `ts` (live runs: the journal's other live runs of the session). */
   readonly earlierToday?: (ts: number) => DayCarry | null;
+  /**
+   * The broker's net liquidation value and its high-water mark (USD), while
+   * this run's orders go to a broker that reported it; null otherwise, and
+   * the run's book stands for the account (issue 16).
+   */
+  readonly brokerEquity?: () => { readonly equityUsd: number; readonly peakEquityUsd: number } | null;
 }
 
 /** Today's counters (a trading day is a session of the calendar). */
@@ -388,17 +394,26 @@ export class Trader {
   riskState(): RiskState {
     const open = this.openTrades().filter((t) => t.kind === 'paper');
     const pointValue = this.c.instrument.pointValueUsd;
+    const account = this.account();
     return {
       killSwitch: this.d.killSwitch.state,
       dailyPnlUsd: this.dailyPnlUsd(),
       tradesToday: this.day.trades,
       consecutiveLosses: this.day.consecutiveLosses,
       lastLossTs: this.day.lastLossTs,
-      openPositions: open.length,
+      // The broker's positions in other contracts count too (issue 16).
+      openPositions: open.length + (this.d.venue.otherPositions?.() ?? 0),
       openRiskUsd: open.reduce((a, t) => a + Math.abs((t.entryPrice ?? t.signal.entry) - t.signal.stop) * t.qty * pointValue, 0),
-      equityUsd: this.portfolio.equityUsd(),
-      peakEquityUsd: this.portfolio.peakEquityUsd,
+      equityUsd: account.equityUsd,
+      peakEquityUsd: account.peakEquityUsd,
     };
+  }
+
+  /** The account's equity for the drawdown rule: the broker's net liquidation value when it reports one for this run's orders, else the run's book. */
+  account(): AccountEquity {
+    const b = this.d.brokerEquity?.() ?? null;
+    if (b !== null) return { equityUsd: b.equityUsd, peakEquityUsd: Math.max(b.peakEquityUsd, b.equityUsd), source: 'broker' };
+    return { equityUsd: this.portfolio.equityUsd(), peakEquityUsd: this.portfolio.peakEquityUsd, source: 'run' };
   }
 
   /** Today's net P&L: equity now minus equity at the day's start, USD. */
@@ -454,9 +469,10 @@ export class Trader {
 
   /** A new trading day; with `carry`, the day goes on from what earlier runs did today (its P&L counts against today's limits). */
   private newDay(sessionId: string | null, carry: DayCarry | null = null): Day {
-    const c = carry ?? { pnlUsd: 0, trades: 0, closed: 0, wins: 0, consecutiveLosses: 0, lastLossTs: Number.NEGATIVE_INFINITY };
+    const c = carry ?? { pnlUsd: 0, peakPnlUsd: 0, trades: 0, closed: 0, wins: 0, consecutiveLosses: 0, lastLossTs: Number.NEGATIVE_INFINITY };
     if (carry !== null && (carry.trades > 0 || carry.closed > 0)) {
       this.d.journal?.event('risk.carried', this.now(), { sessionId, ...carry });
+      this.portfolio.carryIn(carry.pnlUsd, carry.peakPnlUsd);
     }
     return {
       sessionId,
@@ -825,9 +841,11 @@ export class Trader {
       this.d.alert?.('warning', `Daily loss ${(-daily).toFixed(2)} USD is ${Math.round((100 * -daily) / r.dailyLossLimitUsd)}% of the ${r.dailyLossLimitUsd} USD limit`);
     }
     if (-daily >= r.dailyLossLimitUsd) this.trip('daily-loss', `daily loss ${(-daily).toFixed(2)} USD reached the ${r.dailyLossLimitUsd} USD limit`, 'risk');
-    const dd = this.portfolio.drawdownUsd();
-    if (dd >= r.maxDrawdownShare * this.portfolio.peakEquityUsd) {
-      this.trip('max-drawdown', `drawdown ${dd.toFixed(2)} USD is ${((100 * dd) / this.portfolio.peakEquityUsd).toFixed(1)}% of peak equity`, 'risk');
+    const a = this.account();
+    const dd = a.peakEquityUsd - a.equityUsd;
+    if (dd >= r.maxDrawdownShare * a.peakEquityUsd) {
+      const of = a.source === 'broker' ? "of the broker's peak net liquidation value" : 'of peak equity';
+      this.trip('max-drawdown', `drawdown ${dd.toFixed(2)} USD is ${((100 * dd) / a.peakEquityUsd).toFixed(1)}% ${of}`, 'risk');
     }
   }
 

@@ -65,6 +65,12 @@ export interface LiveManagerDeps {
   readonly setGamma: (levels: GammaLevels, basisPoints: number) => void;
   /** The workstation's kill switch (the store's: it changes when a backup is restored). */
   readonly killSwitch: () => KillSwitch;
+  /**
+   * The saved high-water mark of a broker account's net liquidation value
+   * (USD, by `<broker>:<account>`; null when none), and saving a new one:
+   * the drawdown rule's peak outlives restarts (issue 16).
+   */
+  readonly brokerPeak?: { get(key: string): number | null; raise(key: string, usd: number): void };
 }
 
 /** The settings kept between sessions. */
@@ -344,6 +350,12 @@ export class LiveManager {
           this.deps.executionChanged();
         },
         rejected: (o, text) => this.deps.alert('critical', `The broker rejected order ${o.id} (${o.role}): ${text || 'no reason given'}`),
+        accountValue: (v) => {
+          const key = this.peakKey(v.account);
+          const peak = this.deps.brokerPeak?.get(key) ?? null;
+          if (peak === null || v.netLiquidationUsd > peak) this.deps.brokerPeak?.raise(key, v.netLiquidationUsd);
+          this.deps.executionChanged();
+        },
         connection: (up) => {
           if (this.routed?.current === this.broker) this.currentRun()?.venueConnection(up);
           this.deps.executionChanged();
@@ -361,12 +373,31 @@ export class LiveManager {
     return b.position() - known;
   }
 
+  /** Where a broker account's high-water mark is kept: `<broker>:<account>`. */
+  private peakKey(account: string): string {
+    return `${this.brokerLink?.name ?? 'broker'}:${account}`;
+  }
+
+  /**
+   * The drawdown rule's account (issue 16) while the orders go to the
+   * broker: its net liquidation value as last reported and the high-water
+   * mark of its readings, USD. Null in PAPER, or before the broker reported
+   * a value: the run's book stands for the account then.
+   */
+  brokerEquity(): { equityUsd: number; peakEquityUsd: number } | null {
+    const b = this.broker;
+    const v = b?.accountValue() ?? null;
+    if (b === null || v === null || this.routed?.current !== b) return null;
+    const peak = this.deps.brokerPeak?.get(this.peakKey(v.account)) ?? v.netLiquidationUsd;
+    return { equityUsd: v.netLiquidationUsd, peakEquityUsd: Math.max(peak, v.netLiquidationUsd) };
+  }
+
   /** The order route's broker as it reported itself; null without one. */
   brokerAccount(): BrokerAccountDTO | null {
     const b = this.broker;
     if (b === null) return null;
     const known = b.positionKnown();
-    return { positionQty: known ? b.position() : null, avgPrice: known && Number.isFinite(b.averagePrice) ? b.averagePrice : null, unknownQty: this.unknownQty(), unknownOrders: b.foreignOpenOrders().length };
+    return { positionQty: known ? b.position() : null, avgPrice: known && Number.isFinite(b.averagePrice) ? b.averagePrice : null, unknownQty: this.unknownQty(), unknownOrders: b.foreignOpenOrders().length, otherPositions: b.otherPositions() };
   }
 
   /**
@@ -486,7 +517,7 @@ export class LiveManager {
       this.currentRun()?.venueConnection(false);
       return;
     }
-    link.setListener({ order: () => undefined, position: () => undefined, positionsReported: () => undefined, connection: () => undefined });
+    link.setListener({ order: () => undefined, position: () => undefined, positionsReported: () => undefined, connection: () => undefined, accountValue: () => undefined });
     this.broker = null;
     this.brokerLink = null;
   }

@@ -92,9 +92,25 @@ export class Portfolio {
     return this.qty === 0 || Number.isNaN(this.lastPrice) ? 0 : (Math.sign(this.qty) * (this.lastPrice - this.avgPrice)) / this.c.tickSize;
   }
 
-  /** Starting equity + realized - commissions + unrealized, USD. */
+  /** Starting equity + carried + realized - commissions + unrealized, USD. */
   equityUsd(): number {
-    return this.c.startingEquityUsd + this.realizedUsd - this.commissionsUsd + this.unrealizedUsd();
+    return this.c.startingEquityUsd + this.carriedUsd + this.realizedUsd - this.commissionsUsd + this.unrealizedUsd();
+  }
+
+  /** Net P&L of earlier runs of the account carried into this one (`carryIn`), USD. */
+  carriedUsd = 0;
+
+  /**
+   * Books what earlier runs did on the account today (issue 16: a restart
+   * must not start the drawdown over): their net P&L `pnlUsd` joins the
+   * equity, and the peak is at least the equity now plus `peakPnlUsd`, the
+   * highest their running net P&L reached (>= 0). USD.
+   */
+  carryIn(pnlUsd: number, peakPnlUsd: number): void {
+    const before = this.equityUsd();
+    this.carriedUsd += pnlUsd;
+    this.peakEquityUsd = Math.max(this.peakEquityUsd, before + peakPnlUsd);
+    this.maxDrawdownUsd = Math.max(this.maxDrawdownUsd, this.peakEquityUsd - this.equityUsd());
   }
 
   /** Current fall from the peak, USD. */

@@ -71,6 +71,7 @@ export const API_ARGS = {
   killSwitch: z.tuple([text.optional()]),
   resetKillSwitch: z.tuple([text]),
   flattenAtBroker: z.tuple([]),
+  setStartingEquity: z.tuple([z.number().positive().max(1e12).nullable()]),
   listSessions: z.tuple([]),
   openSession: z.tuple([z.strictObject({ runId: z.number().int().positive(), sessionId: z.string().min(1).max(64) })]),
   seek: z.tuple([z.number().int().nonnegative()]),

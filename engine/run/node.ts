@@ -98,6 +98,7 @@ export interface NodeDeps {
   readonly alert?: TraderDeps['alert'];
   readonly onQueued?: TraderDeps['onQueued'];
   readonly earlierToday?: TraderDeps['earlierToday'];
+  readonly brokerEquity?: TraderDeps['brokerEquity'];
 }
 
 /** One run's trading path, fed record by record. */
@@ -154,6 +155,7 @@ export class TradingNode {
         onQueued: deps.onQueued,
         snapshot: (d) => this.analyzer.snapshot(d),
         earlierToday: deps.earlierToday,
+        brokerEquity: deps.brokerEquity,
       },
     );
     if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints, 0);

@@ -25,7 +25,7 @@ import type { EventBus } from '../bus.js';
 import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
 import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { DayCarry, ExecutionMode } from '../execution/records.js';
-import type { Trader } from '../execution/trader.js';
+import type { Trader, TraderDeps } from '../execution/trader.js';
 import { FeedError, type RejectionLog } from '../feeds/rejections.js';
 import type { FeedFormat } from '../feeds/index.js';
 import type { GammaLevels } from '../gamma/gex.js';
@@ -59,6 +59,8 @@ export interface RunOptions {
   /** MANUAL or AUTO when the run opens. */
   readonly execution: ExecutionMode;
   readonly risk: RiskConfig;
+  /** Whether the trader set `risk.accountEquityUsd` (issue 16), or it is the config's default; shown beside the equity. */
+  readonly startingEquitySource?: 'trader' | 'default';
 }
 
 /** What a run needs from the kernel. */
@@ -78,6 +80,8 @@ export interface RunDeps {
    * results across restarts and reconnects (issue 16).
    */
   readonly earlierToday?: (ts: number, runId: number | null) => DayCarry | null;
+  /** Live runs: the broker's net liquidation value and its high-water mark while the orders go there (TraderDeps.brokerEquity). */
+  readonly brokerEquity?: TraderDeps['brokerEquity'];
 }
 
 /** What kind of run, and what it reads. */
@@ -154,6 +158,7 @@ export class OpenRun {
           if (recorded === null) this.onQueued();
         },
         earlierToday: kind.kind === 'live' && deps.earlierToday !== undefined ? (ts) => deps.earlierToday?.(ts, this.node.journal?.runId ?? null) ?? null : undefined,
+        brokerEquity: kind.kind === 'live' ? deps.brokerEquity : undefined,
       },
     );
     this.recorded =

@@ -59,7 +59,8 @@ export interface InterruptedRun {
 /**
  * The trading day `[openTs, closeTs)` (Unix ms, market time) as the
  * journal's live runs other than `exceptRunId` traded it (issue 16): the net
- * P&L and count of the trades closed in it, the wins, the losing streak at
+ * P&L and count of the trades closed in it, the highest their running P&L
+ * reached, the wins, the losing streak at
  * its end, and the trades sent in it (by their signal's time). Paper trades of live runs only (a
  * replay's trades are history, a would-be trade was never placed).
  */
@@ -81,14 +82,18 @@ export function dayCarry(db: Db, openTs: number, closeTs: number, exceptRunId: n
   // As the Trader books them: a trade that did not win extends the losing streak.
   let streak = 0;
   let lastLossTs = Number.NEGATIVE_INFINITY;
+  let running = 0;
+  let peak = 0;
   for (const t of closed) {
+    running += t.pnl;
+    peak = Math.max(peak, running);
     if (t.pnl > 0) streak = 0;
     else {
       streak += 1;
       lastLossTs = t.ts;
     }
   }
-  return { pnlUsd: closed.reduce((a, t) => a + t.pnl, 0), trades: entered.n, closed: closed.length, wins: closed.filter((t) => t.pnl > 0).length, consecutiveLosses: streak, lastLossTs: streak > 0 ? lastLossTs : Number.NEGATIVE_INFINITY };
+  return { pnlUsd: running, peakPnlUsd: peak, trades: entered.n, closed: closed.length, wins: closed.filter((t) => t.pnl > 0).length, consecutiveLosses: streak, lastLossTs: streak > 0 ? lastLossTs : Number.NEGATIVE_INFINITY };
 }
 
 /**

@@ -20,7 +20,7 @@
  *   switch see it.
  */
 import type { Bar, TradeTick } from '../domain.js';
-import type { BrokerLink, BrokerOrderReport, BrokerPosition } from './link.js';
+import type { BrokerAccountValue, BrokerLink, BrokerOrderReport, BrokerPosition } from './link.js';
 import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
 
 /** Broker venue settings. */
@@ -43,6 +43,8 @@ export interface BrokerVenueEvents {
   connection(up: boolean): void;
   /** The broker answered this connection's positions request: `position()` is its word now. */
   positionsReported(): void;
+  /** The broker reported the account's value (`accountValue()` holds the latest). */
+  accountValue?(v: BrokerAccountValue): void;
 }
 
 /** Orders at a broker, seen through its reports. */
@@ -76,9 +78,21 @@ export class BrokerVenue implements ExecutionVenue {
       connection: (up) => {
         this.up = up;
         this.known = false; // a new connection is read afresh
+        this.others.clear();
         this.events.connection(up);
       },
+      accountValue: (v) => {
+        this.value = v;
+        this.events.accountValue?.(v);
+      },
     });
+  }
+
+  private value: BrokerAccountValue | null = null;
+
+  /** The account's value as the broker last reported it (kept across a reconnect until it reports again); null before any report. */
+  accountValue(): BrokerAccountValue | null {
+    return this.value;
   }
 
   /** Whether the broker link is up. */
@@ -248,8 +262,21 @@ export class BrokerVenue implements ExecutionVenue {
     this.events.updated();
   }
 
+  /** Positions of the account in other contracts, by symbol (signed contracts), as the broker reported them on this connection. */
+  private readonly others = new Map<string, number>();
+
+  /** Contracts other than the traded one in which the broker holds a position for the account. */
+  otherPositions(): number {
+    return this.others.size;
+  }
+
   private onPosition(p: BrokerPosition): void {
-    if (p.symbol !== this.link.symbol) return;
+    if (p.symbol !== this.link.symbol) {
+      if (p.qty === 0) this.others.delete(p.symbol);
+      else this.others.set(p.symbol, p.qty);
+      this.events.updated();
+      return;
+    }
     this.net = p.qty;
     this.avg = p.qty === 0 ? Number.NaN : p.avgPrice;
     this.events.updated();

@@ -44,6 +44,14 @@ export interface BrokerPosition {
   readonly avgPrice: number;
 }
 
+/** The account's value as the broker reports it. */
+export interface BrokerAccountValue {
+  /** The broker's account id. */
+  readonly account: string;
+  /** Net liquidation value, USD (IB NetLiquidation; DTC CashBalance + OpenPositionsProfitLoss). */
+  readonly netLiquidationUsd: number;
+}
+
 /** What the broker venue listens to. */
 export interface BrokerListener {
   order(r: BrokerOrderReport): void;
@@ -58,6 +66,8 @@ export interface BrokerListener {
   positionsReported(): void;
   /** The order link went up or down (a reconnect reconciles before it says true). */
   connection(up: boolean): void;
+  /** The account's value, at connect and as it changes. */
+  accountValue(v: BrokerAccountValue): void;
 }
 
 /**

@@ -116,6 +116,12 @@ export interface ExecutionVenue {
    * as for the simulated venue, whose book is the position).
    */
   positionKnown?(): boolean;
+  /**
+   * Contracts other than the traded one in which the account holds a
+   * position, by the broker's word (absent: none, as for the simulated
+   * venue). The one-open-position rule counts them (issue 16).
+   */
+  otherPositions?(): number;
   onTick(tick: TradeTick): Fill[];
   onBar(bar: Bar): Fill[];
   /** A broker's fills reported between records (the simulated venue fills only on records). */

@@ -48,6 +48,9 @@ export class RoutedVenue implements ExecutionVenue {
   positionKnown(): boolean {
     return this.target.positionKnown?.() ?? true;
   }
+  otherPositions(): number {
+    return this.target.otherPositions?.() ?? 0;
+  }
   onTick(tick: TradeTick): Fill[] {
     return this.target.onTick(tick);
   }

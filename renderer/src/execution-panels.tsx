@@ -214,8 +214,63 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
   );
 }
 
+/**
+ * Where the equity the drawdown limit reads comes from, and (for the run's
+ * book) the starting equity the trader sets: the default is flagged, never
+ * silent (issue 16). A new starting equity counts from the next run.
+ */
+function EquitySource({ source, onSet }: { source: ExecutionStateDTO['position']['equitySource'] | undefined; onSet?: (usd: number) => void }) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState('');
+  if (source === undefined) return null;
+  if (source === 'broker') return <span className="muted">broker net liq.</span>;
+  if (editing && onSet !== undefined) {
+    const usd = Number(value);
+    const ok = value.trim() !== '' && Number.isFinite(usd) && usd > 0;
+    return (
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!ok) return;
+          onSet(usd);
+          setEditing(false);
+        }}
+      >
+        <input type="number" min={1} step={100} value={value} onChange={(e) => setValue(e.target.value)} aria-label="Starting equity, USD" data-testid="starting-equity" autoFocus />
+        <button type="submit" disabled={!ok}>
+          Save
+        </button>
+        <span className="muted"> from the next run</span>
+      </form>
+    );
+  }
+  return (
+    <>
+      <span className={source === 'default' ? 'warn' : 'muted'} title={source === 'default' ? 'No starting equity set: the drawdown limit counts from this default' : 'The starting equity you set'}>
+        {source === 'default' ? 'default, not set' : 'your start'}
+      </span>
+      {onSet !== undefined && (
+        <button type="button" className="link" data-testid="set-starting-equity" onClick={() => setEditing(true)}>
+          {source === 'default' ? 'Set' : 'Change'}
+        </button>
+      )}
+    </>
+  );
+}
+
 /** Position, average price, P&L in USD and ticks, and today's totals against the limits. */
-export function PositionsPanel({ x, recorded = false, onFlattenBroker }: { x: ExecutionStateDTO | null; recorded?: boolean; onFlattenBroker?: () => void }) {
+export function PositionsPanel({
+  x,
+  recorded = false,
+  onFlattenBroker,
+  onSetStartingEquity,
+}: {
+  x: ExecutionStateDTO | null;
+  recorded?: boolean;
+  onFlattenBroker?: () => void;
+  onSetStartingEquity?: (usd: number) => void;
+}) {
   const p = x?.position;
   const l = x?.limits;
   const qty = p?.qty ?? 0;
@@ -227,6 +282,12 @@ export function PositionsPanel({ x, recorded = false, onFlattenBroker }: { x: Ex
           <span>At the broker:</span>{' '}
           <b>{b.positionQty === null ? 'not read yet' : b.positionQty === 0 ? 'FLAT' : `${b.positionQty > 0 ? 'LONG' : 'SHORT'} ${Math.abs(b.positionQty)} @ ${formatPrice(b.avgPrice)}`}</b>
           {b.unknownOrders > 0 && <span className="muted"> · {b.unknownOrders} order(s) placed elsewhere</span>}
+          {b.otherPositions > 0 && (
+            <span className="muted" data-testid="other-positions">
+              {' '}
+              · {b.otherPositions} position(s) in other contracts, counted against the open-positions limit
+            </span>
+          )}
           {b.unknownQty !== 0 && (
             <div className="neg" role="alert">
               {Math.abs(b.unknownQty)} contract(s) the workstation did not open: LIVE is refused until they are flattened.{' '}
@@ -265,7 +326,9 @@ export function PositionsPanel({ x, recorded = false, onFlattenBroker }: { x: Ex
           </tr>
           <tr>
             <th>Equity</th>
-            <td>{formatUsd(p?.equityUsd)}</td>
+            <td data-testid="equity" data-source={p?.equitySource}>
+              {formatUsd(p?.equityUsd)} <EquitySource source={p?.equitySource} onSet={recorded ? undefined : onSetStartingEquity} />
+            </td>
           </tr>
         </tbody>
       </table>

@@ -104,7 +104,7 @@ describe('a responsive engine, and a dead one said as such', () => {
     await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 10_000 }).toBe('paused');
     expect(await page.getByTestId('market-clock').getAttribute('data-ts')).toBe(String(saved!.atTs));
     // The bars up to there are drawn (from the snapshot; the engine processed them unseen).
-    await expect.poll(async () => Number(await page.getByTestId('chart').getAttribute('data-bars'))).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await page.getByTestId('chart').getAttribute('data-bars')), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(Number(await page.getByTestId('chart').getAttribute('data-bars'))).toBe(Number((await page.getByTestId('status-bars').textContent())?.replace(/\D/g, '')));
     expect(shell.restarts).toBe(1);
     expect(consoleErrors.filter((e) => !/WebSocket|ERR_CONNECTION|Failed to load resource/.test(e))).toEqual([]);

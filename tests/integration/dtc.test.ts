@@ -11,7 +11,7 @@ import { openFeed } from '../../engine/feeds/index.js';
 import { RejectionLog } from '../../engine/feeds/rejections.js';
 import { DtcClient, type DtcConfig, type DtcHandlers } from '../../engine/live/dtc/client.js';
 import type { LiveTrade } from '../../engine/live/types.js';
-import type { BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
+import type { BrokerAccountValue, BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
 import { barTicks, scidFileTicks } from '../peers/data.js';
 import { DtcPeer, type QuoteVariant, type TradeVariant } from '../peers/dtc-server.js';
 import { listenSilently } from '../peers/silent.js';
@@ -141,13 +141,45 @@ describe('DTC orders and faults against the DTC peer', () => {
     const reports: BrokerOrderReport[] = [];
     const positions: BrokerPosition[] = [];
     const links: boolean[] = [];
+    const values: BrokerAccountValue[] = [];
     const s = await setup(config, handlers);
-    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), positionsReported: () => undefined, connection: (up) => links.push(up) });
+    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), positionsReported: () => undefined, connection: (up) => links.push(up), accountValue: (v) => values.push(v) });
     await s.client.connect();
     await eventually(() => expect(s.peer.subscribers()).toBe(1));
     s.peer.trade(4368, Date.UTC(2023, 8, 25, 14, 30));
-    return { ...s, reports, positions, links };
+    return { ...s, reports, positions, links, values };
   }
+
+  it('reports positions in other contracts of the account under their symbols, at logon and as they change (issue 16: the open-positions limit counts them)', async () => {
+    const peer = new DtcPeer();
+    await peer.start();
+    peer.holdOtherPosition('NQZ3', -1, 15210.5);
+    const client = new DtcClient({ host: '127.0.0.1', port: peer.port, encoding: 'binary', symbol: 'ESZ3', reconnect: false }, new LiveClock());
+    const positions: BrokerPosition[] = [];
+    let reported = 0;
+    client.setListener({ order: () => undefined, position: (p) => positions.push(p), positionsReported: () => (reported += 1), connection: () => undefined, accountValue: () => undefined });
+    try {
+      await client.connect();
+      await eventually(() => expect(reported).toBe(1));
+      expect(positions).toEqual([
+        { symbol: 'NQZ3', qty: -1, avgPrice: 15210.5 },
+        { symbol: 'ESZ3', qty: 0, avgPrice: Number.NaN }, // ES not named: flat
+      ]);
+      peer.holdOtherPosition('NQZ3', 0, 0);
+      await eventually(() => expect(positions.at(-1)).toEqual({ symbol: 'NQZ3', qty: 0, avgPrice: 0 }));
+    } finally {
+      client.disconnect();
+      await peer.stop();
+    }
+  });
+
+  it("reads the account's net liquidation value: cash balance plus open P&L, at logon and as the server changes it (issue 16)", async () => {
+    const { peer, values } = await trading();
+    // The peer's defaults: CashBalance 30,000, OpenPositionsProfitLoss 0.
+    await eventually(() => expect(values).toEqual([{ account: 'SIM1', netLiquidationUsd: 30_000 }]));
+    peer.setBalance(29_500, -262.5);
+    await eventually(() => expect(values.at(-1)).toEqual({ account: 'SIM1', netLiquidationUsd: 29_237.5 }));
+  });
   const byId = (reports: BrokerOrderReport[], id: string) => reports.filter((r) => r.id === id);
 
   it('sends a bracket as a parent order plus an OCO pair: the entry fills, the legs start working, the target fills and cancels the stop', async () => {

@@ -12,7 +12,7 @@ import { readChain, type OptionChain } from '../../engine/gamma/chain.js';
 import { gammaLevels } from '../../engine/gamma/gex.js';
 import { IbClient, type IbConfig, type IbHandlers } from '../../engine/live/ib/client.js';
 import type { LinkStatus, LiveTrade } from '../../engine/live/types.js';
-import type { BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
+import type { BrokerAccountValue, BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
 import { barTicks, chainRows } from '../peers/data.js';
 import { TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
 import { listenSilently } from '../peers/silent.js';
@@ -47,9 +47,9 @@ async function connected(peer: TwsPeer, client: IbClient): Promise<void> {
 }
 
 
-function listen(client: IbClient): { reports: BrokerOrderReport[]; positions: BrokerPosition[]; links: boolean[] } {
-  const seen = { reports: [] as BrokerOrderReport[], positions: [] as BrokerPosition[], links: [] as boolean[] };
-  client.setListener({ order: (r) => seen.reports.push(r), position: (p) => seen.positions.push(p), positionsReported: () => undefined, connection: (up) => seen.links.push(up) });
+function listen(client: IbClient): { reports: BrokerOrderReport[]; positions: BrokerPosition[]; links: boolean[]; values: BrokerAccountValue[] } {
+  const seen = { reports: [] as BrokerOrderReport[], positions: [] as BrokerPosition[], links: [] as boolean[], values: [] as BrokerAccountValue[] };
+  client.setListener({ order: (r) => seen.reports.push(r), position: (p) => seen.positions.push(p), positionsReported: () => undefined, connection: (up) => seen.links.push(up), accountValue: (v) => seen.values.push(v) });
   return seen;
 }
 
@@ -177,6 +177,30 @@ describe('IB orders against the fake TWS', () => {
     await eventually(() => expect(pnl.at(-1)).toBe(200));
   });
 
+  it('reports a position in another contract under its local symbol (issue 16: the open-positions limit counts it)', async () => {
+    const { peer, client } = await setup();
+    const nq = peer.futures('NQ')[0]!;
+    peer.holdPosition(nq.conId, 2, 15_000);
+    const seen = listen(client);
+    await connected(peer, client);
+    await eventually(() => expect(seen.positions).toContainEqual({ symbol: nq.localSymbol, qty: 2, avgPrice: Number.NaN }));
+    expect(seen.positions.at(-1)).toEqual({ symbol: 'ESZ3', qty: 0, avgPrice: Number.NaN });
+    peer.holdPosition(nq.conId, 0, 0);
+    await eventually(() => expect(seen.positions.at(-1)).toEqual({ symbol: nq.localSymbol, qty: 0, avgPrice: Number.NaN }));
+  });
+
+  it("reads the account's NetLiquidation from the account summary, at connect and as TWS sends it again (issue 16)", async () => {
+    const { peer, client } = await setup();
+    const seen = listen(client);
+    await connected(peer, client);
+    // The fake TWS's default: 40,000.00 USD for DU1234567.
+    await eventually(() => expect(seen.values).toEqual([{ account: 'DU1234567', netLiquidationUsd: 40_000 }]));
+    const ask = peer.received.find((r) => r.id === 62);
+    expect(ask?.fields.slice(2)).toEqual(['All', 'NetLiquidation']);
+    peer.setNetLiquidation(38_812.5);
+    await eventually(() => expect(seen.values.at(-1)).toEqual({ account: 'DU1234567', netLiquidationUsd: 38_812.5 }));
+  });
+
   it('modify places the same order id again with the new price; cancel and global cancel reach TWS', async () => {
     const { peer, client } = await setup();
     const seen = listen(client);
@@ -194,7 +218,8 @@ describe('IB orders against the fake TWS', () => {
     await eventually(() => expect(seen.reports.some((r) => r.id === 'L1' && r.state === 'CANCELLED')).toBe(true));
     client.globalCancel();
     await eventually(() => expect(peer.workingOrders()).toEqual([]));
-    expect(seen.reports.filter((r) => r.state === 'CANCELLED').map((r) => r.id).sort()).toEqual(['L1', 'L2', 'S2']);
+    // TWS's order statuses trail its book: wait for them.
+    await eventually(() => expect(seen.reports.filter((r) => r.state === 'CANCELLED').map((r) => r.id).sort()).toEqual(['L1', 'L2', 'S2']));
     expect(peer.received.some((r) => r.id === 58)).toBe(true);
   });
 

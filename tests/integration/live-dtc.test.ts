@@ -170,7 +170,7 @@ describe('live faults through the kernel (DTC peer)', () => {
     peer.holdPosition(3, 4301.25); // traded in Sierra Chart before the workstation connected: connect again to see it at logon
     await k.api.disconnect('dtc');
     await k.api.connect({ broker: 'dtc', settings: { host: '127.0.0.1', port: peer.port, encoding: 'binary', username: '', symbol: 'ESZ3' } });
-    await eventually(async () => expect((await k.api.getExecution()).broker).toEqual({ positionQty: 3, avgPrice: 4301.25, unknownQty: 3, unknownOrders: 0 }));
+    await eventually(async () => expect((await k.api.getExecution()).broker).toEqual({ positionQty: 3, avgPrice: 4301.25, unknownQty: 3, unknownOrders: 0, otherPositions: 0 }));
     expect(events.some((e) => e.type === 'alert' && e.level === 'critical' && /the broker holds 3 contract\(s\) at 4301.25, 3 more than the workstation's trades: LIVE is refused/.test(e.message))).toBe(true);
     await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
     await expect(k.api.setMode('LIVE', 'SIM-4711')).rejects.toThrow(/LIVE is refused: the broker holds 3 contract\(s\) the workstation did not open/);
@@ -219,6 +219,65 @@ describe('live faults through the kernel (DTC peer)', () => {
     const after = await second.k.api.getExecution();
     expect(after.limits.dailyPnlUsd).toBeCloseTo(closedPnl, 6);
     expect(after.limits.consecutiveLosses).toBe(before.limits.consecutiveLosses);
+    // The drawdown goes on from the day's peak: equity and peak of the closed trades' running P&L, not the starting equity again.
+    const closed = before.trades.filter((t) => t.exitTs !== null).sort((a, b) => a.exitTs! - b.exitTs!);
+    let running = 0;
+    let peak = 0;
+    for (const t of closed) {
+      running += t.pnlUsd!;
+      peak = Math.max(peak, running);
+    }
+    const start = DEFAULT_RISK_CONFIG.accountEquityUsd;
+    expect(after.position).toMatchObject({ qty: 0, equitySource: 'default' });
+    expect(after.position.equityUsd).toBeCloseTo(start + closedPnl, 6);
+    expect(after.position.peakEquityUsd).toBeCloseTo(start + peak, 6);
+    expect(after.limits.drawdownUsd).toBeCloseTo(peak - closedPnl, 6);
+  }, 60_000);
+
+  it("in LIVE the drawdown is the broker's: its net liquidation value against the high-water mark of its readings, kept across a restart; 10% down trips the kill switch (issue 16)", async () => {
+    const ticks = barTicks(await fileBars(1000));
+    const first = await liveKernel();
+    await first.peer.stream(ticks.slice(0, 200), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await first.k.api.getReplaySnapshot()).status.live).toBe(true));
+    // PAPER: the run's book, from the default starting equity (shown as the default).
+    expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'default', equityUsd: DEFAULT_RISK_CONFIG.accountEquityUsd });
+    await first.k.api.setMode('LIVE', 'SIM-4711');
+    // The DTC peer's balance: CashBalance 30,000 + OpenPositionsProfitLoss 0.
+    await eventually(async () => expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'broker', equityUsd: 30_000, peakEquityUsd: 30_000, drawdownUsd: 0 }));
+    first.peer.setBalance(31_000, 0);
+    first.peer.setBalance(28_500, 150);
+    await eventually(async () => expect((await first.k.api.getExecution()).position).toMatchObject({ equityUsd: 28_650, peakEquityUsd: 31_000, drawdownUsd: 2_350 }));
+    expect((await first.k.api.getExecution()).killSwitch.state).toBe('ACTIVE'); // 7.6% of the peak
+    await first.k.close();
+    await first.peer.stop();
+
+    const second = await liveKernel(DEFAULT_RISK_CONFIG, first.dataDir);
+    await second.peer.stream(ticks.slice(200, 300), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await second.k.api.getReplaySnapshot()).status.live).toBe(true));
+    await second.k.api.setMode('LIVE', 'SIM-4711');
+    second.peer.setBalance(28_600, 0);
+    await eventually(async () => expect((await second.k.api.getExecution()).position).toMatchObject({ equitySource: 'broker', equityUsd: 28_600, peakEquityUsd: 31_000 }));
+    expect((await second.k.api.getExecution()).limits.maxDrawdownUsd).toBeCloseTo(3_100, 6);
+    // 31,000 - 27,850 = 3,150 >= 10% of 31,000: the next price trips the switch.
+    second.peer.setBalance(27_850, 0);
+    await second.peer.stream(ticks.slice(300, 320), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await second.k.api.getExecution()).killSwitch).toMatchObject({ trigger: 'max-drawdown' }));
+    expect((await second.k.api.getExecution()).killSwitch.detail).toMatch(/drawdown 3150\.00 USD is 10\.2% of the broker's peak net liquidation value/);
+  }, 60_000);
+
+  it('the starting equity the trader sets is what the next run counts its drawdown from, saved across a restart; none set is shown as the default (issue 16)', async () => {
+    const first = await liveKernel();
+    expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'default', equityUsd: 25_000, peakEquityUsd: 25_000 });
+    await expect(first.k.api.setStartingEquity(-5)).rejects.toThrow(/positive number of USD/);
+    await first.k.api.setStartingEquity(60_000);
+    await first.k.close();
+    await first.peer.stop();
+    const second = await liveKernel(DEFAULT_RISK_CONFIG, first.dataDir);
+    await second.peer.stream(barTicks((await fileBars(100))), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await second.k.api.getReplaySnapshot()).status.live).toBe(true));
+    const x = await second.k.api.getExecution();
+    expect(x.position).toMatchObject({ equitySource: 'trader', equityUsd: 60_000, peakEquityUsd: 60_000 });
+    expect(x.limits.maxDrawdownUsd).toBeCloseTo(6_000, 6);
   }, 60_000);
 
   it('a feed that stalls in the session trips the kill switch (stale data) after staleDataMs', async () => {

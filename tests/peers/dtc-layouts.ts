@@ -143,6 +143,17 @@ export const T: Readonly<Record<number, Table>> = {
   // s_TradeAccountsRequest / s_TradeAccountResponse
   400: { size: 8, fields: { RequestID: [4, 'i32'] } },
   401: { size: 48, fields: { TotalNumberMessages: [4, 'i32'], MessageNumber: [8, 'i32'], TradeAccount: [12, 's32'], RequestID: [44, 'i32'] } },
+  // s_AccountBalanceRequest / s_AccountBalanceReject / s_AccountBalanceUpdate (two u8 then padding to the next double at 96)
+  601: { size: 40, fields: { RequestID: [4, 'i32'], TradeAccount: [8, 's32'] } },
+  602: { size: 104, fields: { RequestID: [4, 'i32'], RejectText: [8, 's96'] } },
+  600: {
+    size: 216,
+    fields: {
+      RequestID: [4, 'i32'], CashBalance: [8, 'f64'], BalanceAvailableForNewPositions: [16, 'f64'], AccountCurrency: [24, 's8'], TradeAccount: [32, 's32'],
+      SecuritiesValue: [64, 'f64'], MarginRequirement: [72, 'f64'], TotalNumberMessages: [80, 'i32'], MessageNumber: [84, 'i32'], NoAccountBalances: [88, 'u8'],
+      Unsolicited: [89, 'u8'], OpenPositionsProfitLoss: [96, 'f64'], DailyProfitLoss: [104, 'f64'], InfoText: [112, 's96'], TransactionIdentifier: [208, 'i64'],
+    },
+  },
 };
 
 /** The binary image of a message from the peer's table. */

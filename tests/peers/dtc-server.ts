@@ -205,6 +205,21 @@ export class DtcPeer {
     }
   }
 
+  /** The account's balance: cash (closed P&L included) and the open positions' P&L, USD (s_AccountBalanceUpdate). */
+  private cashUsd = 30_000;
+  private openPnlUsd = 0;
+
+  /** Sets the account's balance and tells the connected clients (unsolicited ACCOUNT_BALANCE_UPDATE). */
+  setBalance(cashUsd: number, openPnlUsd: number): void {
+    this.cashUsd = cashUsd;
+    this.openPnlUsd = openPnlUsd;
+    for (const c of this.conns) if (c.loggedOn) this.balance(c, 0, 1);
+  }
+
+  private balance(c: Conn, requestId: number, unsolicited: 0 | 1): void {
+    this.send(c, 600, { RequestID: requestId, CashBalance: this.cashUsd, AccountCurrency: 'USD', TradeAccount: this.account, TotalNumberMessages: 1, MessageNumber: 1, Unsolicited: unsolicited, OpenPositionsProfitLoss: this.openPnlUsd });
+  }
+
   /** Orders still working (open or waiting for their parent). */
   workingOrders(): PeerOrder[] {
     return [...this.orders.values()].filter((o) => o.status === 4 || o.status === 3);
@@ -352,6 +367,8 @@ export class DtcPeer {
         return this.positions(c, m);
       case 303:
         return this.history(c, m);
+      case 601:
+        return this.balance(c, Number(m.RequestID), 0);
       default:
         return;
     }
@@ -514,11 +531,24 @@ export class DtcPeer {
 
   private positions(c: Conn, m: Record<string, number | string>): void {
     const requestId = Number(m.RequestID);
-    if (this.position === 0) {
+    const all = [...(this.position === 0 ? [] : [{ symbol: this.symbol, qty: this.position, avg: this.avgPrice }]), ...[...this.others].map(([symbol, p]) => ({ symbol, ...p }))];
+    if (all.length === 0) {
       this.send(c, 306, { RequestID: requestId, TotalNumberMessages: 1, MessageNumber: 1, NoPositions: 1, TradeAccount: this.account });
       return;
     }
-    this.send(c, 306, { RequestID: requestId, TotalNumberMessages: 1, MessageNumber: 1, Symbol: this.symbol, Quantity: this.position, AveragePrice: this.avgPrice, TradeAccount: this.account });
+    all.forEach((p, i) => this.send(c, 306, { RequestID: requestId, TotalNumberMessages: all.length, MessageNumber: i + 1, Symbol: p.symbol, Quantity: p.qty, AveragePrice: p.avg, TradeAccount: this.account }));
+  }
+
+  /** The account's positions in other contracts (symbol -> signed contracts and average price). */
+  private readonly others = new Map<string, { qty: number; avg: number }>();
+
+  /** Holds (or with 0 closes) a position in another contract of the account, as if traded in Sierra Chart; told to the connected clients. */
+  holdOtherPosition(symbol: string, qty: number, avgPrice: number): void {
+    if (qty === 0) this.others.delete(symbol);
+    else this.others.set(symbol, { qty, avg: avgPrice });
+    for (const c of this.conns) {
+      if (c.loggedOn) this.send(c, 306, { RequestID: 0, TotalNumberMessages: 1, MessageNumber: 1, Symbol: symbol, Quantity: qty, AveragePrice: qty === 0 ? 0 : avgPrice, TradeAccount: this.account, Unsolicited: 1 });
+    }
   }
 
   private history(c: Conn, m: Record<string, number | string>): void {

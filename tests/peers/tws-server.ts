@@ -44,14 +44,14 @@ export const TWS_SERVER_VERSION = 151;
 const IN = {
   TICK_PRICE: 1, TICK_SIZE: 2, ORDER_STATUS: 3, ERR_MSG: 4, NEXT_VALID_ID: 9, CONTRACT_DATA: 10, EXECUTION_DATA: 11, MANAGED_ACCTS: 15,
   HISTORICAL_DATA: 17, TICK_OPTION_COMPUTATION: 21, CURRENT_TIME: 49, TICK_SNAPSHOT_END: 57, CONTRACT_DATA_END: 52, OPEN_ORDER_END: 53, EXECUTION_DATA_END: 55,
-  POSITION: 61, POSITION_END: 62, SECDEF_OPT_PARAMS: 75, SECDEF_OPT_PARAMS_END: 76, PNL: 94, TICK_BY_TICK: 99,
+  POSITION: 61, POSITION_END: 62, ACCOUNT_SUMMARY: 63, ACCOUNT_SUMMARY_END: 64, SECDEF_OPT_PARAMS: 75, SECDEF_OPT_PARAMS_END: 76, PNL: 94, TICK_BY_TICK: 99,
 } as const;
 
 /** Outgoing (client -> server) request ids, TWS API EClient. */
 const OUT = {
   REQ_MKT_DATA: 1, CANCEL_MKT_DATA: 2, PLACE_ORDER: 3, CANCEL_ORDER: 4, REQ_OPEN_ORDERS: 5, REQ_EXECUTIONS: 7, REQ_IDS: 8, REQ_CONTRACT_DATA: 9,
   REQ_AUTO_OPEN_ORDERS: 15, REQ_ALL_OPEN_ORDERS: 16, REQ_MANAGED_ACCTS: 17, REQ_HISTORICAL_DATA: 20, REQ_CURRENT_TIME: 49, REQ_GLOBAL_CANCEL: 58,
-  REQ_POSITIONS: 61, CANCEL_POSITIONS: 64, START_API: 71, REQ_SEC_DEF_OPT_PARAMS: 78, REQ_PNL: 92, CANCEL_PNL: 93, REQ_TICK_BY_TICK: 97, CANCEL_TICK_BY_TICK: 98,
+  REQ_POSITIONS: 61, REQ_ACCOUNT_SUMMARY: 62, CANCEL_POSITIONS: 64, START_API: 71, REQ_SEC_DEF_OPT_PARAMS: 78, REQ_PNL: 92, CANCEL_PNL: 93, REQ_TICK_BY_TICK: 97, CANCEL_TICK_BY_TICK: 98,
 } as const;
 
 type Field = string | number | boolean | undefined;
@@ -109,6 +109,8 @@ interface Conn {
   readonly lines: Map<number, PeerContract>;
   positions: boolean;
   pnl: number | null;
+  /** The reqId of the account summary subscription, or null. */
+  summary: number | null;
 }
 
 export interface TwsPeerOptions {
@@ -253,6 +255,13 @@ export class TwsPeer {
     return this.contracts.filter((c) => c.symbol === root && c.secType === 'FUT');
   }
 
+  /** Holds a position in a contract as if traded in TWS; told to the clients subscribed to positions. */
+  holdPosition(conId: number, qty: number, avg: number): void {
+    const p = { qty, avg: qty === 0 ? 0 : avg };
+    this.position.set(conId, p);
+    for (const c of this.conns) if (c.positions) this.sendPosition(c, conId, p);
+  }
+
   /** Signed position in a contract. */
   netPosition(conId = this.futures('ES')[0]?.conId ?? 0): number {
     return this.position.get(conId)?.qty ?? 0;
@@ -378,7 +387,7 @@ export class TwsPeer {
   // ------------------------------------------------------------ connections
 
   private accept(socket: Socket): void {
-    const c: Conn = { socket, pending: Buffer.alloc(0), handshaken: false, clientId: null, ticks: new Map(), lines: new Map(), positions: false, pnl: null };
+    const c: Conn = { socket, pending: Buffer.alloc(0), handshaken: false, clientId: null, ticks: new Map(), lines: new Map(), positions: false, pnl: null, summary: null };
     this.conns.add(c);
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.read(c, d));
@@ -489,6 +498,12 @@ export class TwsPeer {
         return;
       case OUT.REQ_EXECUTIONS:
         return this.executions(c, f);
+      case OUT.REQ_ACCOUNT_SUMMARY:
+        // EClient.reqAccountSummary: version, reqId, group, tags; answered per account and tag, then the end.
+        c.summary = f.int(1);
+        if (f.at(3).split(',').includes('NetLiquidation')) this.sendNetLiquidation(c);
+        this.write(c, [IN.ACCOUNT_SUMMARY_END, 1, c.summary]);
+        return;
       case OUT.REQ_PNL:
         c.pnl = f.int(0);
         this.sendPnl(c);
@@ -771,6 +786,19 @@ export class TwsPeer {
     const k = this.contracts.find((x) => x.conId === conId) as PeerContract;
     // IB's average cost of a future is per contract: price x multiplier.
     this.write(c, [IN.POSITION, 3, this.account, k.conId, k.symbol, k.secType, k.lastTradeDate, 0, '', k.multiplier, '', 'USD', k.localSymbol, k.tradingClass, p.qty, p.avg * k.multiplier]);
+  }
+
+  /** The account's net liquidation value, USD. */
+  private netLiquidationUsd = 40_000;
+
+  /** Sets the net liquidation value and sends it to the clients subscribed to the account summary. */
+  setNetLiquidation(usd: number): void {
+    this.netLiquidationUsd = usd;
+    for (const c of this.conns) if (c.summary !== null) this.sendNetLiquidation(c);
+  }
+
+  private sendNetLiquidation(c: Conn): void {
+    this.write(c, [IN.ACCOUNT_SUMMARY, 1, c.summary ?? 0, this.account, 'NetLiquidation', this.netLiquidationUsd.toFixed(2), 'USD']);
   }
 
   private sendPnl(c: Conn): void {

@@ -493,12 +493,35 @@ class PartsBroker implements BrokerLink {
   up(): void {
     this.l?.connection(true);
   }
+  /** The broker reports a position of the account in `symbol`. */
+  hold(symbol: string, qty: number): void {
+    this.l?.position({ symbol, qty, avgPrice: qty === 0 ? Number.NaN : 15_000 });
+  }
   /** One execution of `qty` contracts of order `id` (the broker's running total in `filledQty`). */
   exec(id: string, execId: string, price: number, qty: number, filledQty: number, ordered: number, ts: number): void {
     const state = filledQty >= ordered ? 'FILLED' : 'PARTIAL';
     this.l?.order({ id, state, filledQty, avgFillPrice: price, fill: { execId, price, qty, ts }, text: '' });
   }
 }
+
+describe("the broker's positions in other contracts (issue 16)", () => {
+  it('count against the open-positions limit: a signal is refused while the account holds NQ, and taken once it is flat', () => {
+    const link = new PartsBroker();
+    let r: Rig<BrokerVenue> | null = null;
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {}, positionsReported: () => {} });
+    r = rig({ venue });
+    link.up();
+    link.hold('NQZ3', -1);
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'LONG', 4, 8));
+    expect(r.trader.refused).toEqual({ 'open-position': 1 });
+    expect(link.brackets).toHaveLength(0);
+    link.hold('NQZ3', 0);
+    const b1 = at(1, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b1, signal(b1, 'LONG', 4, 8));
+    expect(link.brackets).toHaveLength(1);
+  });
+});
 
 describe('a broker fills an order in parts', () => {
   it('averages the entry, closes the trade once every contract is out, books it once, and journals every execution', () => {

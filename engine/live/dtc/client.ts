@@ -394,9 +394,12 @@ export class DtcClient implements BrokerLink {
         return this.depth(m);
       case DTC.ORDER_UPDATE:
         return this.orderUpdate(m);
+      case DTC.ACCOUNT_BALANCE_UPDATE:
+        return this.accountBalance(m);
       case DTC.OPEN_ORDERS_REJECT:
       case DTC.CURRENT_POSITIONS_REJECT:
       case DTC.HISTORICAL_ORDER_FILLS_REJECT:
+      case DTC.ACCOUNT_BALANCE_REJECT:
         this.on.notice?.(`the DTC server refused a request: ${str(m, 'RejectText')}`);
         return;
       case DTC.POSITION_UPDATE:
@@ -462,12 +465,42 @@ export class DtcClient implements BrokerLink {
     this.send(DTC.CURRENT_POSITIONS_REQUEST, { RequestID: this.positionsRequest, TradeAccount: this.account });
     const since = this.lostAt ?? this.clock.now() - 86_400_000;
     this.send(DTC.HISTORICAL_ORDER_FILLS_REQUEST, { RequestID: this.nextRequest(), NumberOfDays: 1, TradeAccount: this.account, StartDateTime: Math.floor(since / 1000) - 60 });
+    if (this.account !== '') this.requestBalance();
+  }
+
+  /** The account's balance; the server answers with ACCOUNT_BALANCE_UPDATE and then sends changes unsolicited. */
+  private requestBalance(): void {
+    this.send(DTC.ACCOUNT_BALANCE_REQUEST, { RequestID: this.nextRequest(), TradeAccount: this.account });
+  }
+
+  /**
+   * ACCOUNT_BALANCE_UPDATE (DTCProtocol.h s_AccountBalanceUpdate), an answer
+   * or unsolicited: the account's net liquidation value is its CashBalance
+   * plus OpenPositionsProfitLoss (a futures account's value: cash including
+   * closed P&L, plus the open positions' P&L; SecuritiesValue, the market
+   * value of non-futures holdings, is left out, which errs toward a smaller
+   * account for the drawdown rule). Another account's balance, or
+   * NoAccountBalances, is skipped.
+   */
+  private accountBalance(m: DtcMessage): void {
+    if (num(m, 'NoAccountBalances') === 1) return;
+    const account = str(m, 'TradeAccount');
+    if (account !== this.account && !(account === '' && this.accounts.length <= 1)) return;
+    const usd = num(m, 'CashBalance') + num(m, 'OpenPositionsProfitLoss');
+    if (!Number.isFinite(usd)) {
+      this.on.protocolError?.(`account balance of ${account || 'the account'} is not a number (CashBalance ${num(m, 'CashBalance')}, OpenPositionsProfitLoss ${num(m, 'OpenPositionsProfitLoss')})`);
+      return;
+    }
+    this.listener?.accountValue({ account: account || this.account, netLiquidationUsd: usd });
   }
 
   private tradeAccount(m: DtcMessage): void {
     const a = str(m, 'TradeAccount');
     if (a !== '' && !this.accounts.includes(a)) this.accounts = [...this.accounts, a];
-    if (this.account === '' && a !== '') this.account = a;
+    if (this.account === '' && a !== '') {
+      this.account = a;
+      this.requestBalance();
+    }
     this.on.status?.(this.status());
   }
 
@@ -551,7 +584,8 @@ export class DtcClient implements BrokerLink {
    * POSITION_UPDATE (DTCProtocol.h s_PositionUpdate): an answer to our
    * CURRENT_POSITIONS_REQUEST carries its RequestID and is numbered
    * MessageNumber of TotalNumberMessages (NoPositions = 1: none at all);
-   * `Unsolicited` = 1 marks a change reported as it happens.
+   * `Unsolicited` = 1 marks a change reported as it happens. Positions in
+   * other contracts of the account are reported too.
    */
   private positionUpdate(m: DtcMessage): void {
     const answer = num(m, 'Unsolicited') !== 1 && num(m, 'RequestID') === this.positionsRequest;
@@ -562,6 +596,9 @@ export class DtcClient implements BrokerLink {
     } else if (symbol === this.config.symbol) {
       this.listener?.position({ symbol, qty: num(m, 'Quantity'), avgPrice: num(m, 'AveragePrice') });
       if (answer) this.ownPositionSeen = true;
+    } else if (symbol !== '' && (str(m, 'TradeAccount') === '' || this.account === '' || str(m, 'TradeAccount') === this.account)) {
+      // Another contract of the account: the one-open-position rule counts it.
+      this.listener?.position({ symbol, qty: num(m, 'Quantity'), avgPrice: num(m, 'AveragePrice') });
     }
     if (!answer || (num(m, 'NoPositions') !== 1 && num(m, 'MessageNumber') < num(m, 'TotalNumberMessages'))) return;
     this.positionsRequest = -1;

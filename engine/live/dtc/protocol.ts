@@ -65,6 +65,7 @@ export const DTC = {
   TRADE_ACCOUNT_RESPONSE: 401,
   ACCOUNT_BALANCE_UPDATE: 600,
   ACCOUNT_BALANCE_REQUEST: 601,
+  ACCOUNT_BALANCE_REJECT: 602,
   USER_MESSAGE: 700,
 } as const;
 
@@ -266,6 +267,7 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
     struct(DTC.TRADE_ACCOUNTS_REQUEST, 'TradeAccountsRequest', 8, [['RequestID', 'i32']]),
     struct(DTC.TRADE_ACCOUNT_RESPONSE, 'TradeAccountResponse', 8, [['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['TradeAccount', ACCOUNT], ['RequestID', 'i32']]),
     struct(DTC.ACCOUNT_BALANCE_REQUEST, 'AccountBalanceRequest', 8, [['RequestID', 'i32'], ['TradeAccount', ACCOUNT]]),
+    struct(DTC.ACCOUNT_BALANCE_REJECT, 'AccountBalanceReject', 8, [['RequestID', 'i32'], ['RejectText', TEXT]]),
     struct(DTC.ACCOUNT_BALANCE_UPDATE, 'AccountBalanceUpdate', 8, [
       ['RequestID', 'i32'], ['CashBalance', 'f64'], ['BalanceAvailableForNewPositions', 'f64'], ['AccountCurrency', 's8'], ['TradeAccount', ACCOUNT],
       ['SecuritiesValue', 'f64'], ['MarginRequirement', 'f64'], ['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['NoAccountBalances', 'u8'],

@@ -162,6 +162,7 @@ export class IbClient implements BrokerLink {
   /** The last pass gave no option (said once until one does). */
   private chainMissing = false;
   private pnlReq = 0;
+  private summaryReq = -1;
   private spxConId = 0;
   private chainTimer: TimerHandle | null = null;
   private readonly rotation: ChainRotation | null;
@@ -345,8 +346,9 @@ export class IbClient implements BrokerLink {
     api.on(EventName.orderStatus, mine((id: number, status: string, filled: number, _remaining: number, avg: number, _perm?: number, parentId?: number, _lastFill?: number, _client?: number, whyHeld?: string) =>
       this.onOrderStatus(id, status, filled, avg, parentId ?? 0, whyHeld ?? '')));
     api.on(EventName.execDetails, mine((_reqId: number, contract: Contract, exec: Execution) => this.onExecution(contract, exec)));
-    api.on(EventName.position, mine((_account: string, contract: Contract, pos: number, avgCost?: number) => this.onPosition(contract, pos, avgCost ?? Number.NaN)));
+    api.on(EventName.position, mine((account: string, contract: Contract, pos: number, avgCost?: number) => this.onPosition(account, contract, pos, avgCost ?? Number.NaN)));
     api.on(EventName.positionEnd, mine(() => this.onPositionEnd()));
+    api.on(EventName.accountSummary, mine((reqId: number, account: string, tag: string, value: string, currency: string) => this.onAccountSummary(reqId, account, tag, value, currency)));
     api.on(EventName.pnl, mine((_reqId: number, daily: number, unrealized?: number, realized?: number) =>
       this.on.pnl?.({ dailyUsd: daily, unrealizedUsd: unrealized ?? Number.NaN, realizedUsd: realized ?? Number.NaN })));
     api.connect();
@@ -519,6 +521,9 @@ export class IbClient implements BrokerLink {
     if (this.accounts[0] !== undefined) {
       this.pnlReq = this.reqId++;
       api.reqPnL(this.pnlReq, this.accounts[0], '');
+      // The account's net liquidation value: TWS answers, then sends it again as it changes (every 3 minutes).
+      this.summaryReq = this.reqId++;
+      api.reqAccountSummary(this.summaryReq, 'All', 'NetLiquidation');
     }
     this.ready = true;
     this.reconnect.succeeded();
@@ -804,6 +809,22 @@ export class IbClient implements BrokerLink {
     this.report(ibId, 'PARTIAL', exec.cumQty ?? qty, exec.avgPrice ?? price, { execId: exec.execId, price, qty, ts: parseIbTime(exec.time ?? '', this.marketNow()) }, '', true);
   }
 
+  /**
+   * accountSummary (EWrapper: reqId, account, tag, value, currency) of our
+   * reqAccountSummary: the traded account's NetLiquidation, in USD only (a
+   * value in another currency is not the drawdown rule's USD: it is reported
+   * as a protocol error and not used).
+   */
+  private onAccountSummary(reqId: number, account: string, tag: string, value: string, currency: string): void {
+    if (reqId !== this.summaryReq || tag !== 'NetLiquidation' || account !== this.accounts[0]) return;
+    const usd = Number(value);
+    if (currency !== 'USD' || value.trim() === '' || !Number.isFinite(usd)) {
+      this.on.protocolError?.(`NetLiquidation of ${account} is ${JSON.stringify(value)} ${currency}: not a USD amount, not used`);
+      return;
+    }
+    this.listener?.accountValue({ account, netLiquidationUsd: usd });
+  }
+
   /** TWS's positionEnd: the positions snapshot of reqPositions is complete; a contract it did not name is flat. */
   private onPositionEnd(): void {
     if (!this.ownPositionSeen) this.listener?.position({ symbol: this.symbol, qty: 0, avgPrice: Number.NaN });
@@ -811,9 +832,20 @@ export class IbClient implements BrokerLink {
     this.listener?.positionsReported();
   }
 
-  private onPosition(contract: Contract, pos: number, avgCost: number): void {
+  /**
+   * TWS's position (EWrapper: account, contract, position, avgCost): the
+   * traded contract's is the venue's position; another contract of the
+   * account is reported under its local symbol, for the one-open-position
+   * rule. Other accounts (an advisor's) are not this workstation's.
+   */
+  private onPosition(account: string, contract: Contract, pos: number, avgCost: number): void {
+    if (this.accounts[0] !== undefined && account !== '' && account !== this.accounts[0]) return;
     const r = this.roots.find((x) => x.contract?.conId === contract.conId);
-    if (r === undefined || r !== this.roots[0]) return;
+    if (r === undefined || r !== this.roots[0]) {
+      const symbol = contract.localSymbol ?? contract.symbol ?? `conId ${contract.conId ?? '?'}`;
+      if (symbol !== this.symbol) this.listener?.position({ symbol, qty: pos, avgPrice: Number.NaN });
+      return;
+    }
     this.ownPositionSeen = true;
     this.listener?.position({ symbol: this.symbol, qty: pos, avgPrice: pos === 0 ? Number.NaN : avgCost / r.multiplier });
   }
