@@ -713,6 +713,8 @@ export interface PositionDTO {
    * config's, shown as such).
    */
   readonly equitySource: EquitySourceDTO;
+  /** The run's book: its starting equity plus the day carried in and the run's P&L (the equity curve's last point; equals `equityUsd` unless the broker's). */
+  readonly runEquityUsd: number;
 }
 
 /** Where the account's equity comes from (PositionDTO.equitySource). */
@@ -738,11 +740,16 @@ export interface LimitsDTO {
 /** A trade. Prices points, P&L USD net of commissions, MAE/MFE ticks. */
 export interface TradeDTO {
   readonly id: string;
+  /** The signal it traded; `ADOPTED-<id>` for an adopted broker position. */
   readonly signalId: string;
+  /** The method's signal, or a broker position the trader adopted (issue 16). */
+  readonly source: 'method' | 'adopted';
   readonly kind: 'paper' | 'would-be';
   readonly side: SideDTO;
+  /** The signal's setup, or ADOPTED. */
   readonly setup: string;
-  readonly grade: GradeDTO;
+  /** The signal's grade; null for an adopted position. */
+  readonly grade: GradeDTO | null;
   readonly qty: number;
   readonly entryTs: number | null;
   readonly entryPrice: number | null;
@@ -974,6 +981,16 @@ export interface EngineApi {
    * @throws kind 'bad-request' without a connected broker, or in LIVE (the kill switch flattens a live run).
    */
   flattenAtBroker(): Promise<ExecutionHeadDTO>;
+  /**
+   * Adopts the position the order route's broker holds beyond the
+   * workstation's trades (issue 16): LIVE, with the account id typed as for
+   * setMode('LIVE'), and the live run takes the position as a trade,
+   * protected at once by a stop and a target `stopTicks`/`targetTicks`
+   * (whole ticks) from the broker's average price in one OCA group.
+   * @throws kind 'bad-request' as setMode('LIVE'), when nothing is unknown at the broker, while orders placed
+   *   elsewhere are working there, while the kill switch is not ACTIVE, or when the broker refuses the pair.
+   */
+  adoptBrokerPosition(req: { confirmAccount: string; stopTicks: number; targetTicks: number }): Promise<ExecutionHeadDTO>;
   /**
    * Sets the starting equity (USD, positive; null clears it) that runs whose
    * orders are not at a broker count their drawdown from (issue 16). Saved;

@@ -20,7 +20,7 @@ import type {
   TradeDTO,
 } from './contract.js';
 import type { Trader } from './execution/trader.js';
-import type { Approval, TradeRecord } from './execution/records.js';
+import { tradeSetup, tradeSignalId, type Approval, type TradeRecord } from './execution/records.js';
 import type { Fill } from './venue/orders.js';
 import { performanceOf } from './perf/metrics.js';
 import type { KillSwitchStatus } from './risk/kill-switch.js';
@@ -215,19 +215,19 @@ function toApprovalDTO(a: Approval): ApprovalDTO {
 
 /** A trade for the screen, the backtest summary and its report. */
 export function toTradeDTO(t: TradeRecord): TradeDTO {
-  const s = t.signal;
   return {
     id: t.id,
-    signalId: s.id,
+    signalId: tradeSignalId(t),
+    source: t.source,
     kind: t.kind,
-    side: s.side,
-    setup: s.setup,
-    grade: s.grade,
+    side: t.plan.side,
+    setup: tradeSetup(t),
+    grade: t.signal?.grade ?? null,
     qty: t.qty,
     entryTs: t.entryTs,
     entryPrice: t.entryPrice,
-    stop: s.stop,
-    target: s.target,
+    stop: t.plan.stop,
+    target: t.plan.target,
     exitTs: t.exitTs,
     exitPrice: t.exitPrice,
     exitReason: t.cancelled ? 'cancelled' : t.exitReason,
@@ -275,7 +275,7 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
       queue: [],
       recent: [],
       orders: [],
-      position: { qty: 0, avgPrice: null, markPrice: null, unrealizedUsd: 0, unrealizedTicks: 0, realizedUsd: 0, realizedTicks: 0, commissionsUsd: 0, equityUsd: r.accountEquityUsd, peakEquityUsd: r.accountEquityUsd, drawdownUsd: 0, equitySource: k.startingEquitySource },
+      position: { qty: 0, avgPrice: null, markPrice: null, unrealizedUsd: 0, unrealizedTicks: 0, realizedUsd: 0, realizedTicks: 0, commissionsUsd: 0, equityUsd: r.accountEquityUsd, peakEquityUsd: r.accountEquityUsd, drawdownUsd: 0, equitySource: k.startingEquitySource, runEquityUsd: r.accountEquityUsd },
       limits: { ...limitsBase, dailyPnlUsd: 0, tradesToday: 0, consecutiveLosses: 0, pausedUntil: null, openRiskUsd: 0, drawdownUsd: 0, maxDrawdownUsd: r.maxDrawdownShare * r.accountEquityUsd },
       performance: { session: empty, day: empty, dayId: null },
       marketTs: k.marketTs,
@@ -310,6 +310,7 @@ export function toExecutionHeadDTO(k: ExecutionSource): ExecutionHeadDTO {
       peakEquityUsd: account.peakEquityUsd,
       drawdownUsd,
       equitySource: account.source === 'broker' ? 'broker' : k.startingEquitySource,
+      runEquityUsd: p.equityUsd(),
     },
     limits: {
       ...limitsBase,

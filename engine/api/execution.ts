@@ -15,7 +15,7 @@ import { readAccountSettings } from '../settings.js';
 import { OrderError } from '../venue/orders.js';
 import { currentRun, type KernelParts } from './parts.js';
 
-type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker' | 'setStartingEquity'>;
+type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker' | 'setStartingEquity' | 'adoptBrokerPosition'>;
 
 /** A connection failure or a refused routing as a bad request, in the broker's words. */
 export async function liveCall<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -51,6 +51,15 @@ export function executionApi(k: KernelParts): ExecutionApi {
     }
   };
 
+  /** The mode changed (its route is set): the run, the saved settings and the windows follow. */
+  const modeIs = (next: (typeof MODES)[number]) => {
+    k.exec.mode = next;
+    k.run()?.run.setMode(next);
+    k.saveExecution();
+    k.publishExecution();
+    return k.executionHead();
+  };
+
   return {
     async getExecution() {
       return k.executionFull();
@@ -60,11 +69,16 @@ export function executionApi(k: KernelParts): ExecutionApi {
       if (!(MODES as readonly string[]).includes(next)) throw new EngineError('bad-request', `setMode: mode must be one of ${MODES.join(', ')}`);
       await liveCall(() => (next === 'LIVE' ? live.goLive(confirmAccount) : live.goPaper()));
       if (next === 'LIVE') bus.publish({ type: 'alert', level: 'warning', message: `LIVE: orders now go to the broker, account ${live.account() ?? ''}`, ts: k.wall.now() });
-      k.exec.mode = next;
-      k.run()?.run.setMode(next);
-      k.saveExecution();
-      k.publishExecution();
-      return k.executionHead();
+      return modeIs(next);
+    },
+
+    async adoptBrokerPosition(req) {
+      const { confirmAccount, stopTicks, targetTicks } = req ?? ({} as typeof req);
+      for (const [name, v] of [['stopTicks', stopTicks], ['targetTicks', targetTicks]] as const) {
+        if (!Number.isInteger(v) || v < 1) throw new EngineError('bad-request', `adoptBrokerPosition: ${name} must be a whole number of ticks, 1 or more`);
+      }
+      await liveCall(() => live.adopt(confirmAccount, stopTicks, targetTicks));
+      return modeIs('LIVE');
     },
 
     async setExecution(next) {

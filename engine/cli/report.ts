@@ -22,7 +22,7 @@ export function backtestReportHtml(r: BacktestResult, generatedAt: number): stri
   const m = e.metrics;
   const rows = e.trades
     .map(
-      (t) => `<tr class="${(t.pnlUsd ?? 0) > 0 ? 'win' : t.pnlUsd === null ? '' : 'loss'}"><td>${esc(t.id)}</td><td>${t.side}</td><td>${esc(t.setup)}</td><td>${esc(t.grade)}</td><td>${t.qty}</td>
+      (t) => `<tr class="${(t.pnlUsd ?? 0) > 0 ? 'win' : t.pnlUsd === null ? '' : 'loss'}"><td>${esc(t.id)}</td><td>${t.side}</td><td>${esc(t.setup)}</td><td>${esc(t.grade ?? '')}</td><td>${t.qty}</td>
 <td>${time(t.entryTs)}</td><td>${num(t.entryPrice)}</td><td>${num(t.stop)}</td><td>${num(t.target)}</td><td>${time(t.exitTs)}</td><td>${num(t.exitPrice)}</td>
 <td>${esc(t.exitReason ?? 'open')}</td><td>${num(t.pnlTicks, 0)}</td><td>${usd(t.pnlUsd)}</td><td>${num(t.maeTicks, 0)}</td><td>${num(t.mfeTicks, 0)}</td></tr>`,
     )

@@ -40,10 +40,25 @@ export interface Approval {
 /** How a trade ended; 'unprotected': closed at market because the broker refused its stop or target twice (issue 16). */
 export type ExitReason = 'stop' | 'target' | 'kill-switch' | 'unprotected';
 
-/** One trade: a bracket from its signal to its exit. Prices points, P&L USD. */
+/** Where a trade came from: the method's signal, or a broker position the trader adopted (issue 16). */
+export type TradeSource = 'method' | 'adopted';
+
+/** What a trade set out to do: its side, the entry it planned and its stop and target, points. */
+export interface TradePlan {
+  readonly side: 'LONG' | 'SHORT';
+  readonly entry: number;
+  readonly stop: number;
+  readonly target: number;
+}
+
+/** One trade: a bracket from its signal (or an adopted position) to its exit. Prices points, P&L USD. */
 export interface TradeRecord {
   readonly id: string;
-  readonly signal: TradingSignal;
+  readonly source: TradeSource;
+  /** The method's signal it trades; null for an adopted position. */
+  readonly signal: TradingSignal | null;
+  /** The signal's side, entry, stop and target; an adopted position's side, average price and the protection the trader gave it. */
+  readonly plan: TradePlan;
   /** 'paper' went to the venue; 'would-be' is a DATA_COLLECTION signal's outcome (no order). */
   readonly kind: 'paper' | 'would-be';
   /** The trading day (session id) it was opened in. */
@@ -79,6 +94,16 @@ export interface TradeRecord {
   cancelled: boolean;
 }
 
+/** The signal id a trade is journaled under: its signal's, or `ADOPTED-<trade id>` for an adopted position. */
+export function tradeSignalId(t: TradeRecord): string {
+  return t.signal?.id ?? `ADOPTED-${t.id}`;
+}
+
+/** The setup a trade is journaled and shown under: its signal's, or ADOPTED. */
+export function tradeSetup(t: TradeRecord): string {
+  return t.signal?.setup ?? 'ADOPTED';
+}
+
 /**
  * The five snapshot kinds of a trade (issue 4, item 5) and their payloads:
  * the contract's types (engine/contract.ts `TradeSnapshotDataDTO`), so what
@@ -109,6 +134,8 @@ export type RunEventKind =
   | 'order.retried'
   /** A leg refused twice: the trade is closed at market. */
   | 'order.unprotected'
+  /** A broker position the trader adopted: a trade of the run now, protected by a stop and a target. */
+  | 'position.taken-over'
   | 'venue.disconnected'
   /** Contracts the broker held that no trade accounted for, taken into the book (a reconcile while LIVE). */
   | 'position.adopted'

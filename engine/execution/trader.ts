@@ -206,13 +206,79 @@ export class Trader {
    * position shown and closed is the broker's (no phantom when the kill
    * switch closes them), and the kill switch trips to flatten them.
    */
-  adoptBrokerPosition(qty: number, avgPrice: number, detail: string): void {
+  bookBrokerPosition(qty: number, avgPrice: number, detail: string): void {
     if (qty === 0) return;
     const price = Number.isFinite(avgPrice) ? avgPrice : this.lastPrice;
     this.portfolio.onFill({ orderId: 'broker-reconcile', role: 'entry', side: qty > 0 ? 'BUY' : 'SELL', qty: Math.abs(qty), price, ts: this.now(), slippageTicks: 0, commissionUsd: 0 });
     this.d.journal?.event('position.adopted', this.now(), { qty, avgPrice: price, detail });
     this.version += 1;
     this.trip('critical-error', detail, 'broker');
+  }
+
+  /**
+   * The trader adopts the broker's position that no trade accounts for
+   * (issue 16, item 4): `qty` signed contracts at `avgPrice` (points) become a
+   * trade of this run, protected at once by a stop `stopTicks` and a target
+   * `targetTicks` from the average price (on the tick grid) in one OCA
+   * group, and managed as any trade (its exit closes it, the kill switch
+   * flattens it, a refused leg is sent again once, then the position is
+   * closed). Its P&L counts from the average price; it is not a trade
+   * entered today (it was entered elsewhere).
+   * @throws OrderError while the kill switch is not ACTIVE (it flattens the position instead), on a venue that
+   *   cannot place an OCO pair (the simulated one), for distances that are not whole ticks > 0, or when the venue refuses the pair.
+   */
+  adoptPosition(qty: number, avgPrice: number, stopTicks: number, targetTicks: number): TradeRecord {
+    if (this.d.killSwitch.state !== 'ACTIVE') throw new OrderError(`the kill switch is ${this.d.killSwitch.state}: it flattens the position instead`);
+    const submitOco = this.d.venue.submitOco;
+    if (submitOco === undefined) throw new OrderError('only a broker venue can take over a position (LIVE)');
+    if (!Number.isInteger(qty) || qty === 0 || !(avgPrice > 0)) throw new OrderError(`no position to adopt (${qty} contracts at ${avgPrice})`);
+    for (const [name, v] of [['stopTicks', stopTicks], ['targetTicks', targetTicks]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new OrderError(`adopt: ${name} must be a whole number of ticks above 0, not ${v}`);
+    }
+    const side = qty > 0 ? 'LONG' : 'SHORT';
+    const dir = qty > 0 ? 1 : -1;
+    const grid = (p: number): number => Math.round(p / this.t) * this.t;
+    const stop = grid(avgPrice - dir * stopTicks * this.t);
+    const target = grid(avgPrice + dir * targetTicks * this.t);
+    const n = Math.abs(qty);
+    const legs = submitOco.call(this.d.venue, { side: qty > 0 ? 'SELL' : 'BUY', qty: n, stop, target }, this.now());
+    this.tradeSeq += 1;
+    const now = this.now();
+    const tr: TradeRecord = {
+      id: `T${this.tradeSeq}`,
+      source: 'adopted',
+      signal: null,
+      plan: { side, entry: avgPrice, stop, target },
+      kind: 'paper',
+      sessionId: this.day.sessionId,
+      qty: n,
+      entryQty: n,
+      exitQty: 0,
+      entryOrderId: `T${this.tradeSeq}-adopted`,
+      stopOrderId: legs.stop.id,
+      targetOrderId: legs.target.id,
+      closeOrderIds: [],
+      entryTs: now,
+      entryPrice: avgPrice,
+      exitTs: null,
+      exitPrice: null,
+      exitReason: null,
+      pnlUsd: null,
+      pnlTicks: null,
+      commissionsUsd: 0,
+      maeTicks: 0,
+      mfeTicks: 0,
+      cancelled: false,
+    };
+    this.trades.push(tr);
+    for (const id of [legs.stop.id, legs.target.id]) this.tradeByOrder.set(id, tr);
+    this.portfolio.onFill({ orderId: tr.entryOrderId, role: 'entry', side: qty > 0 ? 'BUY' : 'SELL', qty: n, price: avgPrice, ts: now, slippageTicks: 0, commissionUsd: 0 });
+    if (Number.isFinite(this.lastPrice)) this.portfolio.mark(this.lastPrice); // its open P&L now, not at the next trade
+    this.d.journal?.trade(tr);
+    for (const o of [legs.stop, legs.target]) this.d.journal?.order(o, tr.id);
+    this.d.journal?.event('position.taken-over', now, { tradeId: tr.id, qty, avgPrice, stop, target });
+    this.version += 1;
+    return tr;
   }
 
   /** Protective legs the broker refused and that were sent again, once each (`tradeId:role`). */
@@ -270,7 +336,7 @@ export class Trader {
     const venue = this.d.venue;
     for (const id of [tr.stopOrderId, tr.targetOrderId]) if (venue.cancel(id, `the ${role} was refused twice`)) this.journalOrder(id, tr.id);
     const qty = tr.entryQty - tr.exitQty;
-    const side = tr.signal.side === 'LONG' ? 'SELL' : 'BUY';
+    const side = tr.plan.side === 'LONG' ? 'SELL' : 'BUY';
     this.d.journal?.event('order.unprotected', this.now(), { tradeId: tr.id, role, why, qty });
     try {
       const o = venue.submit({ side, type: 'MARKET', qty, role: 'close' }, this.now());
@@ -403,7 +469,7 @@ export class Trader {
       lastLossTs: this.day.lastLossTs,
       // The broker's positions in other contracts count too (issue 16).
       openPositions: open.length + (this.d.venue.otherPositions?.() ?? 0),
-      openRiskUsd: open.reduce((a, t) => a + Math.abs((t.entryPrice ?? t.signal.entry) - t.signal.stop) * t.qty * pointValue, 0),
+      openRiskUsd: open.reduce((a, t) => a + Math.abs((t.entryPrice ?? t.plan.entry) - t.plan.stop) * t.qty * pointValue, 0),
       equityUsd: account.equityUsd,
       peakEquityUsd: account.peakEquityUsd,
     };
@@ -604,7 +670,9 @@ export class Trader {
     this.tradeSeq += 1;
     const tr: TradeRecord = {
       id: `T${this.tradeSeq}`,
+      source: 'method',
       signal: sig,
+      plan: { side: sig.side, entry: sig.entry, stop: sig.stop, target: sig.target },
       kind,
       sessionId: this.day.sessionId,
       qty,
@@ -649,7 +717,7 @@ export class Trader {
     }
     if (tr === null) return;
     tr.commissionsUsd += f.commissionUsd;
-    const dir = tr.signal.side === 'LONG' ? 1 : -1;
+    const dir = tr.plan.side === 'LONG' ? 1 : -1;
     if (f.role === 'entry') {
       // Each entry fill (a broker may fill in parts) moves the entry to the average of the fills so far.
       tr.entryTs ??= f.ts;
@@ -661,14 +729,14 @@ export class Trader {
         fill: { orderId: f.orderId, price: f.price, ts: f.ts, qty: f.qty, slippageTicks: f.slippageTicks, commissionUsd: f.commissionUsd },
         filledQty: tr.entryQty,
         averagePrice: entry,
-        signalEntry: tr.signal.entry,
-        entryDriftTicks: (dir * (entry - tr.signal.entry)) / this.t,
+        signalEntry: tr.plan.entry,
+        entryDriftTicks: (dir * (entry - tr.plan.entry)) / this.t,
         bid: q?.bid ?? null,
         ask: q?.ask ?? null,
-        stop: tr.signal.stop,
-        target: tr.signal.target,
-        rewardRisk: Math.abs(tr.signal.target - entry) / Math.abs(entry - tr.signal.stop),
-        riskTicks: Math.abs(entry - tr.signal.stop) / this.t,
+        stop: tr.plan.stop,
+        target: tr.plan.target,
+        rewardRisk: Math.abs(tr.plan.target - entry) / Math.abs(entry - tr.plan.stop),
+        riskTicks: Math.abs(entry - tr.plan.stop) / this.t,
       });
       this.d.journal?.trade(tr);
       return;
@@ -778,7 +846,7 @@ export class Trader {
   }
 
   private excursion(tr: TradeRecord, price: number): void {
-    const dir = tr.signal.side === 'LONG' ? 1 : -1;
+    const dir = tr.plan.side === 'LONG' ? 1 : -1;
     const ticks = (dir * (price - tr.entryPrice!)) / this.t;
     if (ticks > tr.mfeTicks) tr.mfeTicks = ticks;
     if (ticks < tr.maeTicks) tr.maeTicks = ticks;
@@ -790,7 +858,7 @@ export class Trader {
     const last = this.lastUpdate.get(tr.id);
     if (last !== undefined && last[0] === tr.maeTicks && last[1] === tr.mfeTicks) return;
     this.lastUpdate.set(tr.id, [tr.maeTicks, tr.mfeTicks]);
-    const dir = tr.signal.side === 'LONG' ? 1 : -1;
+    const dir = tr.plan.side === 'LONG' ? 1 : -1;
     this.d.journal?.tradeSnapshot(tr.id, 'POSITION_UPDATE', ts, {
       price: this.lastPrice,
       maeTicks: tr.maeTicks,

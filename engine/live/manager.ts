@@ -299,14 +299,56 @@ export class LiveManager {
    * @throws OrderError when no live run is open, the broker is not connected, the account typed does not match, or the paper account is not flat.
    */
   goLive(confirmAccount: string | undefined): void {
+    const { broker, routed } = this.liveReady(confirmAccount);
+    const unknown = this.unknownQty();
+    if (unknown !== 0) throw new OrderError(`LIVE is refused: the broker holds ${unknown} contract(s) the workstation did not open; adopt them (Adopt) or flatten them (Flatten at broker) first`);
+    routed.use(broker);
+  }
+
+  /**
+   * What LIVE needs, whatever else: a connected broker, a live run, and the
+   * broker's account id typed exactly.
+   * @throws OrderError naming what is missing.
+   */
+  private liveReady(confirmAccount: string | undefined): { broker: BrokerVenue; routed: RoutedVenue } {
     if (this.broker === null || !this.broker.connected) throw new OrderError('LIVE needs a connected broker: connect Interactive Brokers or Sierra Chart (the order route) first');
     if (this.currentRun() === null || this.routed === null) throw new OrderError('LIVE needs a live run: connect the data source first');
     const account = this.account();
     if (account === null) throw new OrderError('LIVE needs the broker’s account id: the broker has not named one yet');
     if ((confirmAccount ?? '').trim() !== account) throw new OrderError(`LIVE: type the account id ${account} exactly to confirm`);
+    return { broker: this.broker, routed: this.routed };
+  }
+
+  /**
+   * The trader adopts the position the broker holds beyond the
+   * workstation's trades (issue 16, item 4): LIVE (the account typed as for
+   * LIVE), and the live run takes the position as a trade protected by a
+   * stop and a target `stopTicks`/`targetTicks` from the broker's average
+   * price, in one OCA group at the broker, then manages it.
+   * @throws OrderError as goLive, when the broker's positions are not read or hold nothing unknown, while working
+   *   orders placed elsewhere are at the broker (they may protect the same position: cancel them first), or when the
+   *   run refuses the pair; the orders go back to the simulated venue then.
+   */
+  adopt(confirmAccount: string | undefined, stopTicks: number, targetTicks: number): void {
+    const { broker, routed } = this.liveReady(confirmAccount);
+    if (!broker.positionKnown()) throw new OrderError('adopt: the broker has not reported its positions on this connection yet');
     const unknown = this.unknownQty();
-    if (unknown !== 0) throw new OrderError(`LIVE is refused: the broker holds ${unknown} contract(s) the workstation did not open; flatten them first (Flatten at broker)`);
-    this.routed.use(this.broker);
+    if (unknown === 0) throw new OrderError('adopt: the broker holds nothing the workstation did not open');
+    if (!Number.isFinite(broker.averagePrice)) throw new OrderError('adopt: the broker gave no average price for its position');
+    const foreign = broker.foreignOpenOrders().length;
+    if (foreign > 0) throw new OrderError(`adopt: ${foreign} working order(s) placed elsewhere are at the broker and may already protect the position; cancel them first`);
+    const ks = this.deps.killSwitch().state;
+    if (ks !== 'ACTIVE') throw new OrderError(`adopt: the kill switch is ${ks}: it flattens the position instead`);
+    const run = this.currentRun() as LiveRunPort;
+    const sim = routed.current;
+    routed.use(broker);
+    try {
+      run.adopt(unknown, broker.averagePrice, stopTicks, targetTicks);
+    } catch (e) {
+      routed.revert(sim); // the position stays unknown, as before: LIVE stays refused
+      throw e;
+    }
+    this.deps.alert('warning', `Adopted ${unknown} contract(s) at ${broker.averagePrice}: LIVE, protected by a stop ${stopTicks} ticks and a target ${targetTicks} ticks away`);
   }
 
   /** Routes the live run's orders back to the simulated venue. @throws OrderError while the broker holds a position or working orders. */
@@ -416,7 +458,7 @@ export class LiveManager {
     const run = this.currentRun();
     if (run !== null && this.routed?.current === b) {
       this.deps.alert('critical', `${detail}: the kill switch flattens them`);
-      run.adoptUnknown(unknown, b.averagePrice, detail);
+      run.bookUnknown(unknown, b.averagePrice, detail);
     } else this.deps.alert('critical', `${detail}: LIVE is refused until they are flattened (Flatten at broker)`);
   }
 

@@ -83,5 +83,12 @@ export interface LiveRunPort {
    * book takes them, so its position is the broker's, and the kill switch
    * trips to flatten them.
    */
-  adoptUnknown(qty: number, avgPrice: number, detail: string): void;
+  bookUnknown(qty: number, avgPrice: number, detail: string): void;
+  /**
+   * The trader adopts the broker's position (issue 16): `qty` contracts at
+   * `avgPrice` become a trade of the run, protected by a stop and a target
+   * `stopTicks` and `targetTicks` from the average price (Trader.adoptPosition).
+   * @throws OrderError when the trader refuses it or the broker venue refuses the pair.
+   */
+  adopt(qty: number, avgPrice: number, stopTicks: number, targetTicks: number): void;
 }

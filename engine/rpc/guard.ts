@@ -72,6 +72,7 @@ export const API_ARGS = {
   resetKillSwitch: z.tuple([text]),
   flattenAtBroker: z.tuple([]),
   setStartingEquity: z.tuple([z.number().positive().max(1e12).nullable()]),
+  adoptBrokerPosition: z.tuple([z.strictObject({ confirmAccount: z.string().max(256), stopTicks: z.number().int().min(1).max(400), targetTicks: z.number().int().min(1).max(800) })]),
   listSessions: z.tuple([]),
   openSession: z.tuple([z.strictObject({ runId: z.number().int().positive(), sessionId: z.string().min(1).max(64) })]),
   seek: z.tuple([z.number().int().nonnegative()]),

@@ -77,6 +77,6 @@ export class ExecutionFeed {
 /** The closed-trade equity points and "now" (market time, equity), as the performance panel draws them. */
 function withNow(points: readonly (readonly [number, number])[], head: Pick<ExecutionStateDTO, 'marketTs' | 'position'>): [number, number][] {
   const out = points.map(([ts, eq]): [number, number] => [ts, eq]);
-  if (head.marketTs !== null) out.push([head.marketTs, head.position.equityUsd]);
+  if (head.marketTs !== null) out.push([head.marketTs, head.position.runEquityUsd]);
   return out;
 }

@@ -194,7 +194,7 @@ export class RecordedCheck {
     for (const j of rec.trades) {
       const state = this.tradeChecks.get(j.id);
       if (state === 'closed' || state === 'differs' || j.entryTs === null || j.entryTs >= now) continue;
-      const t = trader.trades.find((x) => x.kind === 'paper' && x.signal.id === j.signalId);
+      const t = trader.trades.find((x) => x.kind === 'paper' && x.signal?.id === j.signalId);
       if (state === undefined) {
         if (t === undefined || t.entryTs !== j.entryTs || t.entryPrice !== j.entryPrice) {
           this.tradeChecks.set(j.id, 'differs');
@@ -213,10 +213,11 @@ export class RecordedCheck {
     if (trader.version === this.tradesSeenAt) return;
     this.tradesSeenAt = trader.version;
     for (const t of trader.trades) {
-      if (t.kind !== 'paper' || t.entryTs === null || t.entryTs < rec.session.startTs || this.extraTrades.has(t.id)) continue;
-      if (rec.trades.some((j) => j.signalId === t.signal.id)) continue;
+      if (t.kind !== 'paper' || t.signal === null || t.entryTs === null || t.entryTs < rec.session.startTs || this.extraTrades.has(t.id)) continue;
+      const id = t.signal.id;
+      if (rec.trades.some((j) => j.signalId === id)) continue;
       this.extraTrades.add(t.id);
-      this.differ(`trade on signal ${t.signal.id} (entry ${t.entryPrice} at ${iso(t.entryTs)}) was not journaled`);
+      this.differ(`trade on signal ${id} (entry ${t.entryPrice} at ${iso(t.entryTs)}) was not journaled`);
     }
   }
 

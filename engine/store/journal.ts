@@ -13,7 +13,7 @@ import type { LevelsSnapshot, SessionSummary } from '../indicators/session-level
 import { orNull } from '../dto.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { snapshotJson, type DecisionSnapshot } from '../method/snapshot.js';
-import type { Approval, DayCarry, ExecutionJournal, ExecutionMode, RunEventKind, TradeRecord, TradeSnapshotData, TradeSnapshotKind } from '../execution/records.js';
+import { tradeSetup, tradeSignalId, type Approval, type DayCarry, type ExecutionJournal, type ExecutionMode, type RunEventKind, type TradeRecord, type TradeSnapshotData, type TradeSnapshotKind } from '../execution/records.js';
 import type { MethodConfig } from '../method/config.js';
 import type { RiskConfig } from '../risk/sizing.js';
 import type { Fill, Order } from '../venue/orders.js';
@@ -204,8 +204,8 @@ export class RunJournal implements ExecutionJournal {
       // One row per fill; a broker execution reported again (after a reconnect) is counted once.
       fill: db.prepare(`INSERT OR IGNORE INTO fills (run_id, order_id, exec_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       trade: db.prepare(
-        `INSERT OR REPLACE INTO trades (run_id, id, signal_id, kind, side, setup, qty, entry_ts, entry_price, exit_ts, exit_price, exit_reason, pnl_usd, pnl_ticks, mae_ticks, mfe_ticks)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO trades (run_id, id, signal_id, kind, side, setup, qty, entry_ts, entry_price, exit_ts, exit_price, exit_reason, pnl_usd, pnl_ticks, mae_ticks, mfe_ticks, source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       snapshot: db.prepare(`INSERT INTO trade_snapshots (run_id, trade_id, seq, kind, ts, data) VALUES (?, ?, ?, ?, ?, ?)`),
       event: db.prepare(`INSERT INTO run_events (run_id, seq, ts, kind, detail) VALUES (?, ?, ?, ?, ?)`),
@@ -324,7 +324,7 @@ export class RunJournal implements ExecutionJournal {
       }
       for (const f of fills) x.fill.run(run, f.orderId, f.execId ?? null, f.ts, f.role, f.side, f.qty, f.price, f.slippageTicks, f.commissionUsd);
       for (const t of trades.values()) {
-        x.trade.run(run, t.id, t.signal.id, t.kind, t.signal.side, t.signal.setup, t.qty, t.entryTs, t.entryPrice, t.exitTs, t.exitPrice, t.cancelled ? 'cancelled' : t.exitReason, t.pnlUsd, t.pnlTicks, t.maeTicks, t.mfeTicks);
+        x.trade.run(run, t.id, tradeSignalId(t), t.kind, t.plan.side, tradeSetup(t), t.qty, t.entryTs, t.entryPrice, t.exitTs, t.exitPrice, t.cancelled ? 'cancelled' : t.exitReason, t.pnlUsd, t.pnlTicks, t.maeTicks, t.mfeTicks, t.source);
       }
       for (const s of snapshots) x.snapshot.run(run, s.tradeId, s.seq, s.kind, s.ts, s.data);
       for (const e of events) x.event.run(run, e.seq, e.ts, e.kind, e.detail);

@@ -265,4 +265,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX fills_by_order ON fills (run_id, order_id);
   CREATE UNIQUE INDEX fills_by_exec ON fills (run_id, exec_id) WHERE exec_id IS NOT NULL;
   `,
+  // 6: where a trade came from (issue 16): the method's signal, a broker position the trader
+  // adopted (its signal_id is ADOPTED-<trade id>, its setup ADOPTED), or the trader's own order
+  // (issue 18). Every trade before this one was the method's.
+  `
+  ALTER TABLE trades ADD COLUMN source TEXT NOT NULL DEFAULT 'method' CHECK (source IN ('method', 'adopted', 'manual'));
+  `,
 ];

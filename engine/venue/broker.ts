@@ -21,7 +21,7 @@
  */
 import type { Bar, TradeTick } from '../domain.js';
 import type { BrokerAccountValue, BrokerLink, BrokerOrderReport, BrokerPosition } from './link.js';
-import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
+import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type OcoRequest, type Order, type OrderRequest } from './orders.js';
 
 /** Broker venue settings. */
 export interface BrokerVenueConfig {
@@ -135,6 +135,20 @@ export class BrokerVenue implements ExecutionVenue {
       { id: target.id, symbol: s, side: target.side, type: 'LIMIT', qty: target.qty, price: target.price },
     );
     return { entry, stop, target };
+  }
+
+  /** A stop and a target in one OCA group at the broker, PENDING until it reports them working. @throws OrderError as `submit`. */
+  submitOco(r: OcoRequest, ts: number): { stop: Order; target: Order } {
+    this.requireLink();
+    validateOrder({ side: r.side, type: 'STOP', qty: r.qty, price: r.stop }, this.config.tickSize);
+    validateOrder({ side: r.side, type: 'LIMIT', qty: r.qty, price: r.target }, this.config.tickSize);
+    this.seq += 1;
+    const oca = `OCA-${this.config.idPrefix}${this.seq}`;
+    const stop = this.record({ side: r.side, type: 'STOP', qty: r.qty, price: r.stop, role: 'stop', ocaGroup: oca }, ts, 'PENDING');
+    const target = this.record({ side: r.side, type: 'LIMIT', qty: r.qty, price: r.target, role: 'target', ocaGroup: oca }, ts, 'PENDING');
+    const s = this.link.symbol;
+    this.link.placeOco({ id: stop.id, symbol: s, side: stop.side, type: 'STOP', qty: stop.qty, price: stop.price }, { id: target.id, symbol: s, side: target.side, type: 'LIMIT', qty: target.qty, price: target.price });
+    return { stop, target };
   }
 
   /** Asks the broker to cancel; the order stays open until the broker confirms. Returns false when it is no longer open. */

@@ -81,6 +81,8 @@ export interface BrokerLink {
   setListener(l: BrokerListener): void;
   /** Entry plus stop and target as one OCA group, the legs active once the entry fills. */
   placeBracket(entry: BrokerOrderRequest, stop: BrokerOrderRequest, target: BrokerOrderRequest): void;
+  /** Stop and target as one OCA group, working at once: they protect a position already held (an adopted one). */
+  placeOco(stop: BrokerOrderRequest, target: BrokerOrderRequest): void;
   placeOrder(o: BrokerOrderRequest): void;
   /** A new price for a working limit or stop. */
   modify(id: string, price: number): void;

@@ -105,6 +105,13 @@ export interface ExecutionVenue {
   submit(req: OrderRequest, ts: number): Order;
   /** @throws OrderError when the venue refuses the bracket. */
   submitBracket(b: BracketRequest, ts: number): Bracket;
+  /**
+   * A stop and a target in one OCA group for `qty` contracts already held
+   * (`side` is the exit's), both working at once; a broker's only (absent
+   * on the simulated venue).
+   * @throws OrderError when the venue refuses them.
+   */
+  submitOco?(o: OcoRequest, ts: number): { readonly stop: Order; readonly target: Order };
   cancel(id: string, reason?: string): boolean;
   open(): Order[];
   order(id: string): Order | undefined;
@@ -131,6 +138,14 @@ export interface ExecutionVenue {
 }
 
 /** An entry with its protective stop and its target. Prices in points. */
+/** A stop and a target protecting a position: the exit side, contracts, prices in points. */
+export interface OcoRequest {
+  readonly side: OrderSide;
+  readonly qty: number;
+  readonly stop: number;
+  readonly target: number;
+}
+
 export interface BracketRequest {
   readonly side: OrderSide;
   readonly qty: number;

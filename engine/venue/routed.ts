@@ -27,11 +27,24 @@ export class RoutedVenue implements ExecutionVenue {
     this.target = next;
   }
 
+  /**
+   * Routes back to `previous` whatever the current venue holds: only for
+   * undoing a `use` whose purpose failed at once (an adoption the broker
+   * refused), when what the current venue holds was never this run's.
+   */
+  revert(previous: ExecutionVenue): void {
+    this.target = previous;
+  }
+
   submit(req: OrderRequest, ts: number): Order {
     return this.target.submit(req, ts);
   }
   submitBracket(b: BracketRequest, ts: number): Bracket {
     return this.target.submitBracket(b, ts);
+  }
+  get submitOco(): ExecutionVenue['submitOco'] {
+    const t = this.target;
+    return t.submitOco === undefined ? undefined : (o, ts) => t.submitOco!(o, ts);
   }
   cancel(id: string, reason?: string): boolean {
     return this.target.cancel(id, reason);

@@ -223,7 +223,7 @@ export function App({ client }: { client: EngineClient }) {
           <KillSwitchPanel x={model.execution} client={client} run={call} timeZone={status?.timeZone ?? 'America/New_York'} lost={lost} />
           <div className="side-scroll">
             <ApprovalQueue x={model.execution} client={client} run={call} marketTs={status?.marketTs ?? model.execution?.marketTs ?? null} />
-            <PositionsPanel x={model.execution} recorded={recorded !== null} onFlattenBroker={() => void call(() => client.api.flattenAtBroker())} onSetStartingEquity={(usd) => void call(() => client.api.setStartingEquity(usd))} />
+            <PositionsPanel x={model.execution} recorded={recorded !== null} onFlattenBroker={() => void call(() => client.api.flattenAtBroker())} onSetStartingEquity={(usd) => void call(() => client.api.setStartingEquity(usd))} onAdopt={(req) => void call(() => client.api.adoptBrokerPosition(req))} />
             <PerformancePanel x={model.execution} timeZone={timeZone} onInspect={status?.runId != null ? setInspecting : undefined} />
             <BattlePanel model={model} />
             <SignalsPanel model={model} timeZone={status?.timeZone ?? 'America/New_York'} />

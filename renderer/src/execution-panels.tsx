@@ -214,6 +214,63 @@ function ApprovalCard({ a, marketTs, autoFocus, onApprove, onReject }: { a: Appr
   );
 }
 
+/** What adopting a broker position asks for (EngineApi.adoptBrokerPosition). */
+export interface AdoptRequest {
+  confirmAccount: string;
+  stopTicks: number;
+  targetTicks: number;
+}
+
+/**
+ * Adopting the broker's unknown position (issue 16): the stop and target
+ * distances in ticks from the broker's average price (8 and 16 to start),
+ * and the account id typed, as for LIVE, since adopting trades LIVE.
+ */
+function AdoptForm({ qty, avgPrice, onAdopt }: { qty: number; avgPrice: number | null; onAdopt: (req: AdoptRequest) => void }) {
+  const [open, setOpen] = useState(false);
+  const [stop, setStop] = useState('8');
+  const [target, setTarget] = useState('16');
+  const [account, setAccount] = useState('');
+  if (!open) {
+    return (
+      <button type="button" data-testid="adopt-open" onClick={() => setOpen(true)}>
+        Adopt…
+      </button>
+    );
+  }
+  const whole = (v: string): boolean => /^\d+$/.test(v) && Number(v) >= 1;
+  const ok = whole(stop) && whole(target) && account.trim() !== '';
+  return (
+    <form
+      className="adopt-form"
+      data-testid="adopt-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (ok) onAdopt({ confirmAccount: account.trim(), stopTicks: Number(stop), targetTicks: Number(target) });
+      }}
+    >
+      <div>
+        Adopt {qty > 0 ? 'LONG' : 'SHORT'} {Math.abs(qty)} @ {formatPrice(avgPrice)}: trade it LIVE with
+      </div>
+      <label>
+        stop <input type="number" min={1} step={1} value={stop} onChange={(e) => setStop(e.target.value)} data-testid="adopt-stop" /> ticks
+      </label>
+      <label>
+        target <input type="number" min={1} step={1} value={target} onChange={(e) => setTarget(e.target.value)} data-testid="adopt-target" /> ticks
+      </label>
+      <label>
+        account <input type="text" value={account} onChange={(e) => setAccount(e.target.value)} placeholder="type the account id" data-testid="adopt-account" />
+      </label>
+      <button type="submit" disabled={!ok} data-testid="adopt">
+        Adopt and protect
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
 /**
  * Where the equity the drawdown limit reads comes from, and (for the run's
  * book) the starting equity the trader sets: the default is flagged, never
@@ -265,11 +322,13 @@ export function PositionsPanel({
   recorded = false,
   onFlattenBroker,
   onSetStartingEquity,
+  onAdopt,
 }: {
   x: ExecutionStateDTO | null;
   recorded?: boolean;
   onFlattenBroker?: () => void;
   onSetStartingEquity?: (usd: number) => void;
+  onAdopt?: (req: AdoptRequest) => void;
 }) {
   const p = x?.position;
   const l = x?.limits;
@@ -290,12 +349,13 @@ export function PositionsPanel({
           )}
           {b.unknownQty !== 0 && (
             <div className="neg" role="alert">
-              {Math.abs(b.unknownQty)} contract(s) the workstation did not open: LIVE is refused until they are flattened.{' '}
+              {Math.abs(b.unknownQty)} contract(s) the workstation did not open: LIVE is refused until you adopt them (they are then protected and managed) or flatten them.{' '}
               {onFlattenBroker !== undefined && x?.mode !== 'LIVE' && (
                 <button type="button" data-testid="flatten-broker" onClick={onFlattenBroker}>
                   Flatten at broker
                 </button>
               )}
+              {onAdopt !== undefined && x?.mode !== 'LIVE' && <AdoptForm qty={b.unknownQty} avgPrice={b.avgPrice} onAdopt={onAdopt} />}
             </div>
           )}
         </div>

@@ -201,6 +201,24 @@ describe('IB orders against the fake TWS', () => {
     await eventually(() => expect(seen.values.at(-1)).toEqual({ account: 'DU1234567', netLiquidationUsd: 38_812.5 }));
   });
 
+  it('an OCO pair protecting a held position: target and stop in one OCA group, no parent, each transmitted; the stop fills and TWS cancels the target (issue 16)', async () => {
+    const { peer, client } = await setup();
+    const seen = listen(client);
+    await connected(peer, client);
+    await peer.stream([tick(0, 4300)]);
+    client.placeOco({ id: 'S9', symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 3, price: 4298 }, { id: 'T9', symbol: 'ESZ3', side: 'SELL', type: 'LIMIT', qty: 3, price: 4304 });
+    await eventually(() => expect(peer.workingOrders().map((o) => o.orderRef).sort()).toEqual(['S9', 'T9']));
+    const placed = peer.received.filter((r) => r.id === 3).map((r) => ({ type: r.fields[17], qty: r.fields[16], oca: r.fields[21], ref: r.fields[25], transmit: r.fields[26], parent: Number(r.fields[27]) }));
+    expect(placed).toEqual([
+      { type: 'LMT', qty: '3', oca: 'MIA-S9', ref: 'T9', transmit: '1', parent: 0 },
+      { type: 'STP', qty: '3', oca: 'MIA-S9', ref: 'S9', transmit: '1', parent: 0 },
+    ]);
+    await peer.stream([tick(1, 4298)]);
+    await eventually(() => expect(seen.reports.some((r) => r.id === 'S9' && r.fill !== null)).toBe(true));
+    await eventually(() => expect(seen.reports.some((r) => r.id === 'T9' && r.state === 'CANCELLED')).toBe(true));
+    expect(peer.workingOrders()).toEqual([]);
+  });
+
   it('modify places the same order id again with the new price; cancel and global cancel reach TWS', async () => {
     const { peer, client } = await setup();
     const seen = listen(client);

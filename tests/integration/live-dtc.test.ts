@@ -182,6 +182,42 @@ describe('live faults through the kernel (DTC peer)', () => {
     await expect(k.api.setMode('LIVE', 'SIM-4711')).resolves.toMatchObject({ mode: 'LIVE' });
   }, 60_000);
 
+  it('the trader adopts it instead: LIVE with the account typed, a trade of the run protected by a stop and a target in one OCA group at the broker, managed to its exit (issue 16)', async () => {
+    const { k, peer } = await liveKernel();
+    peer.holdPosition(3, 4366.125); // a fractional average, as after fills at two prices
+    await k.api.disconnect('dtc');
+    await k.api.connect({ broker: 'dtc', settings: { host: '127.0.0.1', port: peer.port, encoding: 'binary', username: '', symbol: 'ESZ3' } });
+    await eventually(async () => expect((await k.api.getExecution()).broker).toMatchObject({ positionQty: 3, unknownQty: 3 }));
+    await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
+    await peer.stream(barTicks(await fileBars(3)), { trade: 107, quote: 108 });
+    await expect(k.api.setMode('LIVE', 'SIM-4711')).rejects.toThrow(/adopt them \(Adopt\) or flatten them/);
+    await expect(k.api.adoptBrokerPosition({ confirmAccount: 'SIM-47', stopTicks: 8, targetTicks: 16 })).rejects.toThrow(/type the account id SIM-4711 exactly/);
+    const head = await k.api.adoptBrokerPosition({ confirmAccount: 'SIM-4711', stopTicks: 8, targetTicks: 16 });
+    expect(head.mode).toBe('LIVE');
+    // 4366.125 - 8 ticks = 4364.125, on the grid 4364.25; + 16 ticks = 4370.125 -> 4370.25. No parent: the pair works at once.
+    await eventually(() => expect(peer.received.some((m) => m.Type === 201)).toBe(true));
+    const oco = peer.received.find((m) => m.Type === 201)!;
+    expect(oco).toMatchObject({ ParentTriggerClientOrderID: '', Quantity_1: 3, OrderType_1: 2, BuySell_1: 2, Price1_1: 4370.25, Quantity_2: 3, OrderType_2: 3, BuySell_2: 2, Price1_2: 4364.25, TradeAccount: 'SIM-4711' });
+    await eventually(async () => expect((await k.api.getExecution()).orders.map((o) => [o.role, o.status]).sort()).toEqual([['stop', 'WORKING'], ['target', 'WORKING']]));
+    let x = await k.api.getExecution();
+    // Marked at once at the last trade, the third bar's close 4366.50: (4366.50 - 4366.125) x 3 x USD 50.
+    expect(x.position).toMatchObject({ qty: 3, avgPrice: 4366.125, unrealizedUsd: 56.25 });
+    expect(x.broker).toMatchObject({ positionQty: 3, unknownQty: 0 });
+    expect(x.trades[0]).toMatchObject({ source: 'adopted', setup: 'ADOPTED', grade: null, side: 'LONG', qty: 3, entryPrice: 4366.125, stop: 4364.25, target: 4370.25, exitTs: null });
+    expect(x.killSwitch.state).toBe('ACTIVE');
+    // The market trades down through the stop: the broker fills it and cancels the target.
+    peer.trade(4364, Date.UTC(2023, 8, 25, 14, 31));
+    await eventually(async () => expect((await k.api.getExecution()).trades[0]).toMatchObject({ exitReason: 'stop', exitPrice: 4364 }));
+    x = await k.api.getExecution();
+    // (4364 - 4366.125) / 0.25 = -8.5 ticks per contract.
+    expect(x.trades[0]!.pnlTicks).toBeCloseTo(-8.5, 9);
+    expect(x.position.qty).toBe(0);
+    await eventually(() => expect(peer.workingOrders()).toHaveLength(0));
+    expect(peer.netPosition).toBe(0);
+    await k.api.backup(); // flushes the run's journal
+    expect(k.db!.prepare(`SELECT source, setup, signal_id AS signalId, exit_reason AS exitReason FROM trades`).all()).toEqual([{ source: 'adopted', setup: 'ADOPTED', signalId: 'ADOPTED-T1', exitReason: 'stop' }]);
+  }, 60_000);
+
   it('found at a reconnect while LIVE, it is the engine\'s position: the kill switch closes it, no phantom after (issue 16)', async () => {
     const { k, peer } = await liveKernel();
     await eventually(async () => expect((await k.api.getConnections()).account).toBe('SIM-4711'));
@@ -243,7 +279,7 @@ describe('live faults through the kernel (DTC peer)', () => {
     expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'default', equityUsd: DEFAULT_RISK_CONFIG.accountEquityUsd });
     await first.k.api.setMode('LIVE', 'SIM-4711');
     // The DTC peer's balance: CashBalance 30,000 + OpenPositionsProfitLoss 0.
-    await eventually(async () => expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'broker', equityUsd: 30_000, peakEquityUsd: 30_000, drawdownUsd: 0 }));
+    await eventually(async () => expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'broker', equityUsd: 30_000, peakEquityUsd: 30_000, drawdownUsd: 0, runEquityUsd: 25_000 }));
     first.peer.setBalance(31_000, 0);
     first.peer.setBalance(28_500, 150);
     await eventually(async () => expect((await first.k.api.getExecution()).position).toMatchObject({ equityUsd: 28_650, peakEquityUsd: 31_000, drawdownUsd: 2_350 }));

@@ -486,6 +486,10 @@ class PartsBroker implements BrokerLink {
   placeBracket(entry: BrokerOrderRequest, stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
     this.brackets.push([entry, stop, target]);
   }
+  readonly ocos: [BrokerOrderRequest, BrokerOrderRequest][] = [];
+  placeOco(stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
+    this.ocos.push([stop, target]);
+  }
   placeOrder(): void {}
   modify(): void {}
   cancel(): void {}
@@ -503,6 +507,52 @@ class PartsBroker implements BrokerLink {
     this.l?.order({ id, state, filledQty, avgFillPrice: price, fill: { execId, price, qty, ts }, text: '' });
   }
 }
+
+describe('the trader adopts a broker position (issue 16, item 4)', () => {
+  function adopting() {
+    const link = new PartsBroker();
+    let r: Rig<BrokerVenue> | null = null;
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {}, positionsReported: () => {} });
+    r = rig({ venue });
+    link.up();
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, null);
+    return { r, link };
+  }
+
+  it('takes 3 long at 100.125 as a trade, protected by a stop and a target in one OCA group on the tick grid, and books its stop-out', () => {
+    const { r, link } = adopting();
+    const tr = r.trader.adoptPosition(3, 100.125, 8, 16);
+    // 100.125 - 8 ticks = 98.125, on the grid (nearest, half up) 98.25; 100.125 + 16 ticks = 104.125 -> 104.25.
+    expect(link.ocos).toHaveLength(1);
+    const [stop, target] = link.ocos[0]!;
+    expect([stop, target].map((o) => [o.side, o.type, o.qty, o.price])).toEqual([
+      ['SELL', 'STOP', 3, 98.25],
+      ['SELL', 'LIMIT', 3, 104.25],
+    ]);
+    expect(tr).toMatchObject({ source: 'adopted', signal: null, plan: { side: 'LONG', entry: 100.125, stop: 98.25, target: 104.25 }, entryQty: 3, entryPrice: 100.125, exitTs: null });
+    expect(r.trader.portfolio.qty).toBe(3);
+    expect(r.venue.order(stop.id)?.ocaGroup).toBe(r.venue.order(target.id)?.ocaGroup);
+    expect(r.journal.events.find((e) => e.kind === 'position.taken-over')?.detail).toEqual({ tradeId: tr.id, qty: 3, avgPrice: 100.125, stop: 98.25, target: 104.25 });
+    // The stop fills at the broker: (98.25 - 100.125) / 0.25 = -7.5 ticks x 3 x USD 12.50 = -281.25, less 3 x 2.25 commission on the exit.
+    link.exec(stop.id, 'x1', 98.25, 3, 3, 3, T0 + 5 * MIN);
+    expect(tr).toMatchObject({ exitReason: 'stop', exitPrice: 98.25, pnlTicks: -7.5, pnlUsd: -288 });
+    expect(r.trader.portfolio.qty).toBe(0);
+    expect(r.trader.dailyPnlUsd()).toBeCloseTo(-288, 9);
+    expect(r.trader.riskState().tradesToday).toBe(0); // entered elsewhere, not a trade of today's count
+  });
+
+  it('is refused while the kill switch is not ACTIVE, on the simulated venue, and for distances that are not whole ticks', () => {
+    const { r, link } = adopting();
+    expect(() => r.trader.adoptPosition(-2, 100, 0, 8)).toThrow(/stopTicks must be a whole number of ticks above 0/);
+    expect(() => r.trader.adoptPosition(-2, 100, 8, 2.5)).toThrow(/targetTicks/);
+    r.ks.trip('manual', 'test', 'trader');
+    expect(() => r.trader.adoptPosition(-2, 100, 8, 16)).toThrow(/kill switch is (REDUCING|HALTED): it flattens the position instead/);
+    expect(link.ocos).toHaveLength(0);
+    const sim = rig();
+    expect(() => sim.trader.adoptPosition(1, 100, 8, 16)).toThrow(/only a broker venue/);
+  });
+});
 
 describe("the broker's positions in other contracts (issue 16)", () => {
   it('count against the open-positions limit: a signal is refused while the account holds NQ, and taken once it is flat', () => {

@@ -38,7 +38,7 @@ describe('openDb', () => {
     raw.pragma('user_version = 1');
     raw.prepare(`INSERT INTO runs (kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES ('backtest', 'x.csv', 'ES', '1m', 'globex', 'UTC', 1)`).run();
     raw.close();
-    expect(MIGRATIONS).toHaveLength(5);
+    expect(MIGRATIONS).toHaveLength(6);
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT source, config FROM runs').all()).toEqual([{ source: 'x.csv', config: null }]);
@@ -60,11 +60,28 @@ describe('openDb', () => {
     fill.run('R1-1', 100, 'entry', 'BUY', 4400.25);
     raw.close();
     const db = openDb(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT id, order_id AS orderId, exec_id AS execId, ts, price FROM fills ORDER BY id').all()).toEqual([
       { id: 1, orderId: 'R1-1', execId: null, ts: 100, price: 4400.25 },
       { id: 2, orderId: 'R1-3', execId: null, ts: 300, price: 4410.5 },
     ]);
+    db.close();
+  });
+
+  it('migrates a version 5 journal: its trades are the method\'s, and a source outside the vocabulary is refused (issue 16)', () => {
+    const file = tmpFile();
+    openDb(file).close();
+    rmSync(file);
+    const raw = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 5)) raw.exec(m);
+    raw.pragma('user_version = 5');
+    raw.prepare(`INSERT INTO runs (id, kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES (3, 'live', 'dtc', 'ES', '1m', 'globex', 'UTC', 1)`).run();
+    raw.prepare(`INSERT INTO trades (run_id, id, signal_id, kind, side, setup, qty) VALUES (3, 'T1', 'ES-1-BN_BASE_RETEST-LONG', 'paper', 'LONG', 'BN_BASE_RETEST', 1)`).run();
+    raw.close();
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.prepare('SELECT id, source FROM trades').all()).toEqual([{ id: 'T1', source: 'method' }]);
+    expect(() => db.prepare(`INSERT INTO trades (run_id, id, signal_id, kind, side, setup, qty, source) VALUES (3, 'T2', 'x', 'paper', 'LONG', 'x', 1, 'robot')`).run()).toThrow(/CHECK constraint failed/);
     db.close();
   });
 

@@ -178,9 +178,19 @@ export class DtcClient implements BrokerLink {
    * documentation, "Bracket orders").
    */
   placeBracket(entry: BrokerOrderRequest, stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
+    this.send(DTC.SUBMIT_NEW_SINGLE_ORDER, { ...this.single(entry), IsParentOrder: 1 });
+    this.oco(stop, target, entry.id);
+  }
+
+  /** An OCO pair with no parent: it works at once (s_SubmitNewOCOOrder, ParentTriggerClientOrderID empty). */
+  placeOco(stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
+    this.oco(stop, target, '');
+  }
+
+  /** SUBMIT_NEW_OCO_ORDER: the target as order 1, the stop as order 2; triggered by `parent` when one is named. */
+  private oco(stop: BrokerOrderRequest, target: BrokerOrderRequest, parent: string): void {
     this.ocoPartner.set(target.id, stop.id);
     this.ocoPartner.set(stop.id, target.id);
-    this.send(DTC.SUBMIT_NEW_SINGLE_ORDER, { ...this.single(entry), IsParentOrder: 1 });
     this.send(DTC.SUBMIT_NEW_OCO_ORDER, {
       Symbol: this.config.symbol,
       Exchange: this.config.exchange ?? '',
@@ -197,8 +207,8 @@ export class DtcClient implements BrokerLink {
       TimeInForce: TIF.GOOD_TILL_CANCELED,
       TradeAccount: this.account,
       IsAutomatedOrder: 1,
-      ParentTriggerClientOrderID: entry.id,
-      FreeFormText: 'MIA bracket',
+      ParentTriggerClientOrderID: parent,
+      FreeFormText: parent === '' ? 'MIA protection' : 'MIA bracket',
       PartialFillHandling: 1,
     });
   }

@@ -251,6 +251,13 @@ export class IbClient implements BrokerLink {
     this.send(stop, { transmit: true, parentId: parent, ocaGroup: oca });
   }
 
+  /** Target and stop in one OCA group, each transmitted at once: they protect a position already held. */
+  placeOco(stop: BrokerOrderRequest, target: BrokerOrderRequest): void {
+    const oca = `MIA-${stop.id}`;
+    this.send(target, { transmit: true, ocaGroup: oca });
+    this.send(stop, { transmit: true, ocaGroup: oca });
+  }
+
   /** A new price for a working limit or stop: the same order id placed again (TWS API "Modifying Orders"). */
   modify(id: string, price: number): void {
     const p = this.wsToIb.get(id);

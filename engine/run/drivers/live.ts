@@ -92,9 +92,17 @@ export class LiveDriver implements LiveRunPort {
     return this.run.trader.portfolio.qty;
   }
 
-  adoptUnknown(qty: number, avgPrice: number, detail: string): void {
-    this.run.trader.adoptBrokerPosition(qty, avgPrice, detail);
+  bookUnknown(qty: number, avgPrice: number, detail: string): void {
+    this.run.trader.bookBrokerPosition(qty, avgPrice, detail);
     this.run.publishExecution();
+  }
+
+  adopt(qty: number, avgPrice: number, stopTicks: number, targetTicks: number): void {
+    try {
+      this.run.trader.adoptPosition(qty, avgPrice, stopTicks, targetTicks);
+    } finally {
+      this.run.publishExecution();
+    }
   }
 
   /** The order link went down or came back (section 12: lost for 30 s with a position open trips the kill switch). */

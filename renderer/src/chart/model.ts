@@ -347,7 +347,7 @@ export class ChartModel {
     const fills = base.fills.slice(0, d.fillsFrom).concat(d.fills);
     this.closedEquity = this.closedEquity.slice(0, d.equityFrom).concat(d.equity);
     const h = d.head;
-    const equityCurve = h.marketTs !== null ? [...this.closedEquity, [h.marketTs, h.position.equityUsd] as [number, number]] : this.closedEquity.slice();
+    const equityCurve = h.marketTs !== null ? [...this.closedEquity, [h.marketTs, h.position.runEquityUsd] as [number, number]] : this.closedEquity.slice();
     this.execution = { ...h, trades, fills, equityCurve, seq: d.seq, run: d.run };
     this.executionChanged = true;
   }
