@@ -38,6 +38,7 @@ await Promise.all([
   // The live latency bench drives the fake TWS (tests/peers) and Chromium through playwright-core, which stays a package.
   build({ ...common, entryPoints: ['tests/bench/live-latency.ts'], outfile: 'dist/bench/live.cjs', external: [...common.external, 'playwright-core'] }),
   build({ ...common, entryPoints: ['tests/bench/responsiveness.ts'], outfile: 'dist/bench/responsive.cjs', external: [...common.external, 'playwright-core'] }),
+  build({ ...common, entryPoints: ['tests/bench/link-cycles.ts'], outfile: 'dist/bench/cycles.cjs' }),
 ]);
 
 if (!only) {
