@@ -17,6 +17,8 @@ export type RejectReason =
   | 'time-outlier'
   /** A price no ES market makes next to its neighbours (25% away), or a bar whose high or low is that far from its open and close. */
   | 'price-outlier'
+  /** A price beyond MAX_PRICE_TICKS ticks (ES: 1,048,576 points): no market trades there, and the volume profile's rows stay bounded. */
+  | 'price-out-of-range'
   | 'truncated';
 
 /** One rejected record, located in its file. */

@@ -59,6 +59,15 @@ export const PRICE_OUTLIER_SHARE = 0.25;
 /** Outliers in a row that agree with each other: the market is there, the reference was the outlier (a bad first record). */
 const OUTLIERS_TO_MOVE = 3;
 
+/**
+ * The largest price taken, in ticks: 2^22 (ES at 0.25: 1,048,576 points, 150
+ * times its price today). Without a bound, a bad first record (which has no
+ * neighbour to be an outlier against) made the session's volume profile span
+ * up to 1.6e11 rows (issue 16: "Invalid typed array length"), and above
+ * 2^53 ticks a row index stops counting (a loop that never ended).
+ */
+export const MAX_PRICE_TICKS = 2 ** 22;
+
 export class RecordValidator {
   private lastTs = -Infinity;
   /** The last accepted price (points): the reference for outliers. */
@@ -81,6 +90,9 @@ export class RecordValidator {
   price(at: RecordCursor, field: string, value: number): void {
     if (!Number.isFinite(value)) throw errorAt(at, field, 'not-finite', `${value} is not a number`);
     if (value <= 0) throw errorAt(at, field, 'non-positive-price', `${value} is not a positive price`);
+    if (value / this.tickSize > MAX_PRICE_TICKS) {
+      throw errorAt(at, field, 'price-out-of-range', `${value} is above ${MAX_PRICE_TICKS * this.tickSize}, the largest price taken (${MAX_PRICE_TICKS} ticks)`);
+    }
     if (!isOnTickGrid(value, this.tickSize)) {
       throw errorAt(at, field, 'off-tick-grid', `${value} is off the ${this.tickSize} tick grid`);
     }

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../engine/run/drivers/backtest';
 import { ES, type Bar } from '../../engine/domain';
 import { csvBars, jsonlBars, parseCsvTimestamp } from '../../engine/feeds/bar-files';
 import { detectFormat, openFeed } from '../../engine/feeds/index';
@@ -136,6 +137,21 @@ describe('CSV bar reader', () => {
     const bars = await read(csvBars(write('first-bad.csv', rows.join('\n')), opts(log)));
     expect(bars.map((b) => b.close)).toEqual([43400, 4340.25, 4340.25, 4340.25, 4340.25]);
     expect(log.samples().map((r) => r.reason)).toEqual(['price-outlier', 'price-outlier']);
+  });
+
+  it('refuses a price above 2^22 ticks: a bad first record no longer spans the profile over 1.6e11 rows or loops forever (issue 16)', async () => {
+    for (const huge of ['40000000000', '5000000000000000']) {
+      const rows = ['timestamp,open,high,low,close,volume', `2023-09-25 09:30:00,${huge},${huge},${huge},${huge},5`];
+      for (let m = 31; m < 40; m++) rows.push(`2023-09-25 09:${m}:00,4340,4341,4339,4340.25,100`);
+      const file = write(`first-huge-${huge.length}.csv`, rows.join('\n'));
+      const log = new RejectionLog();
+      expect((await read(csvBars(file, opts(log)))).map((b) => b.close)).toEqual(Array(9).fill(4340.25));
+      expect(log.samples().map((r) => [r.location, r.field, r.reason])).toEqual([['line 2', 'open', 'price-out-of-range']]);
+      expect(log.samples()[0]?.message).toMatch(/is above 1048576, the largest price taken \(4194304 ticks\)/);
+      // Through the whole pipeline: the session's profile is of the good bars (this threw "Invalid typed array length: 159999982791", and hung at 5e15).
+      const r = await runBacktest({ file });
+      expect(r.sessions.map((s) => [s.bars, s.high, s.low])).toEqual([[9, 4341, 4339]]);
+    }
   });
 
   it('refuses a hex price and a day the month does not have, by line and field (issue 16)', async () => {
