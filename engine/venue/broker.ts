@@ -227,7 +227,19 @@ export class BrokerVenue implements ExecutionVenue {
       o = { id: r.id, side: 'BUY', type: 'MARKET', qty: Math.max(1, r.filledQty || 1), role: 'entry', status: 'WORKING', submittedTs: r.fill?.ts ?? 0, filledTs: null, fillPrice: null, cancelReason: null };
       this.orders.set(r.id, o);
     }
-    if (r.fill !== null && !this.execIds.has(r.fill.execId)) {
+    const foreign = !o.id.startsWith(this.config.idPrefix);
+    if (r.fill !== null && !this.execIds.has(r.fill.execId) && foreign) {
+      // An execution of an order the workstation did not send (placed in TWS or Sierra Chart, or by an engine before a
+      // restart, as DTC's historical fills after a logon report): not this run's fill. Its side is not even known here;
+      // the broker's position report that follows is the account's word.
+      this.execIds.add(r.fill.execId);
+      const done = (this.filledQty.get(o.id) ?? 0) + r.fill.qty;
+      this.filledQty.set(o.id, done);
+      if (done >= o.qty) {
+        o.status = 'FILLED';
+        o.filledTs = r.fill.ts;
+      }
+    } else if (r.fill !== null && !this.execIds.has(r.fill.execId)) {
       this.execIds.add(r.fill.execId);
       const before = this.filledQty.get(o.id) ?? 0;
       const done = before + r.fill.qty;

@@ -554,6 +554,25 @@ describe('the trader adopts a broker position (issue 16, item 4)', () => {
   });
 });
 
+describe('an execution of an order the workstation did not send (issue 16)', () => {
+  it("is not the run's fill: nothing is booked, and the broker's position report has the say", () => {
+    const link = new PartsBroker();
+    let r: Rig<BrokerVenue> | null = null;
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {}, positionsReported: () => {} });
+    r = rig({ venue });
+    link.up();
+    r.bar(at(0, [100, 100.5, 99.5, 100, 10]), null);
+    // DTC's historical fills after a logon: a SELL of 2 by an engine before a restart, its side not in the report.
+    link.exec('R0-7', 'h1', 100.25, 2, 2, 2, T0 + 2 * MIN);
+    expect(venue.drainFills()).toEqual([]);
+    expect(r.trader.fills).toEqual([]);
+    expect(r.trader.portfolio.qty).toBe(0);
+    expect(venue.position()).toBe(0);
+    link.hold('ESZ3', -2); // the broker's own word
+    expect(venue.position()).toBe(-2);
+  });
+});
+
 describe("the broker's positions in other contracts (issue 16)", () => {
   it('count against the open-positions limit: a signal is refused while the account holds NQ, and taken once it is flat', () => {
     const link = new PartsBroker();
