@@ -62,11 +62,12 @@ export interface TraderDeps {
   /** The trading day before this run, for the session holding market time `ts` (live runs: the journal's other live runs of the session). */
   readonly earlierToday?: (ts: number) => DayCarry | null;
   /**
-   * The broker's net liquidation value and its high-water mark (USD), while
-   * this run's orders go to a broker that reported it; null otherwise, and
-   * the run's book stands for the account (issue 16).
+   * The broker's net liquidation value and its high-water mark, and the
+   * day's P&L it books for the account (null when it reports none), USD,
+   * while this run's orders go to a broker that reported them; null
+   * otherwise, and the run's book stands for the account (issue 16).
    */
-  readonly brokerEquity?: () => { readonly equityUsd: number; readonly peakEquityUsd: number } | null;
+  readonly brokerEquity?: () => { readonly equityUsd: number; readonly peakEquityUsd: number; readonly dailyPnlUsd: number | null } | null;
 }
 
 /** Today's counters (a trading day is a session of the calendar). */
@@ -482,9 +483,17 @@ export class Trader {
     return { equityUsd: this.portfolio.equityUsd(), peakEquityUsd: this.portfolio.peakEquityUsd, source: 'run' };
   }
 
-  /** Today's net P&L: equity now minus equity at the day's start, USD. */
+  /**
+   * Today's net P&L, USD: the run's book (equity now minus equity at the
+   * day's start, earlier runs of the day carried in), or the day the broker
+   * books for the account when that is worse: a stop filled while the engine
+   * was down, or a trade placed elsewhere, is a loss the journal cannot know
+   * (issue 16). The worse of the two, so that no restart escapes the limit.
+   */
   dailyPnlUsd(): number {
-    return this.portfolio.equityUsd() - this.day.startEquityUsd;
+    const book = this.portfolio.equityUsd() - this.day.startEquityUsd;
+    const broker = this.d.brokerEquity?.()?.dailyPnlUsd ?? null;
+    return broker !== null && broker < book ? broker : book;
   }
 
   /** Trades still open (entry working or position held). */

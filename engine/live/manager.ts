@@ -395,7 +395,7 @@ export class LiveManager {
         accountValue: (v) => {
           const key = this.peakKey(v.account);
           const peak = this.deps.brokerPeak?.get(key) ?? null;
-          if (peak === null || v.netLiquidationUsd > peak) this.deps.brokerPeak?.raise(key, v.netLiquidationUsd);
+          if (Number.isFinite(v.netLiquidationUsd) && (peak === null || v.netLiquidationUsd > peak)) this.deps.brokerPeak?.raise(key, v.netLiquidationUsd);
           this.deps.executionChanged();
         },
         connection: (up) => {
@@ -423,15 +423,16 @@ export class LiveManager {
   /**
    * The drawdown rule's account (issue 16) while the orders go to the
    * broker: its net liquidation value as last reported and the high-water
-   * mark of its readings, USD. Null in PAPER, or before the broker reported
+   * mark of its readings, and the day's P&L it books for the account (null
+   * when it reports none), USD. Null in PAPER, or before the broker reported
    * a value: the run's book stands for the account then.
    */
-  brokerEquity(): { equityUsd: number; peakEquityUsd: number } | null {
+  brokerEquity(): { equityUsd: number; peakEquityUsd: number; dailyPnlUsd: number | null } | null {
     const b = this.broker;
     const v = b?.accountValue() ?? null;
-    if (b === null || v === null || this.routed?.current !== b) return null;
+    if (b === null || v === null || this.routed?.current !== b || !Number.isFinite(v.netLiquidationUsd)) return null;
     const peak = this.deps.brokerPeak?.get(this.peakKey(v.account)) ?? v.netLiquidationUsd;
-    return { equityUsd: v.netLiquidationUsd, peakEquityUsd: Math.max(peak, v.netLiquidationUsd) };
+    return { equityUsd: v.netLiquidationUsd, peakEquityUsd: Math.max(peak, v.netLiquidationUsd), dailyPnlUsd: Number.isFinite(v.dailyPnlUsd) ? v.dailyPnlUsd : null };
   }
 
   /** The order route's broker as it reported itself; null without one. */

@@ -82,8 +82,14 @@ export class BrokerVenue implements ExecutionVenue {
         this.events.connection(up);
       },
       accountValue: (v) => {
-        this.value = v;
-        this.events.accountValue?.(v);
+        // A report may carry one figure (IB's come from two requests): the other stays as last reported.
+        const last = this.value;
+        this.value = {
+          account: v.account,
+          netLiquidationUsd: Number.isNaN(v.netLiquidationUsd) && last?.account === v.account ? last.netLiquidationUsd : v.netLiquidationUsd,
+          dailyPnlUsd: Number.isNaN(v.dailyPnlUsd) && last?.account === v.account ? last.dailyPnlUsd : v.dailyPnlUsd,
+        };
+        this.events.accountValue?.(this.value);
       },
     });
   }

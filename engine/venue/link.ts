@@ -48,8 +48,10 @@ export interface BrokerPosition {
 export interface BrokerAccountValue {
   /** The broker's account id. */
   readonly account: string;
-  /** Net liquidation value, USD (IB NetLiquidation; DTC CashBalance + OpenPositionsProfitLoss). */
+  /** Net liquidation value, USD (IB NetLiquidation; DTC CashBalance + OpenPositionsProfitLoss); NaN when this report has none. */
   readonly netLiquidationUsd: number;
+  /** The account's P&L of the day as the broker books it, USD (IB reqPnL dailyPnL; DTC DailyProfitLoss); NaN when this report has none. */
+  readonly dailyPnlUsd: number;
 }
 
 /** What the broker venue listens to. */

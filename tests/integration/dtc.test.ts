@@ -175,10 +175,10 @@ describe('DTC orders and faults against the DTC peer', () => {
 
   it("reads the account's net liquidation value: cash balance plus open P&L, at logon and as the server changes it (issue 16)", async () => {
     const { peer, values } = await trading();
-    // The peer's defaults: CashBalance 30,000, OpenPositionsProfitLoss 0.
-    await eventually(() => expect(values).toEqual([{ account: 'SIM1', netLiquidationUsd: 30_000 }]));
-    peer.setBalance(29_500, -262.5);
-    await eventually(() => expect(values.at(-1)).toEqual({ account: 'SIM1', netLiquidationUsd: 29_237.5 }));
+    // The peer's defaults: CashBalance 30,000, OpenPositionsProfitLoss 0, DailyProfitLoss 0.
+    await eventually(() => expect(values).toEqual([{ account: 'SIM1', netLiquidationUsd: 30_000, dailyPnlUsd: 0 }]));
+    peer.setBalance(29_500, -262.5, -762.5);
+    await eventually(() => expect(values.at(-1)).toEqual({ account: 'SIM1', netLiquidationUsd: 29_237.5, dailyPnlUsd: -762.5 }));
   });
   const byId = (reports: BrokerOrderReport[], id: string) => reports.filter((r) => r.id === id);
 

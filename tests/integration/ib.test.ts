@@ -194,11 +194,13 @@ describe('IB orders against the fake TWS', () => {
     const seen = listen(client);
     await connected(peer, client);
     // The fake TWS's default: 40,000.00 USD for DU1234567.
-    await eventually(() => expect(seen.values).toEqual([{ account: 'DU1234567', netLiquidationUsd: 40_000 }]));
+    await eventually(() => expect(seen.values).toContainEqual({ account: 'DU1234567', netLiquidationUsd: 40_000, dailyPnlUsd: Number.NaN }));
+    // reqPnL's dailyPnL comes on its own (the fake TWS: no trade yet, 0).
+    expect(seen.values).toContainEqual({ account: 'DU1234567', netLiquidationUsd: Number.NaN, dailyPnlUsd: 0 });
     const ask = peer.received.find((r) => r.id === 62);
     expect(ask?.fields.slice(2)).toEqual(['All', 'NetLiquidation']);
     peer.setNetLiquidation(38_812.5);
-    await eventually(() => expect(seen.values.at(-1)).toEqual({ account: 'DU1234567', netLiquidationUsd: 38_812.5 }));
+    await eventually(() => expect(seen.values.at(-1)).toEqual({ account: 'DU1234567', netLiquidationUsd: 38_812.5, dailyPnlUsd: Number.NaN }));
   });
 
   it('an OCO pair protecting a held position: target and stop in one OCA group, no parent, each transmitted; the stop fills and TWS cancels the target (issue 16)', async () => {

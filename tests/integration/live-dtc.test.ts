@@ -301,6 +301,22 @@ describe('live faults through the kernel (DTC peer)', () => {
     expect((await second.k.api.getExecution()).killSwitch.detail).toMatch(/drawdown 3150\.00 USD is 10\.2% of the broker's peak net liquidation value/);
   }, 60_000);
 
+  it("the broker's day counts when it is worse than the journal's: a loss booked while the engine was down trips the daily loss limit (issue 16)", async () => {
+    const ticks = barTicks(await fileBars(1000));
+    const { k, peer } = await liveKernel();
+    await peer.stream(ticks.slice(0, 200), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await k.api.getReplaySnapshot()).status.live).toBe(true));
+    await k.api.setMode('LIVE', 'SIM-4711');
+    // The journal has no trade today; the broker books -320 for the day (a stop that filled while the engine was down).
+    peer.setBalance(29_680, 0, -320);
+    await eventually(async () => expect((await k.api.getExecution()).limits.dailyPnlUsd).toBe(-320));
+    expect((await k.api.getExecution()).killSwitch.state).toBe('ACTIVE');
+    peer.setBalance(29_480, 0, -520);
+    await peer.stream(ticks.slice(200, 210), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ trigger: 'daily-loss' }));
+    expect((await k.api.getExecution()).killSwitch.detail).toMatch(/daily loss 520\.00 USD reached the 500 USD limit/);
+  }, 60_000);
+
   it('the starting equity the trader sets is what the next run counts its drawdown from, saved across a restart; none set is shown as the default (issue 16)', async () => {
     const first = await liveKernel();
     expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'default', equityUsd: 25_000, peakEquityUsd: 25_000 });

@@ -208,16 +208,18 @@ export class DtcPeer {
   /** The account's balance: cash (closed P&L included) and the open positions' P&L, USD (s_AccountBalanceUpdate). */
   private cashUsd = 30_000;
   private openPnlUsd = 0;
+  private dailyPnlUsd = 0;
 
-  /** Sets the account's balance and tells the connected clients (unsolicited ACCOUNT_BALANCE_UPDATE). */
-  setBalance(cashUsd: number, openPnlUsd: number): void {
+  /** Sets the account's balance (and the day's P&L it books) and tells the connected clients (unsolicited ACCOUNT_BALANCE_UPDATE). */
+  setBalance(cashUsd: number, openPnlUsd: number, dailyPnlUsd = this.dailyPnlUsd): void {
     this.cashUsd = cashUsd;
     this.openPnlUsd = openPnlUsd;
+    this.dailyPnlUsd = dailyPnlUsd;
     for (const c of this.conns) if (c.loggedOn) this.balance(c, 0, 1);
   }
 
   private balance(c: Conn, requestId: number, unsolicited: 0 | 1): void {
-    this.send(c, 600, { RequestID: requestId, CashBalance: this.cashUsd, AccountCurrency: 'USD', TradeAccount: this.account, TotalNumberMessages: 1, MessageNumber: 1, Unsolicited: unsolicited, OpenPositionsProfitLoss: this.openPnlUsd });
+    this.send(c, 600, { RequestID: requestId, CashBalance: this.cashUsd, AccountCurrency: 'USD', TradeAccount: this.account, TotalNumberMessages: 1, MessageNumber: 1, Unsolicited: unsolicited, OpenPositionsProfitLoss: this.openPnlUsd, DailyProfitLoss: this.dailyPnlUsd });
   }
 
   /** Orders still working (open or waiting for their parent). */

@@ -489,7 +489,8 @@ export class DtcClient implements BrokerLink {
    * plus OpenPositionsProfitLoss (a futures account's value: cash including
    * closed P&L, plus the open positions' P&L; SecuritiesValue, the market
    * value of non-futures holdings, is left out, which errs toward a smaller
-   * account for the drawdown rule). Another account's balance, or
+   * account for the drawdown rule). DailyProfitLoss is the day's P&L the
+   * server books for the account. Another account's balance, or
    * NoAccountBalances, is skipped.
    */
   private accountBalance(m: DtcMessage): void {
@@ -501,7 +502,8 @@ export class DtcClient implements BrokerLink {
       this.on.protocolError?.(`account balance of ${account || 'the account'} is not a number (CashBalance ${num(m, 'CashBalance')}, OpenPositionsProfitLoss ${num(m, 'OpenPositionsProfitLoss')})`);
       return;
     }
-    this.listener?.accountValue({ account: account || this.account, netLiquidationUsd: usd });
+    const daily = num(m, 'DailyProfitLoss');
+    this.listener?.accountValue({ account: account || this.account, netLiquidationUsd: usd, dailyPnlUsd: Number.isFinite(daily) ? daily : Number.NaN });
   }
 
   private tradeAccount(m: DtcMessage): void {

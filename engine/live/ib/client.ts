@@ -356,8 +356,7 @@ export class IbClient implements BrokerLink {
     api.on(EventName.position, mine((account: string, contract: Contract, pos: number, avgCost?: number) => this.onPosition(account, contract, pos, avgCost ?? Number.NaN)));
     api.on(EventName.positionEnd, mine(() => this.onPositionEnd()));
     api.on(EventName.accountSummary, mine((reqId: number, account: string, tag: string, value: string, currency: string) => this.onAccountSummary(reqId, account, tag, value, currency)));
-    api.on(EventName.pnl, mine((_reqId: number, daily: number, unrealized?: number, realized?: number) =>
-      this.on.pnl?.({ dailyUsd: daily, unrealizedUsd: unrealized ?? Number.NaN, realizedUsd: realized ?? Number.NaN })));
+    api.on(EventName.pnl, mine((reqId: number, daily: number, unrealized?: number, realized?: number) => this.onPnl(reqId, daily, unrealized, realized)));
     api.connect();
     // A port that takes the connection and never completes the API handshake (or never sends the order id) is not TWS.
     const timeoutMs = this.config.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
@@ -829,7 +828,20 @@ export class IbClient implements BrokerLink {
       this.on.protocolError?.(`NetLiquidation of ${account} is ${JSON.stringify(value)} ${currency}: not a USD amount, not used`);
       return;
     }
-    this.listener?.accountValue({ account, netLiquidationUsd: usd });
+    this.listener?.accountValue({ account, netLiquidationUsd: usd, dailyPnlUsd: Number.NaN });
+  }
+
+  /**
+   * pnl (EWrapper: reqId, dailyPnL, unrealizedPnL, realizedPnL) of our
+   * reqPnL: shown as it is, and the day's P&L goes to the broker venue too
+   * (the daily loss limit takes the broker's figure when it is worse). TWS
+   * writes Double.MAX_VALUE for a value it does not have: not a figure.
+   */
+  private onPnl(reqId: number, daily: number, unrealized: number | undefined, realized: number | undefined): void {
+    const figure = (v: number | undefined): number => (v !== undefined && Number.isFinite(v) && Math.abs(v) < 1e15 ? v : Number.NaN);
+    this.on.pnl?.({ dailyUsd: daily, unrealizedUsd: unrealized ?? Number.NaN, realizedUsd: realized ?? Number.NaN });
+    const account = this.accounts[0];
+    if (reqId === this.pnlReq && account !== undefined && !Number.isNaN(figure(daily))) this.listener?.accountValue({ account, netLiquidationUsd: Number.NaN, dailyPnlUsd: figure(daily) });
   }
 
   /** TWS's positionEnd: the positions snapshot of reqPositions is complete; a contract it did not name is flat. */
