@@ -113,7 +113,7 @@ describe('CSV bar reader', () => {
       [
         'timestamp,open,high,low,close,volume',
         bar('09:30', 4340, 4341, 4339, 4340.5),
-        bar('09:31', 4340.5, 200000000, 4339, 4340.75), // a high of 2e8: one bar would span 8e8 profile rows
+        bar('09:31', 4340.5, 200000, 4339, 4340.75), // a high of 200,000: one bar would span 780,000 profile rows
         bar('09:32', 43405, 43406, 43404, 43405), // a decimal point lost: 10x
         `2023-09-25 09:33:00,4340.75,4341,4340,4340.75,${'9'.repeat(70_000)}`, // 70,000 characters
         bar('09:34', 4340.75, 4342, 4340.5, 4341.5),
