@@ -243,34 +243,11 @@ export class Trader {
     const target = grid(avgPrice + dir * targetTicks * this.t);
     const n = Math.abs(qty);
     const legs = submitOco.call(this.d.venue, { side: qty > 0 ? 'SELL' : 'BUY', qty: n, stop, target }, this.now());
-    this.tradeSeq += 1;
     const now = this.now();
-    const tr: TradeRecord = {
-      id: `T${this.tradeSeq}`,
-      source: 'adopted',
-      signal: null,
-      plan: { side, entry: avgPrice, stop, target },
-      kind: 'paper',
-      sessionId: this.day.sessionId,
-      qty: n,
-      entryQty: n,
-      exitQty: 0,
-      entryOrderId: `T${this.tradeSeq}-adopted`,
-      stopOrderId: legs.stop.id,
-      targetOrderId: legs.target.id,
-      closeOrderIds: [],
-      entryTs: now,
-      entryPrice: avgPrice,
-      exitTs: null,
-      exitPrice: null,
-      exitReason: null,
-      pnlUsd: null,
-      pnlTicks: null,
-      commissionsUsd: 0,
-      maeTicks: 0,
-      mfeTicks: 0,
-      cancelled: false,
-    };
+    const tr = this.newTrade(
+      { source: 'adopted', signal: null, plan: { side, entry: avgPrice, stop, target }, kind: 'paper', qty: n, entryOrderId: `T${this.tradeSeq + 1}-adopted`, stopOrderId: legs.stop.id, targetOrderId: legs.target.id },
+      { entryQty: n, entryTs: now, entryPrice: avgPrice },
+    );
     this.trades.push(tr);
     for (const id of [legs.stop.id, legs.target.id]) this.tradeByOrder.set(id, tr);
     this.portfolio.onFill({ orderId: tr.entryOrderId, role: 'entry', side: qty > 0 ? 'BUY' : 'SELL', qty: n, price: avgPrice, ts: now, slippageTicks: 0, commissionUsd: 0 });
@@ -675,21 +652,17 @@ export class Trader {
     this.version += 1;
   }
 
-  private openTrade(sig: TradingSignal, kind: TradeRecord['kind'], qty: number, entry: string, stop: string, target: string): TradeRecord {
+  /** A new trade: the next id, today's session, nothing filled or closed yet but what `filled` says. */
+  private newTrade(
+    base: Pick<TradeRecord, 'source' | 'signal' | 'plan' | 'kind' | 'qty' | 'entryOrderId' | 'stopOrderId' | 'targetOrderId'>,
+    filled: Partial<Pick<TradeRecord, 'entryQty' | 'entryTs' | 'entryPrice'>> = {},
+  ): TradeRecord {
     this.tradeSeq += 1;
-    const tr: TradeRecord = {
+    return {
       id: `T${this.tradeSeq}`,
-      source: 'method',
-      signal: sig,
-      plan: { side: sig.side, entry: sig.entry, stop: sig.stop, target: sig.target },
-      kind,
       sessionId: this.day.sessionId,
-      qty,
       entryQty: 0,
       exitQty: 0,
-      entryOrderId: entry,
-      stopOrderId: stop,
-      targetOrderId: target,
       closeOrderIds: [],
       entryTs: null,
       entryPrice: null,
@@ -702,7 +675,13 @@ export class Trader {
       maeTicks: 0,
       mfeTicks: 0,
       cancelled: false,
+      ...base,
+      ...filled,
     };
+  }
+
+  private openTrade(sig: TradingSignal, kind: TradeRecord['kind'], qty: number, entry: string, stop: string, target: string): TradeRecord {
+    const tr = this.newTrade({ source: 'method', signal: sig, plan: { side: sig.side, entry: sig.entry, stop: sig.stop, target: sig.target }, kind, qty, entryOrderId: entry, stopOrderId: stop, targetOrderId: target });
     this.trades.push(tr);
     const prefix = kind === 'would-be' ? 'W' : '';
     for (const id of [entry, stop, target]) this.tradeByOrder.set(prefix + id, tr);

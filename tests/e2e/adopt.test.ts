@@ -8,49 +8,36 @@
  * PAPER). Screenshots at 1366x768 and 1920x1080 go to
  * tests/e2e/__screenshots__/.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
 import { barTicks } from '../peers/data';
 import { DtcPeer } from '../peers/dtc-server';
-import { launchChromium, openApp, SHOTS } from '../support/browser';
+import { SHOTS } from '../support/browser';
 import { fileBars } from '../support/file-bars';
+import { closeConnections, connectDtcFromPanel, startLiveApp, type LiveApp } from '../support/live-app';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mia-e2e-adopt-'));
-let shell: ShellProcess;
-let browser: Browser;
+let app: LiveApp;
 let page: Page;
 let peer: DtcPeer;
-const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   peer = new DtcPeer({ account: 'SIM-4711' });
   await peer.start();
   peer.holdPosition(-2, 4366.5); // sold in Sierra Chart before the workstation started
-  shell = await startShellProcess(['--data-dir', dataDir, '--market-data-dir', dataDir]);
-  browser = await launchChromium();
-  page = await openApp(browser, shell.url, consoleErrors);
+  app = await startLiveApp('mia-e2e-adopt-');
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await shell?.stop();
+  await app?.stop();
   await peer?.stop();
 });
 
 describe('adopting a broker position in the browser', () => {
   it('shows the unknown position, refuses LIVE, and adopts it with a stop and a target at the broker', async () => {
-    await page.getByTestId('open-connections').click();
-    await page.getByTestId('data-source').selectOption('dtc');
-    await page.getByTestId('order-route').selectOption('dtc');
-    await page.getByTestId('dtc-port').fill(String(peer.port));
-    await page.getByTestId('dtc-symbol').fill('ESZ3');
-    await page.getByTestId('dtc-connect').click();
-    await expect.poll(() => page.getByTestId('dtc-state').getAttribute('data-state'), { timeout: 10_000 }).toBe('connected');
-    await page.getByRole('dialog', { name: 'Connections' }).getByRole('button', { name: 'Close' }).click();
+    await connectDtcFromPanel(page, peer.port);
+    await closeConnections(page);
     await peer.stream(barTicks(await fileBars(5)), { trade: 107, quote: 108 });
     await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 10_000 }).toBe('playing');
 
@@ -90,6 +77,6 @@ describe('adopting a broker position in the browser', () => {
       await page.setViewportSize({ width, height });
       await page.screenshot({ path: join(SHOTS, `adopted-${width}x${height}.png`) });
     }
-    expect(consoleErrors).toEqual([]);
+    expect(app.consoleErrors).toEqual([]);
   }, 60_000);
 });

@@ -7,43 +7,31 @@
  * kill switch ends flat as confirmed by TWS's positions.
  * Screenshots go to tests/e2e/__screenshots__/ (ib-*.png).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
-import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
 import { barTicks } from '../peers/data';
 import { TwsPeer } from '../peers/tws-server';
-import { launchChromium, openApp, SHOTS } from '../support/browser';
+import { SHOTS } from '../support/browser';
 import { fileBars } from '../support/file-bars';
+import { closeConnections, startLiveApp, type LiveApp } from '../support/live-app';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mia-e2e-live-ib-'));
-const methodFile = join(dataDir, 'method.json');
-let shell: ShellProcess;
-let browser: Browser;
+let app: LiveApp;
 let page: Page;
 let peer: TwsPeer;
-const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   // No SPX chain here: gamma levels would change the method's first signal, which this test answers (the chain is tested in live-ib.test.ts).
   peer = new TwsPeer({ account: 'DU4711' });
   await peer.start();
-  // LIVE's own thresholds (STRONG grade) let no signal through on this stretch of the data; the broker path is under test here.
-  writeFileSync(methodFile, JSON.stringify({ modes: { LIVE: DEFAULT_METHOD_CONFIG.modes.PAPER } }));
-  shell = await startShellProcess(['--data-dir', dataDir, '--market-data-dir', dataDir, '--method-config', methodFile]);
-  browser = await launchChromium();
-  page = await openApp(browser, shell.url, consoleErrors);
+  app = await startLiveApp('mia-e2e-live-ib-', { paperThresholdsInLive: true });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await shell?.stop();
+  await app?.stop();
   await peer?.stop();
 });
-
 
 const chartData = (key: string) => page.getByTestId('chart').getAttribute(`data-${key}`);
 const cards = () => page.getByTestId('approval-card');
@@ -62,7 +50,7 @@ describe('live trading through Interactive Brokers (the fake TWS) in the browser
     await expect.poll(() => [peer.subscribers('AllLast'), peer.subscribers('BidAsk')]).toEqual([1, 1]);
     await expect.poll(() => page.getByTestId('front-month').textContent()).toContain('ESZ3');
     await page.screenshot({ path: join(SHOTS, 'ib-connections.png') });
-    await page.getByRole('dialog', { name: 'Connections' }).getByRole('button', { name: 'Close' }).click();
+    await closeConnections(page);
   });
 
   it('draws live bars, switches to LIVE with the account typed, and sends the approved signal to the broker as a bracket', async () => {
@@ -121,6 +109,6 @@ describe('live trading through Interactive Brokers (the fake TWS) in the browser
     expect(peer.workingOrders()).toHaveLength(0);
     expect(peer.received.some((m) => m.id === 58)).toBe(true); // TWS's global cancel
     await page.screenshot({ path: join(SHOTS, 'ib-live-kill-switch-flat.png') });
-    expect(consoleErrors).toEqual([]);
+    expect(app.consoleErrors).toEqual([]);
   });
 });

@@ -6,42 +6,30 @@
  * and the kill switch ends flat as confirmed by the broker's position.
  * Screenshots go to tests/e2e/__screenshots__/.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
-import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
 import { barTicks } from '../peers/data';
 import { DtcPeer } from '../peers/dtc-server';
-import { launchChromium, openApp, SHOTS } from '../support/browser';
+import { SHOTS } from '../support/browser';
 import { fileBars } from '../support/file-bars';
+import { closeConnections, connectDtcFromPanel, startLiveApp, type LiveApp } from '../support/live-app';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mia-e2e-live-'));
-const methodFile = join(dataDir, 'method.json');
-let shell: ShellProcess;
-let browser: Browser;
+let app: LiveApp;
 let page: Page;
 let peer: DtcPeer;
-const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   peer = new DtcPeer({ account: 'SIM-4711' });
   await peer.start();
-  // LIVE's own thresholds (STRONG grade) let no signal through on this stretch of the data; the broker path is under test here.
-  writeFileSync(methodFile, JSON.stringify({ modes: { LIVE: DEFAULT_METHOD_CONFIG.modes.PAPER } }));
-  shell = await startShellProcess(['--data-dir', dataDir, '--market-data-dir', dataDir, '--method-config', methodFile]);
-  browser = await launchChromium();
-  page = await openApp(browser, shell.url, consoleErrors);
+  app = await startLiveApp('mia-e2e-live-', { paperThresholdsInLive: true });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await shell?.stop();
+  await app?.stop();
   await peer?.stop();
 });
-
 
 const chartData = (key: string) => page.getByTestId('chart').getAttribute(`data-${key}`);
 const cards = () => page.getByTestId('approval-card');
@@ -49,17 +37,11 @@ const cards = () => page.getByTestId('approval-card');
 describe('live trading through Sierra Chart DTC in the browser', () => {
   it('connects the DTC server from the Connections panel, with the data and the orders routed to it', async () => {
     await page.getByTestId('exec-MANUAL').click();
-    await page.getByTestId('open-connections').click();
-    await page.getByTestId('data-source').selectOption('dtc');
-    await page.getByTestId('order-route').selectOption('dtc');
-    await page.getByTestId('dtc-port').fill(String(peer.port));
-    await page.getByTestId('dtc-symbol').fill('ESZ3');
-    await page.getByTestId('dtc-connect').click();
-    await expect.poll(() => page.getByTestId('dtc-state').getAttribute('data-state'), { timeout: 10_000 }).toBe('connected');
+    await connectDtcFromPanel(page, peer.port);
     await expect.poll(() => page.getByTestId('dtc-card').textContent()).toContain('Account SIM-4711');
     await expect.poll(() => peer.subscribers()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'connections.png') });
-    await page.getByRole('dialog', { name: 'Connections' }).getByRole('button', { name: 'Close' }).click();
+    await closeConnections(page);
   });
 
   it('draws live bars, switches to LIVE with the account typed, and sends the approved signal to the broker as a bracket', async () => {
@@ -116,6 +98,6 @@ describe('live trading through Sierra Chart DTC in the browser', () => {
     expect(peer.netPosition).toBe(0);
     expect(peer.workingOrders()).toHaveLength(0);
     await page.screenshot({ path: join(SHOTS, 'live-kill-switch-flat.png') });
-    expect(consoleErrors).toEqual([]);
+    expect(app.consoleErrors).toEqual([]);
   });
 });
