@@ -161,7 +161,9 @@ async function main(): Promise<void> {
             const done = (): boolean => {
               if (state.textContent !== 'paused' && state.textContent !== 'ended') return false;
               const answer = rpcAt.find((t) => t >= start);
-              resolvePause([performance.now() - start, answer === undefined ? Number.NaN : answer - start]);
+              // No reply yet: the engine's status event said paused first, so it had taken effect by now (an upper bound).
+              const shown = performance.now() - start;
+              resolvePause([shown, answer === undefined ? shown : answer - start]);
               return true;
             };
             const obs = new MutationObserver(() => {
