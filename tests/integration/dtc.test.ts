@@ -47,6 +47,8 @@ describe('DTC client against the DTC peer', () => {
     ['binary', 107, 108],
     ['binary', 112, 117],
     ['binary', 137, 144],
+    ['binary', 146, 144],
+    ['json', 146, 144],
     ['json', 107, 108],
     ['json', 112, 117],
   ];
@@ -65,6 +67,39 @@ describe('DTC client against the DTC peer', () => {
     const delta = ticks.reduce((s, t) => s + (t.at === 2 ? t.size : -t.size), 0);
     expect(built.reduce((s, b) => s + b.delta, 0)).toBe(delta);
   }, 30_000);
+
+  it('reads the current header\'s microsecond times: a 144 quote and a 146 trade at 14:30:00.123456 are at .123456 ms, not in the year 55703 (issue 17)', async () => {
+    const trades: LiveTrade[] = [];
+    const quotes: number[] = [];
+    const { peer, client } = await setup({}, { trade: (t) => trades.push(t), quote: (q) => quotes.push(q.ts) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const ts = Date.UTC(2023, 8, 25, 14, 30) + 123.456;
+    await peer.stream([{ ts, price: 4368.25, size: 3, at: 2, bid: 4368, ask: 4368.25 }], { trade: 146, quote: 144 });
+    await eventually(() => expect(trades).toHaveLength(1));
+    expect(trades[0]).toMatchObject({ price: 4368.25, size: 3, side: 'buy' });
+    expect(trades[0]!.tsEvent).toBeCloseTo(ts, 6);
+    expect(quotes[0]).toBeCloseTo(ts, 6);
+  });
+
+  it('counts a message type it does not read and says it once per type; the session goes on (issue 17)', async () => {
+    const notices: string[] = [];
+    const trades: LiveTrade[] = [];
+    const { peer, client } = await setup({}, { notice: (m) => notices.push(m), trade: (t) => trades.push(t) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const unknown = Buffer.alloc(12);
+    unknown.writeUInt16LE(12, 0);
+    unknown.writeUInt16LE(4242, 2);
+    const sessionHigh = Buffer.alloc(16); // MARKET_DATA_UPDATE_SESSION_HIGH: known, not needed, not said
+    sessionHigh.writeUInt16LE(16, 0);
+    sessionHigh.writeUInt16LE(114, 2);
+    peer.sendRaw(Buffer.concat([unknown, sessionHigh, unknown]));
+    await peer.stream([{ ts: Date.UTC(2023, 8, 25, 14, 30), price: 4368.25, size: 1, at: 1, bid: 4368, ask: 4368.25 }], { trade: 107, quote: 108 });
+    await eventually(() => expect(trades).toHaveLength(1));
+    expect(client.unreadMessages()).toEqual(new Map([[4242, 2]]));
+    expect(notices.filter((n) => n.includes('message type'))).toEqual(['the DTC server sends message type 4242, which this workstation does not read: skipped, and counted']);
+  });
 
   it('reads the real SCID file’s ticks with their aggressor and time to the millisecond (double-precision trade updates)', async () => {
     const trades: LiveTrade[] = [];
@@ -184,6 +219,7 @@ describe('DTC orders and faults against the DTC peer', () => {
 
   it('sends a bracket as a parent order plus an OCO pair: the entry fills, the legs start working, the target fills and cancels the stop', async () => {
     const { peer, client, reports, positions } = await trading();
+    peer.trade(4368, Date.UTC(2023, 8, 25, 14, 30, 0, 250)); // the market fills at this trade's time, to the millisecond
     client.placeBracket(
       { id: 'E1', symbol: 'ESZ3', side: 'BUY', type: 'MARKET', qty: 2 },
       { id: 'S1', symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 2, price: 4364 },
@@ -191,7 +227,8 @@ describe('DTC orders and faults against the DTC peer', () => {
     );
     await eventually(() => expect(byId(reports, 'E1').some((r) => r.state === 'FILLED')).toBe(true));
     const entry = byId(reports, 'E1').find((r) => r.fill !== null);
-    expect(entry?.fill).toMatchObject({ price: 4368, qty: 2 });
+    // ORDER_UPDATE.LastFillDateTime is t_DateTimeWithMillisecondsInt in the current header (issue 17).
+    expect(entry?.fill).toMatchObject({ price: 4368, qty: 2, ts: Date.UTC(2023, 8, 25, 14, 30, 0, 250) });
     await eventually(() => expect(byId(reports, 'T1').at(-1)?.state).toBe('WORKING'));
     expect(peer.received.find((m) => m.Type === 201)).toMatchObject({ ParentTriggerClientOrderID: 'E1', ClientOrderID_1: 'T1', ClientOrderID_2: 'S1', Price1_2: 4364 });
     await eventually(() => expect(positions.at(-1)).toMatchObject({ qty: 2, avgPrice: 4368 }));

@@ -54,6 +54,8 @@ export const T: Readonly<Record<number, Table>> = {
     size: 40,
     fields: { SymbolID: [4, 'u32'], AtBidOrAsk: [8, 'u8'], UnbundledTradeIndicator: [9, 'i8'], SaleCondition: [10, 'u8'], Price: [16, 'f64'], Volume: [24, 'u32'], DateTime: [32, 'f64'] },
   },
+  // s_MarketDataUpdateTradeWithUnbundledIndicator2, pack(1): float price, DateTime t_DateTimeWithMicrosecondsInt; 27 bytes
+  146: { size: 27, fields: { SymbolID: [4, 'u32'], Price: [8, 'f32'], Volume: [12, 'u32'], DateTime: [16, 'i64'], AtBidOrAsk: [24, 'u8'], UnbundledTradeIndicator: [25, 'i8'], TradeCondition: [26, 'i8'] } },
   // s_MarketDataUpdateTradeNoTimestamp, pack(1)
   142: { size: 18, fields: { SymbolID: [4, 'u32'], Price: [8, 'f32'], Volume: [12, 'u32'], AtBidOrAsk: [16, 'u8'], UnbundledTradeIndicator: [17, 'i8'] } },
   // s_MarketDataUpdateBidAsk
@@ -62,7 +64,7 @@ export const T: Readonly<Record<number, Table>> = {
   117: { size: 28, fields: { BidPrice: [4, 'f32'], BidQuantity: [8, 'f32'], AskPrice: [12, 'f32'], AskQuantity: [16, 'f32'], DateTime: [20, 'u32'], SymbolID: [24, 'u32'] } },
   // s_MarketDataUpdateBidAskNoTimeStamp, pack(1)
   143: { size: 24, fields: { SymbolID: [4, 'u32'], BidPrice: [8, 'f32'], BidQuantity: [12, 'u32'], AskPrice: [16, 'f32'], AskQuantity: [20, 'u32'] } },
-  // s_MarketDataUpdateBidAskFloatWithMilliseconds, pack(1)
+  // s_MarketDataUpdateBidAskFloatWithMicroseconds, pack(1): DateTime is t_DateTimeWithMicrosecondsInt
   144: { size: 32, fields: { SymbolID: [4, 'u32'], BidPrice: [8, 'f32'], BidQuantity: [12, 'f32'], AskPrice: [16, 'f32'], AskQuantity: [20, 'f32'], DateTime: [24, 'i64'] } },
   // s_MarketDepthSnapshotLevel
   122: {

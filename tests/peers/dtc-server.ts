@@ -21,7 +21,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { T, pack, unpack } from './dtc-layouts.js';
 import { StreamGate } from './gate.js';
 
-export type TradeVariant = 107 | 112 | 137 | 142;
+export type TradeVariant = 107 | 112 | 137 | 142 | 146;
 export type QuoteVariant = 108 | 117 | 143 | 144;
 
 /** One trade to stream, with the book around it. Time in Unix ms, prices in points. */
@@ -477,7 +477,8 @@ export class DtcPeer {
     if (this.position === 0) this.avgPrice = 0;
     const execId = `X${this.nextExec++}`;
     this.fills.push({ execId, serverId: o.serverId, clientId: o.clientId, side: o.side, price, qty, ts });
-    this.update(o, 4, { LastFillPrice: price, LastFillQuantity: qty, LastFillDateTime: Math.floor(ts / 1000), LastFillExecutionID: execId });
+    // LastFillDateTime is t_DateTimeWithMillisecondsInt (the current header).
+    this.update(o, 4, { LastFillPrice: price, LastFillQuantity: qty, LastFillDateTime: Math.round(ts), LastFillExecutionID: execId });
     // The bracket's legs start working once their parent filled; an OCO fill cancels its sibling.
     for (const child of this.orders.values()) {
       if (child.parent === o.serverId && child.status === 3) {
@@ -586,6 +587,8 @@ function tradeValues(v: TradeVariant, t: PeerTick): Record<string, number | stri
       return { SymbolID: 0, AtBidOrAsk: t.at, Price: t.price, Volume: t.size, DateTime: t.ts / 1000 };
     case 142:
       return { SymbolID: 0, Price: t.price, Volume: t.size, AtBidOrAsk: t.at };
+    case 146:
+      return { SymbolID: 0, Price: t.price, Volume: t.size, DateTime: Math.round(t.ts * 1000), AtBidOrAsk: t.at }; // µs
   }
 }
 
@@ -598,7 +601,7 @@ function quoteValues(v: QuoteVariant, t: PeerTick): Record<string, number | stri
     case 143:
       return { SymbolID: 0, BidPrice: t.bid, BidQuantity: 10, AskPrice: t.ask, AskQuantity: 12 };
     case 144:
-      return { SymbolID: 0, BidPrice: t.bid, BidQuantity: 10, AskPrice: t.ask, AskQuantity: 12, DateTime: t.ts };
+      return { SymbolID: 0, BidPrice: t.bid, BidQuantity: 10, AskPrice: t.ask, AskQuantity: 12, DateTime: Math.round(t.ts * 1000) }; // µs
   }
 }
 

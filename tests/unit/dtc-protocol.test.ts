@@ -20,7 +20,8 @@ describe('DTC codec (DTCProtocol.h v8)', () => {
   it('pins a few sizes read straight off the header (pack 8 padding and pack 1 structs)', () => {
     expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE)?.size).toBe(40); // u16 AtBidOrAsk then a double at 16
     expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP)?.size).toBe(18); // pack(1)
-    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MILLISECONDS)?.size).toBe(32);
+    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS)?.size).toBe(32);
+    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2)?.size).toBe(27); // pack(1): no padding after the three bytes
     expect(LAYOUTS.get(DTC.ORDER_UPDATE)?.size).toBe(688);
   });
 

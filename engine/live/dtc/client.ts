@@ -41,6 +41,7 @@ import {
   ORDER_TYPE,
   REQUEST,
   TIF,
+  IGNORED_TYPES,
   UPDATE_REASON,
   encodeBinary,
   encodeJson,
@@ -387,6 +388,8 @@ export class DtcClient implements BrokerLink {
       case DTC.MARKET_DATA_UPDATE_TRADE_COMPACT:
       case DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR:
         return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') * 1000);
+      case DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2:
+        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') / 1000);
       case DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP:
         return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), this.clock.now());
       case DTC.MARKET_DATA_UPDATE_BID_ASK:
@@ -395,8 +398,8 @@ export class DtcClient implements BrokerLink {
         return this.quote(m, num(m, 'DateTime') * 1000, FLT_MAX);
       case DTC.MARKET_DATA_UPDATE_BID_ASK_NO_TIMESTAMP:
         return this.quote(m, this.clock.now(), FLT_MAX);
-      case DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MILLISECONDS:
-        return this.quote(m, num(m, 'DateTime'), FLT_MAX);
+      case DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS:
+        return this.quote(m, num(m, 'DateTime') / 1000, FLT_MAX);
       case DTC.MARKET_DEPTH_SNAPSHOT_LEVEL:
       case DTC.MARKET_DEPTH_SNAPSHOT_LEVEL_FLOAT:
       case DTC.MARKET_DEPTH_UPDATE_LEVEL:
@@ -420,8 +423,24 @@ export class DtcClient implements BrokerLink {
         this.on.notice?.(str(m, 'UserMessage'));
         return;
       default:
+        this.unread(m.Type);
         return;
     }
+  }
+
+  /** Messages of types this client does not read, by type: counted, and each type said once (a newer server's messages). */
+  private readonly unreadTypes = new Map<number, number>();
+
+  /** How many messages of each type this client does not read have arrived. */
+  unreadMessages(): ReadonlyMap<number, number> {
+    return this.unreadTypes;
+  }
+
+  private unread(type: number): void {
+    if (IGNORED_TYPES.has(type)) return;
+    const n = (this.unreadTypes.get(type) ?? 0) + 1;
+    this.unreadTypes.set(type, n);
+    if (n === 1) this.on.notice?.(`the DTC server sends message type ${type}, which this workstation does not read: skipped, and counted`);
   }
 
   private encodingAgreed(m: DtcMessage): void {
@@ -578,7 +597,7 @@ export class DtcClient implements BrokerLink {
       state,
       filledQty: orUnset(num(m, 'FilledQuantity'), 0),
       avgFillPrice: orUnset(num(m, 'AverageFillPrice'), Number.NaN),
-      fill: filled ? { execId: str(m, 'LastFillExecutionID') || `${serverId}:${num(m, 'FilledQuantity')}`, price: num(m, 'LastFillPrice'), qty: lastQty, ts: num(m, 'LastFillDateTime') * 1000 } : null,
+      fill: filled ? { execId: str(m, 'LastFillExecutionID') || `${serverId}:${num(m, 'FilledQuantity')}`, price: num(m, 'LastFillPrice'), qty: lastQty, ts: num(m, 'LastFillDateTime') } : null,
       text: str(m, 'InfoText'),
     };
     this.listener?.order(report);

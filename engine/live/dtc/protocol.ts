@@ -46,7 +46,8 @@ export const DTC = {
   MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS: 140,
   MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP: 142,
   MARKET_DATA_UPDATE_BID_ASK_NO_TIMESTAMP: 143,
-  MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MILLISECONDS: 144,
+  MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS: 144,
+  MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2: 146,
   MARKET_DEPTH_SNAPSHOT_LEVEL_FLOAT: 145,
   SUBMIT_NEW_OCO_ORDER: 201,
   CANCEL_ORDER: 203,
@@ -68,6 +69,27 @@ export const DTC = {
   ACCOUNT_BALANCE_REJECT: 602,
   USER_MESSAGE: 700,
 } as const;
+
+/**
+ * Server messages the workstation knows and does not need (DTCProtocol.h):
+ * the session's statistics (the workstation builds its own from the
+ * trades), the last-trade snapshot (the stream follows it), a symbol's feed
+ * status and a depth reject (depth is optional). Read past without a word;
+ * any other type it does not read is counted and said once.
+ */
+export const IGNORED_TYPES: ReadonlySet<number> = new Set([
+  113, // MARKET_DATA_UPDATE_SESSION_VOLUME
+  114, // MARKET_DATA_UPDATE_SESSION_HIGH
+  115, // MARKET_DATA_UPDATE_SESSION_LOW
+  116, // MARKET_DATA_FEED_SYMBOL_STATUS
+  119, // MARKET_DATA_UPDATE_SESSION_SETTLEMENT
+  120, // MARKET_DATA_UPDATE_SESSION_OPEN
+  121, // MARKET_DEPTH_REJECT
+  124, // MARKET_DATA_UPDATE_OPEN_INTEREST
+  134, // MARKET_DATA_UPDATE_LAST_TRADE_SNAPSHOT
+  135, // MARKET_DATA_UPDATE_SESSION_NUM_TRADES
+  136, // MARKET_DATA_UPDATE_TRADING_SESSION_DATE
+]);
 
 /** EncodingEnum. */
 export const ENCODING = { BINARY: 0, JSON: 2 } as const;
@@ -202,10 +224,15 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
       ['SymbolID', 'u32'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8'], ['SaleCondition', 'u8'], ['Reserve_1', 'u8'], ['Reserve_2', 'u32'],
       ['Price', 'f64'], ['Volume', 'u32'], ['Reserve_3', 'u32'], ['DateTime', 'f64'],
     ]),
+    // s_MarketDataUpdateTradeWithUnbundledIndicator2, pack(1): a float price and a µs time (t_DateTimeWithMicrosecondsInt).
+    struct(DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2, 'MarketDataUpdateTradeWithUnbundledIndicator2', 1, [
+      ['SymbolID', 'u32'], ['Price', 'f32'], ['Volume', 'u32'], ['DateTime', 'i64'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8'], ['TradeCondition', 'i8'],
+    ]),
     struct(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP, 'MarketDataUpdateTradeNoTimestamp', 1, [['SymbolID', 'u32'], ['Price', 'f32'], ['Volume', 'u32'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8']]),
     struct(DTC.MARKET_DATA_UPDATE_BID_ASK, 'MarketDataUpdateBidAsk', 8, [['SymbolID', 'u32'], ['BidPrice', 'f64'], ['BidQuantity', 'f32'], ['AskPrice', 'f64'], ['AskQuantity', 'f32'], ['DateTime', 'u32']]),
     struct(DTC.MARKET_DATA_UPDATE_BID_ASK_COMPACT, 'MarketDataUpdateBidAskCompact', 8, [['BidPrice', 'f32'], ['BidQuantity', 'f32'], ['AskPrice', 'f32'], ['AskQuantity', 'f32'], ['DateTime', 'u32'], ['SymbolID', 'u32']]),
-    struct(DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MILLISECONDS, 'MarketDataUpdateBidAskFloatWithMilliseconds', 1, [
+    // The current header: DateTime is t_DateTimeWithMicrosecondsInt (µs since 1970), pack(1).
+    struct(DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS, 'MarketDataUpdateBidAskFloatWithMicroseconds', 1, [
       ['SymbolID', 'u32'], ['BidPrice', 'f32'], ['BidQuantity', 'f32'], ['AskPrice', 'f32'], ['AskQuantity', 'f32'], ['DateTime', 'i64'],
     ]),
     struct(DTC.MARKET_DATA_UPDATE_BID_ASK_NO_TIMESTAMP, 'MarketDataUpdateBidAskNoTimeStamp', 1, [['SymbolID', 'u32'], ['BidPrice', 'f32'], ['BidQuantity', 'u32'], ['AskPrice', 'f32'], ['AskQuantity', 'u32']]),
@@ -353,7 +380,8 @@ function read(buf: Buffer, f: Field): number | string {
 export function decodeBinary(buf: Buffer): DtcMessage | null {
   const type = buf.readUInt16LE(2);
   const l = LAYOUTS.get(type);
-  if (l === undefined) return null;
+  // A type this codec has no layout for: only its type, for the client to count and say (never skipped in silence).
+  if (l === undefined) return { Type: type } as DtcMessage;
   const m: Record<string, number | string> = { Type: type };
   for (const f of l.fields) {
     if (f.name === 'Size' || f.name === 'Type') continue;
