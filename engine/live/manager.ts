@@ -109,7 +109,8 @@ export class LiveManager {
   private basisPoints: number | null = null;
   private recorder: ScidRecorder | null = null;
   /** Recordings of the other contracts streamed (NQ beside ES), by local symbol. */
-  private readonly others = new Map<string, ScidRecorder>();
+  /** Recordings of the other streamed contracts, by symbol (null: it could not be opened, and that was said). */
+  private readonly others = new Map<string, ScidRecorder | null>();
   /** Live trades held until the backfill reached the run (null: not waiting). */
   private held: TradeTick[] | null = null;
   /** IB's backfill when it arrived before the run opened. */
@@ -572,7 +573,7 @@ export class LiveManager {
     this.routed = new RoutedVenue(this.sim);
     const file = join(this.deps.marketDataDir, `${contract.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`);
     const backfill = await this.backfillFrom(file);
-    this.recorder = new ScidRecorder(file, this.deps.wall, { onTorn: (b) => this.deps.alert('warning', `${file}: a torn last record (${b} bytes, a crash while writing) was cut off`) });
+    this.recorder = this.openRecorder(file);
     this.pending = [];
     this.liveRun = await this.deps.openRun(source, this.routed);
     if (backfill.length > 0) this.liveRun.pushHistory(backfill);
@@ -612,15 +613,28 @@ export class LiveManager {
     this.publish();
   }
 
+  /**
+   * The live recording of a contract, its folder made on a first day; null
+   * when it cannot be made or opened, said in a critical alert with the path
+   * and what to do (the live run goes on, unrecorded).
+   */
+  private openRecorder(file: string): ScidRecorder | null {
+    try {
+      return new ScidRecorder(file, this.deps.wall, { onTorn: (b) => this.deps.alert('warning', `${file}: a torn last record (${b} bytes, a crash while writing) was cut off`) });
+    } catch (e) {
+      this.deps.alert('critical', `Not recording: ${(e as Error).message}. The live run goes on without a recording to replay.`);
+      return null;
+    }
+  }
+
   /** A trade of another streamed contract: recorded to its own SCID file. */
   private recordOther(t: LiveTrade): void {
     let r = this.others.get(t.symbol);
     if (r === undefined) {
-      const file = join(this.deps.marketDataDir, `${t.symbol.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`);
-      r = new ScidRecorder(file, this.deps.wall, { onTorn: (b) => this.deps.alert('warning', `${file}: a torn last record (${b} bytes, a crash while writing) was cut off`) });
+      r = this.openRecorder(join(this.deps.marketDataDir, `${t.symbol.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`));
       this.others.set(t.symbol, r);
     }
-    r.add({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN });
+    r?.add({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: Number.NaN, ask: Number.NaN });
   }
 
   /** The current session's trades from an earlier recording of this contract (the DTC backfill). */
@@ -637,7 +651,7 @@ export class LiveManager {
   private stopRecording(): void {
     this.recorder?.close();
     this.recorder = null;
-    for (const r of this.others.values()) r.close();
+    for (const r of this.others.values()) r?.close();
     this.others.clear();
   }
 

@@ -14,7 +14,8 @@
  *   last record moves 1 microsecond after it (Sierra Chart's own rule for
  *   trades in the same millisecond).
  */
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { TradeTick } from '../domain.js';
 import { SCID_RECORD_BYTES, encodeScidHeader, encodeScidTick, parseScidHeader, readScidRecord, scidTimeToUnixMs, SCID_HEADER_BYTES } from '../feeds/scid.js';
@@ -41,8 +42,9 @@ export class ScidRecorder {
   private readonly max: number;
 
   /**
-   * Opens (or creates) `file` for appending.
+   * Opens (or creates, with its folder) `file` for appending.
    * @throws FeedError when an existing file is not a SCID file (it is left untouched).
+   * @throws Error naming the file and what to do when the folder or the file cannot be made or opened.
    */
   constructor(
     readonly file: string,
@@ -53,7 +55,13 @@ export class ScidRecorder {
     this.max = opts.maxBuffered ?? 4096;
     this.buffer = Buffer.alloc(this.max * SCID_RECORD_BYTES);
     const fresh = !existsSync(file);
-    const fd = openSync(file, fresh ? 'w+' : 'r+');
+    let fd: number;
+    try {
+      mkdirSync(dirname(file), { recursive: true }); // the market data folder, on a first day
+      fd = openSync(file, fresh ? 'w+' : 'r+');
+    } catch (e) {
+      throw new Error(`the live recording ${file} cannot be ${fresh ? 'created' : 'opened'} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): make its folder ${dirname(file)} writable, or choose another market data folder`);
+    }
     try {
       if (fresh) {
         writeSync(fd, encodeScidHeader(), 0, SCID_HEADER_BYTES, 0);

@@ -5,7 +5,7 @@
  * kill switch cancels at the broker and is flat only when the broker's
  * position says so; broker lost with a position trips it after 30 s.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,10 +31,10 @@ afterEach(async () => {
  */
 const METHOD = methodConfig({ modes: { LIVE: DEFAULT_METHOD_CONFIG.modes.PAPER } });
 
-async function liveKernel(risk = DEFAULT_RISK_CONFIG, dataDir = mkdtempSync(join(tmpdir(), 'mia-live-'))): Promise<{ k: Kernel; peer: DtcPeer; events: EngineEvent[]; dataDir: string }> {
+async function liveKernel(risk = DEFAULT_RISK_CONFIG, dataDir = mkdtempSync(join(tmpdir(), 'mia-live-')), marketDataDir = dataDir): Promise<{ k: Kernel; peer: DtcPeer; events: EngineEvent[]; dataDir: string }> {
   const peer = new DtcPeer({ account: 'SIM-4711' });
   await peer.start();
-  const k = createKernel({ dataDir, marketDataDir: dataDir, version: 'test', risk, method: METHOD }, new LiveClock());
+  const k = createKernel({ dataDir, marketDataDir, version: 'test', risk, method: METHOD }, new LiveClock());
   const events: EngineEvent[] = [];
   k.bus.subscribe((e) => events.push(e));
   cleanup.push(async () => {
@@ -68,6 +68,28 @@ describe('a live run on Sierra Chart DTC (the DTC peer)', () => {
     await eventually(async () => expect((await k.api.getConnections()).recordings[0]?.records).toBe(ticks.length));
     expect(conn.recordings[0]?.file).toMatch(/ESZ3\.scid$/);
   });
+
+  it('on a first day the market data folder does not exist yet: it is made, and every trade is recorded (issue 17)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mia-first-day-'));
+    const marketDataDir = join(dataDir, 'not', 'yet', 'market-data');
+    const { k, peer } = await liveKernel(DEFAULT_RISK_CONFIG, dataDir, marketDataDir);
+    const ticks = barTicks(await fileBars(30));
+    await peer.stream(ticks, { trade: 107, quote: 108 });
+    await eventually(async () => expect((await k.api.getConnections()).recordings[0]?.records).toBe(ticks.length));
+    expect((await k.api.getConnections()).recordings[0]?.file).toBe(join(marketDataDir, 'ESZ3.scid'));
+  }, 30_000);
+
+  it('a market data folder that cannot hold the recording is said with its path and what to do; the live run goes on unrecorded (issue 17)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mia-first-day-'));
+    const blocked = join(dataDir, 'market-data');
+    writeFileSync(blocked, 'a file where the folder should be');
+    const { k, peer, events } = await liveKernel(DEFAULT_RISK_CONFIG, dataDir, blocked);
+    await peer.stream(barTicks(await fileBars(5)), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await k.api.getReplaySnapshot()).bars.length + 1).toBeGreaterThan(1));
+    const alert = events.find((e) => e.type === 'alert' && e.level === 'critical' && e.message.startsWith('Not recording'));
+    expect(alert?.type === 'alert' ? alert.message : '').toMatch(new RegExp(`the live recording ${blocked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/ESZ3\\.scid cannot be created \\((ENOTDIR|EEXIST)\\): make its folder .* writable, or choose another market data folder`));
+    expect((await k.api.getConnections()).recordings).toEqual([]);
+  }, 30_000);
 
   it('LIVE needs the account typed exactly; in AUTO the bracket goes to the broker, fills, and the kill switch ends flat by the broker’s position', async () => {
     const { k, peer } = await liveKernel();
