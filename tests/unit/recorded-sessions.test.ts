@@ -77,6 +77,43 @@ describe('recorded sessions', () => {
     expect({ signals, trades }).toEqual({ signals: 27, trades: 7 });
   }, 120_000);
 
+  it('the sessions of a paced replay in MANUAL, with the trader\'s approvals and rejections, replay with no difference (issue 17)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-recorded-paced-'));
+    const k = createKernel({ dataDir: dir, marketDataDir: SHARED_DATA, version: 'test' }, new LiveClock());
+    try {
+      await k.api.openReplay({ path: REAL_CSV });
+      await k.api.setSpeed('max');
+      await k.api.play();
+      // MANUAL (the default) pauses at each queued signal: approve every other one, reject the rest.
+      let decided = 0;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 20));
+        const st = (await k.api.getReplaySnapshot()).status.state;
+        if (st === 'ended') break;
+        const q = (await k.api.getExecution()).queue;
+        if (st === 'paused' && q.length > 0) {
+          decided += 1;
+          await (decided % 2 === 0 ? k.api.approve(q[0]!.signalId) : k.api.reject(q[0]!.signalId, 'test')).catch(() => undefined);
+        }
+        if (st === 'paused') await k.api.play();
+      }
+      expect(decided).toBeGreaterThan(2);
+      const paced = (await k.api.listSessions()).filter((x) => x.runKind === 'replay');
+      expect(paced).toHaveLength(11);
+      for (const s of paced.filter((x) => x.signals > 0)) {
+        await k.api.openSession({ runId: s.runId, sessionId: s.sessionId });
+        await k.api.setSpeed('max');
+        await k.api.play();
+        await eventually(async () => expect((await k.api.getReplaySnapshot()).status.state).toBe('ended'), 30_000);
+        const r = (await k.api.getReplaySnapshot()).status.recorded!;
+        expect(r, s.sessionId).toMatchObject({ differenceCount: 0, differences: [], signalsMatched: s.signals, signalsChecked: s.signals });
+        expect(r.tradesMatched).toBe(r.tradesChecked);
+      }
+    } finally {
+      await k.close();
+    }
+  }, 120_000);
+
   it('reports a journal that differs from the replay instead of hiding it', async () => {
     const s = sessions.find((x) => x.signals > 0)!;
     const db = kernel.db!;
