@@ -292,6 +292,7 @@ export function gexJson(g: GammaLevels, basis: number | null): Record<string, un
     zeroGamma: g.zeroGamma,
     profile: g.profile.map((p) => ({ spot: p.spot, gex: p.gex })),
     date: g.date,
+    snapshot: isoTime(g.ts),
     source: g.source,
     callVolume: g.callVolume,
     putVolume: g.putVolume,
@@ -303,7 +304,7 @@ export function gexJson(g: GammaLevels, basis: number | null): Record<string, un
 function gexTable(g: GammaLevels, basis: number): string {
   const bn = (x: number): string => `${(x / 1e9).toFixed(2)} bn`;
   const es = (x: number | null): string => (x === null ? '-' : basis === 0 ? x.toFixed(2) : `${x.toFixed(2)} (ES ${(x + basis).toFixed(2)})`);
-  let text = `${g.source}: SPX ${g.spot} on ${g.date}\n`;
+  let text = `${g.source}: SPX ${g.spot} on ${g.date} (snapshot ${isoTime(g.ts)})\n`;
   text += `net GEX     ${bn(g.netGex)} USD per 1% move\n`;
   text += `call wall   ${es(g.callWall)}\nput wall    ${es(g.putWall)}\nzero gamma  ${es(g.zeroGamma)}\n\n`;
   text += table(['spot', 'GEX (USD bn per 1%)'], g.profile.map((p) => [p.spot.toFixed(2), (p.gex / 1e9).toFixed(3)]));

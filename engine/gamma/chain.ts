@@ -31,8 +31,10 @@ export interface OptionChain {
   readonly source: string;
   /** Underlying price at the snapshot, index points. */
   readonly spot: number;
-  /** Snapshot date, YYYY-MM-DD (exchange-local date printed in the file). */
+  /** Snapshot date, YYYY-MM-DD (the local date printed in the file). */
   readonly date: string;
+  /** When the snapshot was taken, Unix ms (the file's time and zone). */
+  readonly ts: number;
   readonly options: readonly ChainOption[];
   /** Option lines rejected, each as `source:line: why` (the rest of the chain is kept). */
   readonly rejected: readonly string[];
@@ -45,10 +47,57 @@ export class ChainError extends Error {
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
+/** YYYY-MM-DD of a month name (its first three letters) and a day and year, or null. */
 function isoFrom(monthName: string, day: string, year: string): string | null {
   const m = MONTHS.indexOf(monthName.slice(0, 3).toLowerCase());
   if (m < 0) return null;
   return `${year}-${String(m + 1).padStart(2, '0')}-${day.padStart(2, '0')}`;
+}
+
+/** Hours from UTC of the zone names CBOE's pages print. */
+const ZONE_HOURS: Readonly<Record<string, number>> = { EDT: -4, EST: -5, CDT: -5, CST: -6, UTC: 0, GMT: 0 };
+
+/** The snapshot's local date (YYYY-MM-DD) and its time, Unix ms. */
+export interface ChainTime {
+  readonly date: string;
+  readonly ts: number;
+}
+
+/**
+ * The time of a `Date:` line, in every variant the CBOE files in
+ * ../shared/data carry (issue 17):
+ * `5 April 2023, 19:41 UTC−4` (a Unicode minus), `6 May 2023, 8:40 PM EDT`,
+ * `8 June 2023 7:56 PM EDT`, `May 23, 2023 at 7:39 PM EDT`,
+ * `February 5 2022, 8:09 PM EST`: day and month either way round, a 24-hour
+ * or AM/PM time, and a zone as an offset (`UTC−4`, `UTC+1:30`) or a US name
+ * (EDT, EST, CDT, CST; UTC, GMT). Null when the text is not all of a date, a
+ * time and a zone, or names a day the month does not have.
+ */
+export function parseChainTime(text: string): ChainTime | null {
+  const t = text.replace(/[\u2212\u2013]/g, '-').replace(/\s+/g, ' ').trim();
+  const dm = /^(\d{1,2}) ([A-Za-z]+),? (\d{4})(.*)$/.exec(t);
+  const md = dm === null ? /^([A-Za-z]+) (\d{1,2}),? (\d{4})(.*)$/.exec(t) : null;
+  const parts = dm !== null ? [dm[1], dm[2], dm[3], dm[4]] : md !== null ? [md[2], md[1], md[3], md[4]] : null;
+  if (parts === null) return null;
+  const [day, monthName, year, rest] = parts as [string, string, string, string];
+  const month = MONTHS.indexOf(monthName.slice(0, 3).toLowerCase());
+  const time = /^(?:,| at)? (\d{1,2}):(\d{2})(?: ?([AP]M))? (?:UTC ?([+-]) ?(\d{1,2})(?::?(\d{2}))?|([A-Z]{3}))$/i.exec(rest);
+  if (month < 0 || time === null) return null;
+  let hour = Number(time[1]);
+  const minute = Number(time[2]);
+  const ampm = time[3]?.toUpperCase();
+  if (ampm !== undefined) {
+    if (hour < 1 || hour > 12) return null;
+    hour = (hour % 12) + (ampm === 'PM' ? 12 : 0);
+  }
+  const zone = time[7]?.toUpperCase();
+  const offsetMin = zone !== undefined ? (ZONE_HOURS[zone] ?? Number.NaN) * 60 : (time[4] === '-' ? -1 : 1) * (Number(time[5]) * 60 + Number(time[6] ?? 0));
+  if (!Number.isFinite(offsetMin) || hour > 23 || minute > 59) return null;
+  const y = Number(year);
+  const d = Number(day);
+  const local = Date.UTC(y, month, d, hour, minute);
+  if (new Date(local).getUTCDate() !== d) return null; // 31 April is not a day
+  return { date: `${year}-${String(month + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`, ts: local - offsetMin * 60_000 };
 }
 
 /** Splits one CSV line, honouring double quotes. */
@@ -83,18 +132,26 @@ function splitCsv(line: string): string[] {
 export function parseChain(text: string, source: string): OptionChain {
   const lines = text.split(/\r?\n/);
   let spot = Number.NaN;
-  let date: string | null = null;
+  let when: ChainTime | null = null;
   let header = -1;
   for (let i = 0; i < Math.min(lines.length, 20) && header < 0; i++) {
     const line = lines[i]!;
     const last = /Last:\s*([0-9.]+)/.exec(line);
     if (last !== null && Number.isNaN(spot)) spot = Number(last[1]);
-    const d = /Date:\s*([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})/.exec(line);
-    if (d !== null && date === null) date = isoFrom(d[1]!, d[2]!, d[3]!);
+    // The Date field runs to the next "<Label>:" field (its own commas are quoted in some files, not in others).
+    const at = when === null ? line.search(/(^|[",])\s*Date:/) : -1;
+    if (at >= 0) {
+      const after = line.slice(line.indexOf('Date:', at) + 'Date:'.length);
+      const end = after.search(/"?\s*,\s*"?[A-Za-z][A-Za-z ]*:/);
+      const text = (end < 0 ? after : after.slice(0, end)).replace(/"\s*$/, '').trim();
+      when = parseChainTime(text);
+      if (when === null) throw new ChainError(`${source}:${i + 1}: the Date "${text.slice(0, 60)}" is not a date, a time and a zone this reader knows (e.g. "May 23, 2023 at 7:39 PM EDT" or "5 April 2023, 19:41 UTC-4")`);
+    }
     if (/^\s*Expiration Date\s*,/i.test(line)) header = i;
   }
   if (!(spot > 0)) throw new ChainError(`${source}: no "Last: <spot>" line in the first 20 lines`);
-  if (date === null) throw new ChainError(`${source}: no "Date: <month> <day> <year>" line in the first 20 lines`);
+  if (when === null) throw new ChainError(`${source}: no "Date: ..." line in the first 20 lines`);
+  const { date, ts } = when;
   if (header < 0) throw new ChainError(`${source}: no "Expiration Date,..." column line in the first 20 lines`);
   const cols = splitCsv(lines[header]!).map((c) => c.trim().toLowerCase());
   const strikeCol = cols.indexOf('strike');
@@ -122,7 +179,7 @@ export function parseChain(text: string, source: string): OptionChain {
     }
   }
   if (options.length === 0) throw new ChainError(`${source}: no option lines after the column line${rejected.length > 0 ? ` (${rejected.length} rejected; the first: ${rejected[0]})` : ''}`);
-  return { source, spot, date, options, rejected };
+  return { source, spot, date, ts, options, rejected };
 
   /** One strike's call and put, or null for a line to skip. @throws ChainError naming the line and field. */
   function optionLine(i: number, line: string): ChainOption[] | null {

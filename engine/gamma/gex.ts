@@ -40,6 +40,8 @@ export interface GammaLevels {
   readonly source: string;
   /** Snapshot date, YYYY-MM-DD. */
   readonly date: string;
+  /** When the snapshot was taken, Unix ms. */
+  readonly ts: number;
   readonly spot: number;
   /** Sum of every option's GEX at spot, USD per 1% move. */
   readonly netGex: number;
@@ -143,7 +145,7 @@ export function gammaLevels(chain: OptionChain): GammaLevels {
     }
     profile.push({ spot, gex: total });
   }
-  return { source: chain.source, date: chain.date, spot: S, netGex, callWall, putWall, zeroGamma: zeroCrossing(profile), profile, strikes, callVolume, putVolume };
+  return { source: chain.source, date: chain.date, ts: chain.ts, spot: S, netGex, callWall, putWall, zeroGamma: zeroCrossing(profile), profile, strikes, callVolume, putVolume };
 }
 
 /** Linear interpolation of the first sign change of `gex` scanning up from the lowest spot; null when none. */

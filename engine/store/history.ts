@@ -225,7 +225,8 @@ export function runScript(db: Db, runId: number): ScriptedAction[] {
     basis: number;
     levels: string;
   }[];
-  for (const c of chains) out.push({ ts: c.loaded_at, kind: 'gamma', levels: JSON.parse(c.levels) as GammaLevels, basisPoints: c.basis });
+  // Levels journaled before chains had a snapshot time (issue 17) take the time they were loaded.
+  for (const c of chains) out.push({ ts: c.loaded_at, kind: 'gamma', levels: { ts: c.loaded_at, ...(JSON.parse(c.levels) as Omit<GammaLevels, 'ts'>) }, basisPoints: c.basis });
   const events = db
     .prepare(`SELECT ts, kind, detail FROM run_events WHERE run_id = ? AND kind IN ('kill-switch', 'mode.changed', 'execution.toggled', 'gamma.cleared') ORDER BY seq`)
     .all(runId) as { ts: number; kind: string; detail: string }[];

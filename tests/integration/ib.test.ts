@@ -117,7 +117,7 @@ describe('IB client against the fake TWS', () => {
     // IB lists a class's strikes over all its expiries; the ones an expiry lacks are answered "no security definition" and skipped.
     expect(got.source).toMatch(new RegExp(`^Interactive Brokers SPX chain \\(${wanted.length} of \\d+ options\\)$`));
     expect(got.options).toHaveLength(wanted.length);
-    const expected = gammaLevels({ source: 'file', spot, date: '2023-09-25', options: wanted, rejected: [] });
+    const expected = gammaLevels({ source: 'file', spot, date: '2023-09-25', ts: got.ts, options: wanted, rejected: [] });
     const levels = gammaLevels(got);
     expect(levels.callWall).toBe(expected.callWall);
     expect(levels.putWall).toBe(expected.putWall);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { ChainError, parseChain, readChain } from '../../engine/gamma/chain';
+import { ChainError, parseChain, parseChainTime, readChain } from '../../engine/gamma/chain';
 import { bsGamma, busdayCount, gammaLevels, zeroCrossing } from '../../engine/gamma/gex';
 import { SHARED_DATA } from '../support/paths';
 
@@ -54,6 +54,61 @@ describe('CBOE quote-table chain', () => {
     expect(date.options.map((o) => o.strike)).toEqual([100, 100]);
     expect(date.rejected[0]).toMatch(/x\.csv:6: field "expiration date"/);
     expect(ChainError).toBeDefined();
+  });
+});
+
+describe("the chain's Date line (issue 17)", () => {
+  it('reads every variant the CBOE files carry, with its time and zone, as a UTC instant', () => {
+    const cases: [string, string, number][] = [
+      ['5 April 2023, 19:41 UTC\u22124', '2023-04-05', Date.UTC(2023, 3, 5, 23, 41)], // a Unicode minus
+      ['6 May 2023, 8:40 PM EDT', '2023-05-06', Date.UTC(2023, 4, 7, 0, 40)],
+      ['20 May 2023, 11:33 AM EDT', '2023-05-20', Date.UTC(2023, 4, 20, 15, 33)],
+      ['May 23, 2023 at 7:39 PM EDT', '2023-05-23', Date.UTC(2023, 4, 23, 23, 39)],
+      ['8 June 2023 7:56 PM EDT', '2023-06-08', Date.UTC(2023, 5, 8, 23, 56)],
+      ['February 5 2022, 8:09 PM EST', '2022-02-05', Date.UTC(2022, 1, 6, 1, 9)],
+      ['January 3, 2023 at 12:05 AM EST', '2023-01-03', Date.UTC(2023, 0, 3, 5, 5)], // 12 AM is midnight
+      ['3 January 2023, 12:05 PM CST', '2023-01-03', Date.UTC(2023, 0, 3, 18, 5)],
+      ['3 January 2023, 9:00 UTC+5:30', '2023-01-03', Date.UTC(2023, 0, 3, 3, 30)],
+    ];
+    for (const [text, date, ts] of cases) expect(parseChainTime(text), text).toEqual({ date, ts });
+  });
+
+  it('refuses a Date line without a time or a zone, a day the month does not have, or a zone it does not know, naming the line', () => {
+    for (const text of ['5 April 2023', '5 April 2023, 19:41', '31 April 2023, 10:00 EDT', '5 April 2023, 19:41 XYZ', '5 April 2023, 13:41 PM EDT', 'Someday 5, 2023 at 1:00 PM EDT']) {
+      expect(parseChainTime(text), text).toBeNull();
+    }
+    expect(() => parseChain(TINY.replace('January 3, 2023 at 4:00 PM EST', 'January 3, 2023'), 'x.csv')).toThrow(/x\.csv:3: the Date "January 3, 2023" is not a date, a time and a zone this reader knows/);
+  });
+
+  it('reads all 13 real chains in ../shared/data/options with the snapshot time each file prints', async () => {
+    const expected: [string, string, number][] = [
+      ['esm23/spx_quotedata_2023-04-05.csv', '2023-04-05', Date.UTC(2023, 3, 5, 23, 41)],
+      ['esm23/spx_quotedata_2023-04-06.csv', '2023-04-06', Date.UTC(2023, 3, 7, 2, 48)],
+      ['esm23/spx_quotedata_2023-04-10.csv', '2023-04-10', Date.UTC(2023, 3, 11, 0, 51)],
+      ['esm23/spx_quotedata_2023-04-14.csv', '2023-04-14', Date.UTC(2023, 3, 14, 23, 12)],
+      ['esm23/spx_quotedata_2023-04-17.csv', '2023-04-17', Date.UTC(2023, 3, 18, 2, 53)],
+      ['esm23/spx_quotedata_2023-05-06.csv', '2023-05-06', Date.UTC(2023, 4, 7, 0, 40)],
+      ['esm23/spx_quotedata_2023-05-20.csv', '2023-05-20', Date.UTC(2023, 4, 20, 15, 33)],
+      ['esm23/spx_quotedata_2023-05-23.csv', '2023-05-23', Date.UTC(2023, 4, 23, 23, 39)],
+      ['esm23/spx_quotedata_2023-05-26.csv', '2023-05-26', Date.UTC(2023, 4, 26, 21, 1)],
+      ['esm23/spx_quotedata_2023-06-08.csv', '2023-06-08', Date.UTC(2023, 5, 8, 23, 56)],
+      ['esm23/spx_quotedata_2023-06-09.csv', '2023-06-09', Date.UTC(2023, 5, 9, 17, 40)],
+      ['spx_quotedata_2022-02-05.csv', '2022-02-05', Date.UTC(2022, 1, 6, 1, 9)],
+      ['spx_quotedata_2023-08-20.csv', '2023-08-20', Date.UTC(2023, 7, 21, 2, 42)],
+    ];
+    for (const [file, date, ts] of expected) {
+      const c = await readChain(resolve(SHARED_DATA, 'options', file));
+      expect({ date: c.date, ts: c.ts, rejected: c.rejected.length }, file).toEqual({ date, ts, rejected: 0 });
+    }
+  });
+
+  it('gives the ESM23 chains their levels: 2023-04-05 and 2023-06-09 against an independent sum (Python csv, GEX = gamma x OI x 100 x S^2 x 1%)', async () => {
+    const a = gammaLevels(await readChain(resolve(SHARED_DATA, 'options/esm23/spx_quotedata_2023-04-05.csv')));
+    expect(a).toMatchObject({ callWall: 4000, putWall: 4000 });
+    expect(a.netGex / 1e9).toBeCloseTo(7.8, 1);
+    const b = gammaLevels(await readChain(resolve(SHARED_DATA, 'options/esm23/spx_quotedata_2023-06-09.csv')));
+    expect(b).toMatchObject({ callWall: 4300, putWall: 4300 });
+    expect(b.netGex / 1e9).toBeCloseTo(64.2, 1);
   });
 });
 

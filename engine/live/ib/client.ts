@@ -772,7 +772,7 @@ export class IbClient implements BrokerLink {
     this.chainPasses += 1;
     if (options.length > 0 && Number.isFinite(this.spx)) {
       this.chainMissing = false;
-      this.on.chain?.({ source: `Interactive Brokers SPX chain (${options.length} of ${asked} options)`, spot: this.spx, date: this.marketDate(), options, rejected: [] });
+      this.on.chain?.({ source: `Interactive Brokers SPX chain (${options.length} of ${asked} options)`, spot: this.spx, date: this.marketDate(), ts: this.marketNow(), options, rejected: [] });
     } else if (!this.chainMissing) {
       // Said once, not at every refresh, until a pass gives options again.
       this.chainMissing = true;
