@@ -57,6 +57,12 @@ export interface TradeTick {
   readonly bid: number;
   /** Best ask at the trade, points (NaN when unknown). */
   readonly ask: number;
+  /**
+   * The first or last sub-trade of one exchange trade the feed split into
+   * several (DTC's UnbundledTradeIndicator, the SCID Open-field markers);
+   * absent for a trade that is whole or when the feed does not say.
+   */
+  readonly subTrade?: 'first' | 'last';
 }
 
 /**

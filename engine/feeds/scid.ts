@@ -60,16 +60,14 @@ export function unixMsToScidTime(unixMs: number): number {
 }
 
 /**
- * Aggressor of a tick record: ask volume alone is a buy, bid volume alone a
- * sell; with neither (or both), the trade price against the quotes decides.
+ * Aggressor of a tick record, as the record says it and no more: ask volume
+ * alone is a buy, bid volume alone a sell; neither (a trade recorded with its
+ * side unknown) or both is unknown. The stored bid and ask are not used to
+ * guess: a trade recorded as unknown at the ask read back as a buy (issue 17).
  */
-export function scidAggressor(r: Pick<ScidRecord, 'bidVolume' | 'askVolume' | 'close' | 'high' | 'low'>): AggressorSide {
+export function scidAggressor(r: Pick<ScidRecord, 'bidVolume' | 'askVolume'>): AggressorSide {
   if (r.askVolume > 0 && r.bidVolume === 0) return 'buy';
   if (r.bidVolume > 0 && r.askVolume === 0) return 'sell';
-  if (r.askVolume === 0 && r.bidVolume === 0 && r.high > r.low && r.low > 0) {
-    if (r.close >= r.high) return 'buy';
-    if (r.close <= r.low) return 'sell';
-  }
   return 'unknown';
 }
 
@@ -127,7 +125,8 @@ export function encodeScidTick(buf: Buffer, offset: number, tick: TradeTick): vo
   const lo = dt % 4_294_967_296;
   buf.writeUInt32LE(lo, offset);
   buf.writeInt32LE((dt - lo) / 4_294_967_296, offset + 4);
-  buf.writeFloatLE(0, offset + 8);
+  // Open: 0 for a whole trade (SINGLE_TRADE_WITH_BID_ASK), or Sierra Chart's marker of an unbundled trade's first or last sub-trade.
+  buf.writeFloatLE(tick.subTrade === 'first' ? SCID_FIRST_SUB_TRADE : tick.subTrade === 'last' ? SCID_LAST_SUB_TRADE : 0, offset + 8);
   buf.writeFloatLE(Number.isNaN(tick.ask) ? tick.price : tick.ask, offset + 12);
   buf.writeFloatLE(Number.isNaN(tick.bid) ? tick.price : tick.bid, offset + 16);
   buf.writeFloatLE(tick.price, offset + 20);
@@ -217,16 +216,16 @@ export async function* scidTicks(file: string, instrument: Instrument, rejection
       const high = buf.readFloatLE(o + 12);
       const low = buf.readFloatLE(o + 16);
       const close = buf.readFloatLE(o + 20);
-      const bidVolume = buf.readUInt32LE(o + 32);
-      const askVolume = buf.readUInt32LE(o + 36);
+      const subTrade = scidSubTrade(buf.readFloatLE(o + 8));
       const tick: TradeTick = {
         kind: 'tick',
         tsEvent: scidTimeToUnixMs(buf.readUInt32LE(o) + buf.readInt32LE(o + 4) * 4_294_967_296),
         price: close,
         size: buf.readUInt32LE(o + 28),
-        side: scidAggressor({ bidVolume, askVolume, close, high, low }),
+        side: scidAggressor({ bidVolume: buf.readUInt32LE(o + 32), askVolume: buf.readUInt32LE(o + 36) }),
         bid: low > 0 && Number.isFinite(low) ? low : Number.NaN,
         ask: high > 0 && Number.isFinite(high) ? high : Number.NaN,
+        ...(subTrade === null ? {} : { subTrade }),
       };
       try {
         validator.tick(at, tick);

@@ -657,7 +657,7 @@ export class LiveManager {
 
   /** Trades of one socket read go to the run together (one chart update per read). */
   private onTrade(t: LiveTrade): void {
-    const tick: TradeTick = { kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: this.bid, ask: this.ask };
+    const tick: TradeTick = { kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: this.bid, ask: this.ask, ...(t.subTrade === undefined ? {} : { subTrade: t.subTrade }) };
     this.recorder?.add(tick);
     if (this.held !== null) {
       this.held.push(tick);

@@ -38,6 +38,8 @@ export interface LiveTrade {
   /** Contracts. */
   readonly size: number;
   readonly side: AggressorSide;
+  /** The first or last sub-trade of an unbundled trade, when the feed says so (TradeTick.subTrade). */
+  readonly subTrade?: 'first' | 'last';
 }
 
 /** The best bid and ask. Prices in points, sizes in contracts. */

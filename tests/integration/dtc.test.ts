@@ -19,11 +19,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScidRecorder } from '../../engine/live/recorder.js';
+import { scidTicks } from '../../engine/feeds/scid.js';
 import { REAL_SCID } from '../support/paths.js';
 import { eventually } from '../support/manual-clock.js';
 import { barsOfTrades, fileBars, ohlcv } from '../support/file-bars.js';
 
 const open: { peer: DtcPeer; clients: DtcClient[] }[] = [];
+
+/** Every record of a feed's blocks. */
+async function read<T>(blocks: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const b of blocks) out.push(...b);
+  return out;
+}
 
 async function setup(config: Partial<DtcConfig> = {}, handlers: DtcHandlers = {}, peerOpts = {}): Promise<{ peer: DtcPeer; client: DtcClient }> {
   const peer = new DtcPeer(peerOpts);
@@ -162,6 +170,30 @@ describe('DTC client against the DTC peer', () => {
     builder.flush();
     expect(built.map(ohlcv)).toEqual(expected.map(ohlcv));
     expect(built.map((b) => b.delta)).toEqual(expected.map((_, i) => ticks.filter((t) => Math.floor(t.ts / 60_000) * 60_000 === expected[i]?.ts).reduce((s, t) => s + (t.at === 2 ? t.size : -t.size), 0)));
+  });
+
+  it('records what the feed says and no more: the real SCID\'s unbundled-trade markers survive DTC 146 into the recording, and a trade of unknown side stays unknown (issue 17)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mia-dtc-rec-')), 'ESZ23-CME.scid');
+    const recorder = new ScidRecorder(file, new LiveClock(), { flushMs: 50 });
+    const { peer, client } = await setup({}, { trade: (t) => recorder.add({ kind: 'tick', tsEvent: t.tsEvent, price: t.price, size: t.size, side: t.side, bid: 4048, ask: 4048.25, ...(t.subTrade === undefined ? {} : { subTrade: t.subTrade }) }) });
+    await client.connect();
+    await eventually(() => expect(peer.subscribers()).toBe(1));
+    const real = scidFileTicks(REAL_SCID);
+    expect(real.map((t) => t.unbundled)).toEqual([0, 0, 0, 1, 2, 0, 0, 0, 0, 0]); // records 4 and 5: one trade, unbundled
+    await peer.stream(real, { trade: 146, quote: 144 });
+    await eventually(() => {
+      recorder.flush();
+      expect(recorder.records).toBe(10);
+    });
+    recorder.close();
+    const back = (await read(scidTicks(file, ES, new RejectionLog()))).map((t) => t.subTrade ?? null);
+    expect(back).toEqual([null, null, null, 'first', 'last', null, null, null, null, null]);
+    // A trade recorded with its side unknown at the ask reads back unknown, not as a buy.
+    const unknownFile = join(mkdtempSync(join(tmpdir(), 'mia-dtc-rec-')), 'ESZ23-CME.scid');
+    const r2 = new ScidRecorder(unknownFile, new LiveClock());
+    r2.add({ kind: 'tick', tsEvent: Date.UTC(2023, 8, 25, 14, 30), price: 4048.25, size: 2, side: 'unknown', bid: 4048, ask: 4048.25 });
+    r2.close();
+    expect((await read(scidTicks(unknownFile, ES, new RejectionLog()))).map((t) => [t.side, t.bid, t.ask])).toEqual([['unknown', 4048, 4048.25]]);
   });
 
   it('names a server that is not there', async () => {

@@ -14,6 +14,10 @@ import type { PeerTick } from './dtc-server.js';
 const SCID_EPOCH_US = 2_209_161_600_000_000n;
 
 /** Every record of a SCID tick file as a peer tick (Close = price, High = ask, Low = bid). */
+/** Sierra Chart's markers of an unbundled trade's first and last sub-trade in a tick record's Open field, as float32. */
+const FIRST_SUB_TRADE = Math.fround(-1.99900095e37);
+const LAST_SUB_TRADE = Math.fround(-1.99900197e37);
+
 export function scidFileTicks(file: string): PeerTick[] {
   const b = readFileSync(file);
   const headerSize = b.readUInt32LE(4);
@@ -21,6 +25,7 @@ export function scidFileTicks(file: string): PeerTick[] {
   const out: PeerTick[] = [];
   for (let o = headerSize; o + recordSize <= b.length; o += recordSize) {
     const us = b.readBigInt64LE(o) - SCID_EPOCH_US;
+    const open = b.readFloatLE(o + 8);
     const bidVol = b.readUInt32LE(o + 32);
     const askVol = b.readUInt32LE(o + 36);
     out.push({
@@ -30,6 +35,8 @@ export function scidFileTicks(file: string): PeerTick[] {
       at: askVol > 0 ? 2 : bidVol > 0 ? 1 : 0,
       bid: b.readFloatLE(o + 16),
       ask: b.readFloatLE(o + 12),
+      // Sierra Chart's Open-field markers of an unbundled trade (IntradayRecord.h; DTC documentation, "Historical Price Data").
+      unbundled: open === FIRST_SUB_TRADE ? 1 : open === LAST_SUB_TRADE ? 2 : 0,
     });
   }
   return out;

@@ -33,6 +33,8 @@ export interface PeerTick {
   readonly at: 0 | 1 | 2;
   readonly bid: number;
   readonly ask: number;
+  /** DTC's UnbundledTradeIndicator: 1 the first, 2 the last sub-trade of one exchange trade; 0 or absent a whole trade. */
+  readonly unbundled?: 0 | 1 | 2;
 }
 
 interface PeerOrder {
@@ -584,11 +586,11 @@ function tradeValues(v: TradeVariant, t: PeerTick): Record<string, number | stri
     case 112:
       return { Price: t.price, Volume: t.size, DateTime: Math.floor(t.ts / 1000), AtBidOrAsk: t.at };
     case 137:
-      return { SymbolID: 0, AtBidOrAsk: t.at, Price: t.price, Volume: t.size, DateTime: t.ts / 1000 };
+      return { SymbolID: 0, AtBidOrAsk: t.at, UnbundledTradeIndicator: t.unbundled ?? 0, Price: t.price, Volume: t.size, DateTime: t.ts / 1000 };
     case 142:
-      return { SymbolID: 0, Price: t.price, Volume: t.size, AtBidOrAsk: t.at };
+      return { SymbolID: 0, Price: t.price, Volume: t.size, AtBidOrAsk: t.at, UnbundledTradeIndicator: t.unbundled ?? 0 };
     case 146:
-      return { SymbolID: 0, Price: t.price, Volume: t.size, DateTime: Math.round(t.ts * 1000), AtBidOrAsk: t.at }; // µs
+      return { SymbolID: 0, Price: t.price, Volume: t.size, DateTime: Math.round(t.ts * 1000), AtBidOrAsk: t.at, UnbundledTradeIndicator: t.unbundled ?? 0 }; // µs
   }
 }
 

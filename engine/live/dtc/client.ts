@@ -386,12 +386,13 @@ export class DtcClient implements BrokerLink {
       // DateTime is seconds in all three: a double with the milliseconds, or whole seconds (compact).
       case DTC.MARKET_DATA_UPDATE_TRADE:
       case DTC.MARKET_DATA_UPDATE_TRADE_COMPACT:
-      case DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR:
         return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') * 1000);
+      case DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR:
+        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') * 1000, num(m, 'UnbundledTradeIndicator'));
       case DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2:
-        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') / 1000);
+        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), num(m, 'DateTime') / 1000, num(m, 'UnbundledTradeIndicator'));
       case DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP:
-        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), this.clock.now());
+        return this.trade(num(m, 'Price'), num(m, 'Volume'), num(m, 'AtBidOrAsk'), this.clock.now(), num(m, 'UnbundledTradeIndicator'));
       case DTC.MARKET_DATA_UPDATE_BID_ASK:
         return this.quote(m, num(m, 'DateTime') * 1000, DBL_MAX);
       case DTC.MARKET_DATA_UPDATE_BID_ASK_COMPACT:
@@ -548,13 +549,15 @@ export class DtcClient implements BrokerLink {
    * off the tick grid, time going back) goes on: the live run rejects and
    * counts it as it does a file's bad record (engine/run/drivers/live.ts).
    */
-  private trade(price: number, volume: number, at: number, tsMs: number): void {
+  /** A trade; `unbundled` is the message's UnbundledTradeIndicator (1 first, 2 last sub-trade of one exchange trade; 0 or absent whole). */
+  private trade(price: number, volume: number, at: number, tsMs: number, unbundled = 0): void {
     if (!Number.isFinite(price) || !Number.isFinite(volume)) {
       this.protocolError(`trade update with price ${price} and volume ${volume} ignored`);
       return;
     }
     const side: AggressorSide = at === AT.ASK ? 'buy' : at === AT.BID ? 'sell' : aggressorFromQuote(price, this.bid, this.ask);
-    this.on.trade?.({ symbol: this.config.symbol, tsEvent: tsMs, price, size: volume, side });
+    const subTrade = unbundled === 1 ? 'first' : unbundled === 2 ? 'last' : undefined;
+    this.on.trade?.({ symbol: this.config.symbol, tsEvent: tsMs, price, size: volume, side, ...(subTrade === undefined ? {} : { subTrade }) });
   }
 
   private quote(m: DtcMessage, tsMs: number, unset: number): void {
