@@ -67,6 +67,7 @@ export function replayApi(k: KernelParts): ReplayApi {
   const opened = (next: ActiveRun): void => {
     k.setRun(next);
     bus.publish({ type: 'replay.opened', status: next.status() });
+    next.run.opened();
   };
 
   const recordedOf = (): { replay: PacedDriver; recorded: RecordedReplay } => {

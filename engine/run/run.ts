@@ -329,6 +329,16 @@ export class OpenRun {
     if (!this.muted) this.deps.bus.publish(e);
   }
 
+  /**
+   * The windows were told the run is open ('replay.opened', which clears
+   * their lists): the records rejected while it opened (a file's first block
+   * is read then, unpublished) are told now, as they would have been (issue 17).
+   */
+  opened(): void {
+    const early = this.history.rejections.slice(0, EVENT_REJECTIONS);
+    early.forEach((rejection, i) => this.emit({ type: 'feed.rejected', rejection, total: i + 1 }));
+  }
+
   private counts(): { bars: number; rejected: number } {
     return { bars: this.node.bars, rejected: this.node.rejections.count };
   }

@@ -377,7 +377,9 @@ function RejectionsPanel({ model }: { model: ChartModel }) {
     <Panel title={`Rejected records · ${total}`}>
       <ul className="rejections">
         {model.rejections.slice(0, 8).map((r, i) => (
-          <li key={i}>{r.message}</li>
+          <li key={i} data-testid="rejection">
+            {r.message}
+          </li>
         ))}
         {model.alerts.map((a, i) => (
           <li key={`a${i}`} className={a.level}>

@@ -90,7 +90,13 @@ export class PacedDriver {
     const feed = await openFeed(opts.file, { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
     const run = new OpenRun(opts, { kind: 'replay', format: feed.format, rejections }, deps);
     const driver = new PacedDriver(run, feed.blocks(), deps);
-    await driver.prime();
+    // The first block is read now, before the windows hear of the run: what it rejects is told once they have (OpenRun.opened).
+    run.muted = true;
+    try {
+      await driver.prime();
+    } finally {
+      run.muted = false;
+    }
     if (resumeAt !== null) await driver.skipTo(resumeAt);
     return driver;
   }
