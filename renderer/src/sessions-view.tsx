@@ -335,7 +335,11 @@ export function Inspector({ client, signalId, marketTs, onClose, timeZone }: { c
         setStory(s);
         setError(null);
       },
-      (e: unknown) => setError((e as Error).message),
+      (e: unknown) => {
+        // Scrubbed back before the signal: what was shown of it is the future now, and goes (issue 17).
+        setStory(null);
+        setError((e as Error).message);
+      },
     );
   }, [client, signalId, marketTs]);
   const copy = (): void => {

@@ -132,6 +132,24 @@ describe('recorded sessions, the inspector, backup and restore in the browser', 
     await shot('session-scrubbed.png');
   });
 
+  it('scrubbed back before the trade, no panel shows its future: the trade list is empty and the inspector shows no execution or result (issue 17)', async () => {
+    const bars = Number(await page.getByTestId('scrubber').getAttribute('max'));
+    await page.getByTestId('scrubber').fill(String(bars));
+    await expect.poll(cursor, { timeout: 10_000 }).toBe(bars);
+    await expect.poll(() => page.getByTestId('trades').locator('tr[data-trade]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.getByTestId('trades').locator('tr[data-trade]').first().click();
+    const inspector = page.getByTestId('inspector');
+    await inspector.getByTestId('snap-FINAL_RESULT').waitFor({ timeout: 10_000 });
+    await page.getByTestId('scrubber').fill('1');
+    await expect.poll(cursor, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('trades').locator('tr[data-trade]').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => inspector.getByTestId('snap-FINAL_RESULT').count(), { timeout: 10_000 }).toBe(0);
+    expect(await inspector.getByTestId('snap-EXECUTION').count()).toBe(0);
+    expect(await page.getByTestId('realized').textContent()).toMatch(/^\$0\.00/);
+    await shot('session-scrubbed-before-trade.png');
+    await inspector.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('backs up with the button, survives a corrupted journal by restoring from the Sessions view, and shows the session again', async () => {
     await page.getByTestId('backup-now').click();
     await expect.poll(() => page.getByTestId('backup-status').getAttribute('data-phase'), { timeout: 30_000 }).toBe('done');
