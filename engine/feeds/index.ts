@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
 import { csvBars, describeHeader, jsonlBars } from './bar-files.js';
+import { resampleBars } from './resample.js';
 import { dataFileProblem } from './data-file.js';
 import { FeedError, type RejectionLog } from './rejections.js';
 import { scidTicks } from './scid.js';
@@ -73,9 +74,10 @@ export async function openFeed(file: string, opts: FeedOptions): Promise<Feed> {
   switch (format) {
     case 'scid':
       return { file: name, format, ticks: true, blocks: () => scidTicks(file, opts.instrument, opts.rejections) };
+    // A bar file comes at its own timeframe: built up to the one chosen, or refused when that is finer (feeds/resample.ts).
     case 'jsonl':
-      return { file: name, format, ticks: false, blocks: () => jsonlBars(file, barOpts) };
+      return { file: name, format, ticks: false, blocks: () => resampleBars(name, jsonlBars(file, barOpts), opts.barTimeframe) };
     case 'csv':
-      return { file: name, format, ticks: false, blocks: () => csvBars(file, barOpts) };
+      return { file: name, format, ticks: false, blocks: () => resampleBars(name, csvBars(file, barOpts), opts.barTimeframe) };
   }
 }

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../engine/run/drivers/backtest';
 import { ES, type Bar } from '../../engine/domain';
@@ -12,7 +12,7 @@ import { csvBars, jsonlBars, parseCsvTimestamp } from '../../engine/feeds/bar-fi
 import { detectFormat, openFeed } from '../../engine/feeds/index';
 import { FeedError, RejectionLog } from '../../engine/feeds/rejections';
 import { Zone } from '../../engine/time/zone';
-import { REAL_CSV, REAL_JSONL, REAL_SCID } from '../support/paths';
+import { REAL_CSV, SHARED_DATA, REAL_JSONL, REAL_SCID } from '../support/paths';
 
 function write(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'mia-feed-')), name);
@@ -152,6 +152,31 @@ describe('CSV bar reader', () => {
       const r = await runBacktest({ file });
       expect(r.sessions.map((s) => [s.bars, s.high, s.low])).toEqual([[9, 4341, 4339]]);
     }
+  });
+
+  it('opened at 5m, the 1-minute CSV plays 5-minute bars built from its own (issue 17)', async () => {
+    const feed = await openFeed(REAL_CSV, { instrument: ES, barTimeframe: '5m', timeZone: ES.timeZone, rejections: new RejectionLog() });
+    const bars: Bar[] = [];
+    for await (const b of feed.blocks()) bars.push(...(b as Bar[]));
+    // The file's first five lines, 18:00 to 18:04 ET: open 4365.00, high 4367.75, low 4364.25, close 4367.25, volume 1132 + 482 + 473 + 545 + 272.
+    expect(bars[0]).toMatchObject({ tf: '5m', ts: Date.UTC(2023, 8, 24, 22, 0), open: 4365, high: 4367.75, low: 4364.25, close: 4367.25, volume: 2904 });
+    expect(bars.every((b) => b.tf === '5m' && b.ts % 300_000 === 0)).toBe(true);
+    expect(new Set(bars.map((b) => b.ts)).size).toBe(bars.length);
+    expect(bars.reduce((s, b) => s + b.volume, 0)).toBe((await read(csvBars(REAL_CSV, opts(new RejectionLog())))).reduce((s, b) => s + b.volume, 0));
+  });
+
+  it('a Sierra Chart 5-minute export plays at 5m, builds 15m, and refuses 1m by name (issue 17)', async () => {
+    const file = resolve(SHARED_DATA, 'es/sierra-5m/ESH15-CME.scid_BarData__5m.txt');
+    const at = async (tf: '1m' | '5m' | '15m'): Promise<Bar[]> => {
+      const feed = await openFeed(file, { instrument: ES, barTimeframe: tf, timeZone: 'America/Chicago', rejections: new RejectionLog() });
+      const out: Bar[] = [];
+      for await (const b of feed.blocks()) out.push(...(b as Bar[]));
+      return out;
+    };
+    await expect(at('1m')).rejects.toThrow('ESH15-CME.scid_BarData__5m.txt: its bars are 5m bars, coarser than 1m: open it at 5m or a coarser timeframe');
+    expect((await at('5m'))[0]).toMatchObject({ tf: '5m', open: 2078.75, close: 2079 });
+    // 18:00, 18:05 and 18:10 CT: open 2078.75, high 2079.25, low 2078.50, close 2079.25, volume 129 + 145 + 116, bid 60 + 48 + 26, ask 69 + 97 + 90.
+    expect((await at('15m'))[0]).toMatchObject({ tf: '15m', ts: Date.UTC(2014, 11, 24, 0, 0), open: 2078.75, high: 2079.25, low: 2078.5, close: 2079.25, volume: 390, bidVolume: 134, askVolume: 256, trades: 234 });
   });
 
   it('refuses a hex price and a day the month does not have, by line and field (issue 16)', async () => {
