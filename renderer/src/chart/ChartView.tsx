@@ -229,6 +229,24 @@ class ChartSync {
   private passFrom = 0;
   /** The series are trimmed and the replay left max speed one frame ago: the next frame restores them. */
   private restoreWaited = false;
+  /** A reset is waiting for its bars: then the view goes to the latest bar with the price scale automatic. */
+  private resetView = false;
+
+  /**
+   * Goes to the latest bar, so the chart follows the replay again (it stops
+   * once the trader scrolls back or a signal is focused, as in Sierra Chart);
+   * with `autoScale`, the price scale fits the visible bars again (a
+   * hand-dragged scale stops doing so).
+   */
+  latest(autoScale: boolean): void {
+    this.s.chart.timeScale().scrollToRealTime();
+    if (autoScale) this.s.chart.priceScale('right').applyOptions({ autoScale: true });
+  }
+
+  /** The price scale fits the visible bars again. */
+  autoScale(): void {
+    this.s.chart.priceScale('right').applyOptions({ autoScale: true });
+  }
   private lastReadBackMs = Number.NEGATIVE_INFINITY;
   private readBackTimer: ReturnType<typeof setTimeout> | null = null;
   private continuation = 0;
@@ -248,6 +266,8 @@ class ChartSync {
     if (u.reset) {
       this.passOpen = false;
       this.lastPassMs = Number.NEGATIVE_INFINITY;
+      // A new file or run: the view starts over (issue 17), once its bars are in.
+      this.resetView = true;
     }
     const st = this.model.status;
     const atMax = st?.state === 'playing' && st.speed === 'max';
@@ -280,6 +300,10 @@ class ChartSync {
         this.passOpen = false;
         if (this.behind) refreshers.forEach((_r, i) => this.stale.add(i));
         this.behind = false;
+        if (this.resetView) {
+          this.resetView = false;
+          this.latest(true);
+        }
         if (from !== this.seriesFrom) {
           this.seriesFrom = from;
           this.drawAnnotations(); // markers and boxes of the bars the series hold
@@ -292,7 +316,7 @@ class ChartSync {
     if (u.annotationsChanged || fillsNow !== this.fillsDrawn || (u.reset && fillsNow > 0)) this.drawAnnotations();
     if (u.executionChanged === true) this.drawOrders();
     if (u.gammaChanged) this.drawGamma();
-    if (u.reset) this.s.chart.timeScale().scrollToRealTime();
+    if (u.reset) this.latest(true);
     if (u.focus !== null && !this.stale.has(0)) this.focusOn(u.focus);
     else if (u.focus !== null) this.pendingFocus = u.focus;
     else if (this.pendingFocus !== null && !this.stale.has(0)) {
@@ -473,6 +497,7 @@ function signalAt(model: ChartModel, p: MouseEventParams<Time>): SignalDTO | nul
 /** The chart, driven by `model`. */
 export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: string }) {
   const ref = useRef<HTMLDivElement>(null);
+  const controls = useRef<{ latest(): void; autoScale(): void } | null>(null);
   useEffect(() => {
     const el = ref.current;
     if (el === null) return;
@@ -498,7 +523,9 @@ export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: st
       el.dataset.visibleTo = r === null ? '' : String((r.to as number) * 1000);
     };
     series.chart.timeScale().subscribeVisibleTimeRangeChange(onRange);
+    controls.current = { latest: () => sync.latest(false), autoScale: () => sync.autoScale() };
     return () => {
+      controls.current = null;
       series.chart.unsubscribeClick(onClick);
       series.chart.unsubscribeCrosshairMove(onMove);
       series.chart.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
@@ -507,5 +534,17 @@ export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: st
       series.chart.remove();
     };
   }, [model, timeZone]);
-  return <div className="chart" ref={ref} data-testid="chart" />;
+  return (
+    <div className="chart-frame">
+      <div className="chart" ref={ref} data-testid="chart" />
+      <div className="chart-controls">
+        <button type="button" data-testid="chart-autoscale" title="Fit the price scale to the visible bars again" onClick={() => controls.current?.autoScale()}>
+          Auto-scale
+        </button>
+        <button type="button" data-testid="chart-latest" title="Go to the latest bar: the chart follows the replay again" onClick={() => controls.current?.latest()}>
+          Latest ⇥
+        </button>
+      </div>
+    </div>
+  );
 }

@@ -1,0 +1,74 @@
+/**
+ * End to end (issue 17, item 16): the chart's view. Scrolled back, it stops
+ * following the replay (as Sierra Chart's does) until "Latest" brings it to
+ * the newest bar; opening another file starts its view over at that file's
+ * last bar, whatever the last file's view was.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
+import { launchChromium, openApp, SHOTS } from '../support/browser';
+import { REAL_CSV, REAL_JSONL, SHARED_DATA } from '../support/paths';
+
+let shell: ShellProcess;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  shell = await startShellProcess(['--data-dir', mkdtempSync(join(tmpdir(), 'mia-e2e-chart-')), '--market-data-dir', join(SHARED_DATA, 'es')]);
+  browser = await launchChromium();
+  page = await openApp(browser, shell.url, consoleErrors);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.stop();
+});
+
+const chart = (key: string) => page.getByTestId('chart').getAttribute(`data-${key}`);
+
+async function playToEnd(file: string): Promise<void> {
+  await page.getByTestId('file-path').fill(file);
+  await page.getByTestId('open-file').click();
+  await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 10_000 }).toBe('paused');
+  await page.getByTestId('speed-max').click();
+  await page.getByTestId('play').click();
+  await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 60_000 }).toBe('ended');
+}
+
+/** Whether the visible range reaches the last bar (the chart's own figures, Unix ms). */
+async function atLatest(): Promise<boolean> {
+  return Number(await chart('visible-to')) >= Number(await chart('last-bar-ts'));
+}
+
+describe('the chart view', () => {
+  it('scrolled back it stays; Latest brings it to the newest bar; another file starts at its own last bar', async () => {
+    await page.getByTestId('exec-AUTO').click();
+    await playToEnd(REAL_CSV);
+    await expect.poll(atLatest, { timeout: 10_000 }).toBe(true);
+    // Scroll back: a drag to the right on the time axis area.
+    const box = (await page.getByTestId('chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.4, { steps: 10 });
+    await page.mouse.up();
+    await expect.poll(atLatest).toBe(false);
+    await page.getByTestId('chart-latest').click();
+    await expect.poll(atLatest).toBe(true);
+    // Scrolled back again, then another file: its view is at its own last bar.
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.4, { steps: 10 });
+    await page.mouse.up();
+    await expect.poll(atLatest).toBe(false);
+    await playToEnd(REAL_JSONL);
+    await expect.poll(atLatest, { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('chart-autoscale').click();
+    await page.screenshot({ path: join(SHOTS, 'chart-latest.png') });
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+});
