@@ -139,13 +139,13 @@ export function App({ client }: { client: EngineClient }) {
             </button>
           )}
           <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.play()))} title="Play (Space)">
-            ▶ Play
+            ▶<span className="label"> Play</span>
           </button>
           <button type="button" data-testid="pause" disabled={!playing || status?.live === true} onClick={() => void call(async () => model.setStatus(await client.api.pause()))} title="Pause (Space)">
-            ❚❚ Pause
+            ❚❚<span className="label"> Pause</span>
           </button>
           <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.step()))} title="Step one bar (→)">
-            Step ▸
+            <span className="label">Step </span>▸
           </button>
           <div className="speeds" role="radiogroup" aria-label="Replay speed">
             {SPEEDS.map((s) => (

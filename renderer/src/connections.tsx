@@ -11,6 +11,7 @@ import type { BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbSettingsDTO, LinkSt
 import type { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
 import { formatDateTime, formatMarketClock } from './format';
+import { useEscape } from './escape';
 
 type Run = (fn: () => Promise<unknown>) => Promise<void>;
 type Apply = (fn: () => Promise<ConnectionsDTO>) => Promise<void>;
@@ -51,7 +52,7 @@ export function ConnectionsButton({ c, onOpen }: { c: ConnectionsDTO | null; onO
     <button type="button" className="connections-button" data-testid="open-connections" onClick={onOpen} title="Connections: Interactive Brokers and Sierra Chart">
       <span className={dot(c?.ib.status)} aria-label={`IB ${c?.ib.status.state ?? 'disconnected'}`} />
       <span className={dot(c?.dtc.status)} aria-label={`DTC ${c?.dtc.status.state ?? 'disconnected'}`} />
-      Connections
+      <span className="label">Connections</span>
     </button>
   );
 }
@@ -64,6 +65,7 @@ export function ConnectionsView({ client, model, run, onClose, timeZone }: { cli
       model.request();
     });
   }, [client, model]);
+  useEscape(onClose);
   const c = model.connections;
   /** Runs a connections RPC and shows its answer at once (its event may come a frame later). */
   const apply = (fn: () => Promise<ConnectionsDTO>) =>
@@ -254,6 +256,7 @@ function DtcCard({ c, client, apply, timeZone }: { c: ConnectionsDTO; client: En
 /** LIVE asks for the account id, typed: orders will reach the broker. */
 export function LiveConfirm({ account, onConfirm, onCancel }: { account: string | null; onConfirm: (typed: string) => void; onCancel: () => void }) {
   const [typed, setTyped] = useState('');
+  useEscape(onCancel);
   return (
     <div className="overlay" role="dialog" aria-label="Confirm LIVE trading" data-testid="live-confirm">
       <div className="overlay-body live-confirm">

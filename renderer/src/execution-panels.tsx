@@ -31,7 +31,7 @@ export function ExecutionControls({ x, client, run, onLive }: { x: ExecutionStat
         </div>
       )}
       <label className={`mode mode-${mode}`} title="DATA_COLLECTION records would-be outcomes; PAPER fills on the simulated venue; LIVE sends orders to the broker">
-        <span>Mode</span>
+        <span className="label">Mode</span>
         <select data-testid="mode" value={mode} onChange={(e) => (e.target.value === 'LIVE' ? onLive() : void run(() => client.api.setMode(e.target.value as ModeDTO)))}>
           {MODES.map((m) => (
             <option key={m} value={m} disabled={m === 'LIVE' && x?.brokerConnected !== true}>

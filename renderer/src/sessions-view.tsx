@@ -15,6 +15,7 @@ import type { BackupStateDTO, MethodDecisionDataDTO, RecordedSessionDTO, Recorde
 import type { ChartModel } from './chart/model';
 import type { EngineClient } from './engine-client';
 import { formatDateTime, formatHourMinute, formatPrice, formatScore, formatTicks, formatUsd } from './format';
+import { useEscape } from './escape';
 
 type Run = (fn: () => Promise<unknown>) => Promise<void>;
 
@@ -40,6 +41,7 @@ export function SessionsView({ client, model, run, onClose, timeZone }: { client
       (e: unknown) => setError((e as Error).message),
     );
   }, [client, restoredAt]);
+  useEscape(onClose);
   return (
     <div className="overlay" role="dialog" aria-label="Recorded sessions" data-testid="sessions-view">
       <div className="overlay-body">
@@ -329,6 +331,7 @@ export function Inspector({ client, signalId, marketTs, onClose, timeZone }: { c
   const [story, setStory] = useState<SignalStoryDTO | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  useEscape(onClose);
   useEffect(() => {
     client.api.getSignalStory(signalId).then(
       (s) => {

@@ -45,6 +45,19 @@ async function atLatest(): Promise<boolean> {
   return Number(await chart('visible-to')) >= Number(await chart('last-bar-ts'));
 }
 
+describe('dialogs', () => {
+  it('Escape closes the dialog on top, one at a time (issue 17)', async () => {
+    await page.getByTestId('open-connections').click();
+    await page.getByTestId('connections-view').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('connections-view').count()).toBe(0);
+    await page.getByTestId('open-sessions').click();
+    await page.getByTestId('sessions-view').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('sessions-view').count()).toBe(0);
+  });
+});
+
 describe('the chart view', () => {
   it('scrolled back it stays; Latest brings it to the newest bar; another file starts at its own last bar', async () => {
     await page.getByTestId('exec-AUTO').click();
