@@ -80,6 +80,13 @@ describe('replay in the browser', () => {
     const levels = (await chartData('levels')) ?? '';
     expect(levels).toMatch(/POC=\d{4}(\.\d+)? VAH=\d{4}(\.\d+)? VAL=\d{4}(\.\d+)? pPOC=\d{4}(\.\d+)? pVAH=\d{4}(\.\d+)? pVAL=\d{4}(\.\d+)?/);
     expect(await page.getByTestId('status-bars').textContent()).toBe('15,176 bars');
+    // Each session's VAL is drawn over its own bars only (issue 17): the first session's ends at 4353 (tests/unit/real-data.test.ts),
+    // the last one's at the current VAL, one run per session.
+    const sessionVals = async () => ((await chartData('session-vals')) ?? '').split(',').map(Number);
+    await expect.poll(async () => (await sessionVals()).length).toBe(11);
+    const vals = await sessionVals();
+    expect(vals[0]).toBe(4353);
+    expect(levels).toContain(`VAL=${vals[10]}`);
     expect(await page.getByTestId('status-rejected').textContent()).toBe('0 rejected');
     // the Battle Navale annotations: one marker per signal, the bases, and the gamma lines on ES
     const signals = Number((await page.getByTestId('status-signals').textContent())?.split(' ')[0]);

@@ -28,6 +28,7 @@ import {
   HistogramSeries,
   LineSeries,
   LineStyle,
+  LineType,
   TickMarkType,
   createChart,
   createSeriesMarkers,
@@ -107,7 +108,8 @@ interface Series {
   volume: ISeriesApi<'Histogram'>;
   vwap: ISeriesApi<'Line'>;
   bands: ISeriesApi<'Line'>[];
-  lines: Map<LevelKey, IPriceLine>;
+  /** POC, VAH, VAL and the previous session's, each session's developing values over its own bars (issue 17). */
+  levels: ISeriesApi<'Line'>[];
   gammaLines: Map<GammaKey, IPriceLine>;
   markers: ISeriesMarkersPluginApi<Time>;
   boxes: BaseBoxes;
@@ -165,10 +167,21 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
   const volume = chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false }, 1);
   chart.panes()[1]?.setStretchFactor(0.22);
   chart.panes()[0]?.setStretchFactor(0.78);
-  const lines = new Map<LevelKey, IPriceLine>();
-  for (const l of LEVEL_LINES) {
-    lines.set(l.key, candles.createPriceLine({ price: 0, color: l.color, lineStyle: l.style, lineWidth: l.key === 'poc' ? 2 : 1, axisLabelVisible: false, lineVisible: false, title: l.title }));
-  }
+  // Step lines, broken between sessions: a session's levels stand over its own bars only (issue 17), as VWAP does.
+  const levels = LEVEL_LINES.map((l) =>
+    chart.addSeries(LineSeries, {
+      color: l.color,
+      lineStyle: l.style,
+      lineWidth: l.key === 'poc' ? 2 : 1,
+      lineType: LineType.WithSteps,
+      priceLineVisible: false,
+      lastValueVisible: true,
+      crosshairMarkerVisible: false,
+      title: l.title,
+      // The levels must not squeeze the candles: the previous session's may lie far away.
+      autoscaleInfoProvider: () => null,
+    }),
+  );
   const gammaLines = new Map<GammaKey, IPriceLine>();
   for (const g of GAMMA_LINES) {
     gammaLines.set(g.key, candles.createPriceLine({ price: 0, color: g.color, lineStyle: g.style, lineWidth: 2, axisLabelVisible: false, lineVisible: false, title: g.title }));
@@ -178,7 +191,7 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
     el.dataset.baseBoxesDrawn = String(n);
   });
   candles.attachPrimitive(boxes);
-  return { chart, candles, volume, vwap, bands, lines, gammaLines, markers, boxes, orderLines: new Map() };
+  return { chart, candles, volume, vwap, bands, levels, gammaLines, markers, boxes, orderLines: new Map() };
 }
 
 /** The ES price of each gamma line (SPX level + basis), or null. */
@@ -207,12 +220,25 @@ type Refresher = (s: Series, bars: readonly BarDTO[], levels: readonly (LevelsDT
 const lineData = (bars: readonly BarDTO[], levels: readonly (LevelsDTO | null)[], k: number) =>
   bars.map((b, i) => linePoint(b, levels[i] ?? null, k, isSessionStart(levels, i)));
 
+/** A level's point at a bar: its value then, whitespace where it has none or at a session's first bar (the line breaks). */
+function levelPoint(b: BarDTO, l: LevelsDTO | null, key: LevelKey, sessionStart: boolean): LineData | WhitespaceData {
+  const v = l?.[key] ?? null;
+  return v === null || sessionStart ? { time: time(b.ts) } : { time: time(b.ts), value: v };
+}
+
+const levelData = (bars: readonly BarDTO[], levels: readonly (LevelsDTO | null)[], key: LevelKey) =>
+  bars.map((b, i) => levelPoint(b, levels[i] ?? null, key, isSessionStart(levels, i)));
+
+/** Index of the first level series in `refreshers`. */
+const FIRST_LEVEL = 3 + BAND_K.length;
+
 /** Candles first: they are what the trader reads. */
 const refreshers: readonly Refresher[] = [
   (s, bars) => s.candles.setData(bars.map(candleOf)),
   (s, bars) => s.volume.setData(bars.map(volumeOf)),
   (s, bars, levels) => s.vwap.setData(lineData(bars, levels, 0)),
   ...BAND_K.map((k, j): Refresher => (s, bars, levels) => s.bands[j]?.setData(lineData(bars, levels, k))),
+  ...LEVEL_LINES.map((d, j): Refresher => (s, bars, levels) => s.levels[j]?.setData(levelData(bars, levels, d.key))),
 ];
 
 /** Draws the model's changes onto the series, within the frame budget. */
@@ -311,7 +337,6 @@ class ChartSync {
       }
     }
     this.drawForming();
-    this.drawLevels();
     const fillsNow = this.model.execution?.fills.length ?? 0;
     if (u.annotationsChanged || fillsNow !== this.fillsDrawn || (u.reset && fillsNow > 0)) this.drawAnnotations();
     if (u.executionChanged === true) this.drawOrders();
@@ -349,6 +374,9 @@ class ChartSync {
     this.s.bands.forEach((series, j) => {
       if (!this.stale.has(3 + j)) series.update(linePoint(b, l, BAND_K[j] as number, start));
     });
+    this.s.levels.forEach((series, j) => {
+      if (!this.stale.has(FIRST_LEVEL + j)) series.update(levelPoint(b, l, (LEVEL_LINES[j] as (typeof LEVEL_LINES)[number]).key, start));
+    });
   }
 
   private drawForming(): void {
@@ -357,6 +385,12 @@ class ChartSync {
     if (f === null || (last !== undefined && f.bar.ts <= last.ts)) return;
     if (!this.stale.has(0)) this.s.candles.update(candleOf(f.bar));
     if (!this.stale.has(1)) this.s.volume.update(volumeOf(f.bar));
+    // The levels developing with the forming bar (live): a new session's first bar breaks the lines.
+    const prev = this.model.levels[this.model.levels.length - 1] ?? null;
+    const start = prev !== null && f.levels !== null && prev.sessionId !== f.levels.sessionId;
+    this.s.levels.forEach((series, j) => {
+      if (!this.stale.has(FIRST_LEVEL + j)) series.update(levelPoint(f.bar, f.levels, (LEVEL_LINES[j] as (typeof LEVEL_LINES)[number]).key, start));
+    });
   }
 
   private fillsDrawn = 0;
@@ -422,13 +456,6 @@ class ChartSync {
     this.el.dataset.focusTs = String(signal.ts);
   }
 
-  private drawLevels(): void {
-    const lv = this.model.currentLevels();
-    for (const def of LEVEL_LINES) {
-      const price = lv?.[def.key] ?? null;
-      this.s.lines.get(def.key)?.applyOptions(price === null ? { lineVisible: false, axisLabelVisible: false } : { price, lineVisible: true, axisLabelVisible: true });
-    }
-  }
 
   /**
    * What the chart holds, for tests and accessibility tools (set once it has
@@ -470,6 +497,17 @@ class ChartSync {
     this.el.dataset.lastMarkerTs = latestMs(markers);
     this.el.dataset.lastVwapTs = latestMs(vwap);
     this.el.dataset.violations = String(this.model.violations.length);
+    // What the VAL line holds at each session's last bar: each session's own level over its own bars (issue 17).
+    const valIndex = LEVEL_LINES.findIndex((d) => d.key === 'val');
+    const held = new Map<number, number>();
+    for (const d of this.s.levels[valIndex]?.data() ?? []) if ('value' in d) held.set(d.time as number, d.value);
+    const { bars, levels } = this.model;
+    const ends: string[] = [];
+    for (let i = 0; i < bars.length; i++) {
+      if (levels[i + 1]?.sessionId === levels[i]?.sessionId && i + 1 < bars.length) continue;
+      ends.push(String(held.get((bars[i] as BarDTO).ts / 1000) ?? ''));
+    }
+    this.el.dataset.sessionVals = ends.join(',');
     this.el.dataset.bases = String(this.model.bases.length);
     const g = this.model.gamma;
     this.el.dataset.gammaLines = g === null ? '' : GAMMA_LINES.map((d) => `${d.title}=${gammaPrice(g, d.key) ?? ''}`).join(' ');
