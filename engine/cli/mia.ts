@@ -3,7 +3,7 @@
  * code paths: `backtest` runs a file through the same pipeline and method a
  * replay uses, `gex` the same chain reader, `inspect` the same SCID reader.
  *
- *   mia backtest --data <file> [--chain <file>] [--basis <points>] [--mode M]
+ *   mia backtest --data <file> [--chain <file> | --chains <dir>] [--basis <points>] [--mode M]
  *                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
  *                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
  *   mia gex --chain <file> [--basis <points>] [--json]
@@ -28,8 +28,8 @@ import type { Timeframe } from '../domain.js';
 import { orNull } from '../dto.js';
 import { FeedError } from '../feeds/rejections.js';
 import { readScidHeaderFile, readScidRecord, readScidRecords, scidAggressor, scidSubTrade, scidTimeToUnixMs, SCID_RECORD_BYTES } from '../feeds/scid.js';
-import { ChainError, readChain } from '../gamma/chain.js';
-import { GAMMA_ASSUMPTIONS, gammaLevels, type GammaLevels } from '../gamma/gex.js';
+import { ChainError, readChain, readChains } from '../gamma/chain.js';
+import { GAMMA_ASSUMPTIONS, busdayCount, gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from '../host/paths.js';
 import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
@@ -40,7 +40,7 @@ import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
-  mia backtest --data <file> [--chain <file>] [--basis <points>] [--mode M]
+  mia backtest --data <file> [--chain <file> | --chains <dir>] [--basis <points>] [--mode M]
                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
                [--report <file.html>]
@@ -50,7 +50,8 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
       the signals by setup, side and grade, the trades and their metrics, and
       the rejected record count. --report writes a self-contained HTML report
       with the equity curve and the trades table. --chain loads SPX gamma levels (CBOE quote-table CSV) moved onto
-      ES by --basis (ES - SPX, points; default 0). --mode is DATA_COLLECTION,
+      ES by --basis (ES - SPX, points; default 0); --chains loads a folder of them, each in force from its snapshot
+      time on (bars on a chain over 3 trading days old are counted). --mode is DATA_COLLECTION,
       PAPER (default) or LIVE. --bars-out writes one JSON line per decision
       bar. Journals the run and its signals in <data-dir>/journal.sqlite.
 
@@ -136,6 +137,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       'no-journal': { type: 'boolean' },
       json: { type: 'boolean' },
       chain: { type: 'string' },
+      chains: { type: 'string' },
       basis: { type: 'string' },
       mode: { type: 'string' },
       'bars-out': { type: 'string' },
@@ -147,7 +149,11 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
   if (values.report !== undefined && !/\.html?$/i.test(values.report)) throw new UsageError('--report must name an .html file');
   if (values.mode !== undefined && !(MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
   const basisPoints = parseBasis(values.basis);
+  if (values.chain !== undefined && values.chains !== undefined) throw new UsageError('--chain and --chains: give one chain or a folder of them, not both');
   const chain = values.chain === undefined ? null : gammaLevels(await readChain(values.chain));
+  const chains = values.chains === undefined ? null : await readChains(values.chains);
+  for (const r of chains?.refused ?? []) err(`mia: chain refused: ${r}\n`);
+  const schedule = (chains?.chains ?? []).map((c) => ({ levels: gammaLevels(c), basisPoints }));
   if (values.timeframe !== undefined && !TIMEFRAMES.includes(values.timeframe)) throw new UsageError(`--timeframe must be one of ${TIMEFRAMES.join(', ')}`);
   if (values.session !== undefined && values.session !== 'globex' && values.session !== 'rth') throw new UsageError('--session must be globex or rth');
   if (values.tz !== undefined) {
@@ -157,6 +163,10 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       throw new UsageError(`--tz "${values.tz}" is not an IANA time zone (e.g. America/New_York, UTC)`);
     }
   }
+  // A chain in force older than this many trading days (its date to the bar's) is said (issue 17).
+  const staleDays = 3;
+  const stale = (chainTs: number, barTs: number): boolean => busdayCount(isoTime(chainTs).slice(0, 10), isoTime(barTs).slice(0, 10)) > staleDays;
+  let staleBars = 0;
   const wall = new LiveClock();
   const db = values['no-journal'] === true ? null : openDb(join(values['data-dir'] ?? defaultDataDir(), 'journal.sqlite'));
   const barsOut = values['bars-out'] === undefined ? null : new LineWriter(values['bars-out']);
@@ -170,11 +180,16 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       wall,
       method: methodConfig({ mode: (values.mode as Mode | undefined) ?? 'PAPER' }),
       gamma: chain === null ? null : { levels: chain, basisPoints },
-      onDecision: barsOut === null ? undefined : (d) => barsOut.write(decisionLine(d)),
+      gammaSchedule: schedule,
+      onDecision: (d) => {
+        if (d.gamma !== null && stale(d.gamma.chainTs, d.bar.ts)) staleBars += 1;
+        barsOut?.write(decisionLine(d));
+      },
     });
     barsOut?.close();
     if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now()));
     out(values.json === true ? `${JSON.stringify(backtestJson(result))}\n` : backtestTable(result));
+    if (schedule.length > 0) err(`mia: gamma: ${schedule.length} chain(s) applied at their snapshot times${staleBars > 0 ? `; ${staleBars} bar(s) traded on a chain more than ${staleDays} trading days old` : ''}\n`);
     if (values.report !== undefined && values.json !== true) out(`report written to ${values.report}\n`);
     // A header-only file, or one whose every record was rejected, is not a backtest: say so and fail (issue 16).
     if (result.records === 0) {
@@ -261,6 +276,8 @@ export function decisionLine(d: Decision): string {
       governingBase: g === null ? null : { id: g.id, type: g.type, high: g.high, low: g.low, quality: g.quality, rating: g.rating, startTs: g.startTs, endTs: g.endTs, confirmedTs: g.confirmedTs },
     },
     regime: d.regime.regime,
+    // The gamma levels in force at this bar, on ES, and when their chain was taken (issue 17).
+    gamma: d.gamma === null ? null : { callWall: d.gamma.callWall, putWall: d.gamma.putWall, zeroGamma: d.gamma.zeroGamma, netGex: d.gamma.netGex, chainTs: d.gamma.chainTs },
     confluence: d.confluence.score,
     grade: d.confluence.grade,
     signal: d.tradingSignal,

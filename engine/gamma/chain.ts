@@ -5,10 +5,10 @@
  * both sides of one strike on one line), then one line per expiration and
  * strike. Header lines are found by their text, not their line number.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dataFileProblem } from '../feeds/data-file.js';
 import { parseDecimal } from '../feeds/validate.js';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** One option of the chain. Gamma per option per 1 point of the underlying; OI in contracts. */
 export interface ChainOption {
@@ -213,6 +213,33 @@ export function parseChain(text: string, source: string): OptionChain {
  * Reads and parses a chain file.
  * @throws ChainError (see parseChain), or the fs error when the file cannot be read.
  */
+/**
+ * Every chain in a folder (its .csv files), in the order of their snapshot
+ * times; a file that is not a chain is refused by name and the others are
+ * kept (issue 17: gamma levels over time).
+ * @throws ChainError when the folder cannot be read or holds no chain at all.
+ */
+export async function readChains(dir: string): Promise<{ chains: OptionChain[]; refused: string[] }> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.csv')).sort();
+  } catch (e) {
+    throw new ChainError(`${dir}: cannot read the chains folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const chains: OptionChain[] = [];
+  const refused: string[] = [];
+  for (const n of names) {
+    try {
+      chains.push(await readChain(join(dir, n)));
+    } catch (e) {
+      if (!(e instanceof ChainError)) throw e;
+      refused.push(e.message);
+    }
+  }
+  if (chains.length === 0) throw new ChainError(`${dir}: no SPX chain among its ${names.length} .csv file(s)${refused.length > 0 ? ` (the first refused: ${refused[0]})` : ''}`);
+  return { chains: chains.sort((a, b) => a.ts - b.ts), refused };
+}
+
 export async function readChain(path: string): Promise<OptionChain> {
   const problem = await dataFileProblem(path);
   if (problem !== null) throw new ChainError(problem.message);

@@ -92,6 +92,7 @@ export class MethodAnalyzer {
             callVolume: levels.callVolume,
             putVolume: levels.putVolume,
             basis: basisPoints,
+            chainTs: levels.ts,
           };
   }
 
@@ -186,6 +187,7 @@ export class MethodAnalyzer {
       mode: cfg.mode,
       thresholds,
       sessionPhase: sessionPhase(minuteOfDay, cfg.sessionPhaseStart),
+      gamma: this.gamma,
     };
   }
 

@@ -24,6 +24,8 @@ export interface MappedGamma {
   readonly putVolume: number;
   /** ES - SPX, points. */
   readonly basis: number;
+  /** When the chain the levels come from was taken, Unix ms. */
+  readonly chainTs: number;
 }
 
 /** The state the features, setups and regime read. Prices in points. */

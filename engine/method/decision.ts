@@ -17,6 +17,7 @@ import type { Regime, RegimeState } from './regime.js';
 import type { SetupKind, SetupName, SetupProposal } from './setups.js';
 import type { BattleSignal, Side } from './signal.js';
 import type { Zone } from './zones.js';
+import type { MappedGamma } from './context.js';
 
 /** Section 5's analysis as a signal carries it. */
 export interface BattleAnalysis {
@@ -123,4 +124,6 @@ export interface Decision {
   readonly thresholds: ModeThresholds;
   /** The session phase at the bar's close (feature 7's phases, ET). */
   readonly sessionPhase: SessionPhase;
+  /** The gamma levels in force at the bar, on ES (null without a chain). */
+  readonly gamma: MappedGamma | null;
 }

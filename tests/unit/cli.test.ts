@@ -68,7 +68,9 @@ describe('mia backtest --bars-out', () => {
     const j = JSON.parse(out) as { bars: number; signals: { total: number; bySetup: Record<string, number>; bySide: Record<string, number>; byGrade: Record<string, number> } };
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(j.bars);
-    expect(Object.keys(lines[100]!)).toEqual(['ts', 'o', 'h', 'l', 'c', 'v', 'vwap', 'poc', 'vah', 'val', 'battle', 'regime', 'confluence', 'grade', 'signal']);
+    expect(Object.keys(lines[100]!)).toEqual(['ts', 'o', 'h', 'l', 'c', 'v', 'vwap', 'poc', 'vah', 'val', 'battle', 'regime', 'gamma', 'confluence', 'grade', 'signal']);
+    // The 2023-08-20 chain (snapshot 2023-08-21 02:42 UTC) is in force at every bar, moved onto ES by the basis.
+    expect(lines[100]!.gamma).toEqual({ callWall: 4540, putWall: 4440, zeroGamma: expect.closeTo(4548.93, 1), netGex: expect.closeTo(-42.022e9, -7), chainTs: Date.UTC(2023, 7, 21, 2, 42) });
     expect(Object.keys(lines[100]!.battle as object)).toEqual(['b', 'tc', 'q', 's', 'status', 'goldenRuleViolated', 'governingBase']);
     expect(lines[0]).toMatchObject({ ts: Date.UTC(2023, 8, 24, 22, 0), o: 4365 }); // the file's first line, 18:00 EDT
     const withSignal = lines.filter((l) => l.signal !== null);
@@ -78,6 +80,17 @@ describe('mia backtest --bars-out', () => {
     expect([sum(j.signals.bySetup), sum(j.signals.bySide), sum(j.signals.byGrade)]).toEqual([j.signals.total, j.signals.total, j.signals.total]);
     expect(withSignal[0]!.signal).toMatchObject({ symbol: 'ES', levels: { callWall: 4540, putWall: 4440 } });
   });
+
+  it('--chains applies a folder of chains at their snapshot times and counts the bars on a stale one (issue 17)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mia-cli-')), 'bars.jsonl');
+    const esm23 = resolve(SHARED_DATA, 'es/sierra-5m/ESM23-CME.scid_BarData__5m.txt');
+    const { code, err } = await run(['backtest', '--data', esm23, '--tz', 'America/Chicago', '--timeframe', '5m', '--chains', resolve(SHARED_DATA, 'options/esm23'), '--basis', '40', '--no-journal', '--json', '--bars-out', file]);
+    expect(code).toBe(0);
+    expect(err).toMatch(/mia: gamma: 11 chain\(s\) applied at their snapshot times; \d+ bar\(s\) traded on a chain more than 3 trading days old/);
+    const chainTimes = new Set(readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { gamma: { chainTs: number } | null }).gamma?.chainTs ?? null));
+    expect(chainTimes.size).toBe(12); // none before the first snapshot, then each of the 11
+    expect((await run(['backtest', '--data', REAL_CSV, '--chain', CHAIN_2023, '--chains', resolve(SHARED_DATA, 'options/esm23')])).code).toBe(2);
+  }, 30_000);
 
   it('rejects a bad --mode or --basis with exit 2, a bad chain with exit 1', async () => {
     expect((await run(['backtest', '--data', REAL_CSV, '--mode', 'YOLO'])).code).toBe(2);

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { ChainError, parseChain, parseChainTime, readChain } from '../../engine/gamma/chain';
+import { ChainError, parseChain, parseChainTime, readChain, readChains } from '../../engine/gamma/chain';
+import { runBacktest } from '../../engine/run/drivers/backtest';
+import type { MappedGamma } from '../../engine/method/context';
 import { bsGamma, busdayCount, gammaLevels, zeroCrossing } from '../../engine/gamma/gex';
 import { SHARED_DATA } from '../support/paths';
 
@@ -110,6 +112,33 @@ describe("the chain's Date line (issue 17)", () => {
     expect(b).toMatchObject({ callWall: 4300, putWall: 4300 });
     expect(b.netGex / 1e9).toBeCloseTo(64.2, 1);
   });
+});
+
+describe('gamma levels over time (issue 17)', () => {
+  it('a folder of chains applies each from its snapshot time on through the ESM23 5-minute file (US Central)', async () => {
+    const { chains, refused } = await readChains(resolve(SHARED_DATA, 'options/esm23'));
+    expect(refused).toEqual([]);
+    expect(chains.map((c) => c.date)).toEqual(['2023-04-05', '2023-04-06', '2023-04-10', '2023-04-14', '2023-04-17', '2023-05-06', '2023-05-20', '2023-05-23', '2023-05-26', '2023-06-08', '2023-06-09']);
+    const inForce: { ts: number; gamma: MappedGamma | null }[] = [];
+    await runBacktest({
+      file: resolve(SHARED_DATA, 'es/sierra-5m/ESM23-CME.scid_BarData__5m.txt'),
+      timeframe: '5m',
+      timeZone: 'America/Chicago',
+      gammaSchedule: chains.map((c) => ({ levels: gammaLevels(c), basisPoints: 40 })),
+      onDecision: (d) => inForce.push({ ts: d.bar.ts, gamma: d.gamma }),
+    });
+    // Before the first snapshot (2023-04-05 19:41 EDT = 23:41 UTC) no level is in force; from the first 5-minute bar
+    // starting after it, the chain's levels moved onto ES by the basis (call wall 4000 + 40).
+    const first = Date.UTC(2023, 3, 5, 23, 41);
+    expect(inForce.filter((x) => x.ts < first).every((x) => x.gamma === null)).toBe(true);
+    const after = inForce.find((x) => x.ts >= first)!;
+    expect(after.ts).toBe(Date.UTC(2023, 3, 5, 23, 45));
+    expect(after.gamma).toMatchObject({ chainTs: first, callWall: 4040, putWall: 4040, basis: 40 });
+    // Each of the 11 chains comes in force, in order, and the last one at its own bar (13:40 CT is a bar start).
+    const seen = [...new Set(inForce.map((x) => x.gamma?.chainTs).filter((t) => t !== undefined))];
+    expect(seen).toEqual(chains.map((c) => c.ts));
+    expect(inForce.find((x) => x.gamma?.chainTs === Date.UTC(2023, 5, 9, 17, 40))?.ts).toBe(Date.UTC(2023, 5, 9, 17, 40));
+  }, 30_000);
 });
 
 describe('gamma exposure', () => {

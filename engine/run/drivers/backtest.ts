@@ -49,6 +49,11 @@ export interface BacktestOptions {
   readonly method?: MethodConfig;
   /** SPX gamma levels and the basis (ES - SPX, points) that maps them onto ES. */
   readonly gamma?: GammaInForce | null;
+  /**
+   * Gamma levels over time (issue 17): each applies from its snapshot time
+   * (`levels.ts`) on, replacing the one before; in snapshot order.
+   */
+  readonly gammaSchedule?: readonly GammaInForce[];
   /** Called with the method's decision at each completed bar. */
   readonly onDecision?: (decision: Decision) => void;
   /** Section 12's numbers; the spec's defaults when omitted. */
@@ -151,9 +156,14 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   );
   const journal = node.journal;
   let records = 0;
+  const schedule = opts.gammaSchedule ?? [];
+  let next = 0;
   try {
     for await (const block of feed.blocks()) {
       for (const r of block) {
+        // A chain taken by the record's start is in force for it (the chain's own time, never later data's).
+        const start = r.kind === 'tick' ? r.tsEvent : r.ts;
+        for (; next < schedule.length && schedule[next]!.levels.ts <= start; next++) node.setGamma(schedule[next]!.levels, schedule[next]!.basisPoints, schedule[next]!.levels.ts);
         clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
         node.onRecord(r);
       }
