@@ -24,7 +24,7 @@ import { levelsOf, zonesOf, zoneStrength } from '../../engine/method/zones';
 import { T, bars, contextOf, flat, levels, type BarSpec } from '../support/bars';
 
 const F = C.features;
-const gamma = (over: Partial<MappedGamma> = {}): MappedGamma => ({ callWall: 110, putWall: 99, zeroGamma: 103, netGex: 5e9, callVolume: 1000, putVolume: 500, basis: 0, ...over });
+const gamma = (over: Partial<MappedGamma> = {}): MappedGamma => ({ callWall: 110, putWall: 99, zeroGamma: 103, netGex: 5e9, callVolume: 1000, putVolume: 500, basis: 0, chainTs: 0, ...over });
 // Ten bars whose closes rise one tick a bar (100 .. 102.25)
 const RISING: BarSpec[] = Array.from({ length: 10 }, (_, i) => {
   const c = 100 + i * T;

@@ -14,7 +14,7 @@ import { zonesOf } from '../../engine/method/zones';
 import { T, bars, contextOf, flat, historyOf, levels, type BarSpec } from '../support/bars';
 
 const S = C.setups;
-const gamma = (over: Partial<MappedGamma> = {}): MappedGamma => ({ callWall: 110, putWall: 90, zeroGamma: 100, netGex: 5e9, callVolume: 0, putVolume: 0, basis: 0, ...over });
+const gamma = (over: Partial<MappedGamma> = {}): MappedGamma => ({ callWall: 110, putWall: 90, zeroGamma: 100, netGex: 5e9, callVolume: 0, putVolume: 0, basis: 0, chainTs: 0, ...over });
 const last = (spec: BarSpec, pad = flat(20)) => bars([...pad, spec]);
 
 describe('setup 1: VAH/VAL rejection', () => {
