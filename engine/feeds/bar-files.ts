@@ -6,7 +6,7 @@
  * line is rejected with its line number and field, and reading goes on.
  */
 import { z } from 'zod';
-import type { Bar, Instrument, Timeframe } from '../domain.js';
+import { TIMEFRAME_MS, type Bar, type Instrument, type Timeframe } from '../domain.js';
 import { Zone } from '../time/zone.js';
 import { MAX_LINE_CHARS, OVERLONG_LINE, readLineBlocks } from './lines.js';
 import { FeedError, RecordError, type RejectionLog } from './rejections.js';
@@ -116,6 +116,10 @@ interface CsvColumns {
   trades?: number;
   bid?: number;
   ask?: number;
+  /** NinjaTrader's `period` column (e.g. Volumetric_1): with `endLabelled`, how far back a bar opens. */
+  period?: number;
+  /** The timestamps label the bar's end, not its open (NinjaTrader's exports). */
+  endLabelled: boolean;
 }
 
 /**
@@ -129,7 +133,13 @@ export function describeHeader(line: string): string {
   return t.length <= 300 && t.includes(',') && /^[A-Za-z0-9 _#./()%-]+(,[A-Za-z0-9 _#./()%-]*)+$/.test(t) ? `header is "${t}"` : 'the first line is not a CSV header; it is not shown';
 }
 
-function csvColumns(file: string, headerLine: string): CsvColumns {
+/**
+ * The columns of a CSV header. `schema` is the `#schema:` comment above it,
+ * if any: NinjaTrader's exports (`#schema: NinjaDataExport/...`) label each
+ * bar by its end, and name its period in a `period` column.
+ * @throws FeedError naming the missing column.
+ */
+function csvColumns(file: string, headerLine: string, schema: string | null = null): CsvColumns {
   const names = headerLine.split(',').map((s) => s.trim().toLowerCase());
   const find = (...aliases: string[]): number | undefined => {
     const i = names.findIndex((n) => aliases.includes(n));
@@ -156,9 +166,22 @@ function csvColumns(file: string, headerLine: string): CsvColumns {
     close: need('close', 'close', 'last'),
     volume: need('volume', 'volume', 'vol'),
     trades: find('numberoftrades', 'trades', '# of trades'),
-    bid: find('bidvolume', 'bid volume'),
-    ask: find('askvolume', 'ask volume'),
+    bid: find('bidvolume', 'bid volume', 'vol_bid'),
+    ask: find('askvolume', 'ask volume', 'vol_ask'),
+    period: find('period'),
+    endLabelled: schema !== null && /NinjaDataExport/i.test(schema),
   };
+}
+
+/**
+ * How long a NinjaTrader period is, ms: the minutes its name ends with
+ * (`Volumetric_1`, `Minute_5`).
+ * @throws RecordError when the period names no minutes.
+ */
+function periodMs(at: RecordCursor, text: string): number {
+  const m = /_(\d+)$/.exec(text.trim());
+  if (m === null || Number(m[1]) <= 0) throw errorAt(at, 'period', 'malformed', `"${text.trim()}" names no minutes (e.g. Volumetric_1): the bar's open cannot be told from its end`);
+  return Number(m[1]) * 60_000;
 }
 
 /**
@@ -169,10 +192,16 @@ export async function* csvBars(file: string, opts: BarFileOptions): AsyncGenerat
   const zone = new Zone(opts.timeZone);
   const validator = new RecordValidator(opts.instrument.tickSize, false); // barLines orders them in time
   let cols: CsvColumns | null = null;
+  let schema: string | null = null;
   let previousTs = Number.NEGATIVE_INFINITY;
   yield* barLines(file, opts.rejections, (at, line) => {
     if (cols === null) {
-      cols = csvColumns(file, line);
+      // Comment lines above the header (NinjaTrader's "#schema: ..."): read for what they say of the format.
+      if (line.startsWith('#')) {
+        schema ??= line;
+        return null;
+      }
+      cols = csvColumns(file, line, schema);
       return null;
     }
     const bar = csvBar(at, line, cols, zone, opts.timeframe, validator, previousTs);
@@ -202,6 +231,8 @@ function csvBar(at: RecordCursor, line: string, cols: CsvColumns, zone: Zone, tf
     ts = parseCsvTimestamp(tsText, zone, previousTs);
   }
   if (Number.isNaN(ts)) throw errorAt(at, 'timestamp', 'malformed', `"${tsText.trim()}" is not a timestamp`);
+  // A bar labelled by its end opens one period earlier (NinjaTrader: 18:01 is the 18:00 minute).
+  if (cols.endLabelled) ts -= cols.period === undefined ? TIMEFRAME_MS[tf] : periodMs(at, f[cols.period] ?? '');
   const bar = makeBar(
     tf,
     ts,

@@ -2,13 +2,15 @@
  * The real ES CSV (11 Globex sessions, 2023-09-24 18:00 to 2023-10-09 16:59 ET)
  * through the backtest path, and what it leaves in the journal.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../engine/run/drivers/backtest';
 import { openDb } from '../../engine/store/db';
-import { REAL_CSV, REAL_JSONL } from '../support/paths';
+import type { Bar } from '../../engine/domain';
+import { Zone } from '../../engine/time/zone';
+import { REAL_CSV, REAL_JSONL, SHARED_DATA } from '../support/paths';
 
 // [trade date, bars, volume, high, low] per session, tallied independently in
 // Python (csv module; trade date = date of ET wall time + 6 h, so the 18:00
@@ -86,3 +88,41 @@ describe('real ES CSV', () => {
     db.close();
   });
 });
+
+describe('NinjaTrader 8 Volumetric exports (issue 17)', () => {
+  const NT_ES = resolve(SHARED_DATA, 'es/ninjatrader/ES_Volumetric_1.csv');
+  const NT_NQ = resolve(SHARED_DATA, 'es/ninjatrader/NQ_Volumetric_1.csv');
+
+  it('reads both files whole: the #schema comment skipped, each bar opened a minute before the end it is labelled by, order flow from vol_bid/vol_ask', async () => {
+    const bars: Bar[] = [];
+    const es = await runBacktest({ file: NT_ES, onDecision: (d) => bars.push(d.bar) });
+    const nq = await runBacktest({ file: NT_NQ });
+    expect([es.bars, es.rejected, nq.bars, nq.rejected]).toEqual([9419, 0, 9128, 0]);
+    // The first line 2026-02-05T18:01 ET is the 18:00 minute: open 6785.5, 668 at the ask, 449 at the bid.
+    expect(bars[0]).toMatchObject({ ts: Date.UTC(2026, 1, 5, 23, 0), open: 6785.5, high: 6792.25, low: 6785.25, close: 6790.5, volume: 1117, askVolume: 668, bidVolume: 449, delta: 219, hasOrderFlow: true });
+  }, 60_000);
+
+  it("gives a session VWAP that NinjaTrader's own agrees with: within a tick at 95% of the 9,419 bars", async () => {
+    const vwap = new Map<number, number>();
+    await runBacktest({ file: NT_ES, onDecision: (d) => d.levels?.vwap != null && vwap.set(d.bar.ts, d.levels.vwap) });
+    const lines = readFileSync(NT_ES, 'utf8').trim().split('\n').slice(2);
+    const diffs: number[] = [];
+    for (const line of lines) {
+      const f = line.split(',');
+      // NinjaTrader's label is the bar's end in New York time; its vwap column is the 14th.
+      const end = new Zone('America/New_York').toUtcMs(parseWall(f[0]!));
+      const ours = vwap.get(end - 60_000);
+      if (ours !== undefined) diffs.push(Math.abs(ours - Number(f[13])));
+    }
+    diffs.sort((a, b) => a - b);
+    expect(diffs.length).toBe(9419);
+    expect(diffs[Math.floor(diffs.length / 2)]!).toBeLessThan(0.05); // measured 0.021
+    expect(diffs[Math.floor(diffs.length * 0.95)]!).toBeLessThan(0.25); // measured 0.086
+  }, 60_000);
+});
+
+/** The wall time of an ISO local timestamp (yyyy-mm-ddThh:mm:ss.sss). */
+function parseWall(text: string) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(text)!;
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), ms: 0 } as never;
+}
