@@ -3,7 +3,7 @@
  * code paths: `backtest` runs a file through the same pipeline and method a
  * replay uses, `gex` the same chain reader, `inspect` the same SCID reader.
  *
- *   mia backtest --data <file> [--chain <file> | --chains <dir>] [--basis <points>] [--mode M]
+ *   mia backtest --data <file> [--chain <file> | --chains <dir>] [--nq <file>] [--basis <points>] [--mode M]
  *                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
  *                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
  *   mia gex --chain <file> [--basis <points>] [--json]
@@ -40,7 +40,7 @@ import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
-  mia backtest --data <file> [--chain <file> | --chains <dir>] [--basis <points>] [--mode M]
+  mia backtest --data <file> [--chain <file> | --chains <dir>] [--nq <file>] [--basis <points>] [--mode M]
                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
                [--report <file.html>]
@@ -51,7 +51,8 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
       the rejected record count. --report writes a self-contained HTML report
       with the equity curve and the trades table. --chain loads SPX gamma levels (CBOE quote-table CSV) moved onto
       ES by --basis (ES - SPX, points; default 0); --chains loads a folder of them, each in force from its snapshot
-      time on (bars on a chain over 3 trading days old are counted). --mode is DATA_COLLECTION,
+      time on (bars on a chain over 3 trading days old are counted). --nq reads an NQ bar file over the same times
+      for the ES/NQ correlation feature (neutral without it). --mode is DATA_COLLECTION,
       PAPER (default) or LIVE. --bars-out writes one JSON line per decision
       bar. Journals the run and its signals in <data-dir>/journal.sqlite.
 
@@ -138,6 +139,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       json: { type: 'boolean' },
       chain: { type: 'string' },
       chains: { type: 'string' },
+      nq: { type: 'string' },
       basis: { type: 'string' },
       mode: { type: 'string' },
       'bars-out': { type: 'string' },
@@ -181,6 +183,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       method: methodConfig({ mode: (values.mode as Mode | undefined) ?? 'PAPER' }),
       gamma: chain === null ? null : { levels: chain, basisPoints },
       gammaSchedule: schedule,
+      nqFile: values.nq,
       onDecision: (d) => {
         if (d.gamma !== null && stale(d.gamma.chainTs, d.bar.ts)) staleBars += 1;
         barsOut?.write(decisionLine(d));

@@ -16,7 +16,7 @@ import { Zone as TimeZone } from '../time/zone.js';
 import { battleBalance } from './battle.js';
 import { BaseTracker, goldenRule, type Base, type GoldenRuleState } from './bases.js';
 import { GRADES, modeThresholdsOf, type MethodConfig, type Mode, type ModeThresholds } from './config.js';
-import type { DecisionContext, MappedGamma } from './context.js';
+import type { DecisionContext, MappedGamma, NqCloses } from './context.js';
 import { confluence, sessionPhase, type Confluence } from './features.js';
 import { BarHistory } from './history.js';
 import { patternStrengths } from './patterns.js';
@@ -47,6 +47,7 @@ export class MethodAnalyzer {
   private readonly sessionRing: (string | null)[] = new Array<string | null>(RING).fill(null);
   private gamma: MappedGamma | null = null;
   private gammaSource: GammaLevels | null = null;
+  private nq: NqCloses | null = null;
   private overnightKey = Number.NaN;
   private overnightHigh = Number.NaN;
   private overnightLow = Number.NaN;
@@ -77,6 +78,28 @@ export class MethodAnalyzer {
   /** Switches the mode (section 11) whose thresholds judge the next bars; the snapshots record it. */
   setMode(mode: Mode): void {
     this.cfg = { ...this.cfg, mode };
+  }
+
+  /** Sets (or clears) the NQ series es_nq_correlation reads; from the next bar. */
+  setNq(nq: NqCloses | null): void {
+    this.nq = nq;
+  }
+
+  /**
+   * NQ's closes as of the last `n` ES bars, oldest first (NqCloses.closeAt);
+   * null without an NQ series, or when NQ has a hole in the window (the
+   * feature is then neutral, and 'nq' a missing input).
+   */
+  private nqWindow(n: number): number[] | null {
+    const nq = this.nq;
+    if (nq === null) return null;
+    const out: number[] = [];
+    for (let ago = n - 1; ago >= 0; ago--) {
+      const c = nq.closeAt(this.h.at(ago).ts);
+      if (c === undefined) return null;
+      out.push(c);
+    }
+    return out;
   }
 
   setGamma(levels: GammaLevels | null, basisPoints = 0): void {
@@ -143,7 +166,7 @@ export class MethodAnalyzer {
       patterns,
       signal,
       gamma: this.gamma,
-      nqCloses: null,
+      nqCloses: this.nqWindow(Math.min(cfg.features.correlationBars + 1, h.length)),
     };
     const reach = cfg.zones.widthTicks * this.t + 1e-9;
     const zones = zonesOf(

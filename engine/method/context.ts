@@ -51,3 +51,13 @@ export interface DecisionContext {
   /** Closes of NQ aligned with ES's, oldest first; null without an NQ feed. */
   readonly nqCloses: readonly number[] | null;
 }
+
+/**
+ * An NQ bar series the method reads beside ES's (battle-navale.md section 7,
+ * es_nq_correlation): NQ's close as of the bar opening at `ts` (Unix ms):
+ * that bar's, or the last one's before it when NQ printed no bar then;
+ * undefined when NQ has nothing recent enough (a hole in its data).
+ */
+export interface NqCloses {
+  closeAt(ts: number): number | undefined;
+}

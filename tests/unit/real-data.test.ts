@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../engine/run/drivers/backtest';
+import { esNqCorrelation } from '../../engine/method/features';
 import { openDb } from '../../engine/store/db';
 import type { Bar } from '../../engine/domain';
 import { Zone } from '../../engine/time/zone';
@@ -118,6 +119,34 @@ describe('NinjaTrader 8 Volumetric exports (issue 17)', () => {
     expect(diffs.length).toBe(9419);
     expect(diffs[Math.floor(diffs.length / 2)]!).toBeLessThan(0.05); // measured 0.021
     expect(diffs[Math.floor(diffs.length * 0.95)]!).toBeLessThan(0.25); // measured 0.086
+  }, 60_000);
+});
+
+describe('ES/NQ correlation from a second file (issue 17)', () => {
+  it('reads NQ beside ES: es_nq_correlation is the section 7 formula on the two files\' closes, no longer the neutral 0.5', async () => {
+    const NT = (s: string) => resolve(SHARED_DATA, `es/ninjatrader/${s}_Volumetric_1.csv`);
+    const decisions: { ts: number; esNq: number; missing: readonly string[] }[] = [];
+    await runBacktest({ file: NT('ES'), nqFile: NT('NQ'), onDecision: (d) => decisions.push({ ts: d.bar.ts, esNq: d.confluence.features.es_nq_correlation, missing: d.confluence.missing }) });
+    // Neutral only where the NQ file has a hole: Sunday 2026-02-15 18:01 to 22:50 ET holds ES bars and no NQ.
+    const without = decisions.filter((d) => d.missing.includes('nq'));
+    expect(without.length).toBeGreaterThan(0);
+    expect(without.every((d) => d.ts >= Date.UTC(2026, 1, 15, 23, 0) && d.ts < Date.UTC(2026, 1, 16, 4, 15))).toBe(true);
+    // Independently of the pipeline: closes straight from the two files (each line's end label minus a minute is the bar).
+    const closes = (s: string): Map<number, number> => {
+      const m = new Map<number, number>();
+      for (const line of readFileSync(NT(s), 'utf8').trim().split('\n').slice(2)) {
+        const f = line.split(',');
+        m.set(new Zone('America/New_York').toUtcMs(parseWall(f[0]!)) - 60_000, Number(f[6]));
+      }
+      return m;
+    };
+    const es = closes('ES');
+    const nq = closes('NQ');
+    const at = decisions[2000]!; // 21 bars of both, within a session
+    const window = [...es.keys()].filter((t) => t <= at.ts).slice(-21);
+    expect(window.every((t) => nq.has(t))).toBe(true);
+    expect(at.esNq).toBeCloseTo(esNqCorrelation(window.map((t) => es.get(t)!), window.map((t) => nq.get(t)!), 20), 12);
+    expect(new Set(decisions.map((d) => d.esNq.toFixed(3))).size).toBeGreaterThan(100);
   }, 60_000);
 });
 

@@ -15,11 +15,12 @@ import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../../domain.
 import { toTradeDTO } from '../../dto.js';
 import type { Trader } from '../../execution/trader.js';
 import { openFeed, type FeedFormat } from '../../feeds/index.js';
-import { RejectionLog, type Rejection } from '../../feeds/rejections.js';
+import { FeedError, RejectionLog, type Rejection } from '../../feeds/rejections.js';
 import type { SessionSummary } from '../../indicators/session-levels.js';
 import { methodConfig, type MethodConfig } from '../../method/config.js';
 import type { SignalCounts } from '../../method/counts.js';
 import type { Decision } from '../../method/decision.js';
+import type { NqCloses } from '../../method/context.js';
 import type { PerformanceMetrics } from '../../perf/metrics.js';
 import type { ClosedBar } from '../../pipeline.js';
 import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../../risk/kill-switch.js';
@@ -54,6 +55,8 @@ export interface BacktestOptions {
    * (`levels.ts`) on, replacing the one before; in snapshot order.
    */
   readonly gammaSchedule?: readonly GammaInForce[];
+  /** A bar file of NQ over the same times, for es_nq_correlation (section 7); neutral without one. */
+  readonly nqFile?: string;
   /** Called with the method's decision at each completed bar. */
   readonly onDecision?: (decision: Decision) => void;
   /** Section 12's numbers; the spec's defaults when omitted. */
@@ -154,6 +157,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
             },
     },
   );
+  if (opts.nqFile !== undefined) node.analyzer.setNq(await nqCloses(opts.nqFile, instrument, timeframe, timeZone));
   const journal = node.journal;
   let records = 0;
   const schedule = opts.gammaSchedule ?? [];
@@ -217,4 +221,44 @@ export function ordersHash(orders: readonly Order[]): string {
   const h = createHash('sha256');
   for (const o of orders) h.update(JSON.stringify([o.id, o.role, o.side, o.type, o.qty, o.price ?? null, o.status, o.submittedTs, o.filledTs, o.fillPrice]) + '\n');
   return h.digest('hex');
+}
+
+/** A missing NQ bar takes the last close before it, at most this many bars back; a longer hole leaves the feature neutral. */
+const NQ_CARRY_BARS = 5;
+
+/**
+ * The closes of an NQ bar file at the backtest's timeframe, as of each bar
+ * open time (NqCloses; its own rejections are not the run's: an NQ file's
+ * bad bar costs only that bar's correlation).
+ * @throws FeedError when the file cannot be read, or is not a bar file.
+ */
+async function nqCloses(file: string, instrument: Instrument, timeframe: Timeframe, timeZone: string): Promise<NqCloses> {
+  const feed = await openFeed(file, { instrument, barTimeframe: timeframe, timeZone, rejections: new RejectionLog() });
+  if (feed.ticks) throw new FeedError(`${file}: an NQ file for es_nq_correlation must hold bars (CSV or JSONL), not ticks`);
+  const times: number[] = [];
+  const closes: number[] = [];
+  for await (const block of feed.blocks()) {
+    for (const r of block) {
+      if (r.kind !== 'bar') continue;
+      times.push(r.ts);
+      closes.push(r.close);
+    }
+  }
+  const carryMs = NQ_CARRY_BARS * TIMEFRAME_MS[timeframe];
+  return {
+    closeAt: (ts) => {
+      // The last NQ bar opening at or before ts (the file is in time order).
+      let lo = 0;
+      let hi = times.length - 1;
+      let at = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (times[mid]! <= ts) {
+          at = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      return at >= 0 && ts - times[at]! <= carryMs ? closes[at] : undefined;
+    },
+  };
 }
