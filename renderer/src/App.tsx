@@ -9,7 +9,7 @@ import type { DataFileDTO, ReplaySpeedDTO, ReplayStatusDTO, TimeframeDTO } from 
 import { ChartView } from './chart/ChartView';
 import { ChartModel, oncePerFrame } from './chart/model';
 import type { EngineClient, EngineLost } from './engine-client';
-import { formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
+import { formatDateTime, formatMarketClock, formatPrice, formatVolume, formatVolumeCompact } from './format';
 import { ApprovalQueue, ExecutionControls, KillSwitchPanel, PerformancePanel, PositionsPanel } from './execution-panels';
 import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from './method-panels';
 import { Panel } from './Panel';
@@ -228,7 +228,7 @@ export function App({ client }: { client: EngineClient }) {
             <BattlePanel model={model} />
             <SignalsPanel model={model} timeZone={status?.timeZone ?? 'America/New_York'} />
             <GammaPanel model={model} client={client} onError={setError} />
-            <LevelsPanel model={model} />
+            <LevelsPanel model={model} timeZone={timeZone} />
             <SessionsPanel model={model} />
             <RejectionsPanel model={model} />
           </div>
@@ -299,8 +299,8 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
   );
 }
 
-function LevelsPanel({ model }: { model: ChartModel }) {
-  const l = model.currentLevels();
+function LevelsPanel({ model, timeZone }: { model: ChartModel; timeZone: string }) {
+  const { levels: l, ts } = model.levelsAtCursor();
   const rows: [string, number | null | undefined, string][] = [
     ['VWAP', l?.vwap, 'vwap'],
     ['POC', l?.poc, 'poc'],
@@ -315,8 +315,8 @@ function LevelsPanel({ model }: { model: ChartModel }) {
   const vwap = l?.vwap ?? null;
   const sigma = l?.vwapSigma ?? null;
   return (
-    <Panel title={`Levels${l !== null ? ` · ${l.sessionId}` : ''}`}>
-      <table className="levels" data-testid="levels-panel">
+    <Panel title={`Levels${l !== null ? ` · ${l.sessionId}` : ''}${ts !== null ? ` · at ${formatDateTime(ts, timeZone)}` : ''}`}>
+      <table className="levels" data-testid="levels-panel" data-at={ts ?? ''}>
         <tbody>
           {rows.map(([name, v, cls]) => (
             <tr key={name}>

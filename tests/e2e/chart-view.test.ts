@@ -81,6 +81,15 @@ describe('the chart view', () => {
     await playToEnd(REAL_JSONL);
     await expect.poll(atLatest, { timeout: 10_000 }).toBe(true);
     await page.getByTestId('chart-autoscale').click();
+    // The Levels panel follows the bar under the cursor, and comes back to the latest when it leaves the chart.
+    const panel = page.getByTestId('levels-panel');
+    const latestPoc = await panel.locator('tr', { hasText: 'POC' }).first().locator('td').textContent();
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.4);
+    await expect.poll(async () => Number(await panel.getAttribute('data-at'))).toBeGreaterThan(0);
+    expect(Number(await panel.getAttribute('data-at'))).toBeLessThan(Number(await chart('last-bar-ts')));
+    await page.mouse.move(box.x + box.width * 0.5, box.y - 60); // off the chart, onto the top bar
+    await expect.poll(() => panel.getAttribute('data-at')).toBe('');
+    expect(await panel.locator('tr', { hasText: 'POC' }).first().locator('td').textContent()).toBe(latestPoc);
     await page.screenshot({ path: join(SHOTS, 'chart-latest.png') });
     expect(consoleErrors).toEqual([]);
   }, 120_000);

@@ -550,6 +550,7 @@ export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: st
       model.select(s);
     };
     const onMove = (p: MouseEventParams<Time>): void => {
+      model.hover(p.time === undefined ? null : (p.time as number) * 1000);
       if (pinned) return;
       const s = signalAt(model, p);
       if (s?.id !== model.selected?.id) model.select(s);

@@ -177,6 +177,33 @@ export class ChartModel {
     return this.forming?.levels ?? this.levels[this.levels.length - 1] ?? null;
   }
 
+  /** The bar under the chart's cursor (its open time, Unix ms), or null: the Levels panel follows it (issue 17). */
+  hoverTs: number | null = null;
+
+  /** The cursor moved over the bar opening at `ts`, or off the chart (null). */
+  hover(ts: number | null): void {
+    if (ts === this.hoverTs) return;
+    this.hoverTs = ts;
+    this.request();
+  }
+
+  /** The levels of the bar under the cursor, with its time, or the current ones when the cursor is not over a bar. */
+  levelsAtCursor(): { levels: LevelsDTO | null; ts: number | null } {
+    const ts = this.hoverTs;
+    if (ts === null) return { levels: this.currentLevels(), ts: null };
+    // Bars are in time order: the one opening at ts, by binary search.
+    let lo = 0;
+    let hi = this.bars.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const t = this.bars[mid]!.ts;
+      if (t === ts) return { levels: this.levels[mid] ?? null, ts };
+      if (t < ts) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return { levels: this.currentLevels(), ts: null };
+  }
+
   /** Asks for an update (listeners hear it once, however many requests came before it). */
   request(): void {
     if (this.scheduled) return;
