@@ -85,7 +85,11 @@ export function scidSubTrade(open: number): 'first' | 'last' | null {
 export function parseScidHeader(file: string, buf: Buffer): ScidHeader {
   if (buf.length < SCID_HEADER_BYTES) throw new FeedError(`${file}: ${buf.length} bytes is too short for a SCID header (56 bytes)`);
   const magic = buf.toString('latin1', 0, 4);
-  if (magic !== 'SCID') throw new FeedError(`${file}: header field "FileTypeUniqueHeaderID" is "${magic}", expected "SCID"`);
+  if (magic !== 'SCID') {
+    // Shown as text when it is printable, else as its bytes in hex: never raw control or high bytes (issue 17).
+    const shown = /^[\x20-\x7e]{4}$/.test(magic) ? `"${magic}"` : `bytes ${buf.subarray(0, 4).toString('hex').replace(/(..)(?!$)/g, '$1 ')}`;
+    throw new FeedError(`${file}: header field "FileTypeUniqueHeaderID" is ${shown}, expected "SCID": not a Sierra Chart intraday (.scid) file`);
+  }
   const headerSize = buf.readUInt32LE(4);
   const recordSize = buf.readUInt32LE(8);
   // Sierra Chart's s_IntradayHeader is 56 bytes, and every file it writes says so; a larger value would skip records (0xFFFFFFFF: all of them, silently).

@@ -89,6 +89,10 @@ describe('SCID reader, damaged files', () => {
     writeFileSync(file, buf);
     await expect(allTicks(file)).rejects.toThrow(FeedError);
     await expect(allTicks(file)).rejects.toThrow(/FileTypeUniqueHeaderID/);
+    // Bytes that are not text are named in hex, never written raw into the error (issue 17).
+    buf.set([0x01, 0x02, 0xff, 0xfe], 0);
+    writeFileSync(file, buf);
+    await expect(allTicks(file)).rejects.toThrow('header field "FileTypeUniqueHeaderID" is bytes 01 02 ff fe, expected "SCID": not a Sierra Chart intraday (.scid) file');
   });
 
   it('refuses a record size other than 40', async () => {
