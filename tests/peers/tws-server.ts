@@ -2,9 +2,16 @@
  * A fake TWS for tests: the part of Interactive Brokers' TWS API server the
  * workstation talks to, written from IB's published protocol (the EClient
  * request and EDecoder message field orders of the TWS API, "v100+" framing)
- * at one fixed server version, TWS_SERVER_VERSION (151, inside the range
- * @stoqey/ib negotiates). Field lists below are this peer's own, message by
- * message; the client under test never shares code with it.
+ * at a server version negotiated as TWS does (issue 17): the highest
+ * version both sides speak, at most the peer's own (`serverVersion`, 151 by
+ * default; 178 and others in tests); a client whose range it cannot serve is
+ * disconnected without an answer. Messages whose fields changed between
+ * those versions are written as IB's EDecoder (the C++ and Python TWS API
+ * clients) reads them at the chosen one: CONTRACT_DATA (stockType from 152,
+ * the size rules from 164), TICK_OPTION_COMPUTATION (tickAttrib from 156),
+ * ERR_MSG (advancedOrderRejectJson from 166), EXECUTION_DATA
+ * (pendingPriceRevision from 178). Field lists below are this peer's own,
+ * message by message; the client under test never shares code with it.
  *
  * - Framing: the client opens with "API\0" and a length-prefixed version
  *   range "v100..N"; the server answers its version and connection time;
@@ -39,6 +46,8 @@ import type { PeerTick } from './dtc-server.js';
 import { StreamGate } from './gate.js';
 
 export const TWS_SERVER_VERSION = 151;
+/** The oldest server version this peer speaks (the v100+ framing). */
+const MIN_SERVER_VERSION = 100;
 
 /** Incoming (server -> client) message ids, TWS API EDecoder. */
 const IN = {
@@ -109,6 +118,8 @@ interface Conn {
   readonly lines: Map<number, PeerContract>;
   positions: boolean;
   pnl: number | null;
+  /** The server version negotiated with this client. */
+  version: number;
   /** The reqId of the account summary subscription, or null. */
   summary: number | null;
 }
@@ -123,6 +134,8 @@ export interface TwsPeerOptions {
   readonly maxLines?: number;
   /** The market's date before any tick streamed, Unix ms. */
   readonly nowMs?: number;
+  /** The highest server version this TWS speaks (default TWS_SERVER_VERSION, 151). */
+  readonly serverVersion?: number;
 }
 
 /** A received request, with the wall time it arrived, Unix ms with sub-millisecond precision (pacing checks, latency). */
@@ -163,6 +176,16 @@ export class TwsPeer {
 
   get account(): string {
     return this.opts.account ?? 'DU1234567';
+  }
+
+  /** The server versions negotiated with the clients connected now. */
+  versions(): number[] {
+    return [...this.conns].map((c) => c.version).filter((v) => v > 0);
+  }
+
+  /** The highest server version this TWS speaks. */
+  get serverVersion(): number {
+    return this.opts.serverVersion ?? TWS_SERVER_VERSION;
   }
 
   /** The day's volume per contract (local symbol) for snapshot requests; streamed trades add to it. */
@@ -387,7 +410,7 @@ export class TwsPeer {
   // ------------------------------------------------------------ connections
 
   private accept(socket: Socket): void {
-    const c: Conn = { socket, pending: Buffer.alloc(0), handshaken: false, clientId: null, ticks: new Map(), lines: new Map(), positions: false, pnl: null, summary: null };
+    const c: Conn = { socket, pending: Buffer.alloc(0), handshaken: false, clientId: null, ticks: new Map(), lines: new Map(), positions: false, pnl: null, summary: null, version: 0 };
     this.conns.add(c);
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.read(c, d));
@@ -409,12 +432,17 @@ export class TwsPeer {
       const range = c.pending.toString('utf8', 8, 8 + n);
       c.pending = c.pending.subarray(8 + n);
       c.handshaken = true;
-      const max = Number(/\.\.(\d+)/.exec(range)?.[1] ?? range.slice(1));
-      if (max < TWS_SERVER_VERSION) {
+      // "v<min>..<max>" (or "v<n>"): the highest version both speak; none in common, and TWS hangs up.
+      const m = /^v(\d+)(?:\.\.(\d+))?/.exec(range);
+      const min = Number(m?.[1] ?? Number.NaN);
+      const max = Number(m?.[2] ?? m?.[1] ?? Number.NaN);
+      const version = Math.min(max, this.serverVersion);
+      if (!(version >= min) || version < MIN_SERVER_VERSION) {
         c.socket.destroy();
         return;
       }
-      this.write(c, [TWS_SERVER_VERSION, twsTime(this.nowMs)]);
+      c.version = version;
+      this.write(c, [version, twsTime(this.nowMs)]);
     }
     while (c.pending.length >= 4) {
       const n = c.pending.readUInt32BE(0);
@@ -438,7 +466,8 @@ export class TwsPeer {
   }
 
   private error(c: Conn, id: number, code: number, text: string): void {
-    this.write(c, [IN.ERR_MSG, 2, id, code, text]);
+    // advancedOrderRejectJson from 166 (EDecoder::processErrMsgMsg); the version field goes at 194, past this peer.
+    this.write(c, [IN.ERR_MSG, 2, id, code, text, ...(c.version >= 166 ? [''] : [])]);
   }
 
   private handle(c: Conn, id: number, f: FieldReader): void {
@@ -560,11 +589,16 @@ export class TwsPeer {
     );
     if (found.length === 0) return this.error(c, reqId, 200, 'No security definition has been found for the request');
     for (const k of found) {
+      // EDecoder processContractDataMsg: the version field and mdSizeMultiplier go at 164 (SIZE_RULES), stockType comes at 152,
+      // minSize / sizeIncrement / suggestedSizeIncrement at 164 (lastTradeDate at 182, fund fields at 179 and ineligibility at 186 are past 178).
+      const v = c.version;
       this.write(c, [
-        IN.CONTRACT_DATA, 8, reqId, k.symbol, k.secType, k.lastTradeDate, 0, '', k.exchange, 'USD', k.localSymbol, k.tradingClass, k.tradingClass, k.conId, k.minTick,
-        1, k.multiplier === 1 ? '' : k.multiplier, 'ACTIVETIM,LMT,MKT,STP,OCA', k.exchange, 1, 0, k.symbol === 'ES' ? 'E-mini S&P 500' : k.symbol, '', k.lastTradeDate.slice(0, 6), '', '', '',
+        IN.CONTRACT_DATA, ...(v < 164 ? [8] : []), reqId, k.symbol, k.secType, k.lastTradeDate, 0, '', k.exchange, 'USD', k.localSymbol, k.tradingClass, k.tradingClass, k.conId, k.minTick,
+        ...(v < 164 ? [1] : []), k.multiplier === 1 ? '' : k.multiplier, 'ACTIVETIM,LMT,MKT,STP,OCA', k.exchange, 1, 0, k.symbol === 'ES' ? 'E-mini S&P 500' : k.symbol, '', k.lastTradeDate.slice(0, 6), '', '', '',
         'US/Central', '', '', '', '', 0, // evRule, evMultiplier, secIdList count
         0, '', '', '26', k.lastTradeDate, // aggGroup, underSymbol, underSecType, marketRuleIds, realExpirationDate
+        ...(v >= 152 ? [''] : []), // stockType
+        ...(v >= 164 ? [1, 1, 1] : []), // minSize, sizeIncrement, suggestedSizeIncrement
       ]);
     }
     this.write(c, [IN.CONTRACT_DATA_END, 1, reqId]);
@@ -607,7 +641,9 @@ export class TwsPeer {
       // The day's volume (tick 8) comes with the default ticks of every line.
       this.write(c, [IN.TICK_SIZE, 6, reqId, 8, o.row.volume]);
       // Model option computation (13): version 6 carries IV, delta, price, PV dividend, gamma, vega, theta, underlying.
-      this.write(c, [IN.TICK_OPTION_COMPUTATION, 6, reqId, 13, o.row.iv, o.row.delta, o.row.price, 0, o.row.gamma, -2, -2, Number.isFinite(spx) ? spx : -1]);
+      // From 156 (PRICE_BASED_VOLATILITY) no version field, and tickAttrib after the tick type (EDecoder processTickOptionComputationMsg).
+      const head = c.version >= 156 ? [reqId, 13, 0] : [6, reqId, 13];
+      this.write(c, [IN.TICK_OPTION_COMPUTATION, ...head, o.row.iv, o.row.delta, o.row.price, 0, o.row.gamma, -2, -2, Number.isFinite(spx) ? spx : -1]);
       if (f.at(15).split(',').includes('101')) this.write(c, [IN.TICK_SIZE, 6, reqId, o.row.right === 'C' ? 27 : 28, o.row.openInterest]);
       return;
     }
@@ -768,6 +804,7 @@ export class TwsPeer {
     this.write(c, [
       IN.EXECUTION_DATA, reqId, x.orderId, k.conId, k.symbol, k.secType, k.lastTradeDate, 0, '', k.multiplier, k.exchange, 'USD', k.localSymbol, k.tradingClass,
       x.execId, time, this.account, k.exchange, x.side, x.qty, x.price, 1_000_000 + x.orderId, o.clientId, 0, o.filled, o.avg, x.orderRef, '', '', '', 1,
+      ...(c.version >= 178 ? [0] : []), // pendingPriceRevision (EDecoder processExecutionDataMsg, PENDING_PRICE_REVISION)
     ]);
   }
 

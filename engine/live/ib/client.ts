@@ -371,6 +371,7 @@ export class IbClient implements BrokerLink {
 
   private dropped(): void {
     const wasUp = this.ready;
+    const versioned = (this.api?.serverVersion ?? 0) > 0;
     this.teardown();
     if (wasUp) {
       this.lostAt = this.clock.now();
@@ -381,7 +382,9 @@ export class IbClient implements BrokerLink {
       this.connectWaiter = null;
       this.reconnect.wanted = false;
       this.setState('disconnected');
-      w.reject(new Error(this.lastError ?? `Interactive Brokers at ${this.config.host}:${this.config.port} closed the connection`));
+      // Closed before the server named its version: TWS hangs up on a client whose version range it cannot serve.
+      const during = versioned ? '' : ' during the API handshake, before naming its server version (a TWS or Gateway too old or too new for this client hangs up so)';
+      w.reject(new Error(this.lastError ?? `Interactive Brokers at ${this.config.host}:${this.config.port} closed the connection${during}`));
       return;
     }
     if (!this.reconnect.wanted || this.config.reconnect === false) {
