@@ -461,7 +461,7 @@ export class LiveManager {
     if (run !== null && this.routed?.current === b) {
       this.deps.alert('critical', `${detail}: the kill switch flattens them`);
       run.bookUnknown(unknown, b.averagePrice, detail);
-    } else this.deps.alert('critical', `${detail}: LIVE is refused until they are flattened (Flatten at broker)`);
+    } else this.deps.alert('critical', `${detail}: LIVE is refused until they are adopted (Adopt…) or flattened (Flatten at broker)`);
   }
 
   /**
