@@ -149,6 +149,7 @@ export type RunEventKind =
 export interface ExecutionJournal {
   approval(a: Approval): void;
   order(o: Order, tradeId: string | null): void;
+  /** A fill; the same broker execution again (same `execId`) corrects its commission. */
   fill(f: Fill): void;
   trade(t: TradeRecord): void;
   tradeSnapshot<K extends TradeSnapshotKind>(tradeId: string, kind: K, ts: number, data: TradeSnapshotData<K>): void;

@@ -33,7 +33,7 @@ import { Portfolio } from '../portfolio/portfolio.js';
 import type { KillSwitch, KillSwitchStatus, KillTrigger } from '../risk/kill-switch.js';
 import { checkTrade, dailyLossWarning, type RiskConfig, type RiskDecision, type RiskState } from '../risk/sizing.js';
 import { SimulatedVenue } from '../venue/sim.js';
-import { OrderError, type ExecutionVenue, type Fill, type Order } from '../venue/orders.js';
+import { OrderError, type CommissionCorrection, type ExecutionVenue, type Fill, type Order } from '../venue/orders.js';
 
 /** Execution settings beyond the risk numbers. */
 export interface TraderConfig {
@@ -195,6 +195,7 @@ export class Trader {
    */
   venueUpdated(): void {
     for (const f of this.d.venue.drainFills?.() ?? []) this.onFill(f, 'paper');
+    for (const c of this.d.venue.drainCommissionCorrections?.() ?? []) this.onCommissionCorrected(c);
     for (const tr of this.openTrades()) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) this.journalOrder(id, tr.id);
     this.protect();
     this.settleHalt();
@@ -766,6 +767,28 @@ export class Trader {
     });
     this.d.journal?.trade(tr);
     if (tr.kind === 'paper') this.booked(tr);
+  }
+
+  /**
+   * The broker's commission for a fill already booked (TWS COMMISSION_REPORT
+   * after its execution): the fill, the portfolio's commissions (so the
+   * day's P&L and equity), and its trade's commissions and net P&L take the
+   * broker's figure, and the journal's rows follow. A closed trade's win or
+   * loss for the day's counters is not judged again.
+   */
+  private onCommissionCorrected(c: CommissionCorrection): void {
+    const i = this.fills.findIndex((f) => f.execId !== undefined && f.execId === c.fill.execId);
+    if (i < 0) return;
+    this.fills[i] = c.fill;
+    this.portfolio.commissionsUsd += c.deltaUsd;
+    this.d.journal?.fill(c.fill);
+    const tr = this.tradeByOrder.get(c.fill.orderId);
+    if (tr !== undefined) {
+      tr.commissionsUsd += c.deltaUsd;
+      if (tr.pnlUsd !== null) tr.pnlUsd -= c.deltaUsd;
+      this.d.journal?.trade(tr);
+    }
+    this.version += 1;
   }
 
   /** A paper trade closed: daily counters, equity curve, the performance trigger. */

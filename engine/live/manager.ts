@@ -561,7 +561,7 @@ export class LiveManager {
       this.currentRun()?.venueConnection(false);
       return;
     }
-    link.setListener({ order: () => undefined, position: () => undefined, positionsReported: () => undefined, connection: () => undefined, accountValue: () => undefined });
+    link.setListener({ order: () => undefined, position: () => undefined, positionsReported: () => undefined, connection: () => undefined, accountValue: () => undefined, commission: () => undefined });
     this.broker = null;
     this.brokerLink = null;
   }

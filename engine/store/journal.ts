@@ -201,8 +201,12 @@ export class RunJournal implements ExecutionJournal {
         `INSERT OR REPLACE INTO orders (run_id, id, trade_id, submitted_at, role, side, type, qty, price, oca_group, parent_id, status, filled_at, fill_price, cancel_reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      // One row per fill; a broker execution reported again (after a reconnect) is counted once.
-      fill: db.prepare(`INSERT OR IGNORE INTO fills (run_id, order_id, exec_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // One row per fill; a broker execution reported again (after a reconnect) is counted once, and the
+      // broker's commission reported after it (TWS COMMISSION_REPORT) replaces the estimate it was booked with.
+      fill: db.prepare(
+        `INSERT INTO fills (run_id, order_id, exec_id, ts, role, side, qty, price, slippage_ticks, commission_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, exec_id) WHERE exec_id IS NOT NULL DO UPDATE SET commission_usd = excluded.commission_usd`,
+      ),
       trade: db.prepare(
         `INSERT OR REPLACE INTO trades (run_id, id, signal_id, kind, side, setup, qty, entry_ts, entry_price, exit_ts, exit_price, exit_reason, pnl_usd, pnl_ticks, mae_ticks, mfe_ticks, source)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -222,7 +226,7 @@ export class RunJournal implements ExecutionJournal {
     this.orders.set(o.id, { o: { ...o }, tradeId });
   }
 
-  /** Buffers a fill. */
+  /** Buffers a fill (again with the same execution id: its commission corrected). */
   fill(f: Fill): void {
     this.fills.push(f);
   }

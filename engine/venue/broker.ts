@@ -17,11 +17,17 @@
  *   answered the positions request of its current connection (`positionKnown`).
  * - An order the broker reports that the workstation did not send (placed in
  *   TWS or Sierra Chart) is tracked too, so a global cancel and the kill
- *   switch see it.
+ *   switch see it: as the broker holds it when the report says (TWS's
+ *   OPEN_ORDER), else as a market order of unknown side.
+ * - A fill's commission is the venue's estimate (`commissionPerSideUsd`)
+ *   until the broker reports its own (TWS's COMMISSION_REPORT): before the
+ *   Trader took the fill, the fill carries it; after, it comes back as a
+ *   `CommissionCorrection`.
  */
 import type { Bar, TradeTick } from '../domain.js';
 import type { BrokerAccountValue, BrokerLink, BrokerOrderReport, BrokerPosition } from './link.js';
-import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type OcoRequest, type Order, type OrderRequest } from './orders.js';
+import type { BrokerCommission } from './link.js';
+import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type CommissionCorrection, type ExecutionVenue, type Fill, type OcoRequest, type Order, type OrderRequest } from './orders.js';
 
 /** Broker venue settings. */
 export interface BrokerVenueConfig {
@@ -54,6 +60,11 @@ export class BrokerVenue implements ExecutionVenue {
   private readonly execIds = new Set<string>();
   private readonly cancelSent = new Set<string>();
   private pendingFills: Fill[] = [];
+  /** Fills the Trader took, by execution id (a commission reported later corrects them). */
+  private readonly drained = new Map<string, Fill>();
+  /** Commissions reported before their execution, USD by execution id. */
+  private readonly earlyCommissions = new Map<string, number>();
+  private corrections: CommissionCorrection[] = [];
   private seq = 0;
   private net = 0;
   private avg = Number.NaN;
@@ -81,6 +92,7 @@ export class BrokerVenue implements ExecutionVenue {
         this.others.clear();
         this.events.connection(up);
       },
+      commission: (c) => this.onCommission(c),
       accountValue: (v) => {
         // A report may carry one figure (IB's come from two requests): the other stays as last reported.
         const last = this.value;
@@ -216,7 +228,30 @@ export class BrokerVenue implements ExecutionVenue {
   drainFills(): Fill[] {
     const f = this.pendingFills;
     this.pendingFills = [];
+    for (const x of f) if (x.execId !== undefined) this.drained.set(x.execId, x);
     return f;
+  }
+
+  /** Commissions the broker reported for fills already drained, since the last call. */
+  drainCommissionCorrections(): CommissionCorrection[] {
+    const c = this.corrections;
+    this.corrections = [];
+    return c;
+  }
+
+  /** The broker's commission for an execution: onto the fill not yet taken, as a correction of one taken, or kept for one not yet reported. */
+  private onCommission(c: BrokerCommission): void {
+    if (!Number.isFinite(c.commissionUsd)) return;
+    const i = this.pendingFills.findIndex((f) => f.execId === c.execId);
+    const taken = this.drained.get(c.execId);
+    if (i >= 0) this.pendingFills[i] = { ...(this.pendingFills[i] as Fill), commissionUsd: c.commissionUsd };
+    else if (taken !== undefined && taken.commissionUsd !== c.commissionUsd) {
+      const fill = { ...taken, commissionUsd: c.commissionUsd };
+      this.drained.set(c.execId, fill);
+      this.corrections.push({ fill, deltaUsd: c.commissionUsd - taken.commissionUsd });
+    } else if (taken === undefined) this.earlyCommissions.set(c.execId, c.commissionUsd);
+    else return;
+    this.events.updated();
   }
 
   private record(req: OrderRequest, ts: number, status: Order['status']): Order {
@@ -229,8 +264,13 @@ export class BrokerVenue implements ExecutionVenue {
   private onReport(r: BrokerOrderReport): void {
     let o = this.orders.get(r.id);
     if (o === undefined) {
-      // An order placed outside the workstation (or before a restart): tracked so the kill switch sees it.
-      o = { id: r.id, side: 'BUY', type: 'MARKET', qty: Math.max(1, r.filledQty || 1), role: 'entry', status: 'WORKING', submittedTs: r.fill?.ts ?? 0, filledTs: null, fillPrice: null, cancelReason: null };
+      // An order placed outside the workstation (or before a restart): tracked so the kill switch sees it,
+      // as the broker holds it when the report says.
+      const k = r.order;
+      o = {
+        id: r.id, side: k?.side ?? 'BUY', type: k?.type ?? 'MARKET', qty: k?.qty ?? Math.max(1, r.filledQty || 1), ...(k?.price !== undefined ? { price: k.price } : {}),
+        role: 'entry', status: 'WORKING', submittedTs: r.fill?.ts ?? 0, filledTs: null, fillPrice: null, cancelReason: null,
+      };
       this.orders.set(r.id, o);
     }
     const foreign = !o.id.startsWith(this.config.idPrefix);
@@ -255,7 +295,8 @@ export class BrokerVenue implements ExecutionVenue {
       const slippageTicks = o.type === 'STOP' && o.price !== undefined ? (dir * (r.fill.price - o.price)) / this.config.tickSize : 0;
       // An execution is the broker's word on the position too; its position report follows and has the last say.
       this.net += dir * r.fill.qty;
-      this.pendingFills.push({ orderId: o.id, role: o.role, side: o.side, qty: r.fill.qty, price: r.fill.price, ts: r.fill.ts, slippageTicks, commissionUsd: this.commission * r.fill.qty, execId: r.fill.execId });
+      this.pendingFills.push({ orderId: o.id, role: o.role, side: o.side, qty: r.fill.qty, price: r.fill.price, ts: r.fill.ts, slippageTicks, commissionUsd: this.earlyCommissions.get(r.fill.execId) ?? this.commission * r.fill.qty, execId: r.fill.execId });
+      this.earlyCommissions.delete(r.fill.execId);
       if (done >= o.qty) {
         o.status = 'FILLED';
         o.filledTs = r.fill.ts;

@@ -33,6 +33,31 @@ export interface BrokerOrderReport {
   readonly fill: { readonly execId: string; readonly price: number; readonly qty: number; readonly ts: number } | null;
   /** The broker's reason for a reject or cancel, in its words. */
   readonly text: string;
+  /**
+   * The order as the broker holds it, when the report says (TWS OPEN_ORDER):
+   * what an order placed outside the workstation, or by an engine before a
+   * restart, is tracked as.
+   */
+  readonly order?: BrokerOrderShape;
+}
+
+/** An order as the broker holds it. Prices in points. */
+export interface BrokerOrderShape {
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  /** Contracts. */
+  readonly qty: number;
+  /** Limit or stop price; absent for MARKET. */
+  readonly price?: number;
+}
+
+/** The broker's commission for one execution (TWS COMMISSION_REPORT). */
+export interface BrokerCommission {
+  /** The execution it is for (BrokerOrderReport.fill.execId). */
+  readonly execId: string;
+  /** USD, the broker's figure (commission and fees) for the whole execution. */
+  readonly commissionUsd: number;
 }
 
 /** The broker's position in one contract. */
@@ -70,6 +95,12 @@ export interface BrokerListener {
   connection(up: boolean): void;
   /** The account's value, at connect and as it changes. */
   accountValue(v: BrokerAccountValue): void;
+  /**
+   * The broker's commission for an execution, which replaces the venue's
+   * estimate (TWS sends one after each execution, and again for executions
+   * reported after a reconnect; Sierra Chart DTC sends none).
+   */
+  commission(c: BrokerCommission): void;
 }
 
 /**

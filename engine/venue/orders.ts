@@ -57,6 +57,12 @@ export interface Fill {
   readonly execId?: string;
 }
 
+/** A fill's commission as the broker reported it after the fill was booked. USD. */
+export interface CommissionCorrection {
+  readonly fill: Fill;
+  readonly deltaUsd: number;
+}
+
 /** A bad order request; names the field. */
 export class OrderError extends Error {
   override readonly name = 'OrderError';
@@ -133,11 +139,17 @@ export interface ExecutionVenue {
   onBar(bar: Bar): Fill[];
   /** A broker's fills reported between records (the simulated venue fills only on records). */
   drainFills?(): Fill[];
+  /**
+   * Fills already drained whose commission the broker has since reported
+   * (the broker's figure replaces the venue's estimate): each is the whole
+   * fill again with its new `commissionUsd`, and `deltaUsd` is new - old.
+   * Absent on the simulated venue.
+   */
+  drainCommissionCorrections?(): CommissionCorrection[];
   /** Cancels every working order of the account in one request (a broker's global cancel). */
   globalCancel?(): void;
 }
 
-/** An entry with its protective stop and its target. Prices in points. */
 /** A stop and a target protecting a position: the exit side, contracts, prices in points. */
 export interface OcoRequest {
   readonly side: OrderSide;
@@ -146,6 +158,7 @@ export interface OcoRequest {
   readonly target: number;
 }
 
+/** An entry with its protective stop and its target. Prices in points. */
 export interface BracketRequest {
   readonly side: OrderSide;
   readonly qty: number;

@@ -5,7 +5,7 @@
  * holds a position or a working order: an open trade ends where it began.
  */
 import type { Bar, TradeTick } from '../domain.js';
-import { OrderError, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
+import { OrderError, type Bracket, type BracketRequest, type CommissionCorrection, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
 
 export class RoutedVenue implements ExecutionVenue {
   constructor(private target: ExecutionVenue) {}
@@ -72,6 +72,9 @@ export class RoutedVenue implements ExecutionVenue {
   }
   drainFills(): Fill[] {
     return this.target.drainFills?.() ?? [];
+  }
+  drainCommissionCorrections(): CommissionCorrection[] {
+    return this.target.drainCommissionCorrections?.() ?? [];
   }
   get globalCancel(): (() => void) | undefined {
     const t = this.target;

@@ -210,7 +210,7 @@ describe('DTC orders and faults against the DTC peer', () => {
     const links: boolean[] = [];
     const values: BrokerAccountValue[] = [];
     const s = await setup(config, handlers);
-    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), positionsReported: () => undefined, connection: (up) => links.push(up), accountValue: (v) => values.push(v) });
+    s.client.setListener({ order: (r) => reports.push(r), position: (p) => positions.push(p), positionsReported: () => undefined, connection: (up) => links.push(up), accountValue: (v) => values.push(v), commission: () => undefined });
     await s.client.connect();
     await eventually(() => expect(s.peer.subscribers()).toBe(1));
     s.peer.trade(4368, Date.UTC(2023, 8, 25, 14, 30));
@@ -224,7 +224,7 @@ describe('DTC orders and faults against the DTC peer', () => {
     const client = new DtcClient({ host: '127.0.0.1', port: peer.port, encoding: 'binary', symbol: 'ESZ3', reconnect: false }, new LiveClock());
     const positions: BrokerPosition[] = [];
     let reported = 0;
-    client.setListener({ order: () => undefined, position: (p) => positions.push(p), positionsReported: () => (reported += 1), connection: () => undefined, accountValue: () => undefined });
+    client.setListener({ order: () => undefined, position: (p) => positions.push(p), positionsReported: () => (reported += 1), connection: () => undefined, accountValue: () => undefined, commission: () => undefined });
     try {
       await client.connect();
       await eventually(() => expect(reported).toBe(1));

@@ -14,7 +14,7 @@ import { readChain, type OptionChain } from '../../engine/gamma/chain.js';
 import { gammaLevels } from '../../engine/gamma/gex.js';
 import { IbClient, type IbConfig, type IbHandlers } from '../../engine/live/ib/client.js';
 import type { LinkStatus, LiveTrade } from '../../engine/live/types.js';
-import type { BrokerAccountValue, BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
+import type { BrokerAccountValue, BrokerCommission, BrokerOrderReport, BrokerPosition } from '../../engine/venue/link.js';
 import { barTicks, chainRows } from '../peers/data.js';
 import { TWS_SERVER_VERSION, TwsPeer, type TwsPeerOptions } from '../peers/tws-server.js';
 import { listenSilently } from '../peers/silent.js';
@@ -52,9 +52,16 @@ async function connected(peer: TwsPeer, client: IbClient): Promise<void> {
 }
 
 
-function listen(client: IbClient): { reports: BrokerOrderReport[]; positions: BrokerPosition[]; links: boolean[]; values: BrokerAccountValue[] } {
-  const seen = { reports: [] as BrokerOrderReport[], positions: [] as BrokerPosition[], links: [] as boolean[], values: [] as BrokerAccountValue[] };
-  client.setListener({ order: (r) => seen.reports.push(r), position: (p) => seen.positions.push(p), positionsReported: () => undefined, connection: (up) => seen.links.push(up), accountValue: (v) => seen.values.push(v) });
+function listen(client: IbClient): { reports: BrokerOrderReport[]; positions: BrokerPosition[]; links: boolean[]; values: BrokerAccountValue[]; commissions: BrokerCommission[] } {
+  const seen = { reports: [] as BrokerOrderReport[], positions: [] as BrokerPosition[], links: [] as boolean[], values: [] as BrokerAccountValue[], commissions: [] as BrokerCommission[] };
+  client.setListener({
+    order: (r) => seen.reports.push(r),
+    position: (p) => seen.positions.push(p),
+    positionsReported: () => undefined,
+    connection: (up) => seen.links.push(up),
+    accountValue: (v) => seen.values.push(v),
+    commission: (c) => seen.commissions.push(c),
+  });
   return seen;
 }
 
@@ -99,8 +106,11 @@ describe.each([TWS_SERVER_VERSION, 178])('TWS at server version %i', (version) =
       peer.history = expected;
       await client.connect();
       await eventually(() => expect(backfill).toHaveLength(1));
-      // Bars closed before TWS's now (the 21st bar is still forming).
+      // Bars closed before TWS's now (the 21st bar is still forming), at their own times: the client asks
+      // formatDate 2 (Unix seconds), and the fake TWS now writes what is asked (issue 17, item 6).
       expect(backfill[0]?.map(ohlcv)).toEqual(expected.slice(0, 20).map(ohlcv));
+      expect(backfill[0]?.map((b) => b.ts)).toEqual(expected.slice(0, 20).map((b) => b.ts));
+      expect(peer.received.find((r) => r.id === 20)?.fields[19]).toBe('2');
     });
 
     it('SPX gamma levels from the option chain: the nearest two expirations within the range, asked a few lines at a time under the line limit and the pacing limit, equal the levels of the chain file', async () => {
@@ -185,6 +195,51 @@ describe.each([TWS_SERVER_VERSION, 178])('TWS at server version %i', (version) =
       expect(peer.workingOrders()).toEqual([]);
       // 2 contracts x 2 points x USD 50.
       await eventually(() => expect(pnl.at(-1)).toBe(200));
+      // Each execution's commission report: the fake TWS's 2.12 USD a contract (issue 17, item 6).
+      await eventually(() => expect(seen.commissions).toEqual(peer.fills.map((f) => ({ execId: f.execId, commissionUsd: 4.24 }))));
+      expect(peer.fills).toHaveLength(2);
+    });
+
+    it('TWS sends the open order after each place: its orderRef, side, type, quantity and price decode as placed, and a commission in another currency is refused (issue 17, item 6)', async () => {
+      const errors: string[] = [];
+      const { peer, client } = await setup({}, { protocolError: (m) => errors.push(m) });
+      const seen = listen(client);
+      await connected(peer, client);
+      client.placeOrder({ id: 'L7', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 3, price: 4290.25 });
+      await eventually(() => expect(peer.received.filter((r) => r.id === 3)).toHaveLength(1));
+      const decoded: { id: number; ref: string | undefined; action: string | undefined; qty: number | undefined; type: string | undefined; lmt: number | undefined; account: string | undefined; local: string | undefined }[] = [];
+      (client as unknown as { api: { on(e: string, f: (...a: never[]) => void): void } }).api.on('openOrder', (id: number, c: { localSymbol?: string }, o: { orderRef?: string; action?: string; totalQuantity?: number; orderType?: string; lmtPrice?: number; account?: string }) =>
+        decoded.push({ id, ref: o.orderRef, action: o.action, qty: o.totalQuantity, type: o.orderType, lmt: o.lmtPrice, account: o.account, local: c.localSymbol }),
+      );
+      client.modify('L7', 4289.5);
+      await eventually(() => expect(decoded).toHaveLength(1));
+      expect(decoded[0]).toEqual({ id: peer.workingOrders()[0]?.id, ref: 'L7', action: 'BUY', qty: 3, type: 'LMT', lmt: 4289.5, account: 'DU1234567', local: 'ESZ3' });
+      // Known orders are not reported twice: the status report follows as before.
+      expect(seen.reports.filter((r) => r.id === 'L7').map((r) => r.state)).toEqual(['WORKING']);
+      peer.sendFields([59, 1, '0000e0d5.99999999.01.01', 2.5, 'EUR', 1.7976931348623157e308, 1.7976931348623157e308, '']);
+      await eventually(() => expect(errors.some((e) => e.includes('0000e0d5.99999999.01.01') && e.includes('EUR'))).toBe(true));
+      expect(seen.commissions).toEqual([]);
+      expect(errors.filter((e) => !e.includes('EUR'))).toEqual([]);
+    });
+
+    it('after an engine restart the new client knows its own working orders by orderRef, and an order entered in TWS by hand as TWS holds it; both cancel by id (issue 17, item 6)', async () => {
+      const { peer, client } = await setup();
+      await connected(peer, client);
+      client.placeOrder({ id: 'run1-L1', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 1, price: 4290 });
+      await eventually(() => expect(peer.workingOrders()).toHaveLength(1));
+      client.disconnect();
+      const es = peer.futures('ES')[0]!;
+      const manual = peer.placeManual({ conId: es.conId, action: 'SELL', qty: 2, type: 'STP', price: 4280.5 });
+      const again = new IbClient({ host: '127.0.0.1', port: peer.port, clientId: 7, chain: false }, new LiveClock(), {});
+      open[open.length - 1]?.clients.push(again);
+      const seen = listen(again);
+      await connected(peer, again);
+      await eventually(() => expect(seen.reports.map((r) => r.id).sort()).toEqual([`IB${manual}`, 'run1-L1']));
+      expect(seen.reports.find((r) => r.id === 'run1-L1')).toMatchObject({ state: 'WORKING', order: { symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 1, price: 4290 } });
+      expect(seen.reports.find((r) => r.id === `IB${manual}`)).toMatchObject({ state: 'WORKING', text: 'placed outside the workstation', order: { symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 2, price: 4280.5 } });
+      again.cancel('run1-L1');
+      again.cancel(`IB${manual}`);
+      await eventually(() => expect(peer.workingOrders()).toEqual([]));
     });
 
     it('reports a position in another contract under its local symbol (issue 16: the open-positions limit counts it)', async () => {
@@ -282,9 +337,28 @@ describe.each([TWS_SERVER_VERSION, 178])('TWS at server version %i', (version) =
       await eventually(() => expect(seen.reports.filter((r) => r.id === 'B1' && r.fill !== null)).toHaveLength(1));
       expect(seen.reports.find((r) => r.id === 'B1' && r.fill !== null)?.fill).toMatchObject({ execId: peer.fills[0]?.execId, price: 4295, qty: 1 });
       await eventually(() => expect(seen.positions.at(-1)).toMatchObject({ qty: 1, avgPrice: 4295 }));
+      // Its commission comes with it; filled, it is not taken for an order cancelled while the link was down.
+      await eventually(() => expect(seen.commissions).toContainEqual({ execId: peer.fills[0]?.execId, commissionUsd: 2.12 }));
+      expect(seen.reports.filter((r) => r.id === 'B1' && r.state === 'CANCELLED')).toEqual([]);
       // Market data flows again on the rebuilt client.
       await peer.stream([{ ts: t0 + 61_000, price: 4296, size: 2, at: 2, bid: 4295.75, ask: 4296 }]);
       await eventually(() => expect(trades.at(-1)).toMatchObject({ price: 4296, size: 2, side: 'buy' }));
+    }, 30_000);
+
+    it('an order cancelled in TWS while the link was down is reported CANCELLED once the open orders after the reconnect no longer list it; one still working is not (issue 17, item 6)', async () => {
+      const { peer, client } = await setup();
+      const seen = listen(client);
+      await connected(peer, client);
+      await peer.stream([{ ts: t0, price: 4300, size: 1, at: 2, bid: 4299.75, ask: 4300 }]);
+      client.placeOrder({ id: 'S5', symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 1, price: 4280 });
+      client.placeOrder({ id: 'L5', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 1, price: 4285 });
+      await eventually(() => expect(peer.workingOrders()).toHaveLength(2));
+      await peer.restart();
+      await eventually(() => expect(seen.links).toEqual([true, false]));
+      peer.cancelByHand('S5');
+      await eventually(() => expect(seen.links).toEqual([true, false, true]), 15_000);
+      await eventually(() => expect(seen.reports.find((r) => r.id === 'S5' && r.state === 'CANCELLED')?.text).toContain('no longer working at TWS'));
+      expect(seen.reports.filter((r) => r.id === 'L5').map((r) => r.state)).toEqual(['WORKING']);
     }, 30_000);
 
     it('1100 marks the link lost and the orders down; 1102 restores and reconciles; 2103 is a data farm down, 2104 clears it, 2108 is not a fault', async () => {

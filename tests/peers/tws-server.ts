@@ -10,8 +10,10 @@
  * clients) reads them at the chosen one: CONTRACT_DATA (stockType from 152,
  * the size rules from 164), TICK_OPTION_COMPUTATION (tickAttrib from 156),
  * ERR_MSG (advancedOrderRejectJson from 166), EXECUTION_DATA
- * (pendingPriceRevision from 178). Field lists below are this peer's own,
- * message by message; the client under test never shares code with it.
+ * (pendingPriceRevision from 178), OPEN_ORDER (every field IB's
+ * OrderDecoder reads, by the server version that brought it). Field lists
+ * below are this peer's own, message by message; the client under test
+ * never shares code with it.
  *
  * - Framing: the client opens with "API\0" and a length-prefixed version
  *   range "v100..N"; the server answers its version and connection time;
@@ -29,9 +31,14 @@
  * - Orders: place (3, a known id modifies), cancel (4), global cancel (58);
  *   transmit=false held until its group's last order transmits; children
  *   (parentId) work once the parent fills; an OCA fill cancels its group.
- *   Order status (3), executions (11, also for 7 with a time filter),
- *   positions (61/62 and updates), open orders (5/16 -> 3 and 53), account
- *   P&L (94), current time (49).
+ *   Open order (5) then order status (3) after a place, a modify and a
+ *   transmit, for reqOpenOrders/reqAllOpenOrders (5/16 -> 5, 3 ... 53) and
+ *   at connect for the client's own; executions (11, also for 7 with a time
+ *   filter) each followed by its commission report (59); positions (61/62
+ *   and updates), account P&L (94), current time (49); historical bars with
+ *   the dates in the format asked (formatDate 1: "yyyymmdd hh:mm:ss" New
+ *   York time with its zone, 2: Unix seconds).
+ * - Orders placed "in TWS by hand" (`placeManual`: client 0, no orderRef).
  * - Misbehaviour on demand: drop every connection, restart and forget
  *   subscriptions, stall (answer nothing), raw bytes, reject the next order,
  *   refuse a client id as in use (326), connectivity and farm notices
@@ -52,7 +59,7 @@ const MIN_SERVER_VERSION = 100;
 /** Incoming (server -> client) message ids, TWS API EDecoder. */
 const IN = {
   TICK_PRICE: 1, TICK_SIZE: 2, ORDER_STATUS: 3, ERR_MSG: 4, NEXT_VALID_ID: 9, CONTRACT_DATA: 10, EXECUTION_DATA: 11, MANAGED_ACCTS: 15,
-  HISTORICAL_DATA: 17, TICK_OPTION_COMPUTATION: 21, CURRENT_TIME: 49, TICK_SNAPSHOT_END: 57, CONTRACT_DATA_END: 52, OPEN_ORDER_END: 53, EXECUTION_DATA_END: 55,
+  OPEN_ORDER: 5, HISTORICAL_DATA: 17, TICK_OPTION_COMPUTATION: 21, COMMISSION_REPORT: 59, CURRENT_TIME: 49, TICK_SNAPSHOT_END: 57, CONTRACT_DATA_END: 52, OPEN_ORDER_END: 53, EXECUTION_DATA_END: 55,
   POSITION: 61, POSITION_END: 62, ACCOUNT_SUMMARY: 63, ACCOUNT_SUMMARY_END: 64, SECDEF_OPT_PARAMS: 75, SECDEF_OPT_PARAMS_END: 76, PNL: 94, TICK_BY_TICK: 99,
 } as const;
 
@@ -91,6 +98,9 @@ interface PeerOrder {
   readonly ocaGroup: string;
   readonly orderRef: string;
   readonly parentId: number;
+  readonly tif: string;
+  readonly account: string;
+  readonly outsideRth: boolean;
   status: 'Held' | 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
   filled: number;
   avg: number;
@@ -136,6 +146,8 @@ export interface TwsPeerOptions {
   readonly nowMs?: number;
   /** The highest server version this TWS speaks (default TWS_SERVER_VERSION, 151). */
   readonly serverVersion?: number;
+  /** The commission of one contract of an execution, USD (commission report 59); default 2.12, IB's tiered ES rate with fees. */
+  readonly commissionPerContractUsd?: number;
 }
 
 /** A received request, with the wall time it arrived, Unix ms with sub-millisecond precision (pacing checks, latency). */
@@ -283,6 +295,30 @@ export class TwsPeer {
     const p = { qty, avg: qty === 0 ? 0 : avg };
     this.position.set(conId, p);
     for (const c of this.conns) if (c.positions) this.sendPosition(c, conId, p);
+  }
+
+  /**
+   * An order entered in TWS by hand (client 0, no orderRef), working at
+   * once; TWS tells the clients that asked for all open orders only when
+   * they ask again. Returns its TWS order id.
+   */
+  placeManual(o: { conId: number; action: 'BUY' | 'SELL'; qty: number; type: 'LMT' | 'STP' | 'MKT'; price?: number }): number {
+    const contract = this.contracts.find((k) => k.conId === o.conId) as PeerContract;
+    const id = this.nextOrderId++;
+    const order: PeerOrder = {
+      id, clientId: 0, contract, action: o.action, qty: o.qty, type: o.type, lmt: o.type === 'LMT' ? (o.price ?? 0) : 0, aux: o.type === 'STP' ? (o.price ?? 0) : 0,
+      ocaGroup: '', orderRef: '', parentId: 0, tif: 'GTC', account: this.account, outsideRth: true, status: 'Submitted', filled: 0, avg: 0,
+    };
+    this.orders.set(id, order);
+    return id;
+  }
+
+  /** Cancels a working order in TWS by hand (as the trader would in TWS's window): only connected clients of its own hear of it. */
+  cancelByHand(orderRef: string): void {
+    const o = [...this.orders.values()].find((x) => x.orderRef === orderRef);
+    if (o === undefined) throw new Error(`no order ${orderRef}`);
+    o.status = 'Cancelled';
+    this.status(o);
   }
 
   /** Signed position in a contract. */
@@ -514,7 +550,11 @@ export class TwsPeer {
       case OUT.REQ_OPEN_ORDERS:
       case OUT.REQ_ALL_OPEN_ORDERS:
       case OUT.REQ_AUTO_OPEN_ORDERS:
-        for (const o of this.workingOrders()) this.status(o, c);
+        for (const o of this.workingOrders()) {
+          if (id === OUT.REQ_OPEN_ORDERS && o.clientId !== c.clientId) continue;
+          this.openOrder(c, o);
+          this.status(o, c);
+        }
         this.write(c, [IN.OPEN_ORDER_END, 1]);
         return;
       case OUT.REQ_POSITIONS:
@@ -556,6 +596,12 @@ export class TwsPeer {
     c.clientId = clientId;
     this.write(c, [IN.MANAGED_ACCTS, 1, this.account]);
     this.write(c, [IN.NEXT_VALID_ID, 1, this.nextOrderId]);
+    // TWS hands a client its own open orders at connect (no end message: that answers a request).
+    for (const o of this.workingOrders()) {
+      if (o.clientId !== clientId) continue;
+      this.openOrder(c, o);
+      this.status(o, c);
+    }
     this.error(c, -1, 2104, 'Market data farm connection is OK:usfuture');
     this.error(c, -1, 2106, 'HMDS data farm connection is OK:ushmds');
   }
@@ -610,7 +656,9 @@ export class TwsPeer {
     if (this.resolve(f, 1) === null) return this.error(c, reqId, 162, 'Historical Market Data Service error message:No market data permissions');
     const bars = this.history.filter((b) => b.ts + 60_000 <= this.nowMs);
     const fields: Field[] = [IN.HISTORICAL_DATA, reqId, twsTime(bars[0]?.ts ?? this.nowMs), twsTime(this.nowMs), bars.length];
-    for (const b of bars) fields.push(Math.floor(b.ts / 1000), b.open, b.high, b.low, b.close, b.volume, b.close, b.trades || 1);
+    // formatDate: 2 gives Unix seconds; 1 (or anything else) the exchange's wall time with its zone, as TWS 10 writes it.
+    const formatDate = f.at(19);
+    for (const b of bars) fields.push(formatDate === '2' ? Math.floor(b.ts / 1000) : newYorkTime(b.ts), b.open, b.high, b.low, b.close, b.volume, b.close, b.trades || 1);
     this.write(c, fields);
   }
 
@@ -691,6 +739,7 @@ export class TwsPeer {
       existing.qty = f.num(16) || existing.qty;
       if (f.at(18) !== '') existing.lmt = f.num(18);
       if (f.at(19) !== '') existing.aux = f.num(19);
+      this.openOrder(c, existing);
       this.status(existing);
       const p = this.last.get(existing.contract.conId);
       if (p !== undefined) this.trade(existing.contract, p, this.nowMs);
@@ -708,7 +757,7 @@ export class TwsPeer {
     }
     const o: PeerOrder = {
       id, clientId: c.clientId ?? 0, contract, action: f.at(15) === 'SELL' ? 'SELL' : 'BUY', qty: f.num(16), type: f.at(17), lmt: f.num(18), aux: f.num(19),
-      ocaGroup: f.at(21), orderRef: f.at(25), parentId: f.int(27), status: 'Held', filled: 0, avg: 0,
+      ocaGroup: f.at(21), orderRef: f.at(25), parentId: f.int(27), tif: f.at(20), account: f.at(22) || this.account, outsideRth: f.at(32) === '1', status: 'Held', filled: 0, avg: 0,
     };
     this.orders.set(id, o);
     this.nextOrderId = Math.max(this.nextOrderId, id + 1);
@@ -719,6 +768,7 @@ export class TwsPeer {
     for (const x of group) {
       const parent = x.parentId === 0 ? undefined : this.orders.get(x.parentId);
       x.status = parent !== undefined && parent.status !== 'Filled' ? 'PreSubmitted' : 'Submitted';
+      for (const to of this.conns) if (to.clientId === x.clientId) this.openOrder(to, x);
       this.status(x);
     }
     for (const x of group) {
@@ -771,7 +821,12 @@ export class TwsPeer {
     const signed = o.action === 'BUY' ? qty : -qty;
     const p = this.position.get(o.contract.conId) ?? { qty: 0, avg: 0 };
     const next = p.qty + signed;
-    if (p.qty !== 0 && Math.sign(p.qty) !== Math.sign(signed)) this.realized += (price - p.avg) * Math.min(Math.abs(signed), Math.abs(p.qty)) * Math.sign(p.qty) * o.contract.multiplier;
+    // What this execution realized, USD (the commission report's realizedPNL; none when it opens).
+    let realizedNow = Number.NaN;
+    if (p.qty !== 0 && Math.sign(p.qty) !== Math.sign(signed)) {
+      realizedNow = (price - p.avg) * Math.min(Math.abs(signed), Math.abs(p.qty)) * Math.sign(p.qty) * o.contract.multiplier;
+      this.realized += realizedNow;
+    }
     if (p.qty === 0 || Math.sign(p.qty) === Math.sign(signed)) p.avg = (p.avg * Math.abs(p.qty) + price * qty) / Math.abs(next);
     else if (next !== 0 && Math.sign(next) !== Math.sign(p.qty)) p.avg = price;
     p.qty = next;
@@ -779,9 +834,11 @@ export class TwsPeer {
     this.position.set(o.contract.conId, p);
     const fill: TwsFill = { execId: `0000e0d5.${String(this.nextExec++).padStart(8, '0')}.01.01`, orderId: o.id, orderRef: o.orderRef, side: o.action === 'BUY' ? 'BOT' : 'SLD', price, qty, ts: this.nowMs };
     this.fills.push(fill);
+    this.realizedByExec.set(fill.execId, realizedNow);
     for (const c of this.conns) {
       if (c.clientId === o.clientId) this.execution(c, -1, fill, o);
     }
+
     this.status(o);
     for (const c of this.conns) {
       if (c.positions) this.sendPosition(c, o.contract.conId, p);
@@ -797,6 +854,97 @@ export class TwsPeer {
     }
   }
 
+  /** Realized P&L of each execution that closed contracts, USD, by execution id. */
+  private readonly realizedByExec = new Map<string, number>();
+
+  /**
+   * COMMISSION_REPORT (59), as IB's EDecoder processCommissionReportMsg
+   * reads it: version, execId, commission, currency, realizedPNL, yield,
+   * yieldRedemptionDate. TWS writes Double.MAX_VALUE for a value it has not
+   * (the realized P&L of an opening execution, a future's yield).
+   */
+  private commissionReport(c: Conn, x: TwsFill): void {
+    const max = 1.7976931348623157e308;
+    const usd = Math.round((this.opts.commissionPerContractUsd ?? 2.12) * x.qty * 100) / 100;
+    const realized = this.realizedByExec.get(x.execId);
+    this.write(c, [IN.COMMISSION_REPORT, 1, x.execId, usd, 'USD', realized === undefined || Number.isNaN(realized) ? max : realized - usd, max, '']);
+  }
+
+  /**
+   * OPEN_ORDER (5) at this connection's server version (from 145 it has no
+   * version field: the server version is the message's), field by field as
+   * IB's OrderDecoder reads it (ibapi decoder.py processOpenOrder,
+   * orderdecoder.py): the contract, then the order's attributes, each
+   * version-gated one from the server version that brought it. Unset
+   * doubles and integers are written empty (EDecoder's readDoubleMax and
+   * readIntMax read empty as unset).
+   */
+  private openOrder(c: Conn, o: PeerOrder): void {
+    const v = c.version;
+    const k = o.contract;
+    const unset = '';
+    const fields: Field[] = [
+      IN.OPEN_ORDER,
+      ...(v < 145 ? [34] : []),
+      o.id,
+      // decodeContractFields: conId, symbol, secType, lastTradeDateOrContractMonth, strike, right, multiplier, exchange, currency, localSymbol, tradingClass
+      k.conId, k.symbol, k.secType, k.lastTradeDate, 0, '', k.multiplier, k.exchange, 'USD', k.localSymbol, k.tradingClass,
+      // action, totalQuantity, orderType, lmtPrice, auxPrice, tif, ocaGroup, account, openClose, origin, orderRef, clientId, permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
+      o.action, o.qty, o.type, o.type === 'LMT' ? o.lmt : unset, o.type === 'STP' ? o.aux : unset, o.tif, o.ocaGroup, o.account, '', 0, o.orderRef, o.clientId, 1_000_000 + o.id, o.outsideRth, false, 0, '',
+      '', // sharesAllocation (deprecated)
+      '', '', '', // faGroup, faMethod, faPercentage
+      ...(v < 177 ? [''] : []), // faProfile until FA_PROFILE_DESUPPORT
+      ...(v >= 103 ? [''] : []), // modelCode (MODELS_SUPPORT)
+      '', '', unset, '', // goodTillDate, rule80A, percentOffset, settlingFirm
+      0, '', -1, // shortSaleSlot, designatedLocation, exemptCode
+      0, // auctionStrategy
+      unset, unset, unset, // startingPrice, stockRefPrice, delta
+      unset, unset, // stockRangeLower, stockRangeUpper
+      unset, false, false, false, unset, // displaySize, blockOrder, sweepToFill, allOrNone, minQty
+      o.ocaGroup === '' ? 0 : 1, // ocaType (the workstation's groups: cancel with block)
+      false, false, unset, // eTradeOnly, firmQuoteOnly, nbboPriceCap (deprecated)
+      o.parentId, 0, // parentId, triggerMethod
+      unset, 0, '', unset, // volatility, volatilityType, deltaNeutralOrderType (none: no delta-neutral fields follow), deltaNeutralAuxPrice
+      false, 0, // continuousUpdate, referencePriceType
+      unset, unset, // trailStopPrice, trailingPercent
+      unset, unset, // basisPoints, basisPointsType
+      '', 0, 0, // comboLegsDescrip, comboLegs count, orderComboLegs count
+      0, // smartComboRoutingParams count
+      unset, unset, unset, // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement (unset: no scale fields follow)
+      '', // hedgeType (none: no hedgeParam)
+      false, // optOutSmartRouting
+      '', '', // clearingAccount, clearingIntent
+      false, // notHeld
+      false, // deltaNeutralContract present
+      '', // algoStrategy (none: no algo params)
+      false, // solicited
+      false, o.status === 'Held' ? 'PreSubmitted' : o.status, // whatIf, the order state's status
+      ...(v >= 142 ? ['', '', '', '', '', ''] : []), // initMarginBefore ... equityWithLoanChange (WHAT_IF_EXT_FIELDS)
+      '', '', '', // initMarginAfter, maintMarginAfter, equityWithLoanAfter
+      unset, unset, unset, '', // commission, minCommission, maxCommission, commissionCurrency
+      '', // warningText
+      false, false, // randomizeSize, randomizePrice
+      ...(v >= 102 ? [0] : []), // conditions count (PEGGED_TO_BENCHMARK; not a PEG BENCH order: no peg fields)
+      ...(v >= 102 ? ['', unset, unset, unset, unset, unset, unset, 0] : []), // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStopPrice, adjustedStopLimitPrice, adjustedTrailingAmount, adjustableTrailingUnit
+      ...(v >= 106 ? ['', '', ''] : []), // softDollarTier name, value, displayName
+      ...(v >= 111 ? [unset] : []), // cashQty
+      ...(v >= 141 ? [false] : []), // dontUseAutoPriceForHedge
+      ...(v >= 145 ? [false] : []), // isOmsContainer
+      ...(v >= 148 ? [false] : []), // discretionaryUpToLimitPrice
+      ...(v >= 151 ? [false] : []), // usePriceMgmtAlgo (PRICE_MGMT_ALGO)
+      ...(v >= 158 ? [unset] : []), // duration
+      ...(v >= 160 ? [unset] : []), // postToAts
+      ...(v >= 162 ? [false] : []), // autoCancelParent
+      ...(v >= 170 ? [unset, unset, unset, unset, unset] : []), // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
+      ...(v >= 183 ? [''] : []), // customerAccount
+      ...(v >= 184 ? [false] : []), // professionalCustomer
+      ...(v >= 185 ? [''] : []), // bondAccruedInterest
+      ...(v >= 189 ? [false] : []), // includeOvernight
+      ...(v >= 193 ? ['', unset] : []), // extOperator, manualOrderIndicator
+    ];
+    this.write(c, fields);
+  }
+
   private execution(c: Conn, reqId: number, x: TwsFill, o: PeerOrder): void {
     const k = o.contract;
     const when = new Date(x.ts);
@@ -806,6 +954,7 @@ export class TwsPeer {
       x.execId, time, this.account, k.exchange, x.side, x.qty, x.price, 1_000_000 + x.orderId, o.clientId, 0, o.filled, o.avg, x.orderRef, '', '', '', 1,
       ...(c.version >= 178 ? [0] : []), // pendingPriceRevision (EDecoder processExecutionDataMsg, PENDING_PRICE_REVISION)
     ]);
+    this.commissionReport(c, x);
   }
 
   private executions(c: Conn, f: FieldReader): void {
@@ -883,6 +1032,14 @@ function ymd(ms: number): string {
 function twsTime(ms: number): string {
   const d = new Date(ms);
   return `${ymd(ms)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+}
+
+const NEW_YORK = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** "yyyymmdd hh:mm:ss US/Eastern": a bar time of formatDate 1 (New York wall time). */
+function newYorkTime(ms: number): string {
+  const p = Object.fromEntries(NEW_YORK.formatToParts(ms).map((x) => [x.type, x.value]));
+  return `${p.year}${p.month}${p.day} ${p.hour}:${p.minute}:${p.second} US/Eastern`;
 }
 
 /** "yyyymmdd-hh:mm:ss" (UTC) to Unix ms; 0 when empty. */

@@ -12,7 +12,7 @@ import { type Approval, type ExecutionJournal, type TradeRecord, type TradeSnaps
 import type { Decision, TradingSignal } from '../../engine/method/decision';
 import { KillSwitch, KillSwitchError, MemoryKillSwitchStore } from '../../engine/risk/kill-switch';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../engine/risk/sizing';
-import type { BrokerLink, BrokerListener, BrokerOrderRequest } from '../../engine/venue/link';
+import type { BrokerLink, BrokerListener, BrokerOrderReport, BrokerOrderRequest } from '../../engine/venue/link';
 import { BrokerVenue } from '../../engine/venue/broker';
 import { SimulatedVenue } from '../../engine/venue/sim';
 import { OrderError, type ExecutionVenue, type Fill, type Order, type OrderRequest } from '../../engine/venue/orders';
@@ -501,6 +501,14 @@ class PartsBroker implements BrokerLink {
   hold(symbol: string, qty: number): void {
     this.l?.position({ symbol, qty, avgPrice: qty === 0 ? Number.NaN : 15_000 });
   }
+  /** The broker's commission for an execution, USD. */
+  commission(execId: string, commissionUsd: number): void {
+    this.l?.commission({ execId, commissionUsd });
+  }
+  /** An order report as the broker sends it. */
+  report(r: BrokerOrderReport): void {
+    this.l?.order(r);
+  }
   /** One execution of `qty` contracts of order `id` (the broker's running total in `filledQty`). */
   exec(id: string, execId: string, price: number, qty: number, filledQty: number, ordered: number, ts: number): void {
     const state = filledQty >= ordered ? 'FILLED' : 'PARTIAL';
@@ -625,5 +633,48 @@ describe('a broker fills an order in parts', () => {
       ['e3', 1, 104],
       ['e4', 1, 104.25],
     ]);
+  });
+});
+
+describe("the broker's commissions (TWS commission reports, issue 17 item 6)", () => {
+  it("replace the estimate: on a fill not yet booked, and as a correction of one booked, in the trade, the day's P&L and the journal", () => {
+    const link = new PartsBroker();
+    let r: Rig<BrokerVenue> | null = null;
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-', commissionPerSideUsd: 2.25 }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {}, positionsReported: () => {} });
+    r = rig({ venue });
+    link.up();
+    const b0 = at(0, [100, 100.5, 99.5, 100, 10]);
+    r.bar(b0, signal(b0, 'LONG', 8, 16)); // stop 98, target 104
+    const [entry, , target] = link.brackets[0]!;
+    const t = T0 + 2 * MIN;
+    // TWS sends the commission report after the execution: the Trader booked the entry at the estimate, 2.25.
+    link.exec(entry.id, 'x1', 100, 1, 1, 1, t);
+    const tr = r.trader.trades[0]!;
+    expect(tr.commissionsUsd).toBe(2.25);
+    link.commission('x1', 2.12);
+    expect(tr.commissionsUsd).toBeCloseTo(2.12, 10);
+    expect(r.trader.portfolio.commissionsUsd).toBeCloseTo(2.12, 10);
+    expect(r.journal.fills.filter((f) => f.execId === 'x1').map((f) => f.commissionUsd)).toEqual([2.25, 2.12]);
+    // A commission report that arrives before its execution is taken with it.
+    link.commission('x2', 2.02);
+    link.exec(target.id, 'x2', 104, 1, 1, 1, t + MIN);
+    // 16 ticks x USD 12.50 on 1 contract, less 2.12 + 2.02.
+    expect(tr).toMatchObject({ exitReason: 'target', pnlTicks: 16 });
+    expect(tr.pnlUsd).toBeCloseTo(200 - 4.14, 10);
+    expect(r.journal.fills.filter((f) => f.execId === 'x2').map((f) => f.commissionUsd)).toEqual([2.02]);
+    // Reported again after a reconnect, and again with another figure: the trade's net P&L follows the last.
+    link.commission('x2', 2.02);
+    link.commission('x2', 2.5);
+    expect(tr.pnlUsd).toBeCloseTo(200 - 4.62, 10);
+    expect(r.journal.trades.at(-1)?.pnlUsd).toBeCloseTo(200 - 4.62, 10);
+    expect(r.trader.portfolio.realizedUsd - r.trader.portfolio.commissionsUsd).toBeCloseTo(200 - 4.62, 10);
+  });
+
+  it('an order the broker holds that the workstation did not send is tracked as the broker reports it', () => {
+    const link = new PartsBroker();
+    const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => {}, rejected: () => {}, connection: () => {}, positionsReported: () => {} });
+    link.up();
+    link.report({ id: 'IB41', state: 'WORKING', filledQty: 0, avgFillPrice: Number.NaN, fill: null, text: 'placed outside the workstation', order: { symbol: 'ESZ3', side: 'SELL', type: 'STOP', qty: 2, price: 4280.5 } });
+    expect(venue.foreignOpenOrders()).toMatchObject([{ id: 'IB41', side: 'SELL', type: 'STOP', qty: 2, price: 4280.5, status: 'WORKING' }]);
   });
 });

@@ -17,10 +17,22 @@
  * front month by the roll rule (contracts.ts, with the two nearest
  * contracts' volumes), tick-by-tick AllLast and BidAsk per root, on the first
  * connect only the session's 1-minute bars (backfill), positions (a
- * subscription), all open orders, account P&L, and after a drop the
- * executions since the link was lost (a fill made while disconnected is
- * reported, counted once by its execution id). The broker listener hears
+ * subscription), after a drop the executions since the link was lost (a
+ * fill made while disconnected is reported, counted once by its execution
+ * id), then all open orders, and account P&L. The broker listener hears
  * `connection(true)` once that reconciliation has been asked for.
+ *
+ * Open orders (EWrapper openOrder, after placeOrder, at connect and for
+ * reqAllOpenOrders; decoded by @stoqey/ib as IB's OrderDecoder reads them):
+ * an order of this workstation is known by its orderRef, also after an
+ * engine restart, and one placed in TWS by hand is reported as TWS holds it
+ * (side, type, quantity, price), so either can be cancelled or modified by
+ * id. When the open-orders answer of a reconnect ends (openOrderEnd), an
+ * order this client had working that TWS no longer lists, and whose
+ * executions (asked just before) did not fill it, was cancelled while the
+ * link was down: it is reported CANCELLED, never left looking protective.
+ * Commission reports (EWrapper commissionReport, after every execution) give
+ * the broker's commission of each execution, in USD only.
  *
  * Faults (TWS API "Message Codes"):
  * - 1100 connectivity between TWS and IB lost: state `lost`, orders down;
@@ -40,7 +52,7 @@
  * Pacing: @stoqey/ib's own rate limiter keeps requests at `maxReqPerSec`
  * (40 here, under IB's 50 and the issue's 45 a second).
  */
-import { BarSizeSetting, EventName, IBApi, OrderAction, OrderType as IbOrderType, SecType, TickByTickDataType, WhatToShow, type Contract, type Execution, type Order } from '@stoqey/ib';
+import { BarSizeSetting, EventName, IBApi, OrderAction, OrderType as IbOrderType, SecType, TickByTickDataType, WhatToShow, type CommissionReport, type Contract, type Execution, type Order, type OrderState } from '@stoqey/ib';
 import type { Clock, TimerHandle } from '../../clock.js';
 import { Reconnect } from '../reconnect.js';
 import type { Bar } from '../../domain.js';
@@ -48,7 +60,7 @@ import type { OptionChain } from '../../gamma/chain.js';
 import { Zone } from '../../time/zone.js';
 import { frontMonth } from '../contracts.js';
 import { aggressorFromQuote, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
-import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState } from '../../venue/link.js';
+import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderShape, type BrokerOrderState } from '../../venue/link.js';
 import { ChainRotation, selectOptions, type OptionSpec, type SecDefParams } from './chain.js';
 import { IB_BAD_LENGTH, guardIbFraming } from './framing-guard.js';
 
@@ -353,6 +365,9 @@ export class IbClient implements BrokerLink {
     api.on(EventName.orderStatus, mine((id: number, status: string, filled: number, _remaining: number, avg: number, _perm?: number, parentId?: number, _lastFill?: number, _client?: number, whyHeld?: string) =>
       this.onOrderStatus(id, status, filled, avg, parentId ?? 0, whyHeld ?? '')));
     api.on(EventName.execDetails, mine((_reqId: number, contract: Contract, exec: Execution) => this.onExecution(contract, exec)));
+    api.on(EventName.openOrder, mine((ibId: number, contract: Contract, order: Order, state: OrderState) => this.onOpenOrder(ibId, contract, order, state)));
+    api.on(EventName.openOrderEnd, mine(() => this.onOpenOrderEnd()));
+    api.on(EventName.commissionReport, mine((r: CommissionReport) => this.onCommissionReport(r)));
     api.on(EventName.position, mine((account: string, contract: Contract, pos: number, avgCost?: number) => this.onPosition(account, contract, pos, avgCost ?? Number.NaN)));
     api.on(EventName.positionEnd, mine(() => this.onPositionEnd()));
     api.on(EventName.accountSummary, mine((reqId: number, account: string, tag: string, value: string, currency: string) => this.onAccountSummary(reqId, account, tag, value, currency)));
@@ -634,11 +649,15 @@ export class IbClient implements BrokerLink {
     if (this.rotation !== null) void this.startChain();
   }
 
-  /** Open orders, positions, and the executions since the link was lost. */
+  /**
+   * Positions, the executions since the link was lost, then open orders: TWS
+   * answers requests in the order it gets them, so a fill made while
+   * disconnected is known before the open-orders answer that no longer lists
+   * its order ends (onOpenOrderEnd).
+   */
   private reconcile(): void {
     const api = this.api;
     if (api === null) return;
-    api.reqAllOpenOrders();
     this.ownPositionSeen = false;
     api.reqPositions();
     if (this.lostAt !== null) {
@@ -648,6 +667,8 @@ export class IbClient implements BrokerLink {
       api.reqExecutions(this.reqId++, { time });
       this.lostAt = null;
     }
+    this.openOrdersSeen = new Set();
+    api.reqAllOpenOrders();
   }
 
   /** The session's closed 1-minute bars of the traded contract (first connect). */
@@ -804,6 +825,60 @@ export class IbClient implements BrokerLink {
     this.report(ibId, state, filled, filled > 0 ? avg : Number.NaN, null, whyHeld ?? '');
   }
 
+  /** Open orders TWS listed since our last reqAllOpenOrders (null when none is being answered). */
+  private openOrdersSeen: Set<number> | null = null;
+
+  /**
+   * EWrapper openOrder: an order of ours is known again by its orderRef (an
+   * engine restart forgets the TWS ids), and any order not yet known is
+   * registered as TWS holds it, so cancel and modify reach it by id. A
+   * status follows in orderStatus.
+   */
+  private onOpenOrder(ibId: number, contract: Contract, order: Order, state: OrderState): void {
+    this.openOrdersSeen?.add(ibId);
+    if (this.wsToIb.has(this.ibToWs.get(ibId) ?? '')) return;
+    const id = order.orderRef !== undefined && order.orderRef !== '' ? order.orderRef : `IB${ibId}`;
+    this.ibToWs.set(ibId, id);
+    this.wsToIb.set(id, { ibId, order: { ...order, transmit: true }, parentIb: order.parentId ?? 0 });
+    const shape = orderShape(contract, order);
+    if (shape === null) {
+      this.on.protocolError?.(`open order ${ibId} (${order.action ?? '?'} ${order.totalQuantity ?? '?'} ${order.orderType ?? '?'}) is not an order the workstation can read`);
+      return;
+    }
+    const status = String(state.status ?? '');
+    const filled = order.filledQuantity ?? 0;
+    const st: BrokerOrderState = status === 'Filled' ? 'FILLED' : status === 'Cancelled' || status === 'ApiCancelled' ? 'CANCELLED' : status === 'Inactive' ? 'REJECTED' : status.startsWith('Pending') || status === 'ApiPending' ? 'PENDING' : 'WORKING';
+    this.lastReport.set(ibId, `${st}|${filled}|NaN|`);
+    this.listener?.order({ id, state: st, filledQty: filled, avgFillPrice: Number.NaN, fill: null, text: order.orderRef ? '' : 'placed outside the workstation', order: shape });
+  }
+
+  /**
+   * EWrapper openOrderEnd of our reqAllOpenOrders: every order this client
+   * had working that TWS did not list was cancelled (or expired) while the
+   * link was down; the executions asked before it reported any fill.
+   */
+  private onOpenOrderEnd(): void {
+    const seen = this.openOrdersSeen;
+    if (seen === null) return;
+    this.openOrdersSeen = null;
+    for (const [ibId, key] of this.lastReport) {
+      const state = key.slice(0, key.indexOf('|'));
+      if (seen.has(ibId) || (state !== 'WORKING' && state !== 'PENDING' && state !== 'PARTIAL')) continue;
+      this.report(ibId, 'CANCELLED', Number(key.split('|')[1]) || 0, Number.NaN, null, 'no longer working at TWS after the reconnect (cancelled or expired while the link was down)');
+    }
+  }
+
+  /** EWrapper commissionReport: the broker's commission of one execution, USD only. */
+  private onCommissionReport(r: CommissionReport): void {
+    const usd = r.commission ?? Number.NaN;
+    if (r.execId === undefined || r.execId === '') return;
+    if (r.currency !== 'USD' || !Number.isFinite(usd) || Math.abs(usd) > 1e12) {
+      this.on.protocolError?.(`commission report for execution ${r.execId} is ${String(r.commission)} ${String(r.currency)}: not a USD amount, the estimate stays`);
+      return;
+    }
+    this.listener?.commission({ execId: r.execId, commissionUsd: usd });
+  }
+
   private onExecution(contract: Contract, exec: Execution): void {
     const ibId = exec.orderId ?? 0;
     if (contract.conId !== this.roots[0]?.contract?.conId || exec.execId === undefined) return;
@@ -878,6 +953,32 @@ export class IbClient implements BrokerLink {
     if (!always && this.lastReport.get(ibId) === key) return; // TWS repeats order status
     this.lastReport.set(ibId, key);
     this.listener?.order({ id, state, filledQty, avgFillPrice, fill, text });
+  }
+}
+
+/**
+ * An order as TWS holds it, in the workstation's terms: MKT, LMT and STP
+ * (STP LMT as its stop, TRAIL as a stop at its current trail price); null
+ * for anything else or a quantity that is not whole contracts.
+ */
+function orderShape(contract: Contract, o: Order): BrokerOrderShape | null {
+  const side = o.action === OrderAction.BUY ? 'BUY' : o.action === OrderAction.SELL ? 'SELL' : null;
+  const qty = Number(o.totalQuantity);
+  if (side === null || !Number.isInteger(qty) || qty <= 0) return null;
+  const symbol = contract.localSymbol ?? contract.symbol ?? '';
+  const price = (v: number | undefined): number | undefined => (v !== undefined && Number.isFinite(v) && Math.abs(v) < 1e300 ? v : undefined);
+  switch (o.orderType) {
+    case IbOrderType.MKT:
+      return { symbol, side, type: 'MARKET', qty };
+    case IbOrderType.LMT:
+      return price(o.lmtPrice) === undefined ? null : { symbol, side, type: 'LIMIT', qty, price: price(o.lmtPrice) as number };
+    case IbOrderType.STP:
+    case IbOrderType.STP_LMT:
+      return price(o.auxPrice) === undefined ? null : { symbol, side, type: 'STOP', qty, price: price(o.auxPrice) as number };
+    case IbOrderType.TRAIL:
+      return price(o.trailStopPrice) === undefined ? null : { symbol, side, type: 'STOP', qty, price: price(o.trailStopPrice) as number };
+    default:
+      return null;
   }
 }
 
