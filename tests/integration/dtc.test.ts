@@ -283,6 +283,10 @@ describe('DTC orders and faults against the DTC peer', () => {
     client.globalCancel();
     await eventually(() => expect(peer.workingOrders()).toHaveLength(0));
     expect(byId(reports, 'S2').at(-1)?.state).toBe('CANCELLED');
+    // The current DTCProtocol.h gives s_CancelOrder and s_CancelReplaceOrder a TradeAccount: the account's own (issue 17, item 4).
+    const cancels = peer.received.filter((m) => m.Type === 203 || m.Type === 204);
+    expect(cancels.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(cancels.map((m) => m.TradeAccount))).toEqual(new Set([client.status().accounts[0]]));
   });
 
   it('an order the server rejects comes back REJECTED with the server’s words', async () => {

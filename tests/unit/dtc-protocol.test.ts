@@ -1,28 +1,72 @@
 import { describe, expect, it } from 'vitest';
 import { DTC, DtcFramer, LAYOUTS, type DtcProtocolError, decodeBinary, encodeBinary, encodeJson, type DtcMessage } from '../../engine/live/dtc/protocol.js';
-import { T, pack, unpack } from '../peers/dtc-layouts.js';
+import { T, pack, unpack, type Kind } from '../peers/dtc-layouts.js';
+import HEADER from '../peers/dtc-header-layout.json' with { type: 'json' };
 
-describe('DTC codec (DTCProtocol.h v8)', () => {
-  it('lays every struct out as the header does: computed offsets equal the peer’s hand-written ones', () => {
-    let compared = 0;
-    for (const [type, table] of Object.entries(T)) {
-      const l = LAYOUTS.get(Number(type));
-      expect(l, `client layout for ${type}`).toBeDefined();
-      expect(l?.size, `sizeof type ${type}`).toBe(table.size);
-      for (const [name, [offset]] of Object.entries(table.fields)) {
-        expect(l?.fields.find((f) => f.name === name)?.offset, `type ${type} member ${name}`).toBe(offset);
-        compared += 1;
-      }
+/** One struct of Sierra Chart's DTCProtocol.h as g++ lays it out (scripts/dtc-header-layout.mjs). */
+interface HeaderStruct {
+  readonly struct: string;
+  readonly type: number;
+  readonly size: number;
+  readonly members: readonly (readonly [name: string, offset: number, bytes: number, kind: string])[];
+}
+const STRUCTS = new Map((HEADER.structs as unknown as HeaderStruct[]).map((s) => [s.type, s]));
+
+/** A peer or client field type as the header's [bytes, kind]. */
+function asHeader(k: Kind | string): [number, string] {
+  if (k.startsWith('s')) return [Number(k.slice(1)), 's'];
+  return [Number(k.slice(1)) / 8, k[0] as string];
+}
+
+/** Every disagreement of a set of layouts with the header: sizes, member names (the JSON encoding's keys), offsets, widths and kinds. */
+function againstHeader(layouts: Iterable<readonly [type: number, size: number, fields: Iterable<readonly [name: string, offset: number, kind: string]>]>): { compared: number; wrong: string[] } {
+  const wrong: string[] = [];
+  let compared = 0;
+  for (const [type, size, fields] of layouts) {
+    const h = STRUCTS.get(type);
+    if (h === undefined) {
+      wrong.push(`type ${type}: no struct in the header`);
+      continue;
     }
-    expect(compared).toBeGreaterThan(250);
+    if (size !== h.size) wrong.push(`${h.struct} (${type}): sizeof ${size}, the header's ${h.size}`);
+    for (const [name, offset, kind] of fields) {
+      compared += 1;
+      const m = h.members.find((x) => x[0] === name);
+      const [bytes, k] = asHeader(kind);
+      if (m === undefined) wrong.push(`${h.struct}.${name}: no such member in the header`);
+      else if (m[1] !== offset || m[2] !== bytes || m[3] !== k) wrong.push(`${h.struct}.${name}: at ${offset}, ${bytes} bytes ${k}; the header's at ${m[1]}, ${m[2]} bytes ${m[3]}`);
+    }
+  }
+  return { compared, wrong };
+}
+
+describe("DTC peer and client against Sierra Chart's own DTCProtocol.h (issue 17, item 4)", () => {
+  it('the client’s computed layouts agree with the header on every struct size, member name (the JSON keys), offset, width and kind', () => {
+    const r = againstHeader([...LAYOUTS.values()].map((l) => [l.type, l.size, l.fields.map((f) => [f.name, f.offset, f.type] as const)] as const));
+    expect(r.wrong).toEqual([]);
+    expect(r.compared).toBeGreaterThan(300);
   });
 
+  it('the header layout file is the compiler’s, from the header named in it, and the DTC peer speaks it', () => {
+    expect(HEADER.protocolVersion).toBe(8);
+    expect(HEADER.source).toContain('DTCProtocol.h');
+    // A few members any DTC implementation knows, as g++ placed them.
+    expect(STRUCTS.get(DTC.MARKET_DATA_UPDATE_TRADE)?.members).toContainEqual(['DateTime', 32, 8, 'f']);
+    expect(STRUCTS.get(DTC.ORDER_UPDATE)?.members).toContainEqual(['LastFillDateTime', 312, 8, 'i']);
+    expect(STRUCTS.size).toBe(96);
+    // The peer's tables are the header's structs (tests/peers/dtc-layouts.ts).
+    expect(T[DTC.LOGON_REQUEST]).toMatchObject({ struct: 's_LogonRequest', size: 284 });
+    expect(T[DTC.CANCEL_ORDER]?.fields.TradeAccount).toEqual([68, 's32']);
+  });
+});
+
+describe('DTC codec (DTCProtocol.h v8)', () => {
   it('pins a few sizes read straight off the header (pack 8 padding and pack 1 structs)', () => {
     expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE)?.size).toBe(40); // u16 AtBidOrAsk then a double at 16
-    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP)?.size).toBe(18); // pack(1)
+    expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP)?.size).toBe(19); // pack(1)
     expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS)?.size).toBe(32);
     expect(LAYOUTS.get(DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2)?.size).toBe(27); // pack(1): no padding after the three bytes
-    expect(LAYOUTS.get(DTC.ORDER_UPDATE)?.size).toBe(688);
+    expect(LAYOUTS.get(DTC.ORDER_UPDATE)?.size).toBe(720); // Username after LatestTransactionDateTime in the current header
   });
 
   it('round-trips a message between the client codec and the peer tables, both ways', () => {

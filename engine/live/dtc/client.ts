@@ -215,11 +215,11 @@ export class DtcClient implements BrokerLink {
   }
 
   modify(id: string, price: number): void {
-    this.send(DTC.CANCEL_REPLACE_ORDER, { ServerOrderID: this.clientToServer.get(id) ?? '', ClientOrderID: id, Price1: price, Price1IsSet: 1, Price2IsSet: 0, Quantity: 0 });
+    this.send(DTC.CANCEL_REPLACE_ORDER, { ServerOrderID: this.clientToServer.get(id) ?? '', ClientOrderID: id, Price1: price, Price1IsSet: 1, Price2IsSet: 0, Quantity: 0, TradeAccount: this.account });
   }
 
   cancel(id: string): void {
-    this.send(DTC.CANCEL_ORDER, { ServerOrderID: this.clientToServer.get(id) ?? '', ClientOrderID: id });
+    this.send(DTC.CANCEL_ORDER, { ServerOrderID: this.clientToServer.get(id) ?? '', ClientOrderID: id, TradeAccount: this.account });
   }
 
   /** DTC has no global cancel message: every open order the server reports is cancelled one by one. */

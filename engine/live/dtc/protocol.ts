@@ -17,8 +17,10 @@
  * agreed encoding after the encoding response (type 7).
  *
  * Offsets here are computed from the declared member order and the packing
- * rule, not written by hand; `tests/unit/dtc-protocol.test.ts` checks the
- * computed sizes against the header's structs.
+ * rule, not written by hand; `tests/unit/dtc-protocol.test.ts` checks every
+ * struct's size and every member's name (the JSON key), offset, width and
+ * kind against the layouts g++ gives Sierra Chart's current DTCProtocol.h
+ * (tests/peers/dtc-header-layout.json, scripts/dtc-header-layout.mjs).
  */
 
 /** Message types used by the workstation (DTCProtocol.h, "Message types"). */
@@ -140,7 +142,7 @@ export const DBL_MAX = Number.MAX_VALUE;
 export const FLT_MAX = 3.4028234663852886e38;
 
 /** `sN`: a NUL-padded char[N]. */
-type FieldType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'i64' | 'f32' | 'f64' | `s${number}`;
+type FieldType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'i64' | 'u64' | 'f32' | 'f64' | `s${number}`;
 
 /** One member of a message struct with its computed byte offset. */
 export interface Field {
@@ -158,7 +160,7 @@ export interface Layout {
   readonly fields: readonly Field[];
 }
 
-const WIDTH: Record<string, number> = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, i64: 8, f32: 4, f64: 8 };
+const WIDTH: Record<string, number> = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, i64: 8, u64: 8, f32: 4, f64: 8 };
 
 function widthOf(t: FieldType): number {
   return t.startsWith('s') ? Number(t.slice(1)) : (WIDTH[t] as number);
@@ -195,14 +197,15 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
     struct(DTC.ENCODING_RESPONSE, 'EncodingResponse', 8, [['ProtocolVersion', 'i32'], ['Encoding', 'i32'], ['ProtocolType', 's4']]),
     struct(DTC.LOGON_REQUEST, 'LogonRequest', 8, [
       ['ProtocolVersion', 'i32'], ['Username', 's32'], ['Password', 's32'], ['GeneralTextData', 's64'], ['Integer_1', 'i32'], ['Integer_2', 'i32'],
-      ['HeartbeatIntervalInSeconds', 'i32'], ['TradeMode', 'i32'], ['TradeAccount', ACCOUNT], ['HardwareIdentifier', 's64'], ['ClientName', 's32'],
+      ['HeartbeatIntervalInSeconds', 'i32'], ['Unused1', 'i32'], ['TradeAccount', ACCOUNT], ['HardwareIdentifier', 's64'], ['ClientName', 's32'],
+      ['MarketDataTransmissionInterval', 'i32'],
     ]),
     struct(DTC.LOGON_RESPONSE, 'LogonResponse', 8, [
       ['ProtocolVersion', 'i32'], ['Result', 'i32'], ['ResultText', TEXT], ['ReconnectAddress', 's64'], ['Integer_1', 'i32'], ['ServerName', 's60'],
       ['MarketDepthUpdatesBestBidAndAsk', 'u8'], ['TradingIsSupported', 'u8'], ['OCOOrdersSupported', 'u8'], ['OrderCancelReplaceSupported', 'u8'],
       ['SymbolExchangeDelimiter', 's4'], ['SecurityDefinitionsSupported', 'u8'], ['HistoricalPriceDataSupported', 'u8'],
       ['ResubscribeWhenMarketDataFeedAvailable', 'u8'], ['MarketDepthIsSupported', 'u8'], ['OneHistoricalPriceDataRequestPerConnection', 'u8'],
-      ['BracketOrdersSupported', 'u8'], ['UseIntegerPriceOrderMessages', 'u8'], ['UsesMultiplePositionsPerSymbolAndTradeAccount', 'u8'], ['MarketDataSupported', 'u8'],
+      ['BracketOrdersSupported', 'u8'], ['Unused_1', 'u8'], ['UsesMultiplePositionsPerSymbolAndTradeAccount', 'u8'], ['MarketDataSupported', 'u8'],
     ]),
     struct(DTC.LOGOFF, 'Logoff', 8, [['Reason', TEXT], ['DoNotReconnect', 'u8']]),
     struct(DTC.HEARTBEAT, 'Heartbeat', 8, [['NumDroppedMessages', 'u32'], ['CurrentDateTime', 'i64']]),
@@ -221,14 +224,14 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
     struct(DTC.MARKET_DATA_UPDATE_TRADE, 'MarketDataUpdateTrade', 8, [['SymbolID', 'u32'], ['AtBidOrAsk', 'u16'], ['Price', 'f64'], ['Volume', 'f64'], ['DateTime', 'f64']]),
     struct(DTC.MARKET_DATA_UPDATE_TRADE_COMPACT, 'MarketDataUpdateTradeCompact', 8, [['Price', 'f32'], ['Volume', 'f32'], ['DateTime', 'u32'], ['SymbolID', 'u32'], ['AtBidOrAsk', 'u16']]),
     struct(DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR, 'MarketDataUpdateTradeWithUnbundledIndicator', 8, [
-      ['SymbolID', 'u32'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8'], ['SaleCondition', 'u8'], ['Reserve_1', 'u8'], ['Reserve_2', 'u32'],
+      ['SymbolID', 'u32'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8'], ['TradeCondition', 'u8'], ['Reserve_1', 'u8'], ['Reserve_2', 'u32'],
       ['Price', 'f64'], ['Volume', 'u32'], ['Reserve_3', 'u32'], ['DateTime', 'f64'],
     ]),
     // s_MarketDataUpdateTradeWithUnbundledIndicator2, pack(1): a float price and a µs time (t_DateTimeWithMicrosecondsInt).
     struct(DTC.MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2, 'MarketDataUpdateTradeWithUnbundledIndicator2', 1, [
       ['SymbolID', 'u32'], ['Price', 'f32'], ['Volume', 'u32'], ['DateTime', 'i64'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8'], ['TradeCondition', 'i8'],
     ]),
-    struct(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP, 'MarketDataUpdateTradeNoTimestamp', 1, [['SymbolID', 'u32'], ['Price', 'f32'], ['Volume', 'u32'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8']]),
+    struct(DTC.MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP, 'MarketDataUpdateTradeNoTimestamp', 1, [['SymbolID', 'u32'], ['Price', 'f32'], ['Volume', 'u32'], ['AtBidOrAsk', 'u8'], ['UnbundledTradeIndicator', 'i8'], ['TradeCondition', 'i8']]),
     struct(DTC.MARKET_DATA_UPDATE_BID_ASK, 'MarketDataUpdateBidAsk', 8, [['SymbolID', 'u32'], ['BidPrice', 'f64'], ['BidQuantity', 'f32'], ['AskPrice', 'f64'], ['AskQuantity', 'f32'], ['DateTime', 'u32']]),
     struct(DTC.MARKET_DATA_UPDATE_BID_ASK_COMPACT, 'MarketDataUpdateBidAskCompact', 8, [['BidPrice', 'f32'], ['BidQuantity', 'f32'], ['AskPrice', 'f32'], ['AskQuantity', 'f32'], ['DateTime', 'u32'], ['SymbolID', 'u32']]),
     // The current header: DateTime is t_DateTimeWithMicrosecondsInt (µs since 1970), pack(1).
@@ -245,14 +248,16 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
     ]),
     struct(DTC.MARKET_DEPTH_UPDATE_LEVEL, 'MarketDepthUpdateLevel', 8, [
       ['SymbolID', 'u32'], ['Side', 'u16'], ['Price', 'f64'], ['Quantity', 'f64'], ['UpdateType', 'u8'], ['DateTime', 'f64'], ['NumOrders', 'u32'],
+      ['FinalUpdateInBatch', 'u8'], ['Level', 'u16'],
     ]),
     struct(DTC.MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS, 'MarketDepthUpdateLevelFloatWithMilliseconds', 1, [
-      ['SymbolID', 'u32'], ['DateTime', 'i64'], ['Price', 'f32'], ['Quantity', 'f32'], ['Side', 'u8'], ['UpdateType', 'u8'], ['NumOrders', 'u16'], ['FinalUpdateInBatch', 'u8'],
+      ['SymbolID', 'u32'], ['DateTime', 'i64'], ['Price', 'f32'], ['Quantity', 'f32'], ['Side', 'u8'], ['UpdateType', 'u8'], ['NumOrders', 'u16'], ['FinalUpdateInBatch', 'u8'], ['Level', 'u16'],
     ]),
     struct(DTC.SUBMIT_NEW_SINGLE_ORDER, 'SubmitNewSingleOrder', 8, [
       ['Symbol', SYMBOL], ['Exchange', EXCHANGE], ['TradeAccount', ACCOUNT], ['ClientOrderID', ORDER_ID], ['OrderType', 'i32'], ['BuySell', 'i32'],
       ['Price1', 'f64'], ['Price2', 'f64'], ['Quantity', 'f64'], ['TimeInForce', 'i32'], ['GoodTillDateTime', 'i64'], ['IsAutomatedOrder', 'u8'],
       ['IsParentOrder', 'u8'], ['FreeFormText', FREE_TEXT], ['OpenOrClose', 'i32'], ['MaxShowQuantity', 'f64'],
+      ['Price1AsString', 's16'], ['Price2AsString', 's16'], ['IntendedPositionQuantity', 'f64'],
     ]),
     struct(DTC.SUBMIT_NEW_OCO_ORDER, 'SubmitNewOCOOrder', 8, [
       ['Symbol', SYMBOL], ['Exchange', EXCHANGE],
@@ -260,11 +265,13 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
       ['ClientOrderID_2', ORDER_ID], ['OrderType_2', 'i32'], ['BuySell_2', 'i32'], ['Price1_2', 'f64'], ['Price2_2', 'f64'], ['Quantity_2', 'f64'],
       ['TimeInForce', 'i32'], ['GoodTillDateTime', 'i64'], ['TradeAccount', ACCOUNT], ['IsAutomatedOrder', 'u8'], ['ParentTriggerClientOrderID', ORDER_ID],
       ['FreeFormText', FREE_TEXT], ['OpenOrClose', 'i32'], ['PartialFillHandling', 'i8'], ['UseOffsets', 'u8'], ['OffsetFromParent1', 'f64'], ['OffsetFromParent2', 'f64'],
+      ['MaintainSamePricesOnParentFill', 'u8'], ['Price1_1AsString', 's16'], ['Price2_1AsString', 's16'], ['Price1_2AsString', 's16'], ['Price2_2AsString', 's16'],
     ]),
-    struct(DTC.CANCEL_ORDER, 'CancelOrder', 8, [['ServerOrderID', ORDER_ID], ['ClientOrderID', ORDER_ID]]),
+    struct(DTC.CANCEL_ORDER, 'CancelOrder', 8, [['ServerOrderID', ORDER_ID], ['ClientOrderID', ORDER_ID], ['TradeAccount', ACCOUNT]]),
     struct(DTC.CANCEL_REPLACE_ORDER, 'CancelReplaceOrder', 8, [
       ['ServerOrderID', ORDER_ID], ['ClientOrderID', ORDER_ID], ['Price1', 'f64'], ['Price2', 'f64'], ['Quantity', 'f64'], ['Price1IsSet', 'u8'], ['Price2IsSet', 'u8'],
-      ['Unused', 'i32'], ['TimeInForce', 'i32'], ['GoodTillDateTime', 'i64'], ['UpdatePrice1OffsetToParent', 'u8'],
+      ['Unused', 'i32'], ['TimeInForce', 'i32'], ['GoodTillDateTime', 'i64'], ['UpdatePrice1OffsetToParent', 'u8'], ['TradeAccount', ACCOUNT],
+      ['Price1AsString', 's16'], ['Price2AsString', 's16'],
     ]),
     struct(DTC.OPEN_ORDERS_REQUEST, 'OpenOrdersRequest', 8, [['RequestID', 'i32'], ['RequestAllOrders', 'i32'], ['ServerOrderID', ORDER_ID], ['TradeAccount', ACCOUNT]]),
     struct(DTC.OPEN_ORDERS_REJECT, 'OpenOrdersReject', 8, [['RequestID', 'i32'], ['RejectText', TEXT]]),
@@ -275,7 +282,7 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
       ['RemainingQuantity', 'f64'], ['AverageFillPrice', 'f64'], ['LastFillPrice', 'f64'], ['LastFillDateTime', 'i64'], ['LastFillQuantity', 'f64'],
       ['LastFillExecutionID', 's64'], ['TradeAccount', ACCOUNT], ['InfoText', TEXT], ['NoOrders', 'u8'], ['ParentServerOrderID', ORDER_ID],
       ['OCOLinkedOrderServerOrderID', ORDER_ID], ['OpenOrClose', 'i32'], ['PreviousClientOrderID', ORDER_ID], ['FreeFormText', FREE_TEXT],
-      ['OrderReceivedDateTime', 'i64'], ['LatestTransactionDateTime', 'f64'],
+      ['OrderReceivedDateTime', 'i64'], ['LatestTransactionDateTime', 'f64'], ['Username', 's32'],
     ]),
     struct(DTC.HISTORICAL_ORDER_FILLS_REQUEST, 'HistoricalOrderFillsRequest', 8, [['RequestID', 'i32'], ['ServerOrderID', ORDER_ID], ['NumberOfDays', 'i32'], ['TradeAccount', ACCOUNT], ['StartDateTime', 'i64']]),
     struct(DTC.HISTORICAL_ORDER_FILLS_REJECT, 'HistoricalOrderFillsReject', 8, [['RequestID', 'i32'], ['RejectText', TEXT]]),
@@ -283,22 +290,28 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
       ['RequestID', 'i32'], ['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['Symbol', SYMBOL], ['Exchange', EXCHANGE], ['ServerOrderID', ORDER_ID],
       ['BuySell', 'i32'], ['Price', 'f64'], ['DateTime', 'i64'], ['Quantity', 'f64'], ['UniqueExecutionID', 's64'], ['TradeAccount', ACCOUNT], ['OpenClose', 'i32'],
       ['NoOrderFills', 'u8'], ['InfoText', TEXT], ['HighPriceDuringPosition', 'f64'], ['LowPriceDuringPosition', 'f64'], ['PositionQuantity', 'f64'],
+      ['Username', 's32'], ['ExchangeOrderID', ORDER_ID], ['SenderSubID', 's32'],
     ]),
     struct(DTC.CURRENT_POSITIONS_REQUEST, 'CurrentPositionsRequest', 8, [['RequestID', 'i32'], ['TradeAccount', ACCOUNT]]),
     struct(DTC.CURRENT_POSITIONS_REJECT, 'CurrentPositionsReject', 8, [['RequestID', 'i32'], ['RejectText', TEXT]]),
     struct(DTC.POSITION_UPDATE, 'PositionUpdate', 8, [
       ['RequestID', 'i32'], ['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['Symbol', SYMBOL], ['Exchange', EXCHANGE], ['Quantity', 'f64'],
       ['AveragePrice', 'f64'], ['PositionIdentifier', ORDER_ID], ['TradeAccount', ACCOUNT], ['NoPositions', 'u8'], ['Unsolicited', 'u8'],
-      ['MarginRequirement', 'f64'], ['EntryDateTime', 'u32'],
+      ['MarginRequirement', 'f64'], ['EntryDateTime', 'u32'], ['OpenProfitLoss', 'f64'], ['HighPriceDuringPosition', 'f64'], ['LowPriceDuringPosition', 'f64'],
+      ['QuantityLimit', 'f64'], ['MaxPotentialPostionQuantity', 'f64'],
     ]),
     struct(DTC.TRADE_ACCOUNTS_REQUEST, 'TradeAccountsRequest', 8, [['RequestID', 'i32']]),
-    struct(DTC.TRADE_ACCOUNT_RESPONSE, 'TradeAccountResponse', 8, [['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['TradeAccount', ACCOUNT], ['RequestID', 'i32']]),
+    struct(DTC.TRADE_ACCOUNT_RESPONSE, 'TradeAccountResponse', 8, [['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['TradeAccount', ACCOUNT], ['RequestID', 'i32'], ['TradingIsDisabled', 'i32']]),
     struct(DTC.ACCOUNT_BALANCE_REQUEST, 'AccountBalanceRequest', 8, [['RequestID', 'i32'], ['TradeAccount', ACCOUNT]]),
     struct(DTC.ACCOUNT_BALANCE_REJECT, 'AccountBalanceReject', 8, [['RequestID', 'i32'], ['RejectText', TEXT]]),
     struct(DTC.ACCOUNT_BALANCE_UPDATE, 'AccountBalanceUpdate', 8, [
       ['RequestID', 'i32'], ['CashBalance', 'f64'], ['BalanceAvailableForNewPositions', 'f64'], ['AccountCurrency', 's8'], ['TradeAccount', ACCOUNT],
       ['SecuritiesValue', 'f64'], ['MarginRequirement', 'f64'], ['TotalNumberMessages', 'i32'], ['MessageNumber', 'i32'], ['NoAccountBalances', 'u8'],
-      ['Unsolicited', 'u8'], ['OpenPositionsProfitLoss', 'f64'], ['DailyProfitLoss', 'f64'], ['InfoText', TEXT], ['TransactionIdentifier', 'i64'],
+      ['Unsolicited', 'u8'], ['OpenPositionsProfitLoss', 'f64'], ['DailyProfitLoss', 'f64'], ['InfoText', TEXT], ['TransactionIdentifier', 'u64'],
+      ['DailyNetLossLimit', 'f64'], ['TrailingAccountValueToLimitPositions', 'f64'], ['DailyNetLossLimitReached', 'u8'], ['IsUnderRequiredMargin', 'u8'],
+      ['ClosePositionsAtEndOfDay', 'u8'], ['TradingIsDisabled', 'u8'], ['Description', TEXT], ['IsUnderRequiredAccountValue', 'u8'], ['TransactionDateTime', 'i64'],
+      ['MarginRequirementFull', 'f64'], ['MarginRequirementFullPositionsOnly', 'f64'], ['PeakMarginRequirement', 'f64'], ['IntroducingBroker', 's32'],
+      ['OpenPositionsProfitLossBasedOnSettlementPrice', 'f64'], ['LastOrderActivityDateTime', 'i64'],
     ]),
     struct(DTC.USER_MESSAGE, 'UserMessage', 8, [['UserMessage', 's256'], ['IsPopupMessage', 'u8']]),
   ].map((l) => [l.type, l] as const),
@@ -348,6 +361,7 @@ function write(buf: Buffer, f: Field, v: number | string): void {
     case 'u32': buf.writeUInt32LE(n >>> 0, o); break;
     case 'i32': buf.writeInt32LE(n, o); break;
     case 'i64': buf.writeBigInt64LE(BigInt(Math.trunc(n)), o); break;
+    case 'u64': buf.writeBigUInt64LE(BigInt(Math.max(0, Math.trunc(n))), o); break;
     case 'f32': buf.writeFloatLE(n, o); break;
     case 'f64': buf.writeDoubleLE(n, o); break;
   }
@@ -367,6 +381,7 @@ function read(buf: Buffer, f: Field): number | string {
     case 'u32': return buf.readUInt32LE(o);
     case 'i32': return buf.readInt32LE(o);
     case 'i64': return Number(buf.readBigInt64LE(o));
+    case 'u64': return Number(buf.readBigUInt64LE(o));
     case 'f32': return buf.readFloatLE(o);
     default: return buf.readDoubleLE(o);
   }
