@@ -211,7 +211,7 @@ export interface GammaDTO {
   assumptions: string[];
 }
 
-/** How to load an option chain. */
+/** How to load an option chain: one file, or a folder of dated chains (each applies from its snapshot time on). */
 export interface LoadChainRequest {
   path: string;
   /** ES - SPX, points; default 0. */
@@ -235,6 +235,8 @@ export interface ReplayStatusDTO {
   file: string | null;
   /** The data file's full path, to open it again (null when idle, for a live run or a recorded session). */
   path: string | null;
+  /** The NQ bar file opened beside it for es_nq_correlation (OpenReplayRequest.nqPath), null without one. */
+  nqPath: string | null;
   format: FeedFormatDTO | null;
   timeframe: TimeframeDTO;
   /** Market time of the replay (Unix ms), null before the first record. */
@@ -594,6 +596,12 @@ export interface OpenReplayRequest {
    * was after the engine was restarted).
    */
   resumeAt?: number;
+  /**
+   * An NQ bar file over the same times (CSV or JSONL at the same timeframe
+   * or finer), for es_nq_correlation (battle-navale.md section 7); neutral
+   * without one.
+   */
+  nqPath?: string;
 }
 
 /** Engine liveness and identity. */
@@ -943,9 +951,12 @@ export interface EngineApi {
   /**
    * Loads an SPX option chain (CBOE quote-table CSV): its gamma levels apply
    * to the method from the next bar of this replay and of replays opened later.
-   * @throws kind 'not-found' when the file does not exist, 'bad-file' naming the line and field when it cannot be read, 'bad-request' for a non-finite basis.
+   * A folder of chains: each applies from its snapshot time on (the data's
+   * market time), in this replay and replays opened later; the levels in
+   * force now are returned (null before the first chain's time).
+   * @throws kind 'not-found' when the file does not exist, 'bad-file' naming the line and field when it cannot be read (a folder: when none of its chains can), 'bad-request' for a non-finite basis.
    */
-  loadChain(req: LoadChainRequest): Promise<GammaDTO>;
+  loadChain(req: LoadChainRequest): Promise<GammaDTO | null>;
   /** Removes the gamma levels. */
   clearChain(): Promise<null>;
   /** The execution panels' state (works with no replay open). */

@@ -60,6 +60,8 @@ export interface KernelConfig {
   readonly backupDir?: string;
   /** Where paced runs yield to the event loop (default Node's; [Note: responsive engine]). */
   readonly scheduler?: Scheduler;
+  /** A chain in force older than this many trading days at a bar is said (default 3, GAMMA_MAX_AGE_TRADING_DAYS). */
+  readonly gammaMaxAgeTradingDays?: number;
 }
 
 /** A running engine. */
@@ -149,6 +151,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   let open: ActiveRun | null = null;
   /** The gamma levels in force: applied to the open run and to runs opened later. */
   let gamma: (GammaInForce & { readonly dto: GammaDTO }) | null = null;
+  /** Or a folder's chains, each from its snapshot time on (replaces `gamma`, and is replaced by it). */
+  let gammaSchedule: readonly GammaInForce[] = [];
   /** ReplayStatusDTO.seq: one count for every run and the idle state. */
   let statusSeq = 0;
   const nextStatusSeq = (): number => ++statusSeq;
@@ -165,14 +169,14 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     publish: (connections) => bus.publish({ type: 'connections', connections }),
     alert: (level, message) => bus.publish({ type: 'alert', level, message, ts: wall.now() }),
     // Live connections open live runs through the same slot as a replay.
-    openRun: async (source, venue) => {
+    openRun: async (source, venue, nq) => {
       await parts.closeRun();
       // The day's results of earlier live runs (a restart, a reconnect) count against today's limits.
       const earlierToday = (ts: number, runId: number | null): DayCarry | null => {
         const s = liveCalendar.sessionAt(ts);
         return s === null || store.db === null ? null : dayCarry(store.db, s.openTs, s.closeTs, runId);
       };
-      const r = new LiveDriver(parts.runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), venue, { ...parts.runDeps(), earlierToday, brokerEquity: () => live.brokerEquity() }, liveCalendar);
+      const r = new LiveDriver({ ...parts.runOptions(source, { timeframe: '1m', timeZone: instrument.timeZone, sessionKind: 'globex' }), nq }, venue, { ...parts.runDeps(), earlierToday, brokerEquity: () => live.brokerEquity() }, liveCalendar);
       open = r;
       bus.publish({ type: 'replay.opened', status: r.status() });
       parts.publishExecution();
@@ -234,7 +238,17 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       open = null;
       settleWithoutRun();
     },
-    runOptions: (file, o) => ({ file, instrument, ...o, method: { ...method, mode: exec.mode }, gamma, execution: exec.execution, ...riskNow() }),
+    runOptions: (file, o) => ({
+      file,
+      instrument,
+      ...o,
+      method: { ...method, mode: exec.mode },
+      gamma,
+      gammaSchedule,
+      gammaMaxAgeTradingDays: config.gammaMaxAgeTradingDays,
+      execution: exec.execution,
+      ...riskNow(),
+    }),
     runDeps: () => ({ wall, bus, db: store.db, killSwitch: store.killSwitch, executionChanged: parts.publishExecution, nextStatusSeq, scheduler, flow }),
     idleStatus: (): ReplayStatusDTO => ({
       seq: nextStatusSeq(),
@@ -242,6 +256,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       speed: 1,
       file: null,
       path: null,
+      nqPath: null,
       format: null,
       timeframe: '1m',
       marketTs: null,
@@ -259,9 +274,17 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     gamma: () => gamma,
     applyGamma: (levels: GammaLevels | null, basisPoints: number) => {
       gamma = levels === null ? null : { levels, basisPoints, dto: toGammaDTO(levels, basisPoints) };
+      gammaSchedule = [];
       open?.run.setGamma(levels, basisPoints);
       bus.publish({ type: 'gamma', gamma: gamma?.dto ?? null });
       return gamma?.dto ?? null;
+    },
+    applyGammaSchedule: (schedule) => {
+      gamma = null;
+      gammaSchedule = schedule;
+      const now = open?.run.setGammaSchedule(schedule) ?? null;
+      bus.publish({ type: 'gamma', gamma: now });
+      return now;
     },
   };
 

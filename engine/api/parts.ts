@@ -74,6 +74,8 @@ export interface KernelParts {
   gamma(): (GammaInForce & { readonly dto: GammaDTO }) | null;
   /** New gamma levels: the run, the journal and the windows. */
   applyGamma(levels: GammaLevels | null, basisPoints: number): GammaDTO | null;
+  /** A folder's chains, each from its snapshot time on, for the open run and runs opened later; the levels in force now. */
+  applyGammaSchedule(schedule: readonly GammaInForce[]): GammaDTO | null;
 }
 
 /** The open run. @throws EngineError no-replay when none is open. */

@@ -13,10 +13,12 @@ import type { EngineApi, ReplaySnapshotDTO, ReplaySpeedDTO } from '../contract.j
 import type { MarketRecord, Timeframe } from '../domain.js';
 import { EngineError } from '../errors.js';
 import { detectFormat, openFeed } from '../feeds/index.js';
-import { RejectionLog } from '../feeds/rejections.js';
-import { ChainError, readChain } from '../gamma/chain.js';
+import { FeedError, RejectionLog } from '../feeds/rejections.js';
+import { ChainError, readChain, readChains } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { PacedDriver } from '../run/drivers/paced.js';
+import { nqClosesOfFile } from '../run/nq.js';
+import type { NqCloses } from '../method/context.js';
 import type { RecordedReplay } from '../run/recorded.js';
 import type { Db } from '../store/db.js';
 import { HistoryError, journalBars, journaledSignals, journaledTrades, listSessions, loadRun, loadSession, runScript, sessionTimeline, signalStory, type RecordedRun, type RecordedSession } from '../store/history.js';
@@ -113,8 +115,18 @@ export function replayApi(k: KernelParts): ReplayApi {
       const resumeAt = req.resumeAt ?? null;
       if (resumeAt !== null && !Number.isSafeInteger(resumeAt)) throw new EngineError('bad-request', 'openReplay: "resumeAt" must be a market time in Unix ms');
       await checkDataFile(req.path);
+      let nq: NqCloses | null = null;
+      if (req.nqPath !== undefined && req.nqPath.trim() !== '') {
+        await checkDataFile(req.nqPath);
+        try {
+          nq = await nqClosesOfFile(req.nqPath, instrument, timeframe, timeZone);
+        } catch (e) {
+          if (e instanceof FeedError) throw new EngineError('bad-file', `NQ file: ${e.message}`);
+          throw e;
+        }
+      }
       await k.closeRun();
-      const r = await PacedDriver.open(k.runOptions(req.path, { timeframe, timeZone, sessionKind }), k.runDeps(), resumeAt);
+      const r = await PacedDriver.open({ ...k.runOptions(req.path, { timeframe, timeZone, sessionKind }), nq, nqPath: nq === null ? null : req.nqPath }, k.runDeps(), resumeAt);
       opened(r);
       k.publishExecution();
       return r.status();
@@ -161,6 +173,26 @@ export function replayApi(k: KernelParts): ReplayApi {
       if (typeof req?.path !== 'string' || req.path.trim() === '') throw new EngineError('bad-request', 'loadChain: "path" must be a file path');
       const basisPoints = req.basisPoints ?? 0;
       if (typeof basisPoints !== 'number' || !Number.isFinite(basisPoints)) throw new EngineError('bad-request', 'loadChain: "basisPoints" must be a finite number of points (ES - SPX)');
+      if ((await stat(req.path).catch(() => null))?.isDirectory() === true) {
+        let chains: Awaited<ReturnType<typeof readChains>>;
+        try {
+          chains = await readChains(req.path);
+        } catch (e) {
+          if (e instanceof ChainError) throw new EngineError('bad-file', e.message);
+          throw e;
+        }
+        const schedule = chains.chains.map((c) => ({ levels: gammaLevels(c), basisPoints }));
+        const first = schedule[0]!.levels;
+        const last = schedule[schedule.length - 1]!.levels;
+        const refused = chains.refused.length === 0 ? '' : `; ${chains.refused.length} file(s) refused, the first: ${chains.refused[0]}`;
+        bus.publish({
+          type: 'alert',
+          level: chains.refused.length === 0 ? 'info' : 'warning',
+          message: `${schedule.length} SPX chain(s) from ${basename(req.path)}, each in force from its snapshot time (${first.date} to ${last.date})${refused}`,
+          ts: k.wall.now(),
+        });
+        return k.applyGammaSchedule(schedule);
+      }
       await checkDataFile(req.path);
       let levels: GammaLevels;
       let rejected: readonly string[];
@@ -253,7 +285,7 @@ export function replayApi(k: KernelParts): ReplayApi {
 /** What a window that connects needs to draw the open run (the idle state when none). */
 function snapshotOf(k: KernelParts, driver: ActiveRun | null): ReplaySnapshotDTO {
   const r = driver?.run ?? null;
-  const gamma = r?.recorded != null ? r.gamma : (k.gamma()?.dto ?? null);
+  const gamma = r !== null ? r.gamma : (k.gamma()?.dto ?? null);
   if (r === null) return { status: k.idleStatus(), bars: [], levels: [], forming: null, sessions: [], rejections: [], analysis: null, signals: [], bases: [], violations: [], gamma };
   const h = r.history;
   return {

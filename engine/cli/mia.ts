@@ -3,7 +3,7 @@
  * code paths: `backtest` runs a file through the same pipeline and method a
  * replay uses, `gex` the same chain reader, `inspect` the same SCID reader.
  *
- *   mia backtest --data <file> [--chain <file> | --chains <dir>] [--nq <file>] [--basis <points>] [--mode M]
+ *   mia backtest --data <file> [--chain <file> | --chains <dir>] [--chain-max-age <days>] [--nq <file>] [--basis <points>] [--mode M]
  *                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
  *                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
  *   mia gex --chain <file> [--basis <points>] [--json]
@@ -29,7 +29,8 @@ import { orNull } from '../dto.js';
 import { FeedError } from '../feeds/rejections.js';
 import { readScidHeaderFile, readScidRecord, readScidRecords, scidAggressor, scidSubTrade, scidTimeToUnixMs, SCID_RECORD_BYTES } from '../feeds/scid.js';
 import { ChainError, readChain, readChains } from '../gamma/chain.js';
-import { GAMMA_ASSUMPTIONS, busdayCount, gammaLevels, type GammaLevels } from '../gamma/gex.js';
+import { GAMMA_ASSUMPTIONS, gammaLevels, type GammaLevels } from '../gamma/gex.js';
+import { GAMMA_MAX_AGE_TRADING_DAYS, chainAge } from '../gamma/age.js';
 import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from '../host/paths.js';
 import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
@@ -40,7 +41,7 @@ import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
-  mia backtest --data <file> [--chain <file> | --chains <dir>] [--nq <file>] [--basis <points>] [--mode M]
+  mia backtest --data <file> [--chain <file> | --chains <dir>] [--chain-max-age <days>] [--nq <file>] [--basis <points>] [--mode M]
                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
                [--report <file.html>]
@@ -51,7 +52,8 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
       the rejected record count. --report writes a self-contained HTML report
       with the equity curve and the trades table. --chain loads SPX gamma levels (CBOE quote-table CSV) moved onto
       ES by --basis (ES - SPX, points; default 0); --chains loads a folder of them, each in force from its snapshot
-      time on (bars on a chain over 3 trading days old are counted). --nq reads an NQ bar file over the same times
+      time on (bars on a chain over --chain-max-age trading days old, default 3, and bars before their chain's
+      time are counted). --nq reads an NQ bar file over the same times
       for the ES/NQ correlation feature (neutral without it). --mode is DATA_COLLECTION,
       PAPER (default) or LIVE. --bars-out writes one JSON line per decision
       bar. Journals the run and its signals in <data-dir>/journal.sqlite.
@@ -140,6 +142,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       chain: { type: 'string' },
       chains: { type: 'string' },
       nq: { type: 'string' },
+      'chain-max-age': { type: 'string' },
       basis: { type: 'string' },
       mode: { type: 'string' },
       'bars-out': { type: 'string' },
@@ -165,10 +168,11 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       throw new UsageError(`--tz "${values.tz}" is not an IANA time zone (e.g. America/New_York, UTC)`);
     }
   }
-  // A chain in force older than this many trading days (its date to the bar's) is said (issue 17).
-  const staleDays = 3;
-  const stale = (chainTs: number, barTs: number): boolean => busdayCount(isoTime(chainTs).slice(0, 10), isoTime(barTs).slice(0, 10)) > staleDays;
+  // A chain in force older than this many trading days (its New York date to the bar's), or taken after the bar, is said (issue 17).
+  const staleDays = values['chain-max-age'] === undefined ? GAMMA_MAX_AGE_TRADING_DAYS : Number(values['chain-max-age']);
+  if (!Number.isInteger(staleDays) || staleDays < 0) throw new UsageError('--chain-max-age must be a whole number of trading days (0 or more)');
   let staleBars = 0;
+  let aheadBars = 0;
   const wall = new LiveClock();
   const db = values['no-journal'] === true ? null : openDb(join(values['data-dir'] ?? defaultDataDir(), 'journal.sqlite'));
   const barsOut = values['bars-out'] === undefined ? null : new LineWriter(values['bars-out']);
@@ -185,14 +189,18 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       gammaSchedule: schedule,
       nqFile: values.nq,
       onDecision: (d) => {
-        if (d.gamma !== null && stale(d.gamma.chainTs, d.bar.ts)) staleBars += 1;
+        const age = d.gamma === null ? 'fresh' : chainAge(d.gamma.chainTs, d.bar.ts, staleDays);
+        if (age === 'stale') staleBars += 1;
+        else if (age === 'ahead') aheadBars += 1;
         barsOut?.write(decisionLine(d));
       },
     });
     barsOut?.close();
     if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now()));
     out(values.json === true ? `${JSON.stringify(backtestJson(result))}\n` : backtestTable(result));
-    if (schedule.length > 0) err(`mia: gamma: ${schedule.length} chain(s) applied at their snapshot times${staleBars > 0 ? `; ${staleBars} bar(s) traded on a chain more than ${staleDays} trading days old` : ''}\n`);
+    if (schedule.length > 0) err(`mia: gamma: ${schedule.length} chain(s) applied at their snapshot times\n`);
+    if (staleBars > 0) err(`mia: gamma: ${staleBars} bar(s) traded on a chain more than ${staleDays} trading days old\n`);
+    if (aheadBars > 0) err(`mia: gamma: ${aheadBars} bar(s) traded on a chain taken after them (look-ahead: --chain is one snapshot; --chains applies each from its time)\n`);
     if (values.report !== undefined && values.json !== true) out(`report written to ${values.report}\n`);
     // A header-only file, or one whose every record was rejected, is not a backtest: say so and fail (issue 16).
     if (result.records === 0) {

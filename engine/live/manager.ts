@@ -11,7 +11,8 @@
  *   broker in LIVE (switched only when flat, see `goLive`).
  * - The broker link going down is told to the Trader (30 s with a position
  *   open trips the kill switch, section 12); its reconnect reconciles.
- * - Interactive Brokers also streams NQ (recorded to its own SCID file), the
+ * - Interactive Brokers also streams NQ (recorded to its own SCID file, and
+ *   built into 1-minute closes for the live run's es_nq_correlation), the
  *   SPX chain whose gamma levels (with the live ES-SPX basis) go to the live
  *   run, and the account's P&L. Its backfill (the session's 1-minute bars)
  *   reaches the run before any live trade: trades that arrive first wait, and
@@ -38,6 +39,8 @@ import { frontMonth, ROLL_DAYS_BEFORE_EXPIRY } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
 import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
+import { LiveNqCloses } from '../run/nq.js';
+import type { NqCloses } from '../method/context.js';
 import type { LinkStatus, LiveRunPort, LiveTrade } from './types.js';
 import type { BrokerLink } from '../venue/link.js';
 import type { KillSwitch } from '../risk/kill-switch.js';
@@ -53,8 +56,8 @@ export interface LiveManagerDeps {
   readonly save: (s: SavedConnections) => void;
   readonly publish: (c: ConnectionsDTO) => void;
   readonly alert: (level: 'info' | 'warning' | 'critical', message: string) => void;
-  /** Closes any run and opens a live one on `venue`. */
-  readonly openRun: (source: string, venue: ExecutionVenue) => Promise<LiveRunPort>;
+  /** Closes any run and opens a live one on `venue`, with NQ's closes for es_nq_correlation (null: none streamed). */
+  readonly openRun: (source: string, venue: ExecutionVenue, nq: NqCloses | null) => Promise<LiveRunPort>;
   /** The live run open now (null when the open run is not a live one). */
   readonly run: () => LiveRunPort | null;
   /** The execution state changed (broker up or down). */
@@ -111,6 +114,8 @@ export class LiveManager {
   /** Recordings of the other contracts streamed (NQ beside ES), by local symbol. */
   /** Recordings of the other streamed contracts, by symbol (null: it could not be opened, and that was said). */
   private readonly others = new Map<string, ScidRecorder | null>();
+  /** Live NQ's closes for the live run's es_nq_correlation (IB only). */
+  private nq: LiveNqCloses | null = null;
   /** Live trades held until the backfill reached the run (null: not waiting). */
   private held: TradeTick[] | null = null;
   /** IB's backfill when it arrived before the run opened. */
@@ -575,7 +580,9 @@ export class LiveManager {
     const backfill = await this.backfillFrom(file);
     this.recorder = this.openRecorder(file);
     this.pending = [];
-    this.liveRun = await this.deps.openRun(source, this.routed);
+    // Live NQ's closes for es_nq_correlation: only Interactive Brokers streams NQ beside the traded contract.
+    this.nq = this.ib !== null && SECOND_ROOT[this.deps.instrument.symbol] !== undefined ? new LiveNqCloses('1m') : null;
+    this.liveRun = await this.deps.openRun(source, this.routed, this.nq);
     if (backfill.length > 0) this.liveRun.pushHistory(backfill);
     if (this.held !== null && this.heldBackfill !== null) this.releaseHeld();
   }
@@ -629,6 +636,7 @@ export class LiveManager {
 
   /** A trade of another streamed contract: recorded to its own SCID file. */
   private recordOther(t: LiveTrade): void {
+    if (t.symbol.startsWith(SECOND_ROOT[this.deps.instrument.symbol] ?? '\0')) this.nq?.onTrade(t.tsEvent, t.price);
     let r = this.others.get(t.symbol);
     if (r === undefined) {
       r = this.openRecorder(join(this.deps.marketDataDir, `${t.symbol.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`));

@@ -41,6 +41,7 @@ export const API_ARGS = {
       timeZone: z.string().min(1).max(64).optional(),
       sessionKind: z.enum(['globex', 'rth']).optional(),
       resumeAt: z.number().int().nonnegative().optional(),
+      nqPath: path.optional(),
     }),
   ]),
   play: z.tuple([]),

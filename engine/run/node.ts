@@ -37,6 +37,7 @@ import { MethodAnalyzer } from '../method/analyzer.js';
 import type { MethodConfig, Mode } from '../method/config.js';
 import { countSignal, emptySignalCounts, type SignalCounts } from '../method/counts.js';
 import type { Decision } from '../method/decision.js';
+import type { NqCloses } from '../method/context.js';
 import { MarketPipeline, type ClosedBar } from '../pipeline.js';
 import type { KillSwitch } from '../risk/kill-switch.js';
 import type { RiskConfig } from '../risk/sizing.js';
@@ -63,6 +64,14 @@ export interface NodeOptions {
   readonly risk: RiskConfig;
   readonly execution: ExecutionMode;
   readonly gamma: GammaInForce | null;
+  /**
+   * Gamma levels over time (issue 17, item 9): each applies from its snapshot
+   * time (`levels.ts`) on, before the first record starting at or after it,
+   * replacing the one before; in snapshot order.
+   */
+  readonly gammaSchedule?: readonly GammaInForce[];
+  /** NQ's closes for es_nq_correlation (section 7): a bar file's, or live NQ's; neutral without. */
+  readonly nq?: NqCloses | null;
   /** Re-arm a HALTED kill switch at each new session ([Note: backtest kill switch]). */
   readonly resetKillSwitchDaily: boolean;
 }
@@ -82,6 +91,8 @@ export interface NodeListener {
   /** A completed bar with the method's decision at its close; called before the trader takes it. */
   barClosed?(closed: ClosedBar, decision: Decision): void;
   sessionClosed?(summary: SessionSummary): void;
+  /** A chain of the gamma schedule came into force (its levels are the analyzer's from this record on). */
+  gammaApplied?(g: GammaInForce): void;
 }
 
 /** What a node is built from. */
@@ -119,6 +130,9 @@ export class TradingNode {
   private lastSessionId: string | null = null;
   /** Backfilled history is being fed: the method sees it, the trader does not trade it. */
   private history = false;
+  private schedule: readonly GammaInForce[];
+  /** The next chain of the schedule to apply. */
+  private nextChain = 0;
 
   constructor(opts: NodeOptions, deps: NodeDeps) {
     this.opts = opts;
@@ -159,6 +173,8 @@ export class TradingNode {
       },
     );
     if (opts.gamma !== null) this.setGamma(opts.gamma.levels, opts.gamma.basisPoints, 0);
+    this.schedule = opts.gammaSchedule ?? [];
+    if (opts.nq != null) this.analyzer.setNq(opts.nq);
     this.pipeline = new MarketPipeline({
       instrument: opts.instrument,
       calendar: new SessionCalendar(opts.sessionKind, opts.instrument.timeZone),
@@ -175,8 +191,9 @@ export class TradingNode {
     });
   }
 
-  /** One record, in time order: the trader (fills, marks, risk), then the market pipeline. */
+  /** One record, in time order: the gamma schedule's chains due by its start, the trader (fills, marks, risk), then the market pipeline. */
   onRecord(r: MarketRecord): void {
+    if (this.nextChain < this.schedule.length) this.applyDueChains(r.kind === 'tick' ? r.tsEvent : r.ts);
     this.trader.onRecord(r);
     this.pipeline.onRecord(r);
   }
@@ -199,6 +216,26 @@ export class TradingNode {
   /** Completed bars so far. */
   get bars(): number {
     return this.pipeline.bars;
+  }
+
+  /**
+   * Replaces the gamma schedule (a folder of chains loaded mid-run): the
+   * chains taken by `nowTs` (market time, Unix ms) apply at once, the last of
+   * them in force, the rest as the data reaches their times.
+   */
+  setGammaSchedule(schedule: readonly GammaInForce[], nowTs: number): void {
+    this.schedule = schedule;
+    this.nextChain = 0;
+    if (Number.isFinite(nowTs)) this.applyDueChains(nowTs);
+  }
+
+  /** Applies the schedule's chains taken at or before `ts` (only the last of them matters, each is journaled). */
+  private applyDueChains(ts: number): void {
+    let due: GammaInForce | null = null;
+    for (; this.nextChain < this.schedule.length && this.schedule[this.nextChain]!.levels.ts <= ts; this.nextChain++) due = this.schedule[this.nextChain]!;
+    if (due === null) return;
+    this.setGamma(due.levels, due.basisPoints, due.levels.ts);
+    this.deps.listener?.gammaApplied?.(due);
   }
 
   /**

@@ -28,18 +28,23 @@ import type { DayCarry, ExecutionMode } from '../execution/records.js';
 import type { Trader, TraderDeps } from '../execution/trader.js';
 import { FeedError, type RejectionLog } from '../feeds/rejections.js';
 import type { FeedFormat } from '../feeds/index.js';
+import { GAMMA_MAX_AGE_TRADING_DAYS, chainAge } from '../gamma/age.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import type { MethodConfig, Mode } from '../method/config.js';
+import type { NqCloses } from '../method/context.js';
 import type { Decision } from '../method/decision.js';
 import type { ClosedBar } from '../pipeline.js';
 import { KillSwitch, MemoryKillSwitchStore } from '../risk/kill-switch.js';
 import type { RiskConfig } from '../risk/sizing.js';
 import type { Db } from '../store/db.js';
 import type { SessionKind } from '../time/sessions.js';
+import { Zone } from '../time/zone.js';
 import type { ExecutionVenue } from '../venue/orders.js';
 import { SimulatedVenue } from '../venue/sim.js';
 import { TradingNode, type GammaInForce } from './node.js';
 import { RecordedCheck, type RecordedReplay } from './recorded.js';
+
+const NEW_YORK = new Zone('America/New_York');
 
 /** Rejections kept for windows that connect late, and sent one by one at most (the count goes on). */
 const HISTORY_REJECTIONS = 100;
@@ -56,6 +61,13 @@ export interface RunOptions {
   readonly method: MethodConfig;
   /** Gamma levels in force when the run opens. */
   readonly gamma: GammaInForce | null;
+  /** Gamma levels over time: each chain from its snapshot time on (NodeOptions.gammaSchedule). */
+  readonly gammaSchedule?: readonly GammaInForce[];
+  /** NQ's closes for es_nq_correlation (NodeOptions.nq), and the file they came from (a replay's). */
+  readonly nq?: NqCloses | null;
+  readonly nqPath?: string | null;
+  /** A chain in force older than this many trading days at a bar is said (default GAMMA_MAX_AGE_TRADING_DAYS). */
+  readonly gammaMaxAgeTradingDays?: number;
   /** MANUAL or AUTO when the run opens. */
   readonly execution: ExecutionMode;
   readonly risk: RiskConfig;
@@ -151,7 +163,14 @@ export class OpenRun {
         rejections: kind.kind === 'replay' ? kind.rejections : undefined,
         // A recorded session writes no journal.
         journal: deps.db === null || recorded !== null ? null : { db: deps.db, kind: kind.kind === 'live' ? 'live' : 'replay', source: opts.file, format: kind.kind === 'live' ? 'scid' : kind.format, startedAt: deps.wall.now() },
-        listener: { barClosed: (c, d) => this.barClosed(c, d), sessionClosed: (s) => this.sessionClosed(s) },
+        listener: {
+          barClosed: (c, d) => this.barClosed(c, d),
+          sessionClosed: (s) => this.sessionClosed(s),
+          gammaApplied: (g) => {
+            this.gammaDto = toGammaDTO(g.levels, g.basisPoints);
+            this.emit({ type: 'gamma', gamma: this.gammaDto });
+          },
+        },
         alert: (level, message) => this.emit({ type: 'alert', level, message, ts: this.clock.now() }),
         // A recorded session replays the trader's recorded decisions instead of waiting for new ones.
         onQueued: () => {
@@ -175,6 +194,7 @@ export class OpenRun {
             },
             alert: (message) => this.emit({ type: 'alert', level: 'warning', message, ts: this.clock.now() }),
           });
+    if (opts.gamma !== null) this.gammaDto = toGammaDTO(opts.gamma.levels, opts.gamma.basisPoints);
     this.node.rejections.onReject((r) => {
       const dto = toRejectionDTO(r);
       if (this.history.rejections.length < HISTORY_REJECTIONS) this.history.rejections.push(dto);
@@ -279,10 +299,25 @@ export class OpenRun {
   setGamma(levels: GammaLevels | null, basisPoints = 0): void {
     if (this.recorded !== null) return;
     const t = this.clock.now();
+    this.node.setGammaSchedule([], Number.NaN); // a chain loaded by hand replaces a folder's
     this.node.setGamma(levels, basisPoints, Number.isFinite(t) ? t : 0);
+    this.gammaDto = levels === null ? null : toGammaDTO(levels, basisPoints);
   }
 
-  /** The recorded session's gamma levels at the cursor (null for other runs, or none). */
+  /**
+   * Replaces the gamma levels with a folder's chains, each from its snapshot
+   * time on (those taken by now apply at once). A recorded session keeps the
+   * chains it had. Returns the levels in force now.
+   */
+  setGammaSchedule(schedule: readonly GammaInForce[]): GammaDTO | null {
+    if (this.recorded !== null) return this.gammaDto;
+    this.gammaDto = null;
+    this.node.setGamma(null, 0, Number.isFinite(this.clock.now()) ? this.clock.now() : 0);
+    this.node.setGammaSchedule(schedule, this.clock.now());
+    return this.gammaDto;
+  }
+
+  /** The gamma levels in force at the run's market time (a recorded session's at the cursor), null without. */
   get gamma(): GammaDTO | null {
     return this.gammaDto;
   }
@@ -309,6 +344,7 @@ export class OpenRun {
       speed: this.clock.speed,
       file: this.live ? this.opts.file : (this.opts.file.split(/[\\/]/).pop() ?? this.opts.file),
       path: this.kind.kind === 'replay' ? this.opts.file : null,
+      nqPath: this.opts.nqPath ?? null,
       format: this.kind.kind === 'live' ? null : this.kind.format,
       timeframe: this.opts.timeframe,
       marketTs: Number.isFinite(t) ? t : null,
@@ -348,9 +384,34 @@ export class OpenRun {
     return this.recorded?.shows(ts) ?? true;
   }
 
+  /** The last chain age said, `<chainTs>:<age>` (said once per chain and age). */
+  private gammaAgeSaid: string | null = null;
+
+  /**
+   * Says when the chain in force at a bar is stale (older than the limit in
+   * trading days) or ahead of the bar (taken after it: its levels are
+   * look-ahead), once per chain and age (issue 17, item 9).
+   */
+  private checkGammaAge(d: Decision): void {
+    const g = d.gamma;
+    if (g === null) return;
+    const max = this.opts.gammaMaxAgeTradingDays ?? GAMMA_MAX_AGE_TRADING_DAYS;
+    const age = chainAge(g.chainTs, d.bar.ts, max);
+    const key = `${g.chainTs}:${age}`;
+    if (age === 'fresh' || key === this.gammaAgeSaid) return;
+    this.gammaAgeSaid = key;
+    const when = (ts: number): string => NEW_YORK.formatIso(ts).slice(0, 16).replace('T', ' ');
+    const message =
+      age === 'ahead'
+        ? `Gamma levels: the SPX chain in force was taken ${when(g.chainTs)} New York time, after this bar (${when(d.bar.ts)}): its walls and zero gamma are look-ahead. Load that day's chain, or a folder of dated chains.`
+        : `Gamma levels: the SPX chain in force (${when(g.chainTs)} New York time) is more than ${max} trading days older than this bar (${when(d.bar.ts)}): its walls and zero gamma may have moved. Load a newer chain, or a folder of dated chains.`;
+    this.emit({ type: 'alert', level: 'warning', message, ts: this.clock.now() });
+  }
+
   private barClosed(closed: ClosedBar, d: Decision): void {
     const { bar, levels, tsInit } = closed;
     this.lastBarEndTs = Math.max(this.lastBarEndTs, bar.ts + TIMEFRAME_MS[bar.tf]);
+    if (!this.muted) this.checkGammaAge(d);
     if (!this.shows(bar.ts)) return;
     const b = toBarDTO(bar);
     const l = toLevelsDTO(levels);

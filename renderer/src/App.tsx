@@ -127,7 +127,7 @@ export function App({ client }: { client: EngineClient }) {
         <div className="brand">
           MIA <span>Workstation</span>
         </div>
-        <FilePicker client={client} onOpen={(path, timeframe) => call(() => client.api.openReplay({ path, timeframe }))} />
+        <FilePicker client={client} onOpen={(path, timeframe, nqPath) => call(() => client.api.openReplay({ path, timeframe, ...(nqPath !== '' ? { nqPath } : {}) }))} />
         <button type="button" data-testid="open-sessions" onClick={() => setSessionsOpen(true)} title="Recorded sessions, backups and restore">
           Sessions
         </button>
@@ -251,9 +251,15 @@ export function App({ client }: { client: EngineClient }) {
   );
 }
 
-function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: string, timeframe: TimeframeDTO) => Promise<void> }) {
+/**
+ * The data file to replay, its timeframe and, behind "NQ", an NQ bar file
+ * over the same times for the method's ES/NQ correlation (issue 17, item 10;
+ * neutral without one).
+ */
+function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: string, timeframe: TimeframeDTO, nqPath: string) => Promise<void> }) {
   const [files, setFiles] = useState<DataFileDTO[]>([]);
   const [path, setPath] = useState('');
+  const [nq, setNq] = useState('');
   const [timeframe, setTimeframe] = useState<TimeframeDTO>('1m');
   useEffect(() => {
     void client.api.listDataFiles().then(setFiles, () => setFiles([]));
@@ -262,7 +268,7 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
     const picked = await client.bridge?.openDataFile();
     if (picked != null) {
       setPath(picked);
-      await onOpen(picked, timeframe);
+      await onOpen(picked, timeframe, nq.trim());
     }
   };
   return (
@@ -270,7 +276,7 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
       className="file-picker"
       onSubmit={(e) => {
         e.preventDefault();
-        if (path.trim() !== '') void onOpen(path.trim(), timeframe);
+        if (path.trim() !== '') void onOpen(path.trim(), timeframe, nq.trim());
       }}
     >
       <select aria-label="Data files" data-testid="data-files" value="" onChange={(e) => e.target.value !== '' && setPath(e.target.value)}>
@@ -287,6 +293,16 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
           <option key={t}>{t}</option>
         ))}
       </select>
+      <details className="nq-option" data-testid="nq-option">
+        <summary title="An NQ bar file over the same times, for the method's ES/NQ correlation (neutral without one)">{nq.trim() === '' ? 'NQ' : 'NQ ✓'}</summary>
+        <div className="popover">
+          <label>
+            NQ bar file for the ES/NQ correlation
+            <input aria-label="NQ bar file" data-testid="nq-path" placeholder="Path to an NQ .csv or .jsonl (optional)" value={nq} onChange={(e) => setNq(e.target.value)} spellCheck={false} />
+          </label>
+          <p className="muted small">Same times and timeframe as the data file, or finer. Opened with the next Open.</p>
+        </div>
+      </details>
       {client.bridge !== null && (
         <button type="button" onClick={() => void browse()}>
           Browse…
@@ -400,6 +416,7 @@ function StatusBar({ status, shell, lost }: { status: ReplayStatusDTO | null; sh
       <span data-testid="status-feed">
         {status?.recorded != null ? `Recorded session ${status.recorded.sessionId} · run #${status.recorded.runId} · ` : ''}
         {status?.file != null ? (status.live ? `${status.file} (live, ${status.timeframe})` : `${status.file} (${status.format?.toUpperCase()}, ${status.timeframe})`) : 'No feed'}
+        {status?.nqPath != null ? ` · NQ ${status.nqPath.split(/[\\/]/).pop() ?? ''}` : ''}
       </span>
       {lost !== null ? (
         // Never PLAYING over a dead run.

@@ -264,7 +264,15 @@ export function GammaPanel({ model, client, onError }: { model: ChartModel; clie
           if (path.trim() !== '') void load();
         }}
       >
-        <input aria-label="SPX option chain file" data-testid="chain-path" placeholder="SPX chain (CBOE quote table .csv)" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+        <input
+          aria-label="SPX option chain file or folder"
+          data-testid="chain-path"
+          placeholder="SPX chain .csv, or a folder of dated chains"
+          title="One CBOE quote table, in force from now on; or a folder of them, each in force from its snapshot time"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          spellCheck={false}
+        />
         <label title="ES - SPX, points">
           Basis
           <input aria-label="Basis, ES minus SPX, points" data-testid="chain-basis" className="basis" value={basis} onChange={(e) => setBasis(e.target.value)} inputMode="decimal" />

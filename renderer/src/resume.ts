@@ -10,7 +10,7 @@ import type { EngineApi, ReplayStatusDTO, TimeframeDTO } from '../../engine/cont
 /** A replay to reopen. */
 export type ResumePoint =
   /** A data file, at market time `atTs` (Unix ms). */
-  | { kind: 'file'; path: string; file: string; timeframe: TimeframeDTO; atTs: number }
+  | { kind: 'file'; path: string; file: string; timeframe: TimeframeDTO; atTs: number; nqPath?: string }
   /** A recorded session, at bar `bar` of its bars. */
   | { kind: 'session'; runId: number; sessionId: string; bar: number; atTs: number | null };
 
@@ -21,7 +21,7 @@ export function resumePointOf(s: ReplayStatusDTO | null): ResumePoint | null {
   if (s === null || (s.state !== 'playing' && s.state !== 'paused') || s.live) return null;
   if (s.recorded !== null) return { kind: 'session', runId: s.recorded.runId, sessionId: s.recorded.sessionId, bar: s.recorded.bar, atTs: s.marketTs };
   if (s.path === null || s.file === null || s.marketTs === null) return null;
-  return { kind: 'file', path: s.path, file: s.file, timeframe: s.timeframe, atTs: s.marketTs };
+  return { kind: 'file', path: s.path, file: s.file, timeframe: s.timeframe, atTs: s.marketTs, ...(s.nqPath !== null ? { nqPath: s.nqPath } : {}) };
 }
 
 /** Keeps `p` (null: forgets it). */
@@ -47,7 +47,7 @@ export function loadResumePoint(): ResumePoint | null {
 /** Reopens `p` paused where it was. @throws what openReplay, openSession or seek throw (a file gone: not-found). */
 export async function reopen(api: Pick<EngineApi, 'openReplay' | 'openSession' | 'seek'>, p: ResumePoint): Promise<void> {
   if (p.kind === 'file') {
-    await api.openReplay({ path: p.path, timeframe: p.timeframe, resumeAt: p.atTs });
+    await api.openReplay({ path: p.path, timeframe: p.timeframe, resumeAt: p.atTs, ...(p.nqPath !== undefined ? { nqPath: p.nqPath } : {}) });
     return;
   }
   await api.openSession({ runId: p.runId, sessionId: p.sessionId });

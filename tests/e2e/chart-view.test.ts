@@ -94,3 +94,31 @@ describe('the chart view', () => {
     expect(consoleErrors).toEqual([]);
   }, 120_000);
 });
+
+describe('NQ and dated chains from the window (issue 17, items 9 and 10)', () => {
+  it('an NQ file opened with the ES file is named in the status bar; a folder of chains in the Gamma panel puts each in force at its time, and a stale one is said', async () => {
+    await page.getByTestId('exec-AUTO').click();
+    await page.getByTestId('nq-option').locator('summary').click();
+    await page.getByTestId('nq-path').fill(join(SHARED_DATA, 'es/ninjatrader/NQ_Volumetric_1.csv'));
+    await expect.poll(() => page.getByTestId('nq-option').locator('summary').textContent()).toBe('NQ ✓');
+    await page.getByTestId('nq-option').locator('summary').click(); // closed again
+    await playToEnd(join(SHARED_DATA, 'es/ninjatrader/ES_Volumetric_1.csv'));
+    expect(await page.getByTestId('status-feed').textContent()).toContain('ES_Volumetric_1.csv (CSV, 1m) · NQ NQ_Volumetric_1.csv');
+    // The folder: loaded onto the ESM23 file, each chain from its snapshot time.
+    await page.getByTestId('nq-option').locator('summary').click();
+    await page.getByTestId('nq-path').fill('');
+    await page.getByTestId('nq-option').locator('summary').click();
+    await page.getByTestId('chain-path').fill(join(SHARED_DATA, 'options/esm23'));
+    await page.getByTestId('load-chain').click();
+    await page.getByTestId('file-path').fill(join(SHARED_DATA, 'es/sierra-5m/ESM23-CME.scid_BarData__5m.txt'));
+    await page.getByLabel('Bar timeframe for tick files').selectOption('5m');
+    await playToEnd(join(SHARED_DATA, 'es/sierra-5m/ESM23-CME.scid_BarData__5m.txt'));
+    expect(await page.getByTestId('status-feed').textContent()).not.toContain('· NQ');
+    // At the file's end (June 2023) the last chain of the folder is in force.
+    await expect.poll(() => page.getByTestId('gamma-levels').textContent()).toContain('spx_quotedata_2023-06-09');
+    await expect.poll(() => page.getByText(/more than 3 trading days older than this bar/).count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'chains-folder.png') });
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+});
+

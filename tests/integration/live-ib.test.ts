@@ -64,8 +64,9 @@ describe('a live run on Interactive Brokers (the fake TWS)', () => {
     expect(c.ib.status).toMatchObject({ state: 'connected', accounts: ['DU4711'] });
     expect(c.account).toBe('DU4711');
     await eventually(async () => expect((await k.api.getReplaySnapshot()).bars).toHaveLength(split));
+    // NQ first (as 3.5 x ES, tick for tick), then ES: the live run's es_nq_correlation reads live NQ's 1-minute closes (issue 17, item 10).
+    await peer.stream(barTicks(expected.slice(split)).map((t) => ({ ...t, price: t.price * 3.5 })), { root: 'NQ' });
     await peer.stream(barTicks(expected.slice(split)));
-    await peer.stream(barTicks(expected.slice(split, split + 5)).map((t) => ({ ...t, price: t.price * 3.5 })), { root: 'NQ' });
     await eventually(async () => expect((await k.api.getReplaySnapshot()).forming?.bar.volume).toBe(expected.at(-1)?.volume));
     const snap = await k.api.getReplaySnapshot();
     expect(snap.status).toMatchObject({ live: true, state: 'playing' });
@@ -74,6 +75,12 @@ describe('a live run on Interactive Brokers (the fake TWS)', () => {
     expect(snap.bars[split - 1]?.delta).toBe(0);
     await eventually(async () => expect((await k.api.getConnections()).recordings.map((r) => r.file.slice(dataDir.length + 1))).toEqual(['ESZ3.scid', 'NQZ3.scid']));
     expect(existsSync(join(dataDir, 'NQZ3.scid'))).toBe(true);
+    // The backfilled bars had no NQ beside them; from 21 live bars on (the correlation window of 20 returns), NQ is an input.
+    const closed = events.filter((e): e is Extract<EngineEvent, { type: 'bar.closed' }> => e.type === 'bar.closed');
+    const live = closed.filter((e) => e.bar.ts >= (expected[split + 21] as Bar).ts);
+    expect(live.length).toBeGreaterThan(50);
+    expect(live.every((e) => !e.analysis!.missingInputs.includes('nq'))).toBe(true);
+    expect(closed.filter((e) => e.bar.ts < (expected[split] as Bar).ts).every((e) => e.analysis!.missingInputs.includes('nq'))).toBe(true);
     // The SPX chain (a pass over two expirations) gives the run its gamma levels, with the basis TWS's prints measure.
     await eventually(() => expect(events.some((e) => e.type === 'gamma' && e.gamma !== null)).toBe(true), 60_000);
     const gamma = (await k.api.getConnections()).gamma;

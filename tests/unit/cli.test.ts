@@ -86,7 +86,16 @@ describe('mia backtest --bars-out', () => {
     const esm23 = resolve(SHARED_DATA, 'es/sierra-5m/ESM23-CME.scid_BarData__5m.txt');
     const { code, err } = await run(['backtest', '--data', esm23, '--tz', 'America/Chicago', '--timeframe', '5m', '--chains', resolve(SHARED_DATA, 'options/esm23'), '--basis', '40', '--no-journal', '--json', '--bars-out', file]);
     expect(code).toBe(0);
-    expect(err).toMatch(/mia: gamma: 11 chain\(s\) applied at their snapshot times; \d+ bar\(s\) traded on a chain more than 3 trading days old/);
+    expect(err).toMatch(/mia: gamma: 11 chain\(s\) applied at their snapshot times\n/);
+    const stale = Number(/mia: gamma: (\d+) bar\(s\) traded on a chain more than 3 trading days old/.exec(err)?.[1]);
+    expect(stale).toBeGreaterThan(0);
+    // The limit is the trader's: at 20 trading days no chain of the folder is stale; a bad limit is a usage error (issue 17, item 9).
+    const lax = await run(['backtest', '--data', esm23, '--tz', 'America/Chicago', '--timeframe', '5m', '--chains', resolve(SHARED_DATA, 'options/esm23'), '--chain-max-age', '20', '--no-journal', '--json']);
+    expect(lax.err).not.toMatch(/trading days old/);
+    expect((await run(['backtest', '--data', esm23, '--chains', resolve(SHARED_DATA, 'options/esm23'), '--chain-max-age', '-1'])).code).toBe(2);
+    // One chain of June onto the whole March-June file: every bar before it is look-ahead.
+    const ahead = await run(['backtest', '--data', esm23, '--tz', 'America/Chicago', '--timeframe', '5m', '--chain', resolve(SHARED_DATA, 'options/esm23/spx_quotedata_2023-06-09.csv'), '--no-journal', '--json']);
+    expect(ahead.err).toMatch(/mia: gamma: \d+ bar\(s\) traded on a chain taken after them \(look-ahead/);
     const chainTimes = new Set(readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { gamma: { chainTs: number } | null }).gamma?.chainTs ?? null));
     expect(chainTimes.size).toBe(12); // none before the first snapshot, then each of the 11
     expect((await run(['backtest', '--data', REAL_CSV, '--chain', CHAIN_2023, '--chains', resolve(SHARED_DATA, 'options/esm23')])).code).toBe(2);

@@ -15,14 +15,14 @@ import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../../domain.
 import { toTradeDTO } from '../../dto.js';
 import type { Trader } from '../../execution/trader.js';
 import { openFeed, type FeedFormat } from '../../feeds/index.js';
-import { FeedError, RejectionLog, type Rejection } from '../../feeds/rejections.js';
+import { RejectionLog, type Rejection } from '../../feeds/rejections.js';
 import type { SessionSummary } from '../../indicators/session-levels.js';
 import { methodConfig, type MethodConfig } from '../../method/config.js';
 import type { SignalCounts } from '../../method/counts.js';
 import type { Decision } from '../../method/decision.js';
-import type { NqCloses } from '../../method/context.js';
 import type { PerformanceMetrics } from '../../perf/metrics.js';
 import type { ClosedBar } from '../../pipeline.js';
+import { nqClosesOfFile } from '../nq.js';
 import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../../risk/kill-switch.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../risk/sizing.js';
 import type { Db } from '../../store/db.js';
@@ -138,6 +138,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       risk,
       execution: 'AUTO',
       gamma: opts.gamma ?? null,
+      gammaSchedule: opts.gammaSchedule ?? [],
+      nq: opts.nqFile === undefined ? null : await nqClosesOfFile(opts.nqFile, instrument, timeframe, timeZone),
       resetKillSwitchDaily: opts.resetKillSwitchDaily ?? true,
     },
     {
@@ -157,17 +159,11 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
             },
     },
   );
-  if (opts.nqFile !== undefined) node.analyzer.setNq(await nqCloses(opts.nqFile, instrument, timeframe, timeZone));
   const journal = node.journal;
   let records = 0;
-  const schedule = opts.gammaSchedule ?? [];
-  let next = 0;
   try {
     for await (const block of feed.blocks()) {
       for (const r of block) {
-        // A chain taken by the record's start is in force for it (the chain's own time, never later data's).
-        const start = r.kind === 'tick' ? r.tsEvent : r.ts;
-        for (; next < schedule.length && schedule[next]!.levels.ts <= start; next++) node.setGamma(schedule[next]!.levels, schedule[next]!.basisPoints, schedule[next]!.levels.ts);
         clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
         node.onRecord(r);
       }
@@ -223,42 +219,3 @@ export function ordersHash(orders: readonly Order[]): string {
   return h.digest('hex');
 }
 
-/** A missing NQ bar takes the last close before it, at most this many bars back; a longer hole leaves the feature neutral. */
-const NQ_CARRY_BARS = 5;
-
-/**
- * The closes of an NQ bar file at the backtest's timeframe, as of each bar
- * open time (NqCloses; its own rejections are not the run's: an NQ file's
- * bad bar costs only that bar's correlation).
- * @throws FeedError when the file cannot be read, or is not a bar file.
- */
-async function nqCloses(file: string, instrument: Instrument, timeframe: Timeframe, timeZone: string): Promise<NqCloses> {
-  const feed = await openFeed(file, { instrument, barTimeframe: timeframe, timeZone, rejections: new RejectionLog() });
-  if (feed.ticks) throw new FeedError(`${file}: an NQ file for es_nq_correlation must hold bars (CSV or JSONL), not ticks`);
-  const times: number[] = [];
-  const closes: number[] = [];
-  for await (const block of feed.blocks()) {
-    for (const r of block) {
-      if (r.kind !== 'bar') continue;
-      times.push(r.ts);
-      closes.push(r.close);
-    }
-  }
-  const carryMs = NQ_CARRY_BARS * TIMEFRAME_MS[timeframe];
-  return {
-    closeAt: (ts) => {
-      // The last NQ bar opening at or before ts (the file is in time order).
-      let lo = 0;
-      let hi = times.length - 1;
-      let at = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (times[mid]! <= ts) {
-          at = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      return at >= 0 && ts - times[at]! <= carryMs ? closes[at] : undefined;
-    },
-  };
-}
