@@ -17,7 +17,7 @@ import { FeedError, RejectionLog } from '../feeds/rejections.js';
 import { ChainError, readChain, readChains } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { PacedDriver } from '../run/drivers/paced.js';
-import { nqClosesOfFile } from '../run/nq.js';
+import { nqClosesOfFile } from '../feeds/nq.js';
 import type { NqCloses } from '../method/context.js';
 import type { RecordedReplay } from '../run/recorded.js';
 import type { Db } from '../store/db.js';

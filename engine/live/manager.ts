@@ -39,7 +39,7 @@ import { frontMonth, ROLL_DAYS_BEFORE_EXPIRY } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
 import { IbClient } from './ib/client.js';
 import { ScidRecorder } from './recorder.js';
-import { LiveNqCloses } from '../run/nq.js';
+import { LiveNqCloses } from '../feeds/nq.js';
 import type { NqCloses } from '../method/context.js';
 import type { LinkStatus, LiveRunPort, LiveTrade } from './types.js';
 import type { BrokerLink } from '../venue/link.js';

@@ -279,8 +279,8 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
         if (path.trim() !== '') void onOpen(path.trim(), timeframe, nq.trim());
       }}
     >
-      <select aria-label="Data files" data-testid="data-files" value="" onChange={(e) => e.target.value !== '' && setPath(e.target.value)}>
-        <option value="">Data folder ({files.length})…</option>
+      <select aria-label="Data files" title="The data folder's files" data-testid="data-files" value="" onChange={(e) => e.target.value !== '' && setPath(e.target.value)}>
+        <option value="">Files ({files.length})…</option>
         {files.map((f) => (
           <option key={f.path} value={f.path}>
             {f.name} · {f.format.toUpperCase()} · {(f.bytes / 1024).toFixed(0)} KB
@@ -288,7 +288,7 @@ function FilePicker({ client, onOpen }: { client: EngineClient; onOpen: (path: s
         ))}
       </select>
       <input aria-label="Data file path" data-testid="file-path" placeholder="Path to .scid, .csv or .jsonl" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
-      <select aria-label="Bar timeframe for tick files" value={timeframe} onChange={(e) => setTimeframe(e.target.value as TimeframeDTO)} title="Bars built from ticks">
+      <select aria-label="Bar timeframe for tick files" data-testid="timeframe" value={timeframe} onChange={(e) => setTimeframe(e.target.value as TimeframeDTO)} title="Bars built from ticks">
         {TIMEFRAMES.map((t) => (
           <option key={t}>{t}</option>
         ))}

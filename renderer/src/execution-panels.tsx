@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ApprovalDTO, ExecutionDTO, ExecutionStateDTO, MetricsDTO, ModeDTO } from '../../engine/contract';
 import type { EngineClient, EngineLost } from './engine-client';
-import { formatDateTime, formatPrice, formatTicks, formatUsd } from './format';
+import { formatDateTime, formatHourMinute, formatMonthDay, formatPrice, formatTicks, formatUsd } from './format';
 import { Panel } from './Panel';
 
 const MODES: readonly ModeDTO[] = ['DATA_COLLECTION', 'PAPER', 'LIVE'];
@@ -444,7 +444,7 @@ export function PerformancePanel({ x, timeZone, onInspect }: { x: ExecutionState
   const trades = (x?.trades ?? []).filter((t) => t.exitReason !== 'cancelled').slice(-12).reverse();
   return (
     <Panel title="Performance" testId="performance">
-      <EquityCurve points={x?.equityCurve ?? []} />
+      <EquityCurve points={x?.equityCurve ?? []} timeZone={timeZone} />
       <table className="metrics" data-testid="metrics">
         <thead>
           <tr>
@@ -506,27 +506,71 @@ const metricRows: readonly [string, (m: MetricsDTO) => string][] = [
   ['Max drawdown', (m) => formatUsd(m.maxDrawdownUsd)],
 ];
 
-/** Equity (line) and drawdown (area) as a small SVG. */
-function EquityCurve({ points }: { points: readonly [number, number][] }) {
+/** Whole USD for an axis, `25,221`, `−117` (`1.25M` from a million). */
+function axisUsd(v: number): string {
+  const sign = v < 0 ? '\u2212' : '';
+  const a = Math.abs(v);
+  return `${sign}${a >= 1_000_000 ? `${(a / 1_000_000).toFixed(2)}M` : Math.round(a).toLocaleString('en-US')}`;
+}
+
+/**
+ * Equity (line, USD axis at the left: its low, high and the start) over the
+ * time of the closed trades (first and last at the bottom, in the market's
+ * zone), and the drawdown from the running peak below it (area, its worst on
+ * its own axis), as a small SVG (issue 17, item 18: axes).
+ */
+function EquityCurve({ points, timeZone }: { points: readonly [number, number][]; timeZone: string }) {
   if (points.length < 2) return <p className="muted">No closed trade yet.</p>;
-  const W = 300;
-  const H = 90;
+  const W = 320;
+  const H = 132;
+  const L = 44; // the USD axis
+  const R = W - 4;
   const eq = points.map((p) => p[1]);
   const lo = Math.min(...eq);
   const hi = Math.max(...eq);
   const span = hi - lo || 1;
   const t0 = points[0]![0];
   const t1 = points[points.length - 1]![0];
-  const x = (t: number): number => (t1 === t0 ? 0 : ((t - t0) / (t1 - t0)) * W);
-  const y = (v: number): number => 4 + (H * 0.62 - 4) * (1 - (v - lo) / span);
+  const x = (t: number): number => L + (t1 === t0 ? 0 : ((t - t0) / (t1 - t0)) * (R - L));
+  const EQ_TOP = 6;
+  const EQ_BOTTOM = 76;
+  const y = (v: number): number => EQ_TOP + (EQ_BOTTOM - EQ_TOP) * (1 - (v - lo) / span);
   let peak = -Infinity;
   const dd = eq.map((v) => ((peak = Math.max(peak, v)), v - peak));
   const ddMin = Math.min(...dd, -1);
-  const yd = (v: number): number => H * 0.68 + (H * 0.3 * v) / ddMin;
+  const DD_TOP = 86;
+  const DD_BOTTOM = 112;
+  const yd = (v: number): number => DD_TOP + ((DD_BOTTOM - DD_TOP) * v) / ddMin;
   const line = points.map(([t, v], i) => `${i === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join('');
-  const area = `M0,${yd(0)}` + points.map(([t], i) => `L${x(t).toFixed(1)},${yd(dd[i]!).toFixed(1)}`).join('') + `L${W},${yd(0)}Z`;
+  const area = `M${L},${yd(0)}` + points.map(([t], i) => `L${x(t).toFixed(1)},${yd(dd[i]!).toFixed(1)}`).join('') + `L${R},${yd(0)}Z`;
+  const when = (t: number): string => `${formatMonthDay(t, timeZone)} ${formatHourMinute(t, timeZone)}`;
+  const ticks = [hi, lo];
   return (
-    <svg className="equity" viewBox={`0 0 ${W} ${H}`} data-testid="equity-curve" data-points={points.length} role="img" aria-label="Equity curve and drawdown">
+    <svg className="equity" viewBox={`0 0 ${W} ${H}`} data-testid="equity-curve" data-points={points.length} role="img" aria-label="Equity curve and drawdown, USD over time">
+      <g className="axis">
+        <line x1={L} y1={EQ_TOP} x2={L} y2={DD_BOTTOM} />
+        <line x1={L} y1={DD_BOTTOM} x2={R} y2={DD_BOTTOM} />
+        {ticks.map((v) => (
+          <g key={`eq${v}`}>
+            <line className="grid" x1={L} y1={y(v)} x2={R} y2={y(v)} />
+            <text x={L - 4} y={y(v) + 3} textAnchor="end" data-testid="equity-axis-usd">
+              {axisUsd(v)}
+            </text>
+          </g>
+        ))}
+        <text x={L - 4} y={yd(ddMin) + 3} textAnchor="end" data-testid="equity-axis-dd">
+          {axisUsd(ddMin)}
+        </text>
+        <text x={L - 4} y={yd(0) + 3} textAnchor="end">
+          DD
+        </text>
+        <text x={L} y={H - 6} textAnchor="start" data-testid="equity-axis-from">
+          {when(t0)}
+        </text>
+        <text x={R} y={H - 6} textAnchor="end" data-testid="equity-axis-to">
+          {when(t1)}
+        </text>
+      </g>
       <path d={area} className="dd" />
       <path d={line} className="eq" />
     </svg>

@@ -217,8 +217,9 @@ export function BackupButton({ client, model, run }: { client: EngineClient; mod
         </div>
       )}
       {b?.phase === 'done' && b.archive !== null && (
-        <button type="button" className="link small" title={b.archive} onClick={() => void client.bridge?.revealBackup(b.archive ?? '')} disabled={client.bridge === null}>
-          {basename(b.archive)}
+        // Short in the top bar (a long archive name squeezed the file picker until its buttons overlapped): the name is in the title.
+        <button type="button" className="link small" data-testid="backup-done" title={`Saved ${basename(b.archive)}${client.bridge === null ? '' : ': click to show it'}`} onClick={() => void client.bridge?.revealBackup(b.archive ?? '')} disabled={client.bridge === null}>
+          ✓ saved
         </button>
       )}
       {b?.phase === 'failed' && <span className="error small">{b.message}</span>}

@@ -123,6 +123,51 @@ describe('replay in the browser', () => {
     await page.screenshot({ path: join(SHOTS, 'replay-real-csv-zoomed.png') });
   });
 
+  it('at 1366x768 and 1920x1080 no two marker labels overlap nor run under the price scale, and walls off the visible prices are marked at the edge (issue 17, item 18)', async () => {
+    for (const [width, height] of [
+      [1366, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      // The top bar is one row, with room to read the file's path.
+      expect((await page.locator('header.topbar').boundingBox())!.height).toBeLessThan(48);
+      expect((await page.getByTestId('file-path').boundingBox())!.width).toBeGreaterThanOrEqual(80);
+      // The whole file in view: many signals, most labels cannot fit.
+      await page.getByTestId('chart').hover();
+      for (let i = 0; i < 60; i++) await page.mouse.wheel(0, 600);
+      await expect.poll(async () => Number(await chartData('marker-labels-hidden'))).toBeGreaterThan(0);
+      const labels = JSON.parse((await chartData('marker-labels')) ?? '[]') as [x: number, w: number, row: string][];
+      expect(labels.length).toBeGreaterThan(0);
+      for (const a of labels) for (const b of labels) if (a !== b && a[2] === b[2]) expect(Math.abs(a[0] - b[0])).toBeGreaterThanOrEqual((a[1] + b[1]) / 2 + 5);
+      const pane = (await page.getByTestId('chart').boundingBox())!;
+      for (const [x, w] of labels) expect(x + w / 2).toBeLessThan(pane.width - 50); // the price scale is about 60 px wide
+      await page.screenshot({ path: join(SHOTS, `labels-${width}x${height}.png`) });
+      // Zoomed on the last session (ES about 4330-4370), the walls of the chain (4540, 4440, zero gamma 4548.93) are above it.
+      for (let i = 0; i < 40; i++) await page.mouse.wheel(0, -300);
+      // Off the chart, and the signal detail the hover opened closed: it may lie over the chart's controls.
+      await page.mouse.move(5, 5);
+      if ((await page.getByTestId('signal-detail').count()) > 0) await page.getByTestId('signal-detail').getByRole('button', { name: 'Close' }).click();
+      await page.getByTestId('chart-latest').click();
+      await expect.poll(async () => Number(await chartData('visible-to')) >= Number(await chartData('last-bar-ts')), { timeout: 5_000 }).toBe(true);
+      await page.getByTestId('chart-autoscale').click();
+      await expect.poll(() => chartData('gamma-edges')).toMatch(/top:▲ Call wall 4540\.00/);
+      expect(await chartData('gamma-edges')).toMatch(/top:▲ Zero Γ 4548\.93/);
+      await page.screenshot({ path: join(SHOTS, `gamma-edges-${width}x${height}.png`) });
+    }
+    // The equity curve of the replay's trades has its axes: USD (high, low, worst drawdown) and the first and last trade's time.
+    const curve = page.getByTestId('equity-curve');
+    await curve.scrollIntoViewIfNeeded();
+    expect(Number(await curve.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    const usd = (await curve.getByTestId('equity-axis-usd').allTextContents()).map((t) => Number(t.replace(/,/g, '').replace('\u2212', '-')));
+    expect(usd).toHaveLength(2);
+    expect(usd[0]!).toBeGreaterThan(usd[1]!);
+    expect(await curve.getByTestId('equity-axis-dd').textContent()).toMatch(/^\u2212\d+$/);
+    expect(await curve.getByTestId('equity-axis-from').textContent()).toMatch(/^(Sep|Oct) \d+ \d\d:\d\d$/);
+    expect(await curve.getByTestId('equity-axis-to').textContent()).toMatch(/^Oct \d+ \d\d:\d\d$/);
+    await page.getByTestId('performance').screenshot({ path: join(SHOTS, 'equity-curve-1920x1080.png') });
+    await page.setViewportSize({ width: 1600, height: 900 });
+  });
+
   it('logged no errors (no CSP violations, no exceptions)', () => {
     if (consoleErrors.length > 0) console.log(consoleErrors);
     expect(consoleErrors).toEqual([]);

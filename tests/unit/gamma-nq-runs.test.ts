@@ -18,7 +18,7 @@ import { chainAge } from '../../engine/gamma/age';
 import { gammaLevels } from '../../engine/gamma/gex';
 import { createKernel, type Kernel } from '../../engine/kernel';
 import { runBacktest } from '../../engine/run/drivers/backtest';
-import { LiveNqCloses } from '../../engine/run/nq';
+import { LiveNqCloses } from '../../engine/feeds/nq';
 import { eventually } from '../support/manual-clock';
 import { SHARED_DATA } from '../support/paths';
 

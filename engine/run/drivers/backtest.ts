@@ -22,7 +22,7 @@ import type { SignalCounts } from '../../method/counts.js';
 import type { Decision } from '../../method/decision.js';
 import type { PerformanceMetrics } from '../../perf/metrics.js';
 import type { ClosedBar } from '../../pipeline.js';
-import { nqClosesOfFile } from '../nq.js';
+import { nqClosesOfFile } from '../../feeds/nq.js';
 import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../../risk/kill-switch.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../risk/sizing.js';
 import type { Db } from '../../store/db.js';

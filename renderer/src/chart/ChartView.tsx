@@ -38,14 +38,15 @@ import {
   type IPriceLine,
   type ISeriesApi,
   type LineData,
+  type SeriesMarker,
   type Time,
   type UTCTimestamp,
   type WhitespaceData,
 } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
-import type { BarDTO, GammaDTO, LevelsDTO, SignalDTO } from '../../../engine/contract';
+import type { BarDTO, GammaDTO, LevelsDTO, OrderDTO, SignalDTO } from '../../../engine/contract';
 import { formatDateTime, formatHourMinute, formatMonthDay } from '../format';
-import { BaseBoxes, markersOf, ORDER_COLORS } from './annotations';
+import { BaseBoxes, declutterMarkers, EdgeMarkers, markersOf, ORDER_COLORS } from './annotations';
 import type { ChartModel, FrameUpdate } from './model';
 
 /** Above this many new bars in one frame, series are rebuilt with setData. */
@@ -113,6 +114,7 @@ interface Series {
   gammaLines: Map<GammaKey, IPriceLine>;
   markers: ISeriesMarkersPluginApi<Time>;
   boxes: BaseBoxes;
+  edges: EdgeMarkers;
   /** Working orders' price lines, by order id. */
   orderLines: Map<string, IPriceLine>;
 }
@@ -134,7 +136,9 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
       borderColor: '#1f2a36',
       timeVisible: true,
       secondsVisible: false,
-      rightOffset: 8,
+      // Room right of the newest bar for the level and order titles beside the price scale (issue 17): 14 bars, 84 px at
+      // the default spacing.
+      rightOffset: 14,
       tickMarkFormatter: (t: Time, type: TickMarkType) => {
         const ms = (t as number) * 1000;
         return type === TickMarkType.Time || type === TickMarkType.TimeWithSeconds ? formatHourMinute(ms, timeZone) : formatMonthDay(ms, timeZone);
@@ -191,7 +195,21 @@ function createSeries(el: HTMLElement, timeZone: string): Series {
     el.dataset.baseBoxesDrawn = String(n);
   });
   candles.attachPrimitive(boxes);
-  return { chart, candles, volume, vwap, bands, levels, gammaLines, markers, boxes, orderLines: new Map() };
+  const edges = new EdgeMarkers((tags) => {
+    el.dataset.gammaEdges = tags;
+  });
+  candles.attachPrimitive(edges);
+  return { chart, candles, volume, vwap, bands, levels, gammaLines, markers, boxes, edges, orderLines: new Map() };
+}
+
+/**
+ * A working order's line title, short enough not to cover the newest candles:
+ * its role and signed size ("Stop −2", "Entry +1"), "…" while a bracket leg
+ * waits for its entry.
+ */
+function orderTitle(o: OrderDTO): string {
+  const role = o.role === 'entry' ? 'Entry' : o.role === 'stop' ? 'Stop' : o.role === 'target' ? 'Target' : 'Close';
+  return `${role} ${o.side === 'BUY' ? '+' : '\u2212'}${o.qty}${o.status === 'PENDING' ? ' …' : ''}`;
 }
 
 /** The ES price of each gamma line (SPX level + basis), or null. */
@@ -265,7 +283,9 @@ class ChartSync {
    * hand-dragged scale stops doing so).
    */
   latest(autoScale: boolean): void {
-    this.s.chart.timeScale().scrollToRealTime();
+    // A jump, not scrollToRealTime's animation: the marker labels laid out again at each step of it would stop it halfway.
+    const ts = this.s.chart.timeScale();
+    ts.scrollToPosition(ts.options().rightOffset, false);
     if (autoScale) this.s.chart.priceScale('right').applyOptions({ autoScale: true });
   }
 
@@ -282,7 +302,31 @@ class ChartSync {
     private readonly s: Series,
     private readonly model: ChartModel,
     private readonly el: HTMLElement,
-  ) {}
+  ) {
+    // Marker labels are laid out for the view: scrolling, zooming or a resize lays them out again.
+    s.chart.timeScale().subscribeVisibleLogicalRangeChange(this.onView);
+    s.chart.timeScale().subscribeSizeChange(this.onView);
+  }
+
+  /** Every marker of the annotations, before its label is laid out for the view. */
+  private allMarkers: SeriesMarker<Time>[] = [];
+  private labelFrame = 0;
+  private readonly onView = (): void => {
+    if (this.labelFrame !== 0) return;
+    this.labelFrame = requestAnimationFrame(() => {
+      this.labelFrame = 0;
+      this.layOutLabels();
+    });
+  };
+
+  /** The markers with only the labels that fit the view (declutterMarkers). */
+  private layOutLabels(): void {
+    const ts = this.s.chart.timeScale();
+    const { markers, labels } = declutterMarkers(this.allMarkers, (t) => ts.timeToCoordinate(t), ts.width());
+    this.s.markers.setMarkers(markers);
+    this.el.dataset.markerLabels = JSON.stringify(labels.map((l) => [Math.round(l.x), l.width, l.row]));
+    this.el.dataset.markerLabelsHidden = String(this.allMarkers.filter((m) => m.text !== undefined && m.text !== '').length - labels.length);
+  }
 
   apply(u: FrameUpdate): void {
     const { bars, levels } = this.model;
@@ -359,6 +403,9 @@ class ChartSync {
 
   dispose(): void {
     cancelAnimationFrame(this.continuation);
+    cancelAnimationFrame(this.labelFrame);
+    this.s.chart.timeScale().unsubscribeVisibleLogicalRangeChange(this.onView);
+    this.s.chart.timeScale().unsubscribeSizeChange(this.onView);
     if (this.readBackTimer !== null) clearTimeout(this.readBackTimer);
   }
 
@@ -406,7 +453,8 @@ class ChartSync {
     const bars = this.seriesFrom === 0 ? this.model.bars : this.model.bars.slice(this.seriesFrom);
     const t0 = this.seriesFrom === 0 ? Number.NEGATIVE_INFINITY : (bars[0]?.ts ?? Number.NEGATIVE_INFINITY);
     const shown = <T extends { ts: number }>(xs: readonly T[]): readonly T[] => (t0 === Number.NEGATIVE_INFINITY ? xs : xs.filter((x) => x.ts >= t0));
-    this.s.markers.setMarkers(markersOf(shown(signals), shown(violations), shown(fills), bars));
+    this.allMarkers = markersOf(shown(signals), shown(violations), shown(fills), bars);
+    this.layOutLabels();
     this.el.dataset.fillMarkers = String(fills.length);
     this.s.boxes.setBases(bases, violations);
   }
@@ -425,10 +473,10 @@ class ChartSync {
     for (const o of orders) {
       const drawn = this.s.orderLines.get(o.id);
       if (drawn !== undefined) {
-        if (o.status === 'WORKING') drawn.applyOptions({ title: `${o.role.toUpperCase()} ${o.side} ${o.qty} ${o.type}` });
+        if (o.status === 'WORKING') drawn.applyOptions({ title: orderTitle(o) });
         continue;
       }
-      const title = `${o.role.toUpperCase()} ${o.side} ${o.qty} ${o.type}${o.status === 'PENDING' ? ' (pending)' : ''}`;
+      const title = orderTitle(o);
       this.s.orderLines.set(o.id, this.s.candles.createPriceLine({ price: o.price!, color: ORDER_COLORS[o.role], lineStyle: LineStyle.Dashed, lineWidth: 2, axisLabelVisible: true, title }));
     }
     this.el.dataset.orderLines = [...this.s.orderLines.keys()].map((id) => orders.find((o) => o.id === id)?.role ?? '').join(',');
@@ -440,6 +488,8 @@ class ChartSync {
       const price = gammaPrice(g, def.key);
       this.s.gammaLines.get(def.key)?.applyOptions(price === null ? { lineVisible: false, axisLabelVisible: false } : { price, lineVisible: true, axisLabelVisible: true });
     }
+    // Off the visible prices, each is marked at the pane's edge.
+    this.s.edges.setLevels(g === null ? [] : GAMMA_LINES.flatMap((def) => (g.es[def.key] === null ? [] : [{ key: def.key, label: def.title, price: g.es[def.key] as number, color: def.color }])));
   }
 
   /** Scrolls so the signal's bar sits two thirds across the view, 90 bars wide. */
@@ -489,9 +539,9 @@ class ChartSync {
     const vwap = this.s.vwap.data();
     this.el.dataset.bars = String(candles.length);
     this.el.dataset.vwapPoints = String(vwap.filter((d) => 'value' in d).length);
-    // Signal arrows the marker plugin holds (violation marks are squares).
+    // Signal arrows the marker plugin holds (violation marks are squares, fills arrows at their price).
     const markers = this.s.markers.markers();
-    this.el.dataset.markers = String(markers.filter((m) => m.shape === 'arrowUp' || m.shape === 'arrowDown').length);
+    this.el.dataset.markers = String(markers.filter((m) => (m.shape === 'arrowUp' || m.shape === 'arrowDown') && m.position !== 'atPriceMiddle').length);
     // The latest time anything is drawn at (Unix ms): a replay cursor must bound them all (no look-ahead).
     this.el.dataset.lastCandleTs = latestMs(candles);
     this.el.dataset.lastMarkerTs = latestMs(markers);

@@ -37,15 +37,15 @@ export function markersOf(signals: readonly SignalDTO[], violations: readonly Ba
     const barTs = barAt(bars, f.ts);
     if (barTs === null) continue;
     const buy = f.side === 'BUY';
+    // At its price, on the candle: a small arrow of its side, no text over the candles (its detail is in the trades list).
     out.push({
       id: `fill-${f.orderId}`,
       time: time(barTs),
       position: 'atPriceMiddle',
       price: f.price,
-      shape: 'circle',
+      shape: buy ? 'arrowUp' : 'arrowDown',
       color: f.role === 'entry' ? FILL_COLORS.entry : f.role === 'target' ? FILL_COLORS.target : FILL_COLORS.exit,
-      text: `${buy ? 'B' : 'S'} ${f.qty} @ ${f.price.toFixed(2)}`,
-      size: 0.8,
+      size: 0.6,
     });
   }
   for (const s of signals) {
@@ -59,6 +59,60 @@ export function markersOf(signals: readonly SignalDTO[], violations: readonly Ba
     out.push({ id: violationMarkerId(v), time: time(v.ts), position: 'belowBar', shape: 'square', color: VIOLATION_COLOR, size: 0.6 });
   }
   return out.sort((a, b) => (a.time as number) - (b.time as number));
+}
+
+/** A marker's label as drawn: centred on the marker's x, pixels. */
+export interface LabelBox {
+  readonly id: string;
+  /** Centre, pixels from the pane's left edge. */
+  readonly x: number;
+  readonly width: number;
+  /** aboveBar or belowBar: labels of one row can collide. */
+  readonly row: string;
+}
+
+/** Width of a marker label, pixels: lightweight-charts draws marker text at 12 px; about 7 px a character. */
+export const LABEL_CHAR_PX = 7;
+/** Space kept between two labels of a row, and between a label and the pane's right edge (the price scale), pixels. */
+export const LABEL_GAP_PX = 6;
+
+/**
+ * Which marker labels fit (issue 17, item 18): in each row (above the bars,
+ * below them), from left to right, a label is kept when its box clears the
+ * last kept one by LABEL_GAP_PX and ends before the pane's right edge (the
+ * price scale); the others keep their arrow, without text. `xOf` gives a
+ * marker's x in pixels (null off the visible range: kept, nothing to
+ * collide with). Markers are returned in their order.
+ */
+export function declutterMarkers(markers: readonly SeriesMarker<Time>[], xOf: (t: Time) => number | null, paneWidthPx: number): { markers: SeriesMarker<Time>[]; labels: LabelBox[] } {
+  const keep = new Set<string>();
+  const labels: LabelBox[] = [];
+  const rows = new Map<string, { m: SeriesMarker<Time>; x: number; w: number }[]>();
+  for (const m of markers) {
+    if (m.text === undefined || m.text === '' || m.id === undefined) continue;
+    const x = xOf(m.time);
+    if (x === null) continue;
+    const row = rows.get(m.position) ?? [];
+    row.push({ m, x, w: m.text.length * LABEL_CHAR_PX });
+    rows.set(m.position, row);
+  }
+  for (const [row, items] of rows) {
+    items.sort((a, b) => a.x - b.x);
+    let right = Number.NEGATIVE_INFINITY;
+    for (const { m, x, w } of items) {
+      if (x - w / 2 < right + LABEL_GAP_PX || x + w / 2 > paneWidthPx - LABEL_GAP_PX || x - w / 2 < 0) continue;
+      right = x + w / 2;
+      keep.add(m.id as string);
+      labels.push({ id: m.id as string, x, width: w, row });
+    }
+  }
+  const out = markers.map((m) => {
+    if (m.text === undefined || m.text === '' || m.id === undefined || keep.has(m.id) || xOf(m.time) === null) return m;
+    const bare: SeriesMarker<Time> = { ...m };
+    delete bare.text;
+    return bare;
+  });
+  return { markers: out, labels };
 }
 
 /** Fill markers: entries blue, targets green, stops and closes orange. */
@@ -193,5 +247,101 @@ export class BaseBoxes implements ISeriesPrimitive<Time> {
 
   paneViews(): readonly IPrimitivePaneView[] {
     return [this.view];
+  }
+}
+
+/** A level the chart marks at the pane's edge when it lies above or below the visible prices. */
+export interface EdgeLevel {
+  readonly key: string;
+  readonly label: string;
+  /** Points, on the series' scale. */
+  readonly price: number;
+  readonly color: string;
+}
+
+/** Where an off-screen level is marked: the pane's top or bottom edge; null when its price is in view. */
+export function edgeOf(y: number | null, paneHeightPx: number): 'top' | 'bottom' | null {
+  if (y === null) return null;
+  return y < 0 ? 'top' : y > paneHeightPx ? 'bottom' : null;
+}
+
+interface EdgeTag {
+  readonly text: string;
+  readonly color: string;
+  readonly edge: 'top' | 'bottom';
+}
+
+class EdgeRenderer implements IPrimitivePaneRenderer {
+  constructor(private readonly levels: readonly EdgeLevel[], private readonly yOf: (price: number) => number | null, private readonly onDrawn: (tags: string) => void) {}
+
+  draw(target: CanvasRenderingTarget2D): void {
+    target.useMediaCoordinateSpace(({ context: ctx, mediaSize }) => {
+      const tags: EdgeTag[] = [];
+      for (const l of this.levels) {
+        const edge = edgeOf(this.yOf(l.price), mediaSize.height);
+        if (edge !== null) tags.push({ text: `${edge === 'top' ? '\u25B2' : '\u25BC'} ${l.label} ${l.price.toFixed(2)}`, color: l.color, edge });
+      }
+      ctx.font = '11px ui-monospace, Consolas, monospace';
+      ctx.textBaseline = 'middle';
+      // Tags of one edge side by side from the right, clear of each other (their order: the levels').
+      const right = { top: mediaSize.width - 6, bottom: mediaSize.width - 6 };
+      for (const t of tags) {
+        const w = ctx.measureText(t.text).width + 8;
+        const x = right[t.edge] - w;
+        right[t.edge] = x - 6;
+        // The top row sits under the chart's own controls (Auto-scale, Latest: about 26 px at the top right).
+        const y = t.edge === 'top' ? 30 : mediaSize.height - 20;
+        ctx.fillStyle = 'rgba(11, 17, 23, 0.85)';
+        ctx.fillRect(x, y, w, 16);
+        ctx.strokeStyle = t.color;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x + 0.5, y + 0.5, w - 1, 15);
+        ctx.fillStyle = t.color;
+        ctx.fillText(t.text, x + 4, y + 8);
+      }
+      this.onDrawn(tags.map((t) => `${t.edge}:${t.text}`).join('|'));
+    });
+  }
+}
+
+/**
+ * Gamma walls and zero gamma outside the visible prices, marked at the
+ * pane's top or bottom edge with their name and price (issue 17, item 18),
+ * so a wall far from the market is still seen; the levels in view are the
+ * price lines themselves.
+ */
+export class EdgeMarkers implements ISeriesPrimitive<Time> {
+  private levels: readonly EdgeLevel[] = [];
+  private series: ISeriesApi<'Candlestick'> | null = null;
+  private requestUpdate: (() => void) | null = null;
+  /** @param onDrawn told the tags drawn at each paint ("top:▲ Call wall 4500.00|..."; for tests and tools). */
+  constructor(private readonly onDrawn: (tags: string) => void = () => undefined) {}
+
+  attached(p: SeriesAttachedParameter<Time>): void {
+    this.series = p.series as ISeriesApi<'Candlestick'>;
+    this.requestUpdate = p.requestUpdate;
+  }
+
+  detached(): void {
+    this.series = null;
+    this.requestUpdate = null;
+  }
+
+  /** Replaces the levels marked (none: an empty list). */
+  setLevels(levels: readonly EdgeLevel[]): void {
+    this.levels = levels;
+    this.requestUpdate?.();
+  }
+
+  paneViews(): readonly IPrimitivePaneView[] {
+    const series = this.series;
+    const levels = this.levels;
+    const onDrawn = this.onDrawn;
+    return [
+      {
+        zOrder: () => 'top',
+        renderer: () => (series === null ? null : new EdgeRenderer(levels, (p) => series.priceToCoordinate(p), onDrawn)),
+      },
+    ];
   }
 }

@@ -7,15 +7,20 @@
  * leaves the feature neutral.
  */
 import { TIMEFRAME_MS, type Instrument, type Timeframe } from '../domain.js';
-import { openFeed } from '../feeds/index.js';
-import { FeedError, RejectionLog } from '../feeds/rejections.js';
-import type { NqCloses } from '../method/context.js';
+import { openFeed } from './index.js';
+import { FeedError, RejectionLog } from './rejections.js';
+
+/** A series' close as of a bar's open time (structurally the method's NqCloses, engine/method/context.ts). */
+export interface BarCloses {
+  /** The close, points, of the last bar opening at or before `ts` (Unix ms) within the carry; undefined without one. */
+  closeAt(ts: number): number | undefined;
+}
 
 /** A missing NQ bar takes the last close before it, at most this many bars back. */
 export const NQ_CARRY_BARS = 5;
 
 /** Bar open times (Unix ms, ascending) and their closes, points. */
-class CloseSeries implements NqCloses {
+class CloseSeries implements BarCloses {
   readonly times: number[] = [];
   readonly closes: number[] = [];
   constructor(private readonly carryMs: number) {}
@@ -42,7 +47,7 @@ class CloseSeries implements NqCloses {
  * are not the run's: an NQ file's bad bar costs only that bar's correlation).
  * @throws FeedError when the file cannot be read, or holds ticks, not bars.
  */
-export async function nqClosesOfFile(file: string, instrument: Instrument, timeframe: Timeframe, timeZone: string): Promise<NqCloses> {
+export async function nqClosesOfFile(file: string, instrument: Instrument, timeframe: Timeframe, timeZone: string): Promise<BarCloses> {
   const feed = await openFeed(file, { instrument, barTimeframe: timeframe, timeZone, rejections: new RejectionLog() });
   if (feed.ticks) throw new FeedError(`${file}: an NQ file for es_nq_correlation must hold bars (CSV or JSONL), not ticks`);
   const s = new CloseSeries(NQ_CARRY_BARS * TIMEFRAME_MS[timeframe]);
@@ -62,7 +67,7 @@ export async function nqClosesOfFile(file: string, instrument: Instrument, timef
  * bar's close so far. A trade stamped before the last bar's open is late and
  * counts in the last bar.
  */
-export class LiveNqCloses implements NqCloses {
+export class LiveNqCloses implements BarCloses {
   private readonly s: CloseSeries;
   private readonly barMs: number;
   /** Trades taken. */
