@@ -930,6 +930,58 @@ export interface ConnectionsDTO {
  * Engine RPC (comlink). Every method returns a promise; a failure rejects with
  * an `Error` whose `name`, `message` and `kind` crossed the boundary.
  */
+/**
+ * The trader's settings (issue 18): section 12's limits, the sizing, the
+ * simulated venue's costs. Units in the names; percent 0-100. The engine's
+ * zod schema (engine/settings.ts, TraderSettingsSchema) is this shape.
+ */
+export interface TraderSettingsDTO {
+  version: 1;
+  risk: {
+    maxRiskPerTradeUsd: number;
+    dailyLossLimitUsd: number;
+    maxTradesPerDay: number;
+    lossStreakPause: number;
+    pauseMinutes: number;
+    maxDrawdownPct: number;
+    maxContractsPerSignal: number;
+    maxOpenPositions: number;
+    budgetOfDailyLimitPct: number;
+    budgetOfRemainingPct: number;
+  };
+  sizing: { baseContracts: number; kelly: boolean; kellyFraction: number };
+  paper: { commissionPerSideUsd: number; slippageTicks: number };
+}
+
+/** One journaled change of the trader's settings. `ts` wall time, Unix ms. */
+export interface SettingChangeDTO {
+  ts: number;
+  who: string;
+  field: string;
+  from: unknown;
+  to: unknown;
+  reason: string;
+}
+
+/** The trader's settings and what is in force. */
+export interface SettingsDTO {
+  settings: TraderSettingsDTO;
+  /** False: nothing saved yet, these are the defaults (section 12's numbers, or the engine's configuration). */
+  saved: boolean;
+  /** A raised daily loss limit waits for the next session: the limit in force until then, USD; null: none. */
+  dailyLossLimitInForceUsd: number | null;
+  /** The last changes, newest first. */
+  changes: SettingChangeDTO[];
+}
+
+/** A new settings document and why; `who` defaults to the trader. */
+export interface SetSettingsRequest {
+  settings: TraderSettingsDTO;
+  reason: string;
+  /** Who changes them, as journaled: the trader in the window (default), the command line, or an imported file. */
+  who?: 'trader' | 'cli' | 'import';
+}
+
 export interface EngineApi {
   /** Liveness (the watchdog's heartbeat). */
   ping(): Promise<HeartbeatDTO>;
@@ -959,6 +1011,18 @@ export interface EngineApi {
   loadChain(req: LoadChainRequest): Promise<GammaDTO | null>;
   /** Removes the gamma levels. */
   clearChain(): Promise<null>;
+  /** The trader's settings, the daily loss limit in force and the last changes. */
+  getSettings(): Promise<SettingsDTO>;
+  /**
+   * Saves the trader's settings (every change journaled with the reason) for
+   * the open run from its next check and for runs opened later. A change that
+   * loosens a risk limit is refused while a position or a working order is
+   * open or the kill switch is not ACTIVE; a raised daily loss limit takes
+   * effect at the next session. The simulated venue's costs apply to runs
+   * opened later.
+   * @throws kind 'bad-request' naming the field and why (a bad value, a loosening refused, an empty reason).
+   */
+  setSettings(req: SetSettingsRequest): Promise<SettingsDTO>;
   /** The execution panels' state (works with no replay open). */
   getExecution(): Promise<ExecutionStateDTO>;
   /**

@@ -28,7 +28,8 @@ import { LiveDriver } from './run/drivers/live.js';
 import { ExecutionFeed } from './run/execution-feed.js';
 import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
-import { readAccountSettings, readExecutionSettings, SettingsStore, type ExecutionSettings } from './settings.js';
+import { readAccountSettings, readExecutionSettings, readTraderSettings, riskOf, SettingsStore, traderSettingsOf, type ExecutionSettings, type TraderSettings } from './settings.js';
+import { settingsApi } from './api/settings.js';
 import { openDb, SchemaTooNewError, type Db } from './store/db.js';
 import { dayCarry, markInterruptedRuns } from './store/journal.js';
 import type { DayCarry } from './execution/records.js';
@@ -197,9 +198,35 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   });
 
   /** The risk config for runs opened now: the starting equity the trader set, over the config's (issue 16). */
+  /**
+   * The trader's settings (issue 18): the saved ones, else those of the
+   * engine's risk config. A saved document that cannot be read is kept as it
+   * is, said, and the defaults stand.
+   */
+  const loadTraderSettings = (): { settings: TraderSettings; saved: boolean } => {
+    try {
+      const saved = store.settings.get('trader') !== null;
+      return { settings: saved ? readTraderSettings(store.settings) : traderSettingsOf(risk), saved };
+    } catch (e) {
+      critical(`The saved settings cannot be read (${(e as Error).message}): the defaults are in force until they are saved again; the saved document is kept as it is`);
+      return { settings: traderSettingsOf(risk), saved: false };
+    }
+  };
+  let traderSettings = loadTraderSettings();
+  /** The trading session of the wall clock now ('YYYY-MM-DD'), null outside one (a raised daily loss limit waits for the next). */
+  const sessionNow = (): string | null => liveCalendar.sessionAt(wall.now())?.id ?? null;
+  /** A raised daily loss limit waiting for the next session: the limit until then, USD (null: none, or that session is over). */
+  const deferredDailyLoss = (): number | null => {
+    const d = store.settings.get<{ dailyLossLimitUsd: number; sessionId: string | null } | null>('trader-deferred');
+    return d !== null && d.sessionId === sessionNow() ? d.dailyLossLimitUsd : null;
+  };
+  /** The risk config of runs opened now: the trader's settings and starting equity over the engine's config (issue 16, 18). */
   const riskNow = (): { risk: RiskConfig; startingEquitySource: 'trader' | 'default' } => {
     const usd = readAccountSettings(store.settings).startingEquityUsd;
-    return usd === null ? { risk, startingEquitySource: 'default' } : { risk: { ...risk, accountEquityUsd: usd }, startingEquitySource: 'trader' };
+    const held = deferredDailyLoss();
+    const own = traderSettings.saved ? riskOf(traderSettings.settings, risk) : risk;
+    const ruled = held === null ? own : { ...own, dailyLossLimitUsd: held };
+    return usd === null ? { risk: ruled, startingEquitySource: 'default' } : { risk: { ...ruled, accountEquityUsd: usd }, startingEquitySource: 'trader' };
   };
   /** The open run shows the equity it opened with; with none open, what the next run gets. */
   const executionSource = (): ExecutionSource => {
@@ -222,7 +249,25 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       store = openStore();
       // The restored journal's execution settings are the workstation's now.
       Object.assign(exec, readExecutionSettings(store.settings, method.mode));
+      traderSettings = loadTraderSettings();
       wire(null);
+    },
+    traderSettings: () => traderSettings,
+    dailyLossLimitInForce: () => {
+      const t = open?.run.trader.riskInForce ?? null;
+      if (t !== null) return t.pendingDailyLossUsd === null ? null : t.risk.dailyLossLimitUsd;
+      return deferredDailyLoss();
+    },
+    saveTraderSettings: (next, changes, who, reason) => {
+      const before = riskNow().risk.dailyLossLimitUsd;
+      const raised = changes.some((c) => c.field === 'risk.dailyLossLimitUsd' && c.loosens);
+      store.settings.saveTrader(next, changes, who, reason, wall.now());
+      // A raised daily loss limit waits for the next session, also for runs opened before it (a reconnect, a restart).
+      if (raised) store.settings.set('trader-deferred', { dailyLossLimitUsd: deferredDailyLoss() ?? before, sessionId: sessionNow() });
+      else if (changes.some((c) => c.field === 'risk.dailyLossLimitUsd')) store.settings.set('trader-deferred', null);
+      traderSettings = { settings: next, saved: true };
+      open?.run.trader.setRisk(riskOf(next, open.run.opts.risk));
+      parts.publishExecution();
     },
     exec,
     saveExecution: () => store.settings.set('execution', { mode: exec.mode, execution: exec.execution }),
@@ -246,6 +291,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       gamma,
       gammaSchedule,
       gammaMaxAgeTradingDays: config.gammaMaxAgeTradingDays,
+      ...(traderSettings.saved ? { simulated: traderSettings.settings.paper } : {}),
       execution: exec.execution,
       ...riskNow(),
     }),
@@ -328,7 +374,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   wire(config.haltOnStart ?? null);
 
   const backup = backupApi(parts);
-  const api: EngineApi = { ...replayApi(parts), ...executionApi(parts), ...connectionsApi(parts), ...backup.api };
+  const api: EngineApi = { ...replayApi(parts), ...executionApi(parts), ...connectionsApi(parts), ...settingsApi(parts), ...backup.api };
 
   return {
     api,

@@ -4,12 +4,14 @@
  * backups). The execution settings (mode, MANUAL/AUTO), the backup settings
  * and the connections live here. An engine without a journal keeps none.
  */
+import { z } from 'zod';
 import type { ExecutionMode } from './execution/records.js';
 import { MODES, type Mode } from './method/config.js';
+import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
 import type { Db } from './store/db.js';
 
-/** One setting key per concern. */
-export type SettingKey = 'execution' | 'backup' | 'connections' | 'account';
+/** One setting key per concern ('trader': the trader's settings document, TraderSettingsSchema; 'trader-deferred': a raised daily loss limit waiting for the next session). */
+export type SettingKey = 'execution' | 'backup' | 'connections' | 'account' | 'trader' | 'trader-deferred';
 
 /** The settings table of one journal. */
 export class SettingsStore {
@@ -24,6 +26,26 @@ export class SettingsStore {
   /** Saves `value` (JSON) under `key`; nothing without a journal. */
   set(key: SettingKey, value: unknown): void {
     this.db?.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, JSON.stringify(value));
+  }
+
+  /**
+   * Saves the trader's settings and journals each change (who, when, old and
+   * new, why) in one transaction: both or neither. Nothing without a journal.
+   */
+  saveTrader(next: TraderSettings, changes: readonly SettingChange[], who: string, reason: string, ts: number): void {
+    const db = this.db;
+    if (db === null) return;
+    const log = db.prepare(`INSERT INTO settings_changes (ts, who, field, old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?)`);
+    db.transaction(() => {
+      this.set('trader', next);
+      for (const c of changes) log.run(ts, who, c.field, c.from === undefined ? null : JSON.stringify(c.from), JSON.stringify(c.to), reason);
+    })();
+  }
+
+  /** The journaled changes of the trader's settings, newest first. */
+  traderChanges(limit = 200): { ts: number; who: string; field: string; from: unknown; to: unknown; reason: string }[] {
+    const rows = (this.db?.prepare(`SELECT ts, who, field, old_value AS o, new_value AS n, reason FROM settings_changes ORDER BY id DESC LIMIT ?`).all(limit) ?? []) as { ts: number; who: string; field: string; o: string | null; n: string; reason: string }[];
+    return rows.map((r) => ({ ts: r.ts, who: r.who, field: r.field, from: r.o === null ? null : (JSON.parse(r.o) as unknown), to: JSON.parse(r.n) as unknown, reason: r.reason }));
   }
 }
 
@@ -78,4 +100,184 @@ export function readAccountSettings(s: SettingsStore): AccountSettings {
     for (const [k, v] of Object.entries(saved.brokerPeaksUsd)) if (positive(v)) peaks[k] = v;
   }
   return { startingEquityUsd: positive(saved?.startingEquityUsd) ? saved.startingEquityUsd : null, brokerPeaksUsd: peaks };
+}
+
+// ------------------------------------------------------------------ the trader's settings (issue 18, item 1)
+
+/** The version of the trader's settings document; readTraderSettings migrates older ones. */
+export const TRADER_SETTINGS_VERSION = 1;
+
+const pct = z.number().gt(0).max(100);
+const count = (max: number) => z.number().int().min(1).max(max);
+
+/**
+ * The trader's settings (battle-navale.md section 12's numbers, the sizing,
+ * and the simulated venue's costs), as the Settings view, the settings file
+ * and `mia settings` carry them. Units in the names: USD, minutes, percent
+ * (0-100), ticks, contracts. zod names the field of any bad value.
+ */
+export const TraderSettingsSchema = z.strictObject({
+  version: z.literal(TRADER_SETTINGS_VERSION),
+  risk: z.strictObject({
+    /** Risk of one trade at its stop, USD. */
+    maxRiskPerTradeUsd: z.number().positive().max(100_000),
+    /** The day's loss that trips the kill switch, USD. */
+    dailyLossLimitUsd: z.number().positive().max(1_000_000),
+    maxTradesPerDay: count(500),
+    /** Losses in a row that pause new entries, and for how long. */
+    lossStreakPause: count(100),
+    pauseMinutes: z.number().min(0).max(1440),
+    /** Drawdown from the peak equity that trips the kill switch, percent. */
+    maxDrawdownPct: pct,
+    maxContractsPerSignal: count(100),
+    maxOpenPositions: count(10),
+    /** New and open risk within this share of the daily limit, and of what is left of it, percent. */
+    budgetOfDailyLimitPct: pct,
+    budgetOfRemainingPct: pct,
+  }),
+  sizing: z.strictObject({
+    baseContracts: count(100),
+    /** Kelly sizing on, betting this fraction of the Kelly fraction (0.25: quarter Kelly). */
+    kelly: z.boolean(),
+    kellyFraction: z.number().gt(0).max(1),
+  }),
+  /** The simulated venue (PAPER, replays, backtests). */
+  paper: z.strictObject({
+    commissionPerSideUsd: z.number().min(0).max(100),
+    slippageTicks: z.number().int().min(0).max(20),
+  }),
+});
+
+/** The trader's settings. */
+export type TraderSettings = z.infer<typeof TraderSettingsSchema>;
+
+/** The defaults: section 12's numbers (DEFAULT_RISK_CONFIG) and the simulated venue's (2.25 USD a side, 1 tick). */
+export const DEFAULT_TRADER_SETTINGS: TraderSettings = traderSettingsOf(DEFAULT_RISK_CONFIG);
+
+/** A settings value refused: `field` is its dotted path (risk.dailyLossLimitUsd). */
+export class SettingsError extends Error {
+  constructor(
+    message: string,
+    readonly field: string | null,
+  ) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/**
+ * Validates a settings document (a file's, an import's, the store's).
+ * @throws SettingsError naming the first bad field and why (zod's words), or the version it cannot read.
+ */
+export function parseTraderSettings(doc: unknown, source = 'settings'): TraderSettings {
+  const version = (doc as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > TRADER_SETTINGS_VERSION) throw new SettingsError(`${source}: version ${version} is newer than this workstation reads (${TRADER_SETTINGS_VERSION}); update the workstation`, 'version');
+  const r = TraderSettingsSchema.safeParse(doc);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw new SettingsError(`${source}: ${field === '' ? 'the document' : field}: ${issue.message}`, field === '' ? null : field);
+}
+
+/** The trader's settings a risk config stands for (the engine's configuration before any is saved), with the simulated venue's default costs. */
+export function traderSettingsOf(r: RiskConfig): TraderSettings {
+  return {
+    version: TRADER_SETTINGS_VERSION,
+    risk: {
+      maxRiskPerTradeUsd: r.maxRiskPerTradeUsd,
+      dailyLossLimitUsd: r.dailyLossLimitUsd,
+      maxTradesPerDay: r.maxTradesPerDay,
+      lossStreakPause: r.lossStreakPause,
+      pauseMinutes: r.pauseMs / 60_000,
+      maxDrawdownPct: r.maxDrawdownShare * 100,
+      maxContractsPerSignal: r.maxContractsPerSignal,
+      maxOpenPositions: r.maxOpenPositions,
+      budgetOfDailyLimitPct: r.budgetOfDailyLimit * 100,
+      budgetOfRemainingPct: r.budgetOfRemaining * 100,
+    },
+    sizing: { baseContracts: r.baseContracts, kelly: r.kellyShare !== null, kellyFraction: r.kellyShare ?? 0.25 },
+    paper: { commissionPerSideUsd: 2.25, slippageTicks: 1 },
+  };
+}
+
+/** The risk config of the trader's settings over `base` (the fields the settings do not hold stay `base`'s). */
+export function riskOf(s: TraderSettings, base: RiskConfig = DEFAULT_RISK_CONFIG): RiskConfig {
+  const r = s.risk;
+  return {
+    ...base,
+    maxRiskPerTradeUsd: r.maxRiskPerTradeUsd,
+    dailyLossLimitUsd: r.dailyLossLimitUsd,
+    maxTradesPerDay: r.maxTradesPerDay,
+    lossStreakPause: r.lossStreakPause,
+    pauseMs: r.pauseMinutes * 60_000,
+    maxDrawdownShare: r.maxDrawdownPct / 100,
+    maxContractsPerSignal: r.maxContractsPerSignal,
+    maxOpenPositions: r.maxOpenPositions,
+    budgetOfDailyLimit: r.budgetOfDailyLimitPct / 100,
+    budgetOfRemaining: r.budgetOfRemainingPct / 100,
+    baseContracts: s.sizing.baseContracts,
+    kellyShare: s.sizing.kelly ? s.sizing.kellyFraction : null,
+  };
+}
+
+/** One field's change: dotted path, old and new values. */
+export interface SettingChange {
+  readonly field: string;
+  readonly from: unknown;
+  readonly to: unknown;
+  /** Gives the trader more room to lose (a risk limit raised, sizing up, the pause shortened). */
+  readonly loosens: boolean;
+}
+
+/** Fields where a higher value loosens the risk (the others: pauseMinutes, where a lower one does; the costs, neither). */
+const HIGHER_LOOSENS = new Set([
+  'risk.maxRiskPerTradeUsd', 'risk.dailyLossLimitUsd', 'risk.maxTradesPerDay', 'risk.lossStreakPause', 'risk.maxDrawdownPct', 'risk.maxContractsPerSignal',
+  'risk.maxOpenPositions', 'risk.budgetOfDailyLimitPct', 'risk.budgetOfRemainingPct', 'sizing.baseContracts', 'sizing.kelly', 'sizing.kellyFraction',
+]);
+
+/** The fields that differ between two settings documents, in the schema's order. */
+export function settingChanges(from: TraderSettings, to: TraderSettings): SettingChange[] {
+  const out: SettingChange[] = [];
+  for (const group of ['risk', 'sizing', 'paper'] as const) {
+    const a = from[group] as Record<string, unknown>;
+    const b = to[group] as Record<string, unknown>;
+    for (const k of Object.keys(b)) {
+      if (a[k] === b[k]) continue;
+      const field = `${group}.${k}`;
+      const up = Number(b[k]) > Number(a[k]);
+      const loosens = HIGHER_LOOSENS.has(field) ? up : field === 'risk.pauseMinutes' ? !up : false;
+      out.push({ field, from: a[k], to: b[k], loosens });
+    }
+  }
+  return out;
+}
+
+/** What the account holds when a change is asked. */
+export interface Exposure {
+  readonly positionQty: number;
+  readonly workingOrders: number;
+  readonly killSwitch: 'ACTIVE' | 'REDUCING' | 'HALTED';
+}
+
+/**
+ * The safety rule (Sierra Chart's daily loss lock, issue 18): a change that
+ * loosens a risk limit is refused while a position or a working order is
+ * open, or the kill switch is not ACTIVE. Tightening is always allowed.
+ * @throws SettingsError naming the first loosened field and why.
+ */
+export function checkChanges(changes: readonly SettingChange[], x: Exposure): void {
+  const loose = changes.find((c) => c.loosens);
+  if (loose === undefined) return;
+  const why =
+    x.killSwitch !== 'ACTIVE' ? `the kill switch is ${x.killSwitch}`
+    : x.positionQty !== 0 ? `a position of ${x.positionQty} contract(s) is open`
+    : x.workingOrders > 0 ? `${x.workingOrders} order(s) are working`
+    : null;
+  if (why !== null) throw new SettingsError(`${loose.field} ${String(loose.from)} -> ${String(loose.to)} loosens a risk limit: refused while ${why}; flatten first (tightening is always allowed)`, loose.field);
+}
+
+/** The trader's settings saved, migrated to this version; the defaults when none (or no journal). @throws SettingsError when the stored document is bad. */
+export function readTraderSettings(s: SettingsStore): TraderSettings {
+  const saved = s.get<unknown>('trader');
+  return saved === null ? DEFAULT_TRADER_SETTINGS : parseTraderSettings(saved, 'the saved settings');
 }

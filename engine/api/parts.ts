@@ -17,7 +17,7 @@ import type { PacedDeps, PacedDriver } from '../run/drivers/paced.js';
 import type { GammaInForce } from '../run/node.js';
 import type { RunOptions } from '../run/run.js';
 import type { Db } from '../store/db.js';
-import type { ExecutionSettings, SettingsStore } from '../settings.js';
+import type { ExecutionSettings, SettingChange, SettingsStore, TraderSettings } from '../settings.js';
 
 /** The open run's driver. */
 export type ActiveRun = PacedDriver | LiveDriver;
@@ -49,6 +49,12 @@ export interface KernelParts {
   settings(): SettingsStore;
   /** Opens the journal again with what lives in it (after a restore, or a failed one). */
   reopenStore(): void;
+  /** The trader's settings in force (saved, or the engine config's when none is). */
+  traderSettings(): { readonly settings: TraderSettings; readonly saved: boolean };
+  /** A raised daily loss limit waiting for the next session: the limit in force until then, USD; null when none waits. */
+  dailyLossLimitInForce(): number | null;
+  /** Saves checked settings, journals the changes, and applies them to the open run (engine/api/settings.ts checks first). */
+  saveTraderSettings(next: TraderSettings, changes: readonly SettingChange[], who: string, reason: string): void;
 
   /** The mode and MANUAL/AUTO now; `saveExecution` keeps them. */
   readonly exec: ExecutionSettings;

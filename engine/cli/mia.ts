@@ -10,7 +10,18 @@
  *   mia inspect <file.scid> [--limit N] [--json]
  *   mia sessions [--data-dir <dir>] [--json]
  *   mia backup [--to <dir>] [--keep N] [--data-dir <dir>] [--json]
- *   mia restore <archive.zip> [--data-dir <dir>] [--json]
+ *   mia settings get [<field>] [--data-dir <dir>] [--json]
+  mia settings set <field> <value> --reason <why> [--data-dir <dir>]
+  mia settings export <file.json> [--data-dir <dir>]
+  mia settings import <file.json> --reason <why> [--data-dir <dir>]
+      The trader's settings (risk limits, sizing, the simulated venue's
+      costs), as the app's Settings view has them: a field is a dotted path
+      (risk.maxRiskPerTradeUsd, sizing.kelly, paper.slippageTicks). Every
+      change is checked (a bad value names its field; loosening a risk limit
+      is refused while the kill switch is not ACTIVE) and journaled with who,
+      when, old and new values and the reason. Close MIA Workstation first.
+
+  mia restore <archive.zip> [--data-dir <dir>] [--json]
  *
  * `sessions`, `backup` and `restore` call the kernel's own EngineApi methods,
  * the ones behind the Sessions view and the Backup and Restore buttons.
@@ -18,7 +29,7 @@
  * Exit codes: 0 ok, 1 the file could not be processed, 2 bad arguments.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backtestReportHtml } from './report.js';
@@ -36,13 +47,14 @@ import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
 import { MODES, methodConfig, type Mode } from '../method/config.js';
 import { isoTime } from '../feeds/validate.js';
+import { SettingsError, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
 import { openDb } from '../store/db.js';
 import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
   mia backtest --data <file> [--chain <file> | --chains <dir>] [--chain-max-age <days>] [--nq <file>] [--basis <points>] [--mode M]
-               [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
+               [--settings <file.json>] [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
                [--report <file.html>]
       Runs a data file (.scid, .csv, .jsonl) through bars, VWAP, the volume
@@ -54,7 +66,8 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
       ES by --basis (ES - SPX, points; default 0); --chains loads a folder of them, each in force from its snapshot
       time on (bars on a chain over --chain-max-age trading days old, default 3, and bars before their chain's
       time are counted). --nq reads an NQ bar file over the same times
-      for the ES/NQ correlation feature (neutral without it). --mode is DATA_COLLECTION,
+      for the ES/NQ correlation feature (neutral without it). --settings runs with a settings file's risk
+      limits, sizing and costs (mia settings export). --mode is DATA_COLLECTION,
       PAPER (default) or LIVE. --bars-out writes one JSON line per decision
       bar. Journals the run and its signals in <data-dir>/journal.sqlite.
 
@@ -104,6 +117,8 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await backup(rest, out);
       case 'restore':
         return await restore(rest, out);
+      case 'settings':
+        return await settings(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -143,6 +158,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       chains: { type: 'string' },
       nq: { type: 'string' },
       'chain-max-age': { type: 'string' },
+      settings: { type: 'string' },
       basis: { type: 'string' },
       mode: { type: 'string' },
       'bars-out': { type: 'string' },
@@ -173,6 +189,22 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
   if (!Number.isInteger(staleDays) || staleDays < 0) throw new UsageError('--chain-max-age must be a whole number of trading days (0 or more)');
   let staleBars = 0;
   let aheadBars = 0;
+  // A settings file (mia settings export, or the app's): its risk limits, sizing and the simulated venue's costs (issue 18).
+  let traderSettings: TraderSettings | null = null;
+  if (values.settings !== undefined) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await readFile(values.settings, 'utf8')) as unknown;
+    } catch (e) {
+      throw new Error(`${values.settings}: not a settings file (${(e as Error).message})`);
+    }
+    try {
+      traderSettings = parseTraderSettings(doc, values.settings);
+    } catch (e) {
+      if (e instanceof SettingsError) throw new Error(e.message);
+      throw e;
+    }
+  }
   const wall = new LiveClock();
   const db = values['no-journal'] === true ? null : openDb(join(values['data-dir'] ?? defaultDataDir(), 'journal.sqlite'));
   const barsOut = values['bars-out'] === undefined ? null : new LineWriter(values['bars-out']);
@@ -188,6 +220,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       gamma: chain === null ? null : { levels: chain, basisPoints },
       gammaSchedule: schedule,
       nqFile: values.nq,
+      ...(traderSettings === null ? {} : { risk: riskOf(traderSettings), simulated: traderSettings.paper }),
       onDecision: (d) => {
         const age = d.gamma === null ? 'fresh' : chainAge(d.gamma.chainTs, d.bar.ts, staleDays);
         if (age === 'stale') staleBars += 1;
@@ -506,6 +539,82 @@ async function backup(argv: string[], out: Out): Promise<number> {
   } finally {
     await kernel.close();
   }
+}
+
+/** `mia settings get|set|export|import` through the engine's own Settings calls (its checks and journal). */
+async function settings(argv: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const [verb, a, b] = positionals;
+  const need = (n: number, usage: string): void => {
+    if (positionals.length !== n) throw new UsageError(`settings ${verb ?? ''}: ${usage}`);
+  };
+  const reason = (): string => {
+    if (values.reason === undefined || values.reason.trim() === '') throw new UsageError(`settings ${verb ?? ''} needs --reason "<why>" (every change is journaled with it)`);
+    return values.reason;
+  };
+  if (verb === 'get') {
+    if (positionals.length > 2) throw new UsageError('settings get [<field>]');
+  } else if (verb === 'set') need(3, 'set <field> <value> --reason <why>');
+  else if (verb === 'export') need(2, 'export <file.json>');
+  else if (verb === 'import') need(2, 'import <file.json> --reason <why>');
+  else throw new UsageError('settings needs get, set, export or import');
+  const why = verb === 'set' || verb === 'import' ? reason() : '';
+  let doc: unknown = null;
+  if (verb === 'import') {
+    try {
+      doc = JSON.parse(await readFile(a as string, 'utf8')) as unknown;
+    } catch (e) {
+      throw new Error(`${a}: not a settings file (${(e as Error).message})`);
+    }
+  }
+  const kernel = kernelFor(values['data-dir']);
+  try {
+    const now = await kernel.api.getSettings();
+    if (verb === 'get') {
+      const v = a === undefined ? now.settings : fieldOf(now.settings, a);
+      out(values.json === true || typeof v === 'object' ? `${JSON.stringify(v, null, values.json === true ? undefined : 2)}\n` : `${String(v)}\n`);
+      return 0;
+    }
+    if (verb === 'export') {
+      await writeFile(a as string, `${JSON.stringify(now.settings, null, 2)}\n`);
+      out(`settings written to ${a}${now.saved ? '' : ' (the defaults: none saved yet)'}\n`);
+      return 0;
+    }
+    const next = verb === 'import' ? doc : withField(now.settings, a as string, b as string);
+    const res = await kernel.api.setSettings({ settings: next as never, reason: why, who: verb === 'import' ? 'import' : 'cli' });
+    const changed = settingChanges(now.settings, res.settings);
+    out(changed.length === 0 ? 'no change\n' : changed.map((c) => `${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}\n`).join(''));
+    if (res.dailyLossLimitInForceUsd !== null) out(`the raised daily loss limit takes effect at the next session; ${res.dailyLossLimitInForceUsd} USD until then\n`);
+    return 0;
+  } finally {
+    await kernel.close();
+  }
+}
+
+/** A settings field by dotted path. @throws UsageError for a field the settings do not have. */
+function fieldOf(s: object, path: string): unknown {
+  let v: unknown = s;
+  for (const k of path.split('.')) {
+    if (typeof v !== 'object' || v === null || !(k in v)) throw new UsageError(`no settings field "${path}" (fields: ${settingsFields(s).join(', ')})`);
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/** The settings with one field set from its text: a number, true/false, or null; the engine checks the rest. */
+function withField(s: object, path: string, text: string): unknown {
+  const old = fieldOf(s, path);
+  if (typeof old === 'object' && old !== null) throw new UsageError(`"${path}" is a group; set one of its fields (${settingsFields(old).map((f) => `${path}.${f}`).join(', ')})`);
+  const value = text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : Number(text);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new UsageError(`${path}: "${text}" is not a number`);
+  const copy = JSON.parse(JSON.stringify(s)) as Record<string, Record<string, unknown>>;
+  const [group, key] = path.split('.') as [string, string];
+  (copy[group] as Record<string, unknown>)[key] = value;
+  return copy;
+}
+
+function settingsFields(s: object, prefix = ''): string[] {
+  return Object.entries(s).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? settingsFields(v as object, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
 async function restore(argv: string[], out: Out): Promise<number> {

@@ -97,7 +97,9 @@ const RECENT_APPROVALS = 20;
 /** The execution path of one run. */
 export class Trader {
   readonly portfolio: Portfolio;
-  private readonly c: TraderConfig;
+  private c: TraderConfig;
+  /** A raised daily loss limit waiting for the next session (setRisk), USD; null: none. */
+  private pendingDailyLossUsd: number | null = null;
   private readonly d: TraderDeps;
   private readonly t: number;
   private mode: Mode;
@@ -186,6 +188,24 @@ export class Trader {
     if (r.kind === 'tick') this.onTickPrice(r);
     else this.onBarPrices(r);
     this.armStale();
+  }
+
+  /**
+   * New risk limits from the next check on (the trader's settings changed,
+   * issue 18): tighter ones at once; a raised daily loss limit only from the
+   * next session (Sierra Chart's daily loss lock: a losing day cannot be
+   * given more room), the current one standing until then.
+   */
+  setRisk(risk: RiskConfig): void {
+    const now = this.c.risk.dailyLossLimitUsd;
+    this.pendingDailyLossUsd = risk.dailyLossLimitUsd > now ? risk.dailyLossLimitUsd : null;
+    this.c = { ...this.c, risk: this.pendingDailyLossUsd === null ? risk : { ...risk, dailyLossLimitUsd: now } };
+    this.version += 1;
+  }
+
+  /** The risk limits in force now, and a raised daily loss limit waiting for the next session (null: none). */
+  get riskInForce(): { readonly risk: RiskConfig; readonly pendingDailyLossUsd: number | null } {
+    return { risk: this.c.risk, pendingDailyLossUsd: this.pendingDailyLossUsd };
   }
 
   /**
@@ -340,7 +360,13 @@ export class Trader {
   onBar(d: Decision): void {
     const bar = d.bar;
     const sessionId = d.levels?.sessionId ?? null;
-    if (sessionId !== null && sessionId !== this.day.sessionId) this.day = this.newDay(sessionId, this.d.earlierToday?.(bar.ts) ?? null);
+    if (sessionId !== null && sessionId !== this.day.sessionId) {
+      if (this.pendingDailyLossUsd !== null) {
+        this.c = { ...this.c, risk: { ...this.c.risk, dailyLossLimitUsd: this.pendingDailyLossUsd } };
+        this.pendingDailyLossUsd = null;
+      }
+      this.day = this.newDay(sessionId, this.d.earlierToday?.(bar.ts) ?? null);
+    }
     this.atr.add(bar);
     for (const tr of this.openTrades()) this.positionUpdate(tr, bar.ts);
     if (d.tradingSignal !== null) this.onSignal({ ...d, tradingSignal: d.tradingSignal });

@@ -52,6 +52,9 @@ export const API_ARGS = {
   getReplaySnapshot: z.tuple([]),
   loadChain: z.tuple([z.strictObject({ path, basisPoints: z.number().finite().min(-100_000).max(100_000).optional() })]),
   clearChain: z.tuple([]),
+  getSettings: z.tuple([]),
+  // The document is checked by the engine's own schema (engine/settings.ts), which names the bad field.
+  setSettings: z.tuple([z.strictObject({ settings: z.unknown(), reason: text, who: z.enum(['trader', 'cli', 'import']).optional() })]),
   getExecution: z.tuple([]),
   setMode: z.tuple([z.enum(['DATA_COLLECTION', 'PAPER', 'LIVE']), text.optional()]),
   getConnections: z.tuple([]),

@@ -66,6 +66,8 @@ export interface RunOptions {
   /** NQ's closes for es_nq_correlation (NodeOptions.nq), and the file they came from (a replay's). */
   readonly nq?: NqCloses | null;
   readonly nqPath?: string | null;
+  /** The simulated venue's costs (the trader's settings, issue 18); its defaults (2.25 USD a side, 1 tick) when omitted. */
+  readonly simulated?: { readonly commissionPerSideUsd: number; readonly slippageTicks: number };
   /** A chain in force older than this many trading days at a bar is said (default GAMMA_MAX_AGE_TRADING_DAYS). */
   readonly gammaMaxAgeTradingDays?: number;
   /** MANUAL or AUTO when the run opens. */
@@ -158,7 +160,7 @@ export class OpenRun {
       { ...opts, resetKillSwitchDaily: recorded?.run.config.resetKillSwitchDaily === true },
       {
         clock: this.clock,
-        venue: kind.kind === 'live' ? kind.venue : new SimulatedVenue({ tickSize: opts.instrument.tickSize }),
+        venue: kind.kind === 'live' ? kind.venue : new SimulatedVenue({ tickSize: opts.instrument.tickSize, ...opts.simulated }),
         killSwitch: this.killSwitch,
         rejections: kind.kind === 'replay' ? kind.rejections : undefined,
         // A recorded session writes no journal.

@@ -271,4 +271,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE trades ADD COLUMN source TEXT NOT NULL DEFAULT 'method' CHECK (source IN ('method', 'adopted', 'manual'));
   `,
+  // 7: every change of the trader's settings (issue 18): who, when, the field, old and new values (JSON), and why.
+  `
+  CREATE TABLE settings_changes (
+    id        INTEGER PRIMARY KEY,
+    ts        INTEGER NOT NULL,                -- wall time, Unix ms
+    who       TEXT    NOT NULL,                -- trader, cli, import
+    field     TEXT    NOT NULL,                -- dotted path: risk.dailyLossLimitUsd
+    old_value TEXT    CHECK (old_value IS NULL OR json_valid(old_value)),
+    new_value TEXT    NOT NULL CHECK (json_valid(new_value)),
+    reason    TEXT    NOT NULL
+  );
+  `,
 ];

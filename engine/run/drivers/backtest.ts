@@ -61,6 +61,8 @@ export interface BacktestOptions {
   readonly onDecision?: (decision: Decision) => void;
   /** Section 12's numbers; the spec's defaults when omitted. */
   readonly risk?: RiskConfig;
+  /** The simulated venue's costs; 2.25 USD a side and 1 tick of slippage when omitted. */
+  readonly simulated?: { readonly commissionPerSideUsd: number; readonly slippageTicks: number };
   /** Reset a tripped kill switch at the next session (default true; module header). */
   readonly resetKillSwitchDaily?: boolean;
 }
@@ -122,7 +124,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const clock = new BacktestClock();
   const risk = opts.risk ?? DEFAULT_RISK_CONFIG;
   const killStore = new MemoryKillSwitchStore();
-  const venue = new SimulatedVenue({ tickSize: instrument.tickSize });
+  const venue = new SimulatedVenue({ tickSize: instrument.tickSize, ...opts.simulated });
   // The feed reports to the node's rejection log, so the file's bad records are journaled with the run.
   const rejections = new RejectionLog();
   const feed = await openFeed(opts.file, { instrument, barTimeframe: timeframe, timeZone, rejections });
