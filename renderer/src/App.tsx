@@ -15,6 +15,7 @@ import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from
 import { Panel } from './Panel';
 import { BackupButton, Inspector, RecordedBar, SessionsView } from './sessions-view';
 import { ConnectionsButton, ConnectionsView, LiveConfirm } from './connections';
+import { SettingsView } from './settings-view';
 import { loadResumePoint, reopen, resumePointOf, saveResumePoint, type ResumePoint } from './resume';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
@@ -52,6 +53,7 @@ export function App({ client }: { client: EngineClient }) {
   const [sessionsOpen, setSessionsOpen] = useState(false);
   const [inspecting, setInspecting] = useState<string | null>(null);
   const [connectionsOpen, setConnectionsOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmLive, setConfirmLive] = useState(false);
 
   useEffect(() => {
@@ -132,6 +134,9 @@ export function App({ client }: { client: EngineClient }) {
           Sessions
         </button>
         <ConnectionsButton c={model.connections} onOpen={() => setConnectionsOpen(true)} />
+        <button type="button" className="icon-button" data-testid="open-settings" aria-label="Settings" title="Settings: risk limits, sizing, the simulated venue's costs" onClick={() => setSettingsOpen(true)}>
+          ⚙
+        </button>
         <div className="controls" role="group" aria-label="Replay controls">
           {recorded !== null && (
             <button type="button" data-testid="step-back-top" disabled={playing || recorded.bar === 0} onClick={() => void call(() => client.api.stepBack())} title="Step one bar back (←)">
@@ -246,6 +251,7 @@ export function App({ client }: { client: EngineClient }) {
           }}
         />
       )}
+      {settingsOpen && <SettingsView client={client} onClose={() => setSettingsOpen(false)} timeZone={timeZone} />}
       {sessionsOpen && <SessionsView client={client} model={model} run={call} onClose={() => setSessionsOpen(false)} timeZone={timeZone} />}
     </div>
   );

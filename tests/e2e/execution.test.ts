@@ -84,6 +84,31 @@ describe('MANUAL approval, brackets and the kill switch in the browser', () => {
     expect(first).toMatch(/^ES-/);
   });
 
+  it('Settings: loosening a limit is refused while the position is open, naming the field; tightening one is saved and journaled (issue 18)', async () => {
+    await page.getByTestId('open-settings').click();
+    await page.getByTestId('settings-view').waitFor();
+    await page.getByTestId('setting-risk.maxRiskPerTradeUsd').fill('300');
+    await page.getByTestId('settings-reason').fill('wider stops for base retests');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('settings-error').textContent()).toMatch(/risk\.maxRiskPerTradeUsd 100 -> 300 loosens a risk limit: refused while a position of -?1 contract\(s\) is open/);
+    for (const [width, height] of [
+      [1366, 768],
+      [1920, 1080],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      expect((await page.locator('header.topbar').boundingBox())!.height).toBeLessThan(48); // one row, with a position open
+      await page.screenshot({ path: join(SHOTS, `settings-refused-${width}x${height}.png`) });
+    }
+    await page.setViewportSize({ width: 1600, height: 900 });
+    await page.getByTestId('setting-risk.maxRiskPerTradeUsd').fill('100');
+    await page.getByTestId('setting-risk.maxTradesPerDay').fill('8');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('settings-saved').textContent()).toBe('Saved.');
+    expect(await page.getByTestId('settings-changes').locator('tr').first().textContent()).toMatch(/trader.*risk\.maxTradesPerDay.*10 → 8.*wider stops for base retests/);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('settings-view').count()).toBe(0);
+  });
+
   it('rejects one with R and lets the next one expire', async () => {
     await playToNextApproval(); // the first trade ends at its stop or target on the way
     await expect.poll(() => page.getByTestId('position-qty').textContent()).toBe('FLAT');
