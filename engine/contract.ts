@@ -951,6 +951,15 @@ export interface TraderSettingsDTO {
   };
   sizing: { baseContracts: number; kelly: boolean; kellyFraction: number };
   paper: { commissionPerSideUsd: number; slippageTicks: number };
+  /** Section 11's thresholds per mode, section 10's trading window (New York "HH:MM"), stop distances (ticks) and reward:risk. */
+  method: {
+    modes: Record<'DATA_COLLECTION' | 'PAPER' | 'LIVE', { minConfidence: number; minConfluence: number; minGrade: 'NO_TRADE' | 'WEAK' | 'STRONG' | 'PREMIUM'; minBaseQuality: number }>;
+    window: { start: string; end: string; noEntryStart: string; noEntryEnd: string };
+    stops: { trendTicks: number; rangeTicks: number; otherTicks: number };
+    targets: { trendRR: number; rangeRR: number; otherRR: number; minRR: number };
+  };
+  /** A MANUAL approval expires unanswered after this long, or when price moves this many ticks past the entry. */
+  approval: { expirySeconds: number; expiryTicks: number };
 }
 
 /** One journaled change of the trader's settings. `ts` wall time, Unix ms. */

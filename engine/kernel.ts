@@ -28,7 +28,7 @@ import { LiveDriver } from './run/drivers/live.js';
 import { ExecutionFeed } from './run/execution-feed.js';
 import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
-import { readAccountSettings, readExecutionSettings, readTraderSettings, riskOf, SettingsStore, traderSettingsOf, type ExecutionSettings, type TraderSettings } from './settings.js';
+import { methodOf, readAccountSettings, readExecutionSettings, readTraderSettings, riskOf, SettingsStore, traderSettingsOf, type ExecutionSettings, type TraderSettings } from './settings.js';
 import { settingsApi } from './api/settings.js';
 import { openDb, SchemaTooNewError, type Db } from './store/db.js';
 import { dayCarry, markInterruptedRuns } from './store/journal.js';
@@ -206,10 +206,10 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   const loadTraderSettings = (): { settings: TraderSettings; saved: boolean } => {
     try {
       const saved = store.settings.get('trader') !== null;
-      return { settings: saved ? readTraderSettings(store.settings) : traderSettingsOf(risk), saved };
+      return { settings: saved ? readTraderSettings(store.settings) : traderSettingsOf(risk, method), saved };
     } catch (e) {
       critical(`The saved settings cannot be read (${(e as Error).message}): the defaults are in force until they are saved again; the saved document is kept as it is`);
-      return { settings: traderSettingsOf(risk), saved: false };
+      return { settings: traderSettingsOf(risk, method), saved: false };
     }
   };
   let traderSettings = loadTraderSettings();
@@ -287,11 +287,13 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       file,
       instrument,
       ...o,
-      method: { ...method, mode: exec.mode },
+      method: { ...(traderSettings.saved ? methodOf(traderSettings.settings, method) : method), mode: exec.mode },
       gamma,
       gammaSchedule,
       gammaMaxAgeTradingDays: config.gammaMaxAgeTradingDays,
-      ...(traderSettings.saved ? { simulated: traderSettings.settings.paper } : {}),
+      ...(traderSettings.saved
+        ? { simulated: traderSettings.settings.paper, approval: { timeoutMs: traderSettings.settings.approval.expirySeconds * 1000, expiryTicks: traderSettings.settings.approval.expiryTicks } }
+        : {}),
       execution: exec.execution,
       ...riskNow(),
     }),

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ExecutionMode } from './execution/records.js';
-import { MODES, type Mode } from './method/config.js';
+import { DEFAULT_METHOD_CONFIG, GRADES, MODES, type MethodConfig, type Mode } from './method/config.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
 import type { Db } from './store/db.js';
 
@@ -108,6 +108,10 @@ export function readAccountSettings(s: SettingsStore): AccountSettings {
 export const TRADER_SETTINGS_VERSION = 1;
 
 const pct = z.number().gt(0).max(100);
+const unit = z.number().min(0).max(1);
+/** A New York wall time, "HH:MM". */
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day in New York, HH:MM');
+const modeThresholds = z.strictObject({ minConfidence: unit, minConfluence: unit, minGrade: z.enum(GRADES), minBaseQuality: unit });
 const count = (max: number) => z.number().int().min(1).max(max);
 
 /**
@@ -146,6 +150,18 @@ export const TraderSettingsSchema = z.strictObject({
     commissionPerSideUsd: z.number().min(0).max(100),
     slippageTicks: z.number().int().min(0).max(20),
   }),
+  /** The method's numbers the trader sets (battle-navale.md sections 10 and 11); for runs opened later. */
+  method: z.strictObject({
+    /** Section 11's thresholds per mode. */
+    modes: z.strictObject({ DATA_COLLECTION: modeThresholds, PAPER: modeThresholds, LIVE: modeThresholds }),
+    /** Section 10's trading window and its no-entry stretch, New York time. */
+    window: z.strictObject({ start: hhmm, end: hhmm, noEntryStart: hhmm, noEntryEnd: hhmm }),
+    /** Section 10's stop distances, ticks, and reward:risk of the targets. */
+    stops: z.strictObject({ trendTicks: z.number().int().min(1).max(200), rangeTicks: z.number().int().min(1).max(200), otherTicks: z.number().int().min(1).max(200) }),
+    targets: z.strictObject({ trendRR: z.number().gt(0).max(20), rangeRR: z.number().gt(0).max(20), otherRR: z.number().gt(0).max(20), minRR: z.number().gt(0).max(20) }),
+  }),
+  /** MANUAL approvals (section 11): unanswered, they expire after this long or when price moves this far past the entry. */
+  approval: z.strictObject({ expirySeconds: z.number().int().min(5).max(3600), expiryTicks: z.number().int().min(1).max(200) }),
 });
 
 /** The trader's settings. */
@@ -180,7 +196,8 @@ export function parseTraderSettings(doc: unknown, source = 'settings'): TraderSe
 }
 
 /** The trader's settings a risk config stands for (the engine's configuration before any is saved), with the simulated venue's default costs. */
-export function traderSettingsOf(r: RiskConfig): TraderSettings {
+export function traderSettingsOf(r: RiskConfig, m: MethodConfig = DEFAULT_METHOD_CONFIG): TraderSettings {
+  const time = (minute: number): string => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
   return {
     version: TRADER_SETTINGS_VERSION,
     risk: {
@@ -197,6 +214,26 @@ export function traderSettingsOf(r: RiskConfig): TraderSettings {
     },
     sizing: { baseContracts: r.baseContracts, kelly: r.kellyShare !== null, kellyFraction: r.kellyShare ?? 0.25 },
     paper: { commissionPerSideUsd: 2.25, slippageTicks: 1 },
+    method: {
+      modes: { DATA_COLLECTION: { ...m.modes.DATA_COLLECTION }, PAPER: { ...m.modes.PAPER }, LIVE: { ...m.modes.LIVE } },
+      window: { start: time(m.window.startMinute), end: time(m.window.endMinute), noEntryStart: time(m.window.noEntryStartMinute), noEntryEnd: time(m.window.noEntryEndMinute) },
+      stops: { trendTicks: m.stops.trendTicks, rangeTicks: m.stops.rangeTicks, otherTicks: m.stops.otherTicks },
+      targets: { trendRR: m.targets.trendRR, rangeRR: m.targets.rangeRR, otherRR: m.targets.otherRR, minRR: m.targets.minRR },
+    },
+    approval: { expirySeconds: 30, expiryTicks: 4 },
+  };
+}
+
+/** The method config of the trader's settings over `base` (the numbers the settings do not hold stay `base`'s). */
+export function methodOf(s: TraderSettings, base: MethodConfig = DEFAULT_METHOD_CONFIG): MethodConfig {
+  const minute = (t: string): number => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+  const m = s.method;
+  return {
+    ...base,
+    modes: { DATA_COLLECTION: { ...m.modes.DATA_COLLECTION }, PAPER: { ...m.modes.PAPER }, LIVE: { ...m.modes.LIVE } },
+    window: { startMinute: minute(m.window.start), endMinute: minute(m.window.end), noEntryStartMinute: minute(m.window.noEntryStart), noEntryEndMinute: minute(m.window.noEntryEnd) },
+    stops: { ...base.stops, ...m.stops },
+    targets: { ...base.targets, ...m.targets },
   };
 }
 
@@ -238,17 +275,22 @@ const HIGHER_LOOSENS = new Set([
 /** The fields that differ between two settings documents, in the schema's order. */
 export function settingChanges(from: TraderSettings, to: TraderSettings): SettingChange[] {
   const out: SettingChange[] = [];
-  for (const group of ['risk', 'sizing', 'paper'] as const) {
-    const a = from[group] as Record<string, unknown>;
-    const b = to[group] as Record<string, unknown>;
+  const walk = (a: Record<string, unknown>, b: Record<string, unknown>, prefix: string): void => {
     for (const k of Object.keys(b)) {
+      const field = `${prefix}${k}`;
+      if (typeof b[k] === 'object' && b[k] !== null) {
+        walk((a[k] ?? {}) as Record<string, unknown>, b[k] as Record<string, unknown>, `${field}.`);
+        continue;
+      }
       if (a[k] === b[k]) continue;
-      const field = `${group}.${k}`;
       const up = Number(b[k]) > Number(a[k]);
       const loosens = HIGHER_LOOSENS.has(field) ? up : field === 'risk.pauseMinutes' ? !up : false;
       out.push({ field, from: a[k], to: b[k], loosens });
     }
-  }
+  };
+  const rest: Record<string, unknown> = { ...to };
+  delete rest.version;
+  walk(from as unknown as Record<string, unknown>, rest, '');
   return out;
 }
 

@@ -45,9 +45,9 @@ import { GAMMA_MAX_AGE_TRADING_DAYS, chainAge } from '../gamma/age.js';
 import { APP_VERSION, defaultDataDir, defaultMarketDataDir } from '../host/paths.js';
 import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
-import { MODES, methodConfig, type Mode } from '../method/config.js';
+import { MODES, methodConfig, type MethodConfig, type Mode } from '../method/config.js';
 import { isoTime } from '../feeds/validate.js';
-import { SettingsError, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
+import { SettingsError, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
 import { openDb } from '../store/db.js';
 import { Zone } from '../time/zone.js';
 
@@ -216,7 +216,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       sessionKind: values.session as 'globex' | 'rth' | undefined,
       db,
       wall,
-      method: methodConfig({ mode: (values.mode as Mode | undefined) ?? 'PAPER' }),
+      method: ((m: MethodConfig) => (traderSettings === null ? m : methodOf(traderSettings, m)))(methodConfig({ mode: (values.mode as Mode | undefined) ?? 'PAPER' })),
       gamma: chain === null ? null : { levels: chain, basisPoints },
       gammaSchedule: schedule,
       nqFile: values.nq,

@@ -72,6 +72,8 @@ export interface NodeOptions {
   readonly gammaSchedule?: readonly GammaInForce[];
   /** NQ's closes for es_nq_correlation (section 7): a bar file's, or live NQ's; neutral without. */
   readonly nq?: NqCloses | null;
+  /** When a MANUAL approval expires unanswered: market ms, and ticks past the entry (section 11's 30 s and 4 when omitted). */
+  readonly approval?: { readonly timeoutMs: number; readonly expiryTicks: number };
   /** Re-arm a HALTED kill switch at each new session ([Note: backtest kill switch]). */
   readonly resetKillSwitchDaily: boolean;
 }
@@ -159,7 +161,13 @@ export class TradingNode {
     }
     this.analyzer = new MethodAnalyzer({ instrument: opts.instrument, config: opts.method });
     this.trader = new Trader(
-      { instrument: opts.instrument, mode: opts.method.mode, execution: opts.execution, risk: opts.risk },
+      {
+        instrument: opts.instrument,
+        mode: opts.method.mode,
+        execution: opts.execution,
+        risk: opts.risk,
+        ...(opts.approval === undefined ? {} : { approvalTimeoutMs: opts.approval.timeoutMs, approvalExpiryTicks: opts.approval.expiryTicks }),
+      },
       {
         clock: deps.clock,
         venue: deps.venue,

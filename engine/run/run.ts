@@ -66,6 +66,8 @@ export interface RunOptions {
   /** NQ's closes for es_nq_correlation (NodeOptions.nq), and the file they came from (a replay's). */
   readonly nq?: NqCloses | null;
   readonly nqPath?: string | null;
+  /** When a MANUAL approval expires (the trader's settings, issue 18); section 11's 30 s and 4 ticks when omitted. */
+  readonly approval?: { readonly timeoutMs: number; readonly expiryTicks: number };
   /** The simulated venue's costs (the trader's settings, issue 18); its defaults (2.25 USD a side, 1 tick) when omitted. */
   readonly simulated?: { readonly commissionPerSideUsd: number; readonly slippageTicks: number };
   /** A chain in force older than this many trading days at a bar is said (default GAMMA_MAX_AGE_TRADING_DAYS). */

@@ -11,28 +11,75 @@ import type { EngineClient } from './engine-client';
 import { useEscape } from './escape';
 import { formatDateTime } from './format';
 
-type Group = keyof Omit<TraderSettingsDTO, 'version'>;
+type Group = 'risk' | 'sizing' | 'paper' | 'method' | 'approval';
+type Kind = 'number' | 'bool' | 'time' | 'grade';
 
-/** Every field the view edits: group, key, label, unit, and whether it is a yes/no. */
-const FIELDS: readonly { group: Group; key: string; label: string; unit: string; kind?: 'bool' }[] = [
-  { group: 'risk', key: 'maxRiskPerTradeUsd', label: 'Risk per trade', unit: 'USD' },
-  { group: 'risk', key: 'dailyLossLimitUsd', label: 'Daily loss limit', unit: 'USD' },
-  { group: 'risk', key: 'maxTradesPerDay', label: 'Trades a day', unit: 'trades' },
-  { group: 'risk', key: 'lossStreakPause', label: 'Losses in a row that pause', unit: 'trades' },
-  { group: 'risk', key: 'pauseMinutes', label: 'Pause after them', unit: 'min' },
-  { group: 'risk', key: 'maxDrawdownPct', label: 'Drawdown from peak', unit: '%' },
-  { group: 'risk', key: 'maxContractsPerSignal', label: 'Contracts per signal', unit: 'contracts' },
-  { group: 'risk', key: 'maxOpenPositions', label: 'Open positions', unit: 'positions' },
-  { group: 'risk', key: 'budgetOfDailyLimitPct', label: 'Risk budget, of the daily limit', unit: '%' },
-  { group: 'risk', key: 'budgetOfRemainingPct', label: 'Risk budget, of what is left of it', unit: '%' },
-  { group: 'sizing', key: 'baseContracts', label: 'Base size', unit: 'contracts' },
-  { group: 'sizing', key: 'kelly', label: 'Kelly sizing', unit: '', kind: 'bool' },
-  { group: 'sizing', key: 'kellyFraction', label: 'Kelly fraction', unit: 'of Kelly' },
-  { group: 'paper', key: 'commissionPerSideUsd', label: 'Simulated commission', unit: 'USD a side' },
-  { group: 'paper', key: 'slippageTicks', label: 'Simulated slippage', unit: 'ticks' },
-];
+/** Every field the view edits: its dotted path in the settings, label, unit and kind. */
+interface Field {
+  readonly path: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly kind: Kind;
+}
+const num = (path: string, label: string, unit: string): Field => ({ path, label, unit, kind: 'number' });
+const MODE_FIELDS = (['DATA_COLLECTION', 'PAPER', 'LIVE'] as const).flatMap((m) => [
+  num(`method.modes.${m}.minConfidence`, `${m}: min confidence`, '0-1'),
+  num(`method.modes.${m}.minConfluence`, `${m}: min confluence`, '0-1'),
+  { path: `method.modes.${m}.minGrade`, label: `${m}: min grade`, unit: '', kind: 'grade' as const },
+  num(`method.modes.${m}.minBaseQuality`, `${m}: min base quality`, '0-1'),
+]);
+const FIELDS: Readonly<Record<Group, readonly Field[]>> = {
+  risk: [
+    num('risk.maxRiskPerTradeUsd', 'Risk per trade', 'USD'),
+    num('risk.dailyLossLimitUsd', 'Daily loss limit', 'USD'),
+    num('risk.maxTradesPerDay', 'Trades a day', 'trades'),
+    num('risk.lossStreakPause', 'Losses in a row that pause', 'trades'),
+    num('risk.pauseMinutes', 'Pause after them', 'min'),
+    num('risk.maxDrawdownPct', 'Drawdown from peak', '%'),
+    num('risk.maxContractsPerSignal', 'Contracts per signal', 'contracts'),
+    num('risk.maxOpenPositions', 'Open positions', 'positions'),
+    num('risk.budgetOfDailyLimitPct', 'Risk budget, of the daily limit', '%'),
+    num('risk.budgetOfRemainingPct', 'Risk budget, of what is left of it', '%'),
+  ],
+  sizing: [num('sizing.baseContracts', 'Base size', 'contracts'), { path: 'sizing.kelly', label: 'Kelly sizing', unit: '', kind: 'bool' }, num('sizing.kellyFraction', 'Kelly fraction', 'of Kelly')],
+  paper: [num('paper.commissionPerSideUsd', 'Simulated commission', 'USD a side'), num('paper.slippageTicks', 'Simulated slippage', 'ticks')],
+  approval: [num('approval.expirySeconds', 'Unanswered, expires after', 's'), num('approval.expiryTicks', 'Or when price moves past the entry', 'ticks')],
+  method: [
+    ...MODE_FIELDS,
+    { path: 'method.window.start', label: 'Trading window from', unit: 'ET', kind: 'time' },
+    { path: 'method.window.end', label: 'Trading window to', unit: 'ET', kind: 'time' },
+    { path: 'method.window.noEntryStart', label: 'No new entries from', unit: 'ET', kind: 'time' },
+    { path: 'method.window.noEntryEnd', label: 'No new entries to', unit: 'ET', kind: 'time' },
+    num('method.stops.trendTicks', 'Stop, trend setup', 'ticks'),
+    num('method.stops.rangeTicks', 'Stop, range setup', 'ticks'),
+    num('method.stops.otherTicks', 'Stop, other setups', 'ticks'),
+    num('method.targets.trendRR', 'Target, trend', 'R:R'),
+    num('method.targets.rangeRR', 'Target, range', 'R:R'),
+    num('method.targets.otherRR', 'Target, other', 'R:R'),
+    num('method.targets.minRR', 'Least reward:risk taken', 'R:R'),
+  ],
+};
+const ALL_FIELDS = Object.values(FIELDS).flat();
 
-const GROUP_TITLES: Record<Group, string> = { risk: 'Risk limits (section 12)', sizing: 'Sizing', paper: 'Simulated venue (paper, replays, backtests)' };
+const GROUP_TITLES: Record<Group, string> = {
+  risk: 'Risk limits (section 12)',
+  sizing: 'Sizing',
+  approval: 'MANUAL approvals',
+  paper: 'Simulated venue (paper, replays, backtests)',
+  method: 'The method (sections 10 and 11; for runs opened next)',
+};
+
+/** A value by dotted path. */
+function at(doc: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], doc);
+}
+
+/** Sets a value by dotted path, in place. */
+function put(doc: unknown, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const last = keys.pop() as string;
+  (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], doc) as Record<string, unknown>)[last] = value;
+}
 
 /** The Settings dialog. */
 export function SettingsView({ client, onClose, timeZone }: { client: EngineClient; onClose: () => void; timeZone: string }) {
@@ -46,9 +93,9 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
   const load = (d: SettingsDTO): void => {
     setDto(d);
     const next: Record<string, string | boolean> = {};
-    for (const f of FIELDS) {
-      const v = (d.settings[f.group] as Record<string, number | boolean>)[f.key];
-      next[`${f.group}.${f.key}`] = typeof v === 'boolean' ? v : String(v);
+    for (const f of ALL_FIELDS) {
+      const v = at(d.settings, f.path);
+      next[f.path] = typeof v === 'boolean' ? v : String(v);
     }
     setDraft(next);
   };
@@ -59,9 +106,9 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
   /** The draft as a settings document: numbers where the field is one (the engine names any bad one). */
   const documentOf = (): TraderSettingsDTO => {
     const doc = JSON.parse(JSON.stringify(dto!.settings)) as TraderSettingsDTO;
-    for (const f of FIELDS) {
-      const v = draft[`${f.group}.${f.key}`];
-      (doc[f.group] as Record<string, unknown>)[f.key] = f.kind === 'bool' ? v === true : String(v).trim() === '' ? Number.NaN : Number(v);
+    for (const f of ALL_FIELDS) {
+      const v = draft[f.path];
+      put(doc, f.path, f.kind === 'bool' ? v === true : f.kind === 'time' || f.kind === 'grade' ? String(v) : String(v).trim() === '' ? Number.NaN : Number(v));
     }
     return doc;
   };
@@ -124,18 +171,25 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
           >
             {!dto.saved && <p className="muted small">Nothing saved yet: these are the defaults.</p>}
             <div className="settings-groups">
-              {(['risk', 'sizing', 'paper'] as const).map((g) => (
-                <fieldset key={g}>
+              {(['risk', 'sizing', 'approval', 'paper', 'method'] as const).map((g) => (
+                <fieldset key={g} className={g}>
                   <legend>{GROUP_TITLES[g]}</legend>
-                  {FIELDS.filter((f) => f.group === g).map((f) => {
-                    const id = `${f.group}.${f.key}`;
+                  {FIELDS[g].map((f) => {
+                    const id = f.path;
+                    const set = (v: string | boolean): void => setDraft({ ...draft, [id]: v });
                     return (
                       <label key={id} className="setting">
                         <span>{f.label}</span>
                         {f.kind === 'bool' ? (
-                          <input type="checkbox" data-testid={`setting-${id}`} checked={draft[id] === true} onChange={(e) => setDraft({ ...draft, [id]: e.target.checked })} />
+                          <input type="checkbox" data-testid={`setting-${id}`} checked={draft[id] === true} onChange={(e) => set(e.target.checked)} />
+                        ) : f.kind === 'grade' ? (
+                          <select data-testid={`setting-${id}`} value={String(draft[id] ?? '')} onChange={(e) => set(e.target.value)}>
+                            {['NO_TRADE', 'WEAK', 'STRONG', 'PREMIUM'].map((x) => (
+                              <option key={x}>{x}</option>
+                            ))}
+                          </select>
                         ) : (
-                          <input inputMode="decimal" data-testid={`setting-${id}`} value={String(draft[id] ?? '')} onChange={(e) => setDraft({ ...draft, [id]: e.target.value })} />
+                          <input inputMode={f.kind === 'time' ? 'text' : 'decimal'} data-testid={`setting-${id}`} value={String(draft[id] ?? '')} onChange={(e) => set(e.target.value)} />
                         )}
                         <span className="muted small">{f.unit}</span>
                       </label>

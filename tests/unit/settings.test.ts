@@ -14,7 +14,8 @@ import { LiveClock } from '../../engine/clock';
 import { main } from '../../engine/cli/mia';
 import { createKernel, type Kernel } from '../../engine/kernel';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing';
-import { DEFAULT_TRADER_SETTINGS, checkChanges, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../../engine/settings';
+import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
+import { DEFAULT_TRADER_SETTINGS, checkChanges, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../../engine/settings';
 import { eventually } from '../support/manual-clock';
 import { REAL_CSV, SHARED_DATA } from '../support/paths';
 
@@ -32,6 +33,10 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('the settings document', () => {
   it("is section 12's numbers by default and maps onto the risk config", () => {
     expect(riskOf(DEFAULT_TRADER_SETTINGS)).toEqual(DEFAULT_RISK_CONFIG);
+    // And sections 10 and 11's onto the method config: 09:35-15:45, no entries 09:30-09:40, PAPER 0.70 / 0.65.
+    expect(methodOf(DEFAULT_TRADER_SETTINGS)).toEqual(DEFAULT_METHOD_CONFIG);
+    expect(DEFAULT_TRADER_SETTINGS.method.window).toEqual({ start: '09:35', end: '15:45', noEntryStart: '09:30', noEntryEnd: '09:40' });
+    expect(DEFAULT_TRADER_SETTINGS.approval).toEqual({ expirySeconds: 30, expiryTicks: 4 });
     expect(riskOf(withRisk({ maxDrawdownPct: 5, pauseMinutes: 10 }))).toMatchObject({ maxDrawdownShare: 0.05, pauseMs: 600_000 });
   });
 
@@ -40,6 +45,11 @@ describe('the settings document', () => {
     expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, sizing: { ...DEFAULT_TRADER_SETTINGS.sizing, baseContracts: 1.5 } })).toThrow(/sizing\.baseContracts/);
     expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, risk: { ...DEFAULT_TRADER_SETTINGS.risk, maxRiskPerTrade: 3 } })).toThrow(/risk: Unrecognized key.*maxRiskPerTrade/);
     expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, version: 2 })).toThrow(/version 2 is newer/);
+    const late = { ...DEFAULT_TRADER_SETTINGS, method: { ...DEFAULT_TRADER_SETTINGS.method, window: { ...DEFAULT_TRADER_SETTINGS.method.window, end: '25:00' } } };
+    expect(() => parseTraderSettings(late)).toThrow(/method\.window\.end: a time of day in New York, HH:MM/);
+    const grade = JSON.parse(JSON.stringify(DEFAULT_TRADER_SETTINGS)) as { method: { modes: { LIVE: { minGrade: string } } } };
+    grade.method.modes.LIVE.minGrade = 'GREAT';
+    expect(() => parseTraderSettings(grade)).toThrow(/method\.modes\.LIVE\.minGrade/);
   });
 
   it('tells a loosening change from a tightening one, and refuses loosening while exposed', () => {
@@ -51,6 +61,9 @@ describe('the settings document', () => {
     ]);
     const costs = settingChanges(DEFAULT_TRADER_SETTINGS, { ...DEFAULT_TRADER_SETTINGS, paper: { commissionPerSideUsd: 1, slippageTicks: 2 } });
     expect(costs.every((x) => !x.loosens)).toBe(true);
+    const paper = JSON.parse(JSON.stringify(DEFAULT_TRADER_SETTINGS)) as TraderSettings;
+    paper.method.modes.PAPER.minConfluence = 0.45;
+    expect(settingChanges(DEFAULT_TRADER_SETTINGS, paper)).toEqual([{ field: 'method.modes.PAPER.minConfluence', from: 0.65, to: 0.45, loosens: false }]);
     const flat = { positionQty: 0, workingOrders: 0, killSwitch: 'ACTIVE' as const };
     expect(() => checkChanges(c, flat)).not.toThrow();
     expect(() => checkChanges(c, { ...flat, positionQty: -2 })).toThrow(/risk\.maxRiskPerTradeUsd 100 -> 300 loosens a risk limit: refused while a position of -2 contract\(s\) is open/);
@@ -99,6 +112,32 @@ describe('settings through the engine', () => {
     expect((await k.api.getSettings()).dailyLossLimitInForceUsd).toBeNull(); // the replay's next session came
     await k.close();
   }, 90_000);
+});
+
+describe('the method and approval settings in runs', () => {
+  it("PAPER's thresholds lowered to DATA_COLLECTION's give more signals on the real CSV; an approval expires after the seconds set", async () => {
+    const dir = tmp();
+    const file = join(dir, 'lower.json');
+    const lower = JSON.parse(JSON.stringify(DEFAULT_TRADER_SETTINGS)) as TraderSettings;
+    lower.method.modes.PAPER = { ...lower.method.modes.DATA_COLLECTION };
+    writeFileSync(file, JSON.stringify(lower));
+    const count = async (args: string[]): Promise<number> => (JSON.parse((await cli(['backtest', '--data', REAL_CSV, '--no-journal', '--json', ...args])).out) as { signals: { total: number } }).signals.total;
+    const base = await count([]);
+    expect(await count(['--settings', file])).toBeGreaterThan(base);
+    expect(await count(['--mode', 'DATA_COLLECTION'])).toBe(await count(['--settings', file]));
+    // MANUAL, with approvals that expire after 12 s: the queued card says so.
+    const k = kernelAt(dir);
+    const quick = JSON.parse(JSON.stringify(DEFAULT_TRADER_SETTINGS)) as TraderSettings;
+    quick.approval.expirySeconds = 12;
+    await k.api.setSettings({ settings: quick, reason: 'quicker answers' });
+    await k.api.openReplay({ path: REAL_CSV });
+    await k.api.setSpeed('max');
+    await k.api.play();
+    await eventually(async () => expect((await k.api.getExecution()).queue.length).toBeGreaterThan(0), 30_000);
+    const a = (await k.api.getExecution()).queue[0]!;
+    expect(a.expiresAt - a.queuedAt).toBe(12_000);
+    await k.close();
+  }, 60_000);
 });
 
 describe('mia settings and mia backtest --settings', () => {

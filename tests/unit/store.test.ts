@@ -21,7 +21,7 @@ describe('openDb', () => {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
     expect(tables).toEqual([
       'approvals', 'bars', 'fills', 'gamma_chains', 'kill_switch', 'kill_switch_events', 'levels', 'orders', 'rejections',
-      'run_events', 'runs', 'sessions', 'settings', 'signals', 'sqlite_sequence', 'trade_snapshots', 'trades',
+      'run_events', 'runs', 'sessions', 'settings', 'settings_changes', 'signals', 'sqlite_sequence', 'trade_snapshots', 'trades',
     ]);
     db.close();
     const again = openDb(file);
@@ -38,7 +38,7 @@ describe('openDb', () => {
     raw.pragma('user_version = 1');
     raw.prepare(`INSERT INTO runs (kind, source, symbol, timeframe, session_kind, time_zone, started_at) VALUES ('backtest', 'x.csv', 'ES', '1m', 'globex', 'UTC', 1)`).run();
     raw.close();
-    expect(MIGRATIONS).toHaveLength(6);
+    expect(MIGRATIONS).toHaveLength(7);
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT source, config FROM runs').all()).toEqual([{ source: 'x.csv', config: null }]);
@@ -79,9 +79,26 @@ describe('openDb', () => {
     raw.prepare(`INSERT INTO trades (run_id, id, signal_id, kind, side, setup, qty) VALUES (3, 'T1', 'ES-1-BN_BASE_RETEST-LONG', 'paper', 'LONG', 'BN_BASE_RETEST', 1)`).run();
     raw.close();
     const db = openDb(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT id, source FROM trades').all()).toEqual([{ id: 'T1', source: 'method' }]);
     expect(() => db.prepare(`INSERT INTO trades (run_id, id, signal_id, kind, side, setup, qty, source) VALUES (3, 'T2', 'x', 'paper', 'LONG', 'x', 1, 'robot')`).run()).toThrow(/CHECK constraint failed/);
+    db.close();
+  });
+
+  it('migrates a version 6 journal: its settings stay, and the change log starts empty (issue 18)', () => {
+    const file = tmpFile();
+    openDb(file).close();
+    rmSync(file);
+    const raw = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 6)) raw.exec(m);
+    raw.pragma('user_version = 6');
+    raw.prepare(`INSERT INTO settings (key, value) VALUES ('execution', '{"mode":"PAPER","execution":"AUTO"}')`).run();
+    raw.close();
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
+    expect(db.prepare('SELECT key, value FROM settings').all()).toEqual([{ key: 'execution', value: '{"mode":"PAPER","execution":"AUTO"}' }]);
+    expect(db.prepare('SELECT count(*) AS n FROM settings_changes').get()).toEqual({ n: 0 });
+    expect(() => db.prepare(`INSERT INTO settings_changes (ts, who, field, old_value, new_value, reason) VALUES (1, 'trader', 'risk.x', '1', 'not json', 'r')`).run()).toThrow(/CHECK constraint failed/);
     db.close();
   });
 
