@@ -5,7 +5,7 @@
  * exposed, and journals every change, listed at the bottom. Export writes the
  * settings as a JSON file; Import reads one (checked the same way).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SettingsDTO, TraderSettingsDTO } from '../../engine/contract';
 import type { EngineClient } from './engine-client';
 import { useEscape } from './escape';
@@ -89,6 +89,11 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const errorRef = useRef<HTMLParagraphElement>(null);
+  // A refusal is read where it is said: the form may be scrolled away from it.
+  useEffect(() => {
+    if (error !== null) errorRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [error]);
 
   const load = (d: SettingsDTO): void => {
     setDto(d);
@@ -217,7 +222,7 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
               </label>
             </div>
             {error !== null && (
-              <p className="error" data-testid="settings-error" role="alert">
+              <p className="error" data-testid="settings-error" role="alert" ref={errorRef}>
                 {error}
               </p>
             )}
