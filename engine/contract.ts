@@ -470,6 +470,14 @@ export interface PositionUpdateDataDTO {
   readonly unrealizedUsd: number;
 }
 
+/**
+ * How a trade ended: its stop or target filled; closed at market by the kill
+ * switch, by the trader's Flatten or Reverse ('flatten'), by the time exit or
+ * the flatten before the session's end (issue 18), or because the broker
+ * refused its stop or target twice ('unprotected', issue 16).
+ */
+export type ExitReasonDTO = 'stop' | 'target' | 'kill-switch' | 'unprotected' | 'flatten' | 'time-exit' | 'session-end';
+
 /** FINAL_RESULT: the closed trade. P&L USD net of commissions. */
 export interface FinalResultDataDTO {
   readonly pnlUsd: number;
@@ -478,8 +486,7 @@ export interface FinalResultDataDTO {
   readonly exitPrice: number;
   readonly exitTs: number;
   readonly qty: number;
-  /** 'unprotected': closed at market because the broker refused its stop or target twice. */
-  readonly exitReason: 'stop' | 'target' | 'kill-switch' | 'unprotected';
+  readonly exitReason: ExitReasonDTO;
   readonly holdingMs: number;
   readonly maeTicks: number;
   readonly mfeTicks: number;
@@ -748,13 +755,13 @@ export interface LimitsDTO {
 /** A trade. Prices points, P&L USD net of commissions, MAE/MFE ticks. */
 export interface TradeDTO {
   readonly id: string;
-  /** The signal it traded; `ADOPTED-<id>` for an adopted broker position. */
+  /** The signal it traded; `ADOPTED-<id>` for an adopted broker position, `MANUAL-<id>` for the trader's own order. */
   readonly signalId: string;
-  /** The method's signal, or a broker position the trader adopted (issue 16). */
-  readonly source: 'method' | 'adopted';
+  /** The method's signal, a broker position the trader adopted (issue 16), or the trader's own order (issue 18). */
+  readonly source: 'method' | 'adopted' | 'manual';
   readonly kind: 'paper' | 'would-be';
   readonly side: SideDTO;
-  /** The signal's setup, or ADOPTED. */
+  /** The signal's setup, or ADOPTED, or MANUAL. */
   readonly setup: string;
   /** The signal's grade; null for an adopted position. */
   readonly grade: GradeDTO | null;

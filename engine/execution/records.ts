@@ -5,7 +5,7 @@
  * writes to. engine/execution/trader.ts produces them; the journal, the
  * DTO mappers and the recorded-session checker read them.
  */
-import type { TradeSnapshotDataDTO } from '../contract.js';
+import type { ExitReasonDTO, TradeSnapshotDataDTO } from '../contract.js';
 import type { TradingSignal } from '../method/decision.js';
 import type { Fill, Order } from '../venue/orders.js';
 
@@ -36,12 +36,11 @@ export interface Approval {
   tradeId: string | null;
 }
 
-/** Why a trade ended. */
-/** How a trade ended; 'unprotected': closed at market because the broker refused its stop or target twice (issue 16). */
-export type ExitReason = 'stop' | 'target' | 'kill-switch' | 'unprotected';
+/** How a trade ended (the contract's vocabulary, engine/contract.ts ExitReasonDTO). */
+export type ExitReason = ExitReasonDTO;
 
-/** Where a trade came from: the method's signal, or a broker position the trader adopted (issue 16). */
-export type TradeSource = 'method' | 'adopted';
+/** Where a trade came from: the method's signal, a broker position the trader adopted (issue 16), or the trader's own order (issue 18). */
+export type TradeSource = 'method' | 'adopted' | 'manual';
 
 /** What a trade set out to do: its side, the entry it planned and its stop and target, points. */
 export interface TradePlan {
@@ -57,8 +56,13 @@ export interface TradeRecord {
   readonly source: TradeSource;
   /** The method's signal it trades; null for an adopted position. */
   readonly signal: TradingSignal | null;
-  /** The signal's side, entry, stop and target; an adopted position's side, average price and the protection the trader gave it. */
-  readonly plan: TradePlan;
+  /**
+   * The signal's side, entry, stop and target; an adopted position's side,
+   * average price and the protection the trader gave it; a manual order's
+   * price and its bracket. A stop or target moved since (a drag on the chart,
+   * breakeven, trailing) replaces it: the plan is the protection in force.
+   */
+  plan: TradePlan;
   /** 'paper' went to the venue; 'would-be' is a DATA_COLLECTION signal's outcome (no order). */
   readonly kind: 'paper' | 'would-be';
   /** The trading day (session id) it was opened in. */
@@ -94,14 +98,14 @@ export interface TradeRecord {
   cancelled: boolean;
 }
 
-/** The signal id a trade is journaled under: its signal's, or `ADOPTED-<trade id>` for an adopted position. */
+/** The signal id a trade is journaled under: its signal's, else `ADOPTED-<trade id>` or `MANUAL-<trade id>`. */
 export function tradeSignalId(t: TradeRecord): string {
-  return t.signal?.id ?? `ADOPTED-${t.id}`;
+  return t.signal?.id ?? `${tradeSetup(t)}-${t.id}`;
 }
 
-/** The setup a trade is journaled and shown under: its signal's, or ADOPTED. */
+/** The setup a trade is journaled and shown under: its signal's, else ADOPTED or MANUAL. */
 export function tradeSetup(t: TradeRecord): string {
-  return t.signal?.setup ?? 'ADOPTED';
+  return t.signal?.setup ?? (t.source === 'manual' ? 'MANUAL' : 'ADOPTED');
 }
 
 /**
@@ -141,6 +145,20 @@ export type RunEventKind =
   | 'position.adopted'
   /** The day's results of earlier live runs, carried into this run's daily limits. */
   | 'risk.carried'
+  /** The trader's own order (ladder, chart, Reverse), sent with its bracket. */
+  | 'order.manual'
+  /** A working order's price moved: by the trader (a drag) or by position management. */
+  | 'order.modified'
+  /** The trader cancelled one order, or every working order. */
+  | 'order.cancelled'
+  | 'orders.cancelled'
+  /** Flatten (the trader's, or before the session's end): every order cancelled and the position closed, the platform left armed. */
+  | 'flatten.start'
+  | 'flatten.done'
+  /** Reverse: flattened, then the opposite position entered. */
+  | 'reverse.start'
+  /** A trade closed at market by position management (time exit). */
+  | 'position.exit'
   | 'kill-switch.global-cancel'
   | 'kill-switch.close'
   | 'gamma.cleared';

@@ -24,16 +24,18 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import { Atr } from '../indicators/atr.js';
 import type { PreAnalysisDataDTO } from '../contract.js';
-import type { AccountEquity, Approval, ApprovalStatus, DayCarry, ExecutionJournal, ExecutionMode, TradeRecord } from './records.js';
+import type { AccountEquity, Approval, ApprovalStatus, DayCarry, ExecutionJournal, ExecutionMode, ExitReason, TradeRecord } from './records.js';
 import type { Decision, TradingSignal } from '../method/decision.js';
 import type { Mode } from '../method/config.js';
 import type { DecisionSnapshot } from '../method/snapshot.js';
 import { performanceOf, type PerformanceMetrics } from '../perf/metrics.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import type { KillSwitch, KillSwitchStatus, KillTrigger } from '../risk/kill-switch.js';
-import { checkTrade, dailyLossWarning, type RiskConfig, type RiskDecision, type RiskState } from '../risk/sizing.js';
+import { checkManualTrade, checkTrade, dailyLossWarning, type RiskConfig, type RiskDecision, type RiskRejection, type RiskState } from '../risk/sizing.js';
+import { Zone } from '../time/zone.js';
 import { SimulatedVenue } from '../venue/sim.js';
-import { OrderError, type CommissionCorrection, type ExecutionVenue, type Fill, type Order } from '../venue/orders.js';
+import { OrderError, isOpenOrder, type CommissionCorrection, type ExecutionVenue, type Fill, type Order, type OrderSide } from '../venue/orders.js';
+import { NO_MANAGEMENT, inFlattenStretch, managedStop, type PositionManagement } from './management.js';
 
 /** Execution settings beyond the risk numbers. */
 export interface TraderConfig {
@@ -45,7 +47,27 @@ export interface TraderConfig {
   readonly approvalTimeoutMs?: number;
   /** Ticks away from the entry that expire an approval (section 11: 4). */
   readonly approvalExpiryTicks?: number;
+  /** Position management (issue 18, item 3); absent: every rule off. */
+  readonly management?: PositionManagement;
 }
+
+/**
+ * The trader's own entry (issue 18, item 2: the ladder, the chart, Reverse):
+ * side, type, contracts and, for a limit or a stop, its price (points); it
+ * goes out with its ATM bracket, a stop and a target `stopTicks` and
+ * `targetTicks` from the entry, re-anchored on the entry's fill price.
+ */
+export interface ManualOrder {
+  readonly side: OrderSide;
+  readonly type: 'MARKET' | 'LIMIT' | 'STOP';
+  readonly qty: number;
+  readonly price?: number;
+  readonly stopTicks: number;
+  readonly targetTicks: number;
+}
+
+/** New York time, for the flatten before the session's end. */
+const NEW_YORK = new Zone('America/New_York');
 
 /** What the trader needs from its run. */
 export interface TraderDeps {
@@ -219,6 +241,7 @@ export class Trader {
     for (const tr of this.openTrades()) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) this.journalOrder(id, tr.id);
     this.protect();
     this.settleHalt();
+    this.stepExits();
     this.version += 1;
   }
 
@@ -338,10 +361,7 @@ export class Trader {
     const side = tr.plan.side === 'LONG' ? 'SELL' : 'BUY';
     this.d.journal?.event('order.unprotected', this.now(), { tradeId: tr.id, role, why, qty });
     try {
-      const o = venue.submit({ side, type: 'MARKET', qty, role: 'close' }, this.now());
-      tr.closeOrderIds.push(o.id);
-      this.tradeByOrder.set(o.id, tr);
-      this.d.journal?.order(o, tr.id);
+      this.closeAtMarket(tr, side, qty, 'unprotected');
       this.d.alert?.('critical', `The broker refused the ${role} of trade ${tr.id} twice (${why}): its ${qty} contract(s) are closed at market`);
     } catch (e) {
       if (!(e instanceof OrderError)) throw e;
@@ -369,6 +389,7 @@ export class Trader {
     }
     this.atr.add(bar);
     for (const tr of this.openTrades()) this.positionUpdate(tr, bar.ts);
+    this.timeExits();
     if (d.tradingSignal !== null) this.onSignal({ ...d, tradingSignal: d.tradingSignal });
   }
 
@@ -413,6 +434,414 @@ export class Trader {
   /** The last resolved approvals, newest first. */
   recentApprovals(): readonly Approval[] {
     return this.resolved;
+  }
+
+  // ------------------------------------------------------------ the trader's own orders (issue 18, items 2 and 3)
+
+  /** A flatten in progress: who asked, why, when, and the entry a Reverse sends once flat. */
+  private flattening: { readonly who: string; readonly why: 'flatten' | 'session-end'; readonly startedAt: number; readonly then: ManualOrder | null } | null = null;
+  /** Trades being closed at market, and why: their orders are cancelled first, the close goes once none of them is open. */
+  private readonly exiting = new Map<string, ExitReason>();
+  /** Why each closing order was sent (its fill's exit reason). */
+  private readonly closeWhy = new Map<string, ExitReason>();
+  /** The ATM bracket of each manual trade, ticks, for its re-anchoring on the entry's fill. */
+  private readonly atm = new Map<string, { readonly stopTicks: number; readonly targetTicks: number }>();
+  /** Completed bars each open trade has been in since its entry filled (the time exit). */
+  private readonly barsHeld = new Map<string, number>();
+  /** The session whose flatten before the close was done. */
+  private flattenedSession: string | null | undefined = undefined;
+
+  /** Whether a Flatten (or a Reverse's) is in progress: new entries wait for it. */
+  get flatteningNow(): boolean {
+    return this.flattening !== null;
+  }
+
+  /** New position management rules from the next record on (the trader's settings changed). */
+  setManagement(m: PositionManagement): void {
+    this.c = { ...this.c, management: m };
+    this.version += 1;
+  }
+
+  private get management(): PositionManagement {
+    return this.c.management ?? NO_MANAGEMENT;
+  }
+
+  /** Why no entry may go out now, beyond the risk limits: a flatten in progress, or the flatten before the session's end. */
+  private entryBlock(): (RiskDecision & { approved: false }) | null {
+    if (this.flattening !== null) return { approved: false, reason: 'flattening', detail: `a ${this.flattening.why === 'session-end' ? 'flatten before the close' : 'flatten'} is in progress` };
+    const m = this.management;
+    if (inFlattenStretch(this.minuteEt(), m)) {
+      const at = m.flattenAtMinuteEt!;
+      return { approved: false, reason: 'session-end', detail: `no new entries from ${String(Math.floor(at / 60)).padStart(2, '0')}:${String(at % 60).padStart(2, '0')} ET until the next session (position management)` };
+    }
+    return null;
+  }
+
+  /** Market time now as minutes of the New York day. */
+  private minuteEt(): number {
+    const now = this.now();
+    return Math.floor((((now + NEW_YORK.offsetAt(now)) % 86_400_000) + 86_400_000) % 86_400_000 / 60_000);
+  }
+
+  /** The price a market order of `side` would meet now: the ask or the bid when the feed has a quote, else the last trade; NaN before any. */
+  private marketPrice(side: OrderSide): number {
+    const q = this.quote;
+    if (q !== null) return side === 'BUY' ? q.ask : q.bid;
+    return this.lastPrice;
+  }
+
+  /**
+   * The trader's own entry (issue 18, item 2), sent at once with its ATM
+   * bracket (ManualOrder). It passes the same checks as the method's:
+   * the kill switch, the account limits and the per-trade risk and daily
+   * budget at its stop (engine/risk/sizing.ts checkManualTrade, never
+   * resized), and no entry while a flatten is in progress or after the
+   * flatten before the close. Journaled with source `manual` (setup MANUAL).
+   * @throws OrderError naming the refusal (the risk rule and its numbers), a bad field, no price yet for a market order,
+   *   a stop entry on the wrong side of the last price (it would fill at once), or the venue's refusal.
+   */
+  placeOrder(o: ManualOrder, who = 'trader'): TradeRecord {
+    const now = this.now();
+    const refuse = (reason: RiskRejection | 'order', detail: string): never => {
+      this.d.journal?.event('risk.rejected', now, { source: 'manual', reason, detail, at: 'manual', order: { ...o } });
+      throw new OrderError(reason === 'order' ? detail : `refused (${reason}): ${detail}`);
+    };
+    if (o.side !== 'BUY' && o.side !== 'SELL') throw new OrderError(`order: "side" must be BUY or SELL, not ${String(o.side)}`);
+    if (o.type !== 'MARKET' && o.type !== 'LIMIT' && o.type !== 'STOP') throw new OrderError(`order: "type" must be MARKET, LIMIT or STOP, not ${String(o.type)}`);
+    for (const [name, v] of [['stopTicks', o.stopTicks], ['targetTicks', o.targetTicks]] as const) {
+      if (!Number.isInteger(v) || v < 1 || v > 400) throw new OrderError(`order: "${name}" must be a whole number of ticks from 1 to 400, not ${v}`);
+    }
+    if (!Number.isInteger(o.qty) || o.qty < 1) throw new OrderError(`order: "qty" must be a positive whole number of contracts, not ${o.qty}`);
+    const dir = o.side === 'BUY' ? 1 : -1;
+    const ref = o.type === 'MARKET' ? this.marketPrice(o.side) : (o.price ?? Number.NaN);
+    if (!Number.isFinite(ref) || ref <= 0) throw new OrderError(o.type === 'MARKET' ? 'order: no price has traded yet for a market order' : `order: "price" is required for a ${o.type} order`);
+    if (o.type !== 'MARKET' && Math.abs(ref / this.t - Math.round(ref / this.t)) > 1e-6) throw new OrderError(`order: "price" ${ref} is off the ${this.t} tick grid`);
+    if (o.type === 'STOP' && Number.isFinite(this.lastPrice) && !(dir * (ref - this.lastPrice) > 1e-9)) {
+      refuse('order', `a ${o.side === 'BUY' ? 'buy' : 'sell'} stop at ${ref} is not ${o.side === 'BUY' ? 'above' : 'below'} the last price ${this.lastPrice}: it would fill at once (use a limit or market order)`);
+    }
+    const block = this.entryBlock();
+    if (block !== null) refuse(block.reason, block.detail);
+    const risk = checkManualTrade({ contracts: o.qty, riskTicks: o.stopTicks }, this.riskState(), this.c.risk, this.c.instrument.tickValueUsd, now);
+    if (!risk.approved) return refuse(risk.reason, risk.detail);
+    const grid = (p: number): number => Math.round(p / this.t) * this.t;
+    const stop = grid(ref - dir * o.stopTicks * this.t);
+    const target = grid(ref + dir * o.targetTicks * this.t);
+    let b;
+    try {
+      b = this.d.venue.submitBracket({ side: o.side, qty: o.qty, entryType: o.type, ...(o.type === 'MARKET' ? {} : { entryPrice: ref }), stop, target }, now);
+    } catch (e) {
+      if (!(e instanceof OrderError)) throw e;
+      this.d.journal?.event('order.rejected', now, { source: 'manual', message: e.message });
+      throw e;
+    }
+    const tr = this.newTrade({ source: 'manual', signal: null, plan: { side: dir > 0 ? 'LONG' : 'SHORT', entry: ref, stop, target }, kind: 'paper', qty: o.qty, entryOrderId: b.entry.id, stopOrderId: b.stop.id, targetOrderId: b.target.id });
+    this.trades.push(tr);
+    for (const x of [b.entry, b.stop, b.target]) this.tradeByOrder.set(x.id, tr);
+    this.atm.set(tr.id, { stopTicks: o.stopTicks, targetTicks: o.targetTicks });
+    this.day.trades += 1;
+    this.d.journal?.trade(tr);
+    for (const x of [b.entry, b.stop, b.target]) this.d.journal?.order(x, tr.id);
+    this.d.journal?.event('order.manual', now, { tradeId: tr.id, who, side: o.side, type: o.type, qty: o.qty, price: o.type === 'MARKET' ? null : ref, stop, target, riskUsd: risk.riskUsd });
+    this.d.journal?.tradeSnapshot(tr.id, 'DECISION', now, { decision: null, approval: { status: 'MANUAL', who, why: `${o.type} ${o.side} ${o.qty} by the trader`, when: now, queuedAt: now, execution: this.exec, contracts: o.qty, riskUsd: risk.riskUsd, multiplier: 1, reduced: [] } });
+    this.version += 1;
+    return tr;
+  }
+
+  /**
+   * The ATM bracket follows the entry's fill (NinjaTrader's and Sierra
+   * Chart's ATM convention): a manual trade whose entry filled away from the
+   * price it was sized on has its stop and target moved to the same ticks
+   * from the fill.
+   */
+  private anchorAtm(tr: TradeRecord): void {
+    const atm = this.atm.get(tr.id);
+    if (atm === undefined || tr.entryPrice === null) return;
+    this.atm.delete(tr.id);
+    const dir = tr.plan.side === 'LONG' ? 1 : -1;
+    const grid = (p: number): number => Math.round(p / this.t) * this.t;
+    const stop = grid(tr.entryPrice - dir * atm.stopTicks * this.t);
+    const target = grid(tr.entryPrice + dir * atm.targetTicks * this.t);
+    if (Math.abs(stop - tr.plan.stop) > 1e-9) this.move(tr, tr.stopOrderId, stop, 'atm');
+    if (Math.abs(target - tr.plan.target) > 1e-9) this.move(tr, tr.targetOrderId, target, 'atm');
+  }
+
+  /** Sends a modify and follows it in the trade's plan and the journal; false when the venue refused it (alerted). */
+  private move(tr: TradeRecord | null, id: string, price: number, who: string): boolean {
+    const before = this.d.venue.order(id)?.price ?? null;
+    try {
+      const o = this.d.venue.modify(id, price);
+      if (tr !== null) {
+        if (o.role === 'stop') tr.plan = { ...tr.plan, stop: price };
+        else if (o.role === 'target') tr.plan = { ...tr.plan, target: price };
+        else if (o.role === 'entry' && tr.entryPrice === null) tr.plan = { ...tr.plan, entry: price };
+      }
+      this.d.journal?.order(o, tr?.id ?? null);
+      this.d.journal?.event('order.modified', this.now(), { orderId: id, tradeId: tr?.id ?? null, role: o.role, from: before, to: price, who });
+      this.version += 1;
+      return true;
+    } catch (e) {
+      if (!(e instanceof OrderError)) throw e;
+      this.d.journal?.event('order.rejected', this.now(), { orderId: id, action: 'modify', to: price, who, message: e.message });
+      if (who !== 'trader') this.d.alert?.('warning', `Could not move order ${id} to ${price} (${who}): ${e.message}`);
+      return false;
+    }
+  }
+
+  /**
+   * The trader moves a working order (a drag on the chart, issue 18): a
+   * stop, a target, or an entry not yet filled (its bracket moves with it,
+   * the same ticks away). A stop may not be moved to where it would fill at
+   * once, nor so far that the trade's risk passes the per-trade limit; a
+   * target stays on the profit side of the stop.
+   * @throws OrderError naming why (no such order, not this run's, closing, the rule broken, the venue's refusal).
+   */
+  modifyOrder(id: string, price: number, who = 'trader'): Order {
+    const o = this.d.venue.order(id);
+    if (o === undefined || !isOpenOrder(o)) throw new OrderError(`modify: order ${id} is not working`);
+    if (o.role === 'close') throw new OrderError(`modify: order ${id} is closing a position at market`);
+    if (!Number.isFinite(price) || price <= 0 || Math.abs(price / this.t - Math.round(price / this.t)) > 1e-6) throw new OrderError(`modify: the price ${price} is not on the ${this.t} tick grid`);
+    const tr = this.tradeByOrder.get(id) ?? null;
+    if (tr !== null && (this.exiting.has(tr.id) || this.flattening !== null)) throw new OrderError(`modify: trade ${tr.id} is being closed`);
+    if (tr !== null) {
+      const dir = tr.plan.side === 'LONG' ? 1 : -1;
+      const entry = tr.entryPrice ?? tr.plan.entry;
+      if (o.role === 'stop') {
+        if (Number.isFinite(this.lastPrice) && tr.entryPrice !== null && !(dir * (this.lastPrice - price) >= this.t - 1e-9)) {
+          throw new OrderError(`modify: a stop at ${price} is at or beyond the last price ${this.lastPrice}: it would fill at once (Flatten closes the position)`);
+        }
+        if (!(dir * (tr.plan.target - price) > 0)) throw new OrderError(`modify: the stop ${price} must stay on the loss side of the target ${tr.plan.target}`);
+        const riskUsd = Math.max(0, (dir * (entry - price)) / this.t) * this.c.instrument.tickValueUsd * (tr.qty - tr.exitQty);
+        if (riskUsd > this.c.risk.maxRiskPerTradeUsd + 1e-9) throw new OrderError(`modify: refused (risk-per-trade): a stop at ${price} risks ${riskUsd.toFixed(2)} USD, over the ${this.c.risk.maxRiskPerTradeUsd} USD limit`);
+      } else if (o.role === 'target') {
+        if (!(dir * (price - tr.plan.stop) > 0)) throw new OrderError(`modify: the target ${price} must stay on the profit side of the stop ${tr.plan.stop}`);
+      } else if (o.role === 'entry' && tr.entryPrice === null) {
+        if (o.type === 'STOP' && Number.isFinite(this.lastPrice) && !(dir * (price - this.lastPrice) > 1e-9)) throw new OrderError(`modify: a stop entry at ${price} would fill at once against the last price ${this.lastPrice}`);
+        // The bracket keeps its distances (ATM).
+        const delta = price - tr.plan.entry;
+        if (!this.move(tr, id, price, who)) throw new OrderError(`modify: the venue refused to move order ${id}`);
+        this.move(tr, tr.stopOrderId, tr.plan.stop + delta, who);
+        this.move(tr, tr.targetOrderId, tr.plan.target + delta, who);
+        return o;
+      }
+    }
+    const before = o.price;
+    const moved = this.d.venue.modify(id, price); // throws the venue's refusal to the caller
+    if (tr !== null) {
+      if (o.role === 'stop') tr.plan = { ...tr.plan, stop: price };
+      else if (o.role === 'target') tr.plan = { ...tr.plan, target: price };
+    }
+    this.d.journal?.order(moved, tr?.id ?? null);
+    this.d.journal?.event('order.modified', this.now(), { orderId: id, tradeId: tr?.id ?? null, role: o.role, from: before ?? null, to: price, who });
+    this.version += 1;
+    return moved;
+  }
+
+  /**
+   * The trader cancels one working order: an entry (its bracket goes with
+   * it) or an order placed elsewhere. A stop or target protecting an open
+   * position is not cancelled alone (Flatten closes the position).
+   * @throws OrderError when the order is not working or protects an open position.
+   */
+  cancelOrder(id: string, who = 'trader'): void {
+    const o = this.d.venue.order(id);
+    if (o === undefined || !isOpenOrder(o)) throw new OrderError(`cancel: order ${id} is not working`);
+    const tr = this.tradeByOrder.get(id) ?? null;
+    if (tr !== null && (o.role === 'stop' || o.role === 'target') && tr.entryQty > tr.exitQty) {
+      throw new OrderError(`cancel: order ${id} is the ${o.role} of ${tr.entryQty - tr.exitQty} contract(s) open; Flatten closes the position, or drag it`);
+    }
+    if (o.role === 'close') throw new OrderError(`cancel: order ${id} is closing a position`);
+    this.cancelOrders([o], who);
+    this.d.journal?.event('order.cancelled', this.now(), { orderId: id, tradeId: tr?.id ?? null, who });
+  }
+
+  /**
+   * Cancel all: every working order, entries first, the position left as it
+   * is. With a position open that would strip it of its stop and target, so
+   * it is refused unless `unprotect` says the trader means it (Flatten is
+   * what closes a position).
+   * @throws OrderError when a position is open and `unprotect` is not true.
+   */
+  cancelAll(who = 'trader', unprotect = false): number {
+    const qty = this.d.venue.position();
+    if (qty !== 0 && !unprotect) throw new OrderError(`cancel all: ${qty} contract(s) are open and would lose their stop and target; Flatten closes the position (or confirm to cancel the protection too)`);
+    const working = this.d.venue.open().filter((o) => o.role !== 'close');
+    this.cancelOrders(working, who);
+    this.d.journal?.event('orders.cancelled', this.now(), { who, orders: working.length, position: qty });
+    return working.length;
+  }
+
+  /** Cancels `orders` (entries first), journals them and marks trades whose entry never filled as cancelled. */
+  private cancelOrders(orders: readonly Order[], why: string): void {
+    const venue = this.d.venue;
+    for (const o of [...orders.filter((x) => x.role === 'entry'), ...orders.filter((x) => x.role !== 'entry')]) {
+      if (venue.cancel(o.id, why)) this.journalOrder(o.id, this.tradeByOrder.get(o.id)?.id ?? null);
+    }
+    this.markCancelledEntries();
+    this.version += 1;
+  }
+
+  /** Trades whose entry was cancelled before any fill are over. */
+  private markCancelledEntries(): void {
+    for (const tr of this.openTrades()) {
+      if (tr.kind === 'paper' && tr.entryPrice === null && this.d.venue.order(tr.entryOrderId)?.status === 'CANCELLED') {
+        tr.cancelled = true;
+        this.exiting.delete(tr.id);
+        this.d.journal?.trade(tr);
+      }
+    }
+  }
+
+  /**
+   * Flatten (issue 18): every working order cancelled and the position
+   * closed at market, the platform left armed (unlike the kill switch, it
+   * does not halt). At a broker the close goes once the position's stop and
+   * target are confirmed cancelled, so that neither can fill beside it;
+   * done when the venue reports flat, new entries refused until then.
+   * `then` is the entry a Reverse sends once flat.
+   * @throws OrderError while the kill switch is not ACTIVE (its halt sequence flattens).
+   */
+  flatten(who = 'trader', why: 'flatten' | 'session-end' = 'flatten', then: ManualOrder | null = null): void {
+    if (this.d.killSwitch.state !== 'ACTIVE') throw new OrderError(`flatten: the kill switch is ${this.d.killSwitch.state} and flattens the account itself`);
+    if (this.flattening !== null) return;
+    this.flattening = { who, why, startedAt: this.now(), then };
+    this.d.journal?.event('flatten.start', this.now(), { who, why, position: this.d.venue.position(), working: this.d.venue.open().length, reverse: then === null ? null : { ...then } });
+    for (const tr of this.openTrades()) if (tr.kind === 'paper') this.exiting.set(tr.id, why === 'session-end' ? 'session-end' : 'flatten');
+    this.stepExits();
+    this.version += 1;
+  }
+
+  /**
+   * Reverse (issue 18): flatten, then, once the venue reports flat, enter
+   * the same number of contracts the other way at market with the ATM
+   * bracket `stopTicks` / `targetTicks`, through the same risk check as any
+   * entry (refused, the account stays flat and the trader is told).
+   * @throws OrderError when no position is open, or as `flatten`.
+   */
+  reverse(stopTicks: number, targetTicks: number, who = 'trader'): void {
+    const qty = this.d.venue.position();
+    if (qty === 0) throw new OrderError('reverse: no position is open');
+    if (this.flattening !== null) throw new OrderError('reverse: a flatten is in progress');
+    const then: ManualOrder = { side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), stopTicks, targetTicks };
+    this.d.journal?.event('reverse.start', this.now(), { who, position: qty, then: { ...then } });
+    this.flatten(who, 'flatten', then);
+  }
+
+  /** Sends a market order closing `qty` contracts of `tr` (null: a position no trade accounts for), remembering why. @throws OrderError when the venue refuses it. */
+  private closeAtMarket(tr: TradeRecord | null, side: OrderSide, qty: number, why: ExitReason): Order {
+    const o = this.d.venue.submit({ side, type: 'MARKET', qty, role: 'close' }, this.now());
+    this.closeWhy.set(o.id, why);
+    if (tr !== null) {
+      tr.closeOrderIds.push(o.id);
+      this.tradeByOrder.set(o.id, tr);
+    }
+    this.d.journal?.order(o, tr?.id ?? null);
+    return o;
+  }
+
+  /**
+   * The next step of every trade being closed at market (Flatten, Reverse,
+   * the time exit, the flatten before the close) and of a flatten: cancel
+   * what is working; once none of a trade's orders is, close its contracts;
+   * once the venue reports flat, the flatten is done (and a Reverse enters).
+   * Called after every record and every broker report until then; a close
+   * the venue refused goes again at the next step.
+   */
+  private stepExits(): void {
+    if (this.d.killSwitch.state !== 'ACTIVE' || (this.exiting.size === 0 && this.flattening === null)) return;
+    const venue = this.d.venue;
+    const open = (id: string): boolean => {
+      const o = venue.order(id);
+      return o !== undefined && isOpenOrder(o);
+    };
+    for (const [id, why] of [...this.exiting]) {
+      const tr = this.trades.find((t) => t.id === id);
+      if (tr === undefined || tr.exitTs !== null || tr.cancelled) {
+        this.exiting.delete(id);
+        continue;
+      }
+      const orders = [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId].filter(open);
+      for (const oid of orders) if (venue.cancel(oid, why)) this.journalOrder(oid, tr.id);
+      this.markCancelledEntries();
+      if (tr.cancelled || [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId].some(open) || tr.closeOrderIds.some(open)) continue;
+      const qty = tr.entryQty - tr.exitQty;
+      if (qty <= 0) continue;
+      try {
+        this.closeAtMarket(tr, tr.plan.side === 'LONG' ? 'SELL' : 'BUY', qty, why);
+      } catch (e) {
+        if (!(e instanceof OrderError)) throw e;
+        this.d.journal?.event('order.rejected', this.now(), { role: 'close', tradeId: tr.id, why, message: e.message });
+        this.d.alert?.('critical', `Closing order for trade ${tr.id} refused (${why}): ${e.message}; retrying`);
+      }
+    }
+    const f = this.flattening;
+    if (f === null) return;
+    // Orders no trade of this run holds (placed elsewhere) are cancelled too, and a position no trade accounts for is closed.
+    const foreign = venue.open().filter((o) => o.role !== 'close' && !this.tradeByOrder.has(o.id));
+    for (const o of foreign) venue.cancel(o.id, f.why);
+    if (this.exiting.size > 0) return;
+    const qty = venue.position();
+    if (qty !== 0 && !venue.open().some((o) => o.role === 'close') && venue.positionKnown?.() !== false) {
+      try {
+        this.closeAtMarket(null, qty > 0 ? 'SELL' : 'BUY', Math.abs(qty), f.why === 'session-end' ? 'session-end' : 'flatten');
+      } catch (e) {
+        if (!(e instanceof OrderError)) throw e;
+        this.d.alert?.('critical', `Flatten: closing order refused: ${e.message}; retrying`);
+      }
+    }
+    if (!this.venueFlat()) return;
+    this.flattening = null;
+    this.d.journal?.event('flatten.done', this.now(), { who: f.who, why: f.why, ms: this.now() - f.startedAt, outcome: 'flat' });
+    this.d.alert?.('info', f.why === 'session-end' ? 'Flat before the close (position management): new entries wait for the next session' : 'Flat: every order cancelled and the position closed; trading stays armed');
+    this.version += 1;
+    if (f.then !== null) {
+      try {
+        this.placeOrder(f.then, f.who);
+      } catch (e) {
+        if (!(e instanceof OrderError)) throw e;
+        this.d.alert?.('warning', `Reverse: flat, but the new entry was refused: ${e.message}`);
+      }
+    }
+  }
+
+  /**
+   * Position management after a record (module management.ts): each open
+   * trade's stop moved by the breakeven and trailing rules, and the flatten
+   * before the session's end once its minute has come.
+   */
+  private manage(last: number): void {
+    const m = this.management;
+    if (m === NO_MANAGEMENT || this.d.killSwitch.state !== 'ACTIVE') return;
+    if (m.breakevenAfterTicks !== null || m.trailTicks !== null || m.trailAtrMultiple !== null) {
+      for (const tr of this.openTrades()) {
+        if (tr.kind !== 'paper' || tr.entryPrice === null || this.exiting.has(tr.id)) continue;
+        const leg = this.d.venue.order(tr.stopOrderId);
+        if (leg === undefined || !isOpenOrder(leg)) continue;
+        const next = managedStop({ side: tr.plan.side, entryPrice: tr.entryPrice, stop: leg.price ?? tr.plan.stop, mfeTicks: tr.mfeTicks }, last, this.atr.value, this.t, m);
+        if (next !== null) this.move(tr, leg.id, next, 'management');
+      }
+    }
+    if (m.flattenAtMinuteEt !== null && this.flattening === null && this.flattenedSession !== this.day.sessionId && inFlattenStretch(this.minuteEt(), m)) {
+      const exposed = this.d.venue.position() !== 0 || this.openTrades().some((t) => t.kind === 'paper');
+      if (!exposed) return;
+      this.flattenedSession = this.day.sessionId;
+      this.flatten('management', 'session-end');
+    }
+  }
+
+  /** The time exit at a bar's close: a trade open `timeExitBars` completed bars is closed at market. */
+  private timeExits(): void {
+    const n = this.management.timeExitBars;
+    if (n === null || this.d.killSwitch.state !== 'ACTIVE') return;
+    for (const tr of this.openTrades()) {
+      if (tr.kind !== 'paper' || tr.entryPrice === null || this.exiting.has(tr.id)) continue;
+      const held = (this.barsHeld.get(tr.id) ?? 0) + 1;
+      this.barsHeld.set(tr.id, held);
+      if (held < n) continue;
+      this.barsHeld.delete(tr.id);
+      this.exiting.set(tr.id, 'time-exit');
+      this.d.journal?.event('position.exit', this.now(), { tradeId: tr.id, why: 'time-exit', bars: held });
+    }
+    this.stepExits();
   }
 
   // ------------------------------------------------------------ kill switch
@@ -572,6 +1001,8 @@ export class Trader {
   }
 
   private check(sig: TradingSignal): RiskDecision {
+    const block = this.entryBlock();
+    if (block !== null) return block;
     const recent = this.closedTrades()
       .filter((t) => t.kind === 'paper')
       .map((t) => t.pnlUsd!);
@@ -754,6 +1185,7 @@ export class Trader {
         riskTicks: Math.abs(entry - tr.plan.stop) / this.t,
       });
       this.d.journal?.trade(tr);
+      if (tr.kind === 'paper' && tr.entryQty >= tr.qty) this.anchorAtm(tr);
       return;
     }
     // An exit: stop, target or a kill-switch close; the trade closes when every contract entered is out.
@@ -769,7 +1201,8 @@ export class Trader {
     this.exitValue.delete(tr.id);
     tr.exitTs = f.ts;
     tr.exitPrice = exitValue / tr.exitQty;
-    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : this.unprotected.has(tr.id) ? 'unprotected' : 'kill-switch';
+    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : (this.closeWhy.get(f.orderId) ?? 'kill-switch');
+    this.exiting.delete(tr.id);
     // A leg sent again on its own is in no OCA group with the other: the broker cancels neither when one fills.
     const legs = [tr.stopOrderId, tr.targetOrderId];
     if (legs.some((id) => this.standaloneLegs.has(id))) for (const id of legs) if (this.d.venue.cancel(id, 'the trade closed')) this.journalOrder(id, tr.id);
@@ -865,8 +1298,10 @@ export class Trader {
       this.excursion(tr, low);
     }
     this.expire(high, low);
+    this.manage(last);
     this.lossTriggers();
     this.settleHalt();
+    this.stepExits();
   }
 
   /**
@@ -958,6 +1393,12 @@ export class Trader {
 
   private onKillSwitch(s: KillSwitchStatus): void {
     this.version += 1;
+    if (s.state !== 'ACTIVE') {
+      // The halt sequence takes over whatever a flatten or an exit had begun.
+      if (this.flattening !== null) this.d.journal?.event('flatten.done', this.now(), { who: this.flattening.who, why: this.flattening.why, outcome: `the kill switch is ${s.state}` });
+      this.flattening = null;
+      this.exiting.clear();
+    }
     if (s.state === 'REDUCING') this.reduce();
   }
 
@@ -981,24 +1422,14 @@ export class Trader {
     for (const o of [...working.filter((x) => x.role === 'entry'), ...working.filter((x) => x.role !== 'entry')]) {
       if (venue.cancel(o.id, 'kill switch')) this.journalOrder(o.id, this.tradeByOrder.get(o.id)?.id ?? null);
     }
-    for (const tr of this.openTrades()) {
-      if (tr.kind === 'paper' && tr.entryPrice === null && venue.order(tr.entryOrderId)?.status === 'CANCELLED') {
-        tr.cancelled = true;
-        this.d.journal?.trade(tr);
-      }
-    }
+    this.markCancelledEntries();
     const qty = venue.position();
     const closing = venue.open().some((o) => o.role === 'close');
     if (qty !== 0 && !closing) {
       this.closeAttempts += 1;
       try {
-        const o = venue.submit({ side: qty > 0 ? 'SELL' : 'BUY', type: 'MARKET', qty: Math.abs(qty), role: 'close' }, this.now());
         const tr = this.openTrades().find((t) => t.kind === 'paper' && t.entryPrice !== null) ?? null;
-        if (tr !== null) {
-          tr.closeOrderIds.push(o.id);
-          this.tradeByOrder.set(o.id, tr);
-        }
-        this.d.journal?.order(o, tr?.id ?? null);
+        const o = this.closeAtMarket(tr, qty > 0 ? 'SELL' : 'BUY', Math.abs(qty), 'kill-switch');
         this.d.journal?.event('kill-switch.close', this.now(), { orderId: o.id, qty, attempt: this.closeAttempts });
       } catch (e) {
         if (!(e instanceof OrderError)) throw e;

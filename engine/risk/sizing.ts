@@ -107,8 +107,8 @@ export interface RiskRequest {
   readonly recentTradesUsd?: readonly number[];
 }
 
-/** Why a trade was refused. */
-export type RiskRejection = 'kill-switch' | 'daily-loss' | 'drawdown' | 'loss-streak-pause' | 'max-trades' | 'open-position' | 'size' | 'risk-per-trade' | 'daily-budget';
+/** Why a trade was refused; 'flattening' and 'session-end' come from the execution path (a flatten in progress, the flatten before the close). */
+export type RiskRejection = 'kill-switch' | 'daily-loss' | 'drawdown' | 'loss-streak-pause' | 'max-trades' | 'open-position' | 'size' | 'risk-per-trade' | 'daily-budget' | 'flattening' | 'session-end';
 
 /** The check's answer. */
 export type RiskDecision =
@@ -129,16 +129,8 @@ export function sizeMultiplier(req: RiskRequest, c: RiskConfig): number {
  */
 export function checkTrade(req: RiskRequest, s: RiskState, c: RiskConfig, tickValueUsd: number, now: number): RiskDecision {
   const no = (reason: RiskRejection, detail: string): RiskDecision => ({ approved: false, reason, detail });
-  if (s.killSwitch !== 'ACTIVE') return no('kill-switch', `kill switch is ${s.killSwitch}`);
-  const loss = Math.max(0, -s.dailyPnlUsd);
-  if (loss >= c.dailyLossLimitUsd) return no('daily-loss', `daily loss ${loss.toFixed(2)} USD reached the ${c.dailyLossLimitUsd} USD limit`);
-  const dd = s.peakEquityUsd - s.equityUsd;
-  if (dd >= c.maxDrawdownShare * s.peakEquityUsd) return no('drawdown', `drawdown ${dd.toFixed(2)} USD is ${((100 * dd) / s.peakEquityUsd).toFixed(1)}% of peak equity`);
-  if (s.consecutiveLosses >= c.lossStreakPause && now < s.lastLossTs + c.pauseMs) {
-    return no('loss-streak-pause', `${s.consecutiveLosses} losses in a row: entries paused until ${new Date(s.lastLossTs + c.pauseMs).toISOString()}`);
-  }
-  if (s.tradesToday >= c.maxTradesPerDay) return no('max-trades', `${s.tradesToday} trades today, the limit is ${c.maxTradesPerDay}`);
-  if (s.openPositions >= c.maxOpenPositions) return no('open-position', `${s.openPositions} position(s) open, the limit is ${c.maxOpenPositions}`);
+  const gate = accountGates(s, c, now);
+  if (gate !== null) return gate;
   const multiplier = sizeMultiplier(req, c);
   if (multiplier < 0.5) return no('size', `size multiplier ${multiplier.toFixed(2)} is below 0.5`);
   let contracts = Math.min(c.maxContractsPerSignal, Math.max(1, Math.floor(c.baseContracts * multiplier)));
@@ -158,9 +150,52 @@ export function checkTrade(req: RiskRequest, s: RiskState, c: RiskConfig, tickVa
     return true;
   };
   if (!fit(c.maxRiskPerTradeUsd, 'risk per trade')) return no('risk-per-trade', `one contract risks ${perContract.toFixed(2)} USD, over the ${c.maxRiskPerTradeUsd} USD limit`);
-  const budget = Math.min(c.budgetOfDailyLimit * c.dailyLossLimitUsd, c.budgetOfRemaining * (c.dailyLossLimitUsd - loss)) - s.openRiskUsd;
+  const budget = dailyBudgetLeftUsd(s, c);
   if (!fit(budget, 'daily risk budget')) return no('daily-budget', `one contract risks ${perContract.toFixed(2)} USD; the daily budget left is ${Math.max(0, budget).toFixed(2)} USD`);
   return { approved: true, contracts, riskUsd: contracts * perContract, multiplier, reduced };
+}
+
+/** Section 12's daily risk budget left for a new entry, USD: the smaller of its two shares, less the open risk. */
+function dailyBudgetLeftUsd(s: RiskState, c: RiskConfig): number {
+  const loss = Math.max(0, -s.dailyPnlUsd);
+  return Math.min(c.budgetOfDailyLimit * c.dailyLossLimitUsd, c.budgetOfRemaining * (c.dailyLossLimitUsd - loss)) - s.openRiskUsd;
+}
+
+/** The limits on the account every entry passes, the method's or the trader's (section 12), in order; null when none refuses. */
+function accountGates(s: RiskState, c: RiskConfig, now: number): (RiskDecision & { approved: false }) | null {
+  const no = (reason: RiskRejection, detail: string) => ({ approved: false as const, reason, detail });
+  if (s.killSwitch !== 'ACTIVE') return no('kill-switch', `kill switch is ${s.killSwitch}`);
+  const loss = Math.max(0, -s.dailyPnlUsd);
+  if (loss >= c.dailyLossLimitUsd) return no('daily-loss', `daily loss ${loss.toFixed(2)} USD reached the ${c.dailyLossLimitUsd} USD limit`);
+  const dd = s.peakEquityUsd - s.equityUsd;
+  if (dd >= c.maxDrawdownShare * s.peakEquityUsd) return no('drawdown', `drawdown ${dd.toFixed(2)} USD is ${((100 * dd) / s.peakEquityUsd).toFixed(1)}% of peak equity`);
+  if (s.consecutiveLosses >= c.lossStreakPause && now < s.lastLossTs + c.pauseMs) {
+    return no('loss-streak-pause', `${s.consecutiveLosses} losses in a row: entries paused until ${new Date(s.lastLossTs + c.pauseMs).toISOString()}`);
+  }
+  if (s.tradesToday >= c.maxTradesPerDay) return no('max-trades', `${s.tradesToday} trades today, the limit is ${c.maxTradesPerDay}`);
+  if (s.openPositions >= c.maxOpenPositions) return no('open-position', `${s.openPositions} position(s) open, the limit is ${c.maxOpenPositions}`);
+  return null;
+}
+
+/**
+ * Checks the trader's own entry (issue 18, item 2) at time `now` (Unix ms):
+ * the same account limits as a signal's trade (kill switch, daily loss,
+ * drawdown, the losing-streak pause, trades a day, open positions), then the
+ * size the trader asked for against the per-signal maximum, the per-trade
+ * risk (contracts x `riskTicks` x tick value, USD) and the daily risk budget.
+ * The trader's size is never reduced behind their back: it passes whole or
+ * is refused with the reason. Multiplier 1, nothing reduced.
+ */
+export function checkManualTrade(req: { readonly contracts: number; readonly riskTicks: number }, s: RiskState, c: RiskConfig, tickValueUsd: number, now: number): RiskDecision {
+  const gate = accountGates(s, c, now);
+  if (gate !== null) return gate;
+  const no = (reason: RiskRejection, detail: string): RiskDecision => ({ approved: false, reason, detail });
+  if (req.contracts > c.maxContractsPerSignal) return no('size', `${req.contracts} contracts, the limit per entry is ${c.maxContractsPerSignal}`);
+  const riskUsd = req.contracts * req.riskTicks * tickValueUsd;
+  if (riskUsd > c.maxRiskPerTradeUsd + 1e-9) return no('risk-per-trade', `${req.contracts} contract(s) at ${req.riskTicks} ticks risk ${riskUsd.toFixed(2)} USD, over the ${c.maxRiskPerTradeUsd} USD limit`);
+  const budget = dailyBudgetLeftUsd(s, c);
+  if (riskUsd > budget + 1e-9) return no('daily-budget', `this entry risks ${riskUsd.toFixed(2)} USD; the daily budget left is ${Math.max(0, budget).toFixed(2)} USD`);
+  return { approved: true, contracts: req.contracts, riskUsd, multiplier: 1, reduced: [] };
 }
 
 /** True when today's loss has reached the warning share of the limit (section 12: an alert at 80%). */

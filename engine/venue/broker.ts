@@ -27,7 +27,7 @@
 import type { Bar, TradeTick } from '../domain.js';
 import type { BrokerAccountValue, BrokerLink, BrokerOrderReport, BrokerPosition } from './link.js';
 import type { BrokerCommission } from './link.js';
-import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type CommissionCorrection, type ExecutionVenue, type Fill, type OcoRequest, type Order, type OrderRequest } from './orders.js';
+import { OrderError, bracketLegs, isOpenOrder, modifiable, validateOrder, type Bracket, type BracketRequest, type CommissionCorrection, type ExecutionVenue, type Fill, type OcoRequest, type Order, type OrderRequest } from './orders.js';
 
 /** Broker venue settings. */
 export interface BrokerVenueConfig {
@@ -180,12 +180,20 @@ export class BrokerVenue implements ExecutionVenue {
     return true;
   }
 
-  /** A new price for a working limit or stop (the broker confirms with a report). */
-  modify(id: string, price: number): void {
-    const o = this.orders.get(id);
-    if (o === undefined || !isOpenOrder(o)) return;
-    validateOrder({ ...o, price }, this.config.tickSize);
+  /**
+   * A new price for a working or pending limit or stop, sent as the broker's
+   * modify; the order shows the new price from now on (a broker that refuses
+   * the modify reports it as a rejection, in its words, and the old order
+   * stands at the broker).
+   * @throws OrderError as `modifiable`, or while the link is down, or for an order a cancel was already sent for.
+   */
+  modify(id: string, price: number): Order {
+    const o = modifiable(this.orders.get(id), id, price, this.config.tickSize);
+    this.requireLink();
+    if (this.cancelSent.has(id)) throw new OrderError(`modify: order ${id} is being cancelled`);
     this.link.modify(id, price);
+    o.price = price;
+    return o;
   }
 
   /** Cancels every working order of the account at the broker, ours or not. */

@@ -31,6 +31,8 @@ export interface OrderRequest {
 /** An order and its state. */
 export interface Order extends OrderRequest {
   readonly id: string;
+  /** Limit or stop price, points; a modify moves it (`ExecutionVenue.modify`). */
+  price?: number;
   readonly role: OrderRole;
   status: OrderStatus;
   /** Submission time, Unix ms. */
@@ -81,6 +83,18 @@ export function validateOrder(req: OrderRequest, tickSize: number): void {
   }
 }
 
+/**
+ * The order a modify may move: open and priced.
+ * @throws OrderError naming why not (unknown, no longer open, a market order, the price off the grid).
+ */
+export function modifiable(o: Order | undefined, id: string, price: number, tickSize: number): Order {
+  if (o === undefined) throw new OrderError(`modify: no order ${JSON.stringify(id)}`);
+  if (!isOpenOrder(o)) throw new OrderError(`modify: order ${id} is ${o.status}, no longer working`);
+  if (o.type === 'MARKET') throw new OrderError(`modify: order ${id} is a market order and has no price to move`);
+  validateOrder({ ...o, price }, tickSize);
+  return o;
+}
+
 /** Whether an order can still fill or be cancelled (WORKING, or PENDING on its parent). */
 export function isOpenOrder(o: Order): boolean {
   return o.status === 'WORKING' || o.status === 'PENDING';
@@ -119,6 +133,13 @@ export interface ExecutionVenue {
    */
   submitOco?(o: OcoRequest, ts: number): { readonly stop: Order; readonly target: Order };
   cancel(id: string, reason?: string): boolean;
+  /**
+   * A new price (points) for a working or pending limit or stop, same id:
+   * the simulated venue moves it at once; a broker's is sent as its modify
+   * (TWS: the order placed again under its id; DTC: CANCEL_REPLACE_ORDER).
+   * @throws OrderError when the order is not open, is a market order, the price is off the tick grid, or the venue cannot send it.
+   */
+  modify(id: string, price: number): Order;
   open(): Order[];
   order(id: string): Order | undefined;
   /** Signed contracts the venue holds for the account. */
@@ -162,7 +183,7 @@ export interface OcoRequest {
 export interface BracketRequest {
   readonly side: OrderSide;
   readonly qty: number;
-  readonly entryType: 'MARKET' | 'LIMIT';
+  readonly entryType: 'MARKET' | 'LIMIT' | 'STOP';
   readonly entryPrice?: number;
   readonly stop: number;
   readonly target: number;

@@ -49,6 +49,9 @@ export class RoutedVenue implements ExecutionVenue {
   cancel(id: string, reason?: string): boolean {
     return this.target.cancel(id, reason);
   }
+  modify(id: string, price: number): Order {
+    return this.target.modify(id, price);
+  }
   open(): Order[] {
     return this.target.open();
   }

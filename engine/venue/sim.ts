@@ -19,7 +19,7 @@
  * - Commission per side per contract (default 2.25 USD).
  */
 import type { Bar, TradeTick } from '../domain.js';
-import { OrderError, bracketLegs, isOpenOrder, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
+import { OrderError, bracketLegs, isOpenOrder, modifiable, validateOrder, type Bracket, type BracketRequest, type ExecutionVenue, type Fill, type Order, type OrderRequest } from './orders.js';
 
 /** Venue settings. */
 export interface VenueConfig {
@@ -97,6 +97,13 @@ export class SimulatedVenue implements ExecutionVenue {
     o.cancelReason = reason;
     for (const child of this.orders.values()) if (child.parentId === id && child.status === 'PENDING') this.cancel(child.id, `parent ${reason}`);
     return true;
+  }
+
+  /** Moves a working or pending limit or stop to `price` (points) at once: it matches from the next record on. @throws OrderError as `modifiable`. */
+  modify(id: string, price: number): Order {
+    const o = modifiable(this.orders.get(id), id, price, this.t);
+    o.price = price;
+    return o;
   }
 
   /** Orders still WORKING or PENDING, in submission order. */
