@@ -943,7 +943,7 @@ export interface ConnectionsDTO {
  * zod schema (engine/settings.ts, TraderSettingsSchema) is this shape.
  */
 export interface TraderSettingsDTO {
-  version: 1;
+  version: 2;
   risk: {
     maxRiskPerTradeUsd: number;
     dailyLossLimitUsd: number;
@@ -967,6 +967,47 @@ export interface TraderSettingsDTO {
   };
   /** A MANUAL approval expires unanswered after this long, or when price moves this many ticks past the entry. */
   approval: { expirySeconds: number; expiryTicks: number };
+  /** The trader's own orders: the ladder's starting quantity (contracts) and the ATM bracket, ticks from the entry's fill. */
+  orders: { contracts: number; stopTicks: number; targetTicks: number };
+  /** Position management, off by default; null turns a rule off. Ticks, ATR multiples, completed bars, a New York "HH:MM". */
+  management: { breakevenAfterTicks: number | null; breakevenOffsetTicks: number; trailTicks: number | null; trailAtrMultiple: number | null; timeExitBars: number | null; flattenAt: string | null };
+}
+
+/** The trader's own entry: side, type, contracts, price (points) for a limit or stop; the ATM bracket in ticks, the settings' when omitted. */
+export interface PlaceOrderRequest {
+  side: 'BUY' | 'SELL';
+  type: 'MARKET' | 'LIMIT' | 'STOP';
+  qty: number;
+  price?: number;
+  stopTicks?: number;
+  targetTicks?: number;
+}
+
+/** One price of the ladder. Points; volume and sizes contracts. */
+export interface LadderRowDTO {
+  readonly price: number;
+  /** Contracts traded at this price in the session so far (the volume profile's row). */
+  readonly volume: number;
+  /** Resting size at this price from market depth; null without depth. */
+  readonly bidSize: number | null;
+  readonly askSize: number | null;
+}
+
+/** The DOM / price ladder (issue 18). Prices points. */
+export interface LadderDTO {
+  readonly tickSize: number;
+  /** The last trade, and the best bid and ask (null: none yet, or the data has no quote). */
+  readonly last: number | null;
+  readonly bid: number | null;
+  readonly ask: number | null;
+  /** Highest price first. */
+  readonly rows: LadderRowDTO[];
+  /** Whether the sizes come from market depth. */
+  readonly depth: boolean;
+  /** The settings' quantity and ATM bracket (ticks), what a click sends. */
+  readonly atm: { readonly contracts: number; readonly stopTicks: number; readonly targetTicks: number };
+  /** Market time of the last record, Unix ms. */
+  readonly marketTs: number | null;
 }
 
 /** One journaled change of the trader's settings. `ts` wall time, Unix ms. */
@@ -1090,6 +1131,36 @@ export interface EngineApi {
    * @throws kind 'bad-request' for a value that is not a positive finite number.
    */
   setStartingEquity(usd: number | null): Promise<ExecutionHeadDTO>;
+  /**
+   * The price ladder of the open run (issue 18): `rows` prices by tick
+   * centred on `centre` (points; the last trade when omitted), with the
+   * session's volume at each and the best bid and ask; null with no run
+   * open. The working orders and the position are the execution state's.
+   */
+  getLadder(rows: number, centre?: number): Promise<LadderDTO | null>;
+  /**
+   * The trader's own entry (the ladder, the chart): a limit, stop or market
+   * order with the ATM bracket (ticks from the entry's fill; the settings'
+   * when omitted), through the same risk check and kill switch as the
+   * method's, journaled with source `manual`.
+   * @throws kind 'bad-request' naming the refusal (the risk rule and its numbers, a flatten in progress), a bad field,
+   *   no run open, a recorded session (read-only), or the venue's refusal.
+   */
+  placeOrder(req: PlaceOrderRequest): Promise<ExecutionHeadDTO>;
+  /**
+   * Moves a working order to `price` (points): a drag of its line on the
+   * chart. At IB the order placed again under its id; at DTC a cancel-replace.
+   * @throws kind 'bad-request' when the order is not working, or the move would fill a stop at once or risk more than the per-trade limit.
+   */
+  modifyOrder(orderId: string, price: number): Promise<ExecutionHeadDTO>;
+  /** Cancels one working entry (with its bracket) or an order placed elsewhere. @throws kind 'bad-request' for a position's stop or target. */
+  cancelOrder(orderId: string): Promise<ExecutionHeadDTO>;
+  /** Cancels every working order; with a position open only with `unprotect` true (it strips the stop and target). */
+  cancelAll(unprotect?: boolean): Promise<ExecutionHeadDTO>;
+  /** Flatten: every working order cancelled and the position closed at market; trading stays armed (not the kill switch). */
+  flatten(): Promise<ExecutionHeadDTO>;
+  /** Reverse: flatten, then the same contracts the other way at market with the ATM bracket. @throws kind 'bad-request' when flat. */
+  reverse(): Promise<ExecutionHeadDTO>;
   /** Every closed session in the journal, newest first. */
   listSessions(): Promise<RecordedSessionDTO[]>;
   /**

@@ -28,7 +28,7 @@ import { LiveDriver } from './run/drivers/live.js';
 import { ExecutionFeed } from './run/execution-feed.js';
 import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
-import { methodOf, readAccountSettings, readExecutionSettings, readTraderSettings, riskOf, SettingsStore, traderSettingsOf, type ExecutionSettings, type TraderSettings } from './settings.js';
+import { managementOf, methodOf, readAccountSettings, readExecutionSettings, readTraderSettings, riskOf, SettingsStore, traderSettingsOf, type ExecutionSettings, type TraderSettings } from './settings.js';
 import { settingsApi } from './api/settings.js';
 import { openDb, SchemaTooNewError, type Db } from './store/db.js';
 import { dayCarry, markInterruptedRuns } from './store/journal.js';
@@ -267,6 +267,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       else if (changes.some((c) => c.field === 'risk.dailyLossLimitUsd')) store.settings.set('trader-deferred', null);
       traderSettings = { settings: next, saved: true };
       open?.run.trader.setRisk(riskOf(next, open.run.opts.risk));
+      open?.run.trader.setManagement(managementOf(next));
       parts.publishExecution();
     },
     exec,
@@ -292,7 +293,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
       gammaSchedule,
       gammaMaxAgeTradingDays: config.gammaMaxAgeTradingDays,
       ...(traderSettings.saved
-        ? { simulated: traderSettings.settings.paper, approval: { timeoutMs: traderSettings.settings.approval.expirySeconds * 1000, expiryTicks: traderSettings.settings.approval.expiryTicks } }
+        ? { simulated: traderSettings.settings.paper, management: managementOf(traderSettings.settings), approval: { timeoutMs: traderSettings.settings.approval.expirySeconds * 1000, expiryTicks: traderSettings.settings.approval.expiryTicks } }
         : {}),
       execution: exec.execution,
       ...riskNow(),

@@ -66,6 +66,11 @@ export class MarketPipeline {
     else this.onBar(r);
   }
 
+  /** Contracts traded at `price` (points) in the current session so far (its volume profile's row); 0 outside a session. */
+  volumeAt(price: number): number {
+    return this.session?.profile.volumeAt(price) ?? 0;
+  }
+
   /** The bar being built from ticks with the levels now, or null. */
   forming(): { bar: Bar; levels: LevelsSnapshot | null } | null {
     const bar = this.builder.forming();

@@ -5,6 +5,7 @@
  * and the connections live here. An engine without a journal keeps none.
  */
 import { z } from 'zod';
+import type { PositionManagement } from './execution/management.js';
 import type { ExecutionMode } from './execution/records.js';
 import { DEFAULT_METHOD_CONFIG, GRADES, MODES, type MethodConfig, type Mode } from './method/config.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from './risk/sizing.js';
@@ -104,8 +105,8 @@ export function readAccountSettings(s: SettingsStore): AccountSettings {
 
 // ------------------------------------------------------------------ the trader's settings (issue 18, item 1)
 
-/** The version of the trader's settings document; readTraderSettings migrates older ones. */
-export const TRADER_SETTINGS_VERSION = 1;
+/** The version of the trader's settings document; parseTraderSettings migrates older ones (1: no `orders` nor `management`). */
+export const TRADER_SETTINGS_VERSION = 2;
 
 const pct = z.number().gt(0).max(100);
 const unit = z.number().min(0).max(1);
@@ -162,7 +163,27 @@ export const TraderSettingsSchema = z.strictObject({
   }),
   /** MANUAL approvals (section 11): unanswered, they expire after this long or when price moves this far past the entry. */
   approval: z.strictObject({ expirySeconds: z.number().int().min(5).max(3600), expiryTicks: z.number().int().min(1).max(200) }),
+  /** The trader's own orders (the ladder, the chart, Reverse): the quantity the ladder starts with, and the ATM bracket every entry carries, ticks from the fill. */
+  orders: z.strictObject({ contracts: count(100), stopTicks: z.number().int().min(1).max(400), targetTicks: z.number().int().min(1).max(400) }),
+  /**
+   * Position management of every trade (issue 18, item 3; engine/execution/management.ts), off by default:
+   * null turns a rule off. Breakeven after N ticks in favour (plus an offset), a trailing stop in ticks or
+   * ATR(14) multiples, a time exit after N completed bars, and a flatten at a New York time before the close.
+   */
+  management: z.strictObject({
+    breakevenAfterTicks: z.number().int().min(1).max(400).nullable(),
+    breakevenOffsetTicks: z.number().int().min(0).max(100),
+    trailTicks: z.number().int().min(1).max(400).nullable(),
+    trailAtrMultiple: z.number().gt(0).max(20).nullable(),
+    timeExitBars: z.number().int().min(1).max(1000).nullable(),
+    flattenAt: hhmm.nullable(),
+  }),
 });
+
+/** The ATM bracket and ladder quantity of a first day: 1 contract, stop 8 ticks (100 USD, section 12's per-trade limit), target 16. */
+const DEFAULT_ORDERS = { contracts: 1, stopTicks: 8, targetTicks: 16 } as const;
+/** Every management rule off. */
+const DEFAULT_MANAGEMENT = { breakevenAfterTicks: null, breakevenOffsetTicks: 0, trailTicks: null, trailAtrMultiple: null, timeExitBars: null, flattenAt: null } as const;
 
 /** The trader's settings. */
 export type TraderSettings = z.infer<typeof TraderSettingsSchema>;
@@ -188,7 +209,9 @@ export class SettingsError extends Error {
 export function parseTraderSettings(doc: unknown, source = 'settings'): TraderSettings {
   const version = (doc as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > TRADER_SETTINGS_VERSION) throw new SettingsError(`${source}: version ${version} is newer than this workstation reads (${TRADER_SETTINGS_VERSION}); update the workstation`, 'version');
-  const r = TraderSettingsSchema.safeParse(doc);
+  // Version 1 had no orders nor management: the defaults, which change nothing it did.
+  const migrated = version === 1 && typeof doc === 'object' && doc !== null ? { orders: DEFAULT_ORDERS, management: DEFAULT_MANAGEMENT, ...doc, version: TRADER_SETTINGS_VERSION } : doc;
+  const r = TraderSettingsSchema.safeParse(migrated);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const field = issue.path.map(String).join('.');
@@ -221,7 +244,16 @@ export function traderSettingsOf(r: RiskConfig, m: MethodConfig = DEFAULT_METHOD
       targets: { trendRR: m.targets.trendRR, rangeRR: m.targets.rangeRR, otherRR: m.targets.otherRR, minRR: m.targets.minRR },
     },
     approval: { expirySeconds: 30, expiryTicks: 4 },
+    orders: { ...DEFAULT_ORDERS },
+    management: { ...DEFAULT_MANAGEMENT },
   };
+}
+
+/** The position management rules of the trader's settings (engine/execution/management.ts). */
+export function managementOf(s: TraderSettings): PositionManagement {
+  const m = s.management;
+  const minute = m.flattenAt === null ? null : Number(m.flattenAt.slice(0, 2)) * 60 + Number(m.flattenAt.slice(3, 5));
+  return { breakevenAfterTicks: m.breakevenAfterTicks, breakevenOffsetTicks: m.breakevenOffsetTicks, trailTicks: m.trailTicks, trailAtrMultiple: m.trailAtrMultiple, timeExitBars: m.timeExitBars, flattenAtMinuteEt: minute };
 }
 
 /** The method config of the trader's settings over `base` (the numbers the settings do not hold stay `base`'s). */

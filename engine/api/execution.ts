@@ -15,7 +15,11 @@ import { readAccountSettings } from '../settings.js';
 import { OrderError } from '../venue/orders.js';
 import { currentRun, type KernelParts } from './parts.js';
 
-type ExecutionApi = Pick<EngineApi, 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker' | 'setStartingEquity' | 'adoptBrokerPosition'>;
+type ExecutionApi = Pick<
+  EngineApi,
+  | 'getExecution' | 'setMode' | 'setExecution' | 'approve' | 'reject' | 'killSwitch' | 'resetKillSwitch' | 'flattenAtBroker' | 'setStartingEquity' | 'adoptBrokerPosition'
+  | 'getLadder' | 'placeOrder' | 'modifyOrder' | 'cancelOrder' | 'cancelAll' | 'flatten' | 'reverse'
+>;
 
 /** A connection failure or a refused routing as a bad request, in the broker's words. */
 export async function liveCall<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -112,6 +116,62 @@ export function executionApi(k: KernelParts): ExecutionApi {
     async reject(signalId, reason) {
       const why = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'rejected by the trader';
       decide(() => tradable().trader.reject(String(signalId), why));
+      return k.executionHead();
+    },
+
+    async getLadder(rows, centre) {
+      const open = k.run();
+      if (open === null) return null;
+      const r = open.run;
+      const t = r.trader;
+      const tick = k.instrument.tickSize;
+      const last = Number.isFinite(t.markPrice) ? t.markPrice : null;
+      const q = t.quoteNow;
+      const n = Math.max(5, Math.min(400, Math.floor(rows)));
+      const out = [];
+      const mid = typeof centre === 'number' && Number.isFinite(centre) ? centre : last;
+      if (mid !== null) {
+        const top = Math.round(mid / tick) + Math.floor(n / 2);
+        for (let i = 0; i < n; i++) {
+          const price = (top - i) * tick;
+          out.push({ price, volume: r.volumeAt(price), bidSize: null, askSize: null });
+        }
+      }
+      const o = k.traderSettings().settings.orders;
+      return { tickSize: tick, last, bid: q?.bid ?? null, ask: q?.ask ?? null, rows: out, depth: false, atm: { ...o }, marketTs: r.marketTs() };
+    },
+
+    async placeOrder(req) {
+      const o = k.traderSettings().settings.orders;
+      decide(() => {
+        tradable().trader.placeOrder({ side: req.side, type: req.type, qty: req.qty, ...(req.price === undefined ? {} : { price: req.price }), stopTicks: req.stopTicks ?? o.stopTicks, targetTicks: req.targetTicks ?? o.targetTicks });
+      });
+      return k.executionHead();
+    },
+
+    async modifyOrder(orderId, price) {
+      decide(() => tradable().trader.modifyOrder(String(orderId), price));
+      return k.executionHead();
+    },
+
+    async cancelOrder(orderId) {
+      decide(() => tradable().trader.cancelOrder(String(orderId)));
+      return k.executionHead();
+    },
+
+    async cancelAll(unprotect) {
+      decide(() => tradable().trader.cancelAll('trader', unprotect === true));
+      return k.executionHead();
+    },
+
+    async flatten() {
+      decide(() => tradable().trader.flatten('trader'));
+      return k.executionHead();
+    },
+
+    async reverse() {
+      const o = k.traderSettings().settings.orders;
+      decide(() => tradable().trader.reverse(o.stopTicks, o.targetTicks, 'trader'));
       return k.executionHead();
     },
 

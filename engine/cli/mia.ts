@@ -47,7 +47,7 @@ import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
 import { MODES, methodConfig, type MethodConfig, type Mode } from '../method/config.js';
 import { isoTime } from '../feeds/validate.js';
-import { SettingsError, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
+import { SettingsError, managementOf, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
 import { openDb } from '../store/db.js';
 import { Zone } from '../time/zone.js';
 
@@ -220,7 +220,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       gamma: chain === null ? null : { levels: chain, basisPoints },
       gammaSchedule: schedule,
       nqFile: values.nq,
-      ...(traderSettings === null ? {} : { risk: riskOf(traderSettings), simulated: traderSettings.paper }),
+      ...(traderSettings === null ? {} : { risk: riskOf(traderSettings), simulated: traderSettings.paper, management: managementOf(traderSettings) }),
       onDecision: (d) => {
         const age = d.gamma === null ? 'fresh' : chainAge(d.gamma.chainTs, d.bar.ts, staleDays);
         if (age === 'stale') staleBars += 1;

@@ -969,6 +969,11 @@ export class Trader {
     return this.lastPrice;
   }
 
+  /** The best bid and ask at the last trade, points; null when the data carries none (bars). */
+  get quoteNow(): { readonly bid: number; readonly ask: number } | null {
+    return this.quote;
+  }
+
   // ------------------------------------------------------------ internals
 
   private now(): number {

@@ -29,6 +29,7 @@
 import type { Clock } from '../clock.js';
 import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
 import type { ExecutionMode } from '../execution/records.js';
+import type { PositionManagement } from '../execution/management.js';
 import { Trader, type TraderDeps } from '../execution/trader.js';
 import { RejectionLog } from '../feeds/rejections.js';
 import type { GammaLevels } from '../gamma/gex.js';
@@ -74,6 +75,8 @@ export interface NodeOptions {
   readonly nq?: NqCloses | null;
   /** When a MANUAL approval expires unanswered: market ms, and ticks past the entry (section 11's 30 s and 4 when omitted). */
   readonly approval?: { readonly timeoutMs: number; readonly expiryTicks: number };
+  /** Position management of the trades (issue 18, item 3); every rule off when omitted. */
+  readonly management?: PositionManagement;
   /** Re-arm a HALTED kill switch at each new session ([Note: backtest kill switch]). */
   readonly resetKillSwitchDaily: boolean;
 }
@@ -167,6 +170,7 @@ export class TradingNode {
         execution: opts.execution,
         risk: opts.risk,
         ...(opts.approval === undefined ? {} : { approvalTimeoutMs: opts.approval.timeoutMs, approvalExpiryTicks: opts.approval.expiryTicks }),
+        ...(opts.management === undefined ? {} : { management: opts.management }),
       },
       {
         clock: deps.clock,

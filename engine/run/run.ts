@@ -25,6 +25,7 @@ import type { EventBus } from '../bus.js';
 import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
 import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { DayCarry, ExecutionMode } from '../execution/records.js';
+import type { PositionManagement } from '../execution/management.js';
 import type { Trader, TraderDeps } from '../execution/trader.js';
 import { FeedError, type RejectionLog } from '../feeds/rejections.js';
 import type { FeedFormat } from '../feeds/index.js';
@@ -68,6 +69,8 @@ export interface RunOptions {
   readonly nqPath?: string | null;
   /** When a MANUAL approval expires (the trader's settings, issue 18); section 11's 30 s and 4 ticks when omitted. */
   readonly approval?: { readonly timeoutMs: number; readonly expiryTicks: number };
+  /** Position management of the run's trades (the trader's settings, issue 18); every rule off when omitted. */
+  readonly management?: PositionManagement;
   /** The simulated venue's costs (the trader's settings, issue 18); its defaults (2.25 USD a side, 1 tick) when omitted. */
   readonly simulated?: { readonly commissionPerSideUsd: number; readonly slippageTicks: number };
   /** A chain in force older than this many trading days at a bar is said (default GAMMA_MAX_AGE_TRADING_DAYS). */
@@ -209,6 +212,11 @@ export class OpenRun {
   /** The execution path of the run. */
   get trader(): Trader {
     return this.node.trader;
+  }
+
+  /** Contracts traded at `price` (points) in the session so far: the ladder's volume column. */
+  volumeAt(price: number): number {
+    return this.node.pipeline.volumeAt(price);
   }
 
   get live(): boolean {

@@ -16,6 +16,7 @@ import { Panel } from './Panel';
 import { BackupButton, Inspector, RecordedBar, SessionsView } from './sessions-view';
 import { ConnectionsButton, ConnectionsView, LiveConfirm } from './connections';
 import { SettingsView } from './settings-view';
+import { Ladder } from './ladder';
 import { loadResumePoint, reopen, resumePointOf, saveResumePoint, type ResumePoint } from './resume';
 
 const SPEEDS: readonly { speed: ReplaySpeedDTO; label: string }[] = [
@@ -54,6 +55,7 @@ export function App({ client }: { client: EngineClient }) {
   const [inspecting, setInspecting] = useState<string | null>(null);
   const [connectionsOpen, setConnectionsOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [domOpen, setDomOpen] = useState(true);
   const [confirmLive, setConfirmLive] = useState(false);
 
   useEffect(() => {
@@ -134,41 +136,47 @@ export function App({ client }: { client: EngineClient }) {
           Sessions
         </button>
         <ConnectionsButton c={model.connections} onOpen={() => setConnectionsOpen(true)} />
+        <button type="button" className={`icon-button${domOpen ? ' active' : ''}`} data-testid="toggle-dom" aria-pressed={domOpen} title="The price ladder (DOM): orders by hand, Flatten, Cancel all, Reverse" onClick={() => setDomOpen((o) => !o)}>
+          DOM
+        </button>
         <button type="button" className="icon-button" data-testid="open-settings" aria-label="Settings" title="Settings: risk limits, sizing, the simulated venue's costs" onClick={() => setSettingsOpen(true)}>
           ⚙
         </button>
-        <div className="controls" role="group" aria-label="Replay controls">
-          {recorded !== null && (
-            <button type="button" data-testid="step-back-top" disabled={playing || recorded.bar === 0} onClick={() => void call(() => client.api.stepBack())} title="Step one bar back (←)">
-              ◂ Back
-            </button>
-          )}
-          <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.play()))} title="Play (Space)">
-            ▶<span className="label"> Play</span>
-          </button>
-          <button type="button" data-testid="pause" disabled={!playing || status?.live === true} onClick={() => void call(async () => model.setStatus(await client.api.pause()))} title="Pause (Space)">
-            ❚❚<span className="label"> Pause</span>
-          </button>
-          <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.step()))} title="Step one bar (→)">
-            <span className="label">Step </span>▸
-          </button>
-          <div className="speeds" role="radiogroup" aria-label="Replay speed">
-            {SPEEDS.map((s) => (
-              <button
-                key={String(s.speed)}
-                type="button"
-                role="radio"
-                aria-checked={status?.speed === s.speed}
-                data-testid={`speed-${s.label}`}
-                className={status?.speed === s.speed ? 'active' : ''}
-                disabled={!canControl}
-                onClick={() => void call(async () => model.setStatus(await client.api.setSpeed(s.speed)))}
-              >
-                {s.label}
+        {/* A live run has no replay to control: the row keeps room for the clock. */}
+        {status?.live !== true && (
+          <div className="controls" role="group" aria-label="Replay controls">
+            {recorded !== null && (
+              <button type="button" data-testid="step-back-top" disabled={playing || recorded.bar === 0} onClick={() => void call(() => client.api.stepBack())} title="Step one bar back (←)">
+                ◂ Back
               </button>
-            ))}
+            )}
+            <button type="button" data-testid="play" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.play()))} title="Play (Space)">
+              ▶<span className="label"> Play</span>
+            </button>
+            <button type="button" data-testid="pause" disabled={!playing} onClick={() => void call(async () => model.setStatus(await client.api.pause()))} title="Pause (Space)">
+              ❚❚<span className="label"> Pause</span>
+            </button>
+            <button type="button" data-testid="step" disabled={!canControl || playing || status?.state === 'ended'} onClick={() => void call(async () => model.setStatus(await client.api.step()))} title="Step one bar (→)">
+              <span className="label">Step </span>▸
+            </button>
+            <div className="speeds" role="radiogroup" aria-label="Replay speed">
+              {SPEEDS.map((s) => (
+                <button
+                  key={String(s.speed)}
+                  type="button"
+                  role="radio"
+                  aria-checked={status?.speed === s.speed}
+                  data-testid={`speed-${s.label}`}
+                  className={status?.speed === s.speed ? 'active' : ''}
+                  disabled={!canControl}
+                  onClick={() => void call(async () => model.setStatus(await client.api.setSpeed(s.speed)))}
+                >
+                  {s.label}
+                </button>
+              ))}
+            </div>
           </div>
-        </div>
+        )}
         <ExecutionControls x={model.execution} client={client} run={call} onLive={() => setConfirmLive(true)} />
         <BackupButton client={client} model={model} run={call} />
         <div className="clock" data-testid="market-clock" data-ts={status?.marketTs ?? ''} title="Replayed market time (US Eastern)">
@@ -213,10 +221,10 @@ export function App({ client }: { client: EngineClient }) {
           </button>
         </div>
       )}
-      <main className="workspace">
+      <main className={`workspace${domOpen ? ' with-dom' : ''}`}>
         <section className="chart-column">
           <div className="chart-area">
-            <ChartView model={model} timeZone={timeZone} />
+            <ChartView model={model} timeZone={timeZone} onModifyOrder={recorded === null ? (id, price) => void call(() => client.api.modifyOrder(id, price)) : undefined} />
             <GammaLegend gamma={model.gamma} />
             <SignalDetail model={model} timeZone={timeZone} onInspect={status?.runId != null ? setInspecting : undefined} />
             {inspecting !== null && <Inspector client={client} signalId={inspecting} marketTs={status?.marketTs ?? null} onClose={() => setInspecting(null)} timeZone={timeZone} />}
@@ -224,6 +232,7 @@ export function App({ client }: { client: EngineClient }) {
           </div>
           {recorded !== null && <RecordedBar client={client} rec={recorded} run={call} timeZone={timeZone} playing={playing} />}
         </section>
+        {domOpen && <Ladder x={model.execution} client={client} run={call} active={lost === null && status !== null && status.state !== 'idle' && status.state !== 'loading'} recorded={recorded !== null} />}
         <aside className="side">
           <KillSwitchPanel x={model.execution} client={client} run={call} timeZone={status?.timeZone ?? 'America/New_York'} lost={lost} />
           <div className="side-scroll">

@@ -12,9 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { managedStop, NO_MANAGEMENT, type PositionManagement } from '../../engine/execution/management';
 import { BrokerVenue } from '../../engine/venue/broker';
 import { T0 } from '../support/bars';
-import { at, MIN, PartsBroker, rig, type Rig } from '../support/trader-rig';
+import { at, Journal, MIN, PartsBroker, rig, type Rig } from '../support/trader-rig';
 
-const events = (r: Rig<never> | Rig, kind: string) => r.journal.events.filter((e) => e.kind === kind).map((e) => e.detail);
+const events = (r: { journal: Journal }, kind: string) => r.journal.events.filter((e) => e.kind === kind).map((e) => e.detail);
 
 /** A rig whose last price is 100 (one bar seen). */
 function atHundred(management?: Partial<PositionManagement>) {

@@ -15,7 +15,8 @@ import { main } from '../../engine/cli/mia';
 import { createKernel, type Kernel } from '../../engine/kernel';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing';
 import { DEFAULT_METHOD_CONFIG } from '../../engine/method/config';
-import { DEFAULT_TRADER_SETTINGS, checkChanges, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../../engine/settings';
+import { DEFAULT_TRADER_SETTINGS, checkChanges, managementOf, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../../engine/settings';
+import { NO_MANAGEMENT } from '../../engine/execution/management';
 import { eventually } from '../support/manual-clock';
 import { REAL_CSV, SHARED_DATA } from '../support/paths';
 
@@ -44,12 +45,27 @@ describe('the settings document', () => {
     expect(() => parseTraderSettings(withRisk({ maxRiskPerTradeUsd: -5 }), 'f.json')).toThrow(/^f\.json: risk\.maxRiskPerTradeUsd: .*/);
     expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, sizing: { ...DEFAULT_TRADER_SETTINGS.sizing, baseContracts: 1.5 } })).toThrow(/sizing\.baseContracts/);
     expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, risk: { ...DEFAULT_TRADER_SETTINGS.risk, maxRiskPerTrade: 3 } })).toThrow(/risk: Unrecognized key.*maxRiskPerTrade/);
-    expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, version: 2 })).toThrow(/version 2 is newer/);
+    expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, version: 3 })).toThrow(/version 3 is newer/);
+    expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, orders: { ...DEFAULT_TRADER_SETTINGS.orders, stopTicks: 0 } })).toThrow(/orders\.stopTicks/);
+    expect(() => parseTraderSettings({ ...DEFAULT_TRADER_SETTINGS, management: { ...DEFAULT_TRADER_SETTINGS.management, flattenAt: '3:55pm' } })).toThrow(/management\.flattenAt: a time of day in New York, HH:MM/);
     const late = { ...DEFAULT_TRADER_SETTINGS, method: { ...DEFAULT_TRADER_SETTINGS.method, window: { ...DEFAULT_TRADER_SETTINGS.method.window, end: '25:00' } } };
     expect(() => parseTraderSettings(late)).toThrow(/method\.window\.end: a time of day in New York, HH:MM/);
     const grade = JSON.parse(JSON.stringify(DEFAULT_TRADER_SETTINGS)) as { method: { modes: { LIVE: { minGrade: string } } } };
     grade.method.modes.LIVE.minGrade = 'GREAT';
     expect(() => parseTraderSettings(grade)).toThrow(/method\.modes\.LIVE\.minGrade/);
+  });
+
+  it('reads a version 1 document (before orders and management) with their defaults: the ATM 8/16 ticks, every rule off', () => {
+    const v1 = JSON.parse(JSON.stringify(DEFAULT_TRADER_SETTINGS)) as Record<string, unknown>;
+    delete v1.orders;
+    delete v1.management;
+    v1.version = 1;
+    (v1.risk as Record<string, number>).maxRiskPerTradeUsd = 250;
+    const s = parseTraderSettings(v1);
+    expect(s).toMatchObject({ version: 2, orders: { contracts: 1, stopTicks: 8, targetTicks: 16 }, risk: { maxRiskPerTradeUsd: 250 } });
+    expect(managementOf(s)).toEqual(NO_MANAGEMENT);
+    const on = { ...s, management: { ...s.management, trailTicks: 8, flattenAt: '15:55' } };
+    expect(managementOf(parseTraderSettings(on))).toEqual({ ...NO_MANAGEMENT, trailTicks: 8, flattenAtMinuteEt: 15 * 60 + 55 });
   });
 
   it('tells a loosening change from a tightening one, and refuses loosening while exposed', () => {

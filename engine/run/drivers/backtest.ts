@@ -27,6 +27,7 @@ import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../../r
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../risk/sizing.js';
 import type { Db } from '../../store/db.js';
 import type { SessionKind } from '../../time/sessions.js';
+import type { PositionManagement } from '../../execution/management.js';
 import type { Order } from '../../venue/orders.js';
 import { SimulatedVenue } from '../../venue/sim.js';
 import { TradingNode, type GammaInForce } from '../node.js';
@@ -63,6 +64,8 @@ export interface BacktestOptions {
   readonly risk?: RiskConfig;
   /** The simulated venue's costs; 2.25 USD a side and 1 tick of slippage when omitted. */
   readonly simulated?: { readonly commissionPerSideUsd: number; readonly slippageTicks: number };
+  /** Position management of the trades (a settings file's, issue 18); every rule off when omitted. */
+  readonly management?: PositionManagement;
   /** Reset a tripped kill switch at the next session (default true; module header). */
   readonly resetKillSwitchDaily?: boolean;
 }
@@ -143,6 +146,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       gammaSchedule: opts.gammaSchedule ?? [],
       nq: opts.nqFile === undefined ? null : await nqClosesOfFile(opts.nqFile, instrument, timeframe, timeZone),
       resetKillSwitchDaily: opts.resetKillSwitchDaily ?? true,
+      ...(opts.management === undefined ? {} : { management: opts.management }),
     },
     {
       clock,

@@ -46,7 +46,7 @@ import {
 import { useEffect, useRef } from 'react';
 import type { BarDTO, GammaDTO, LevelsDTO, OrderDTO, SignalDTO } from '../../../engine/contract';
 import { formatDateTime, formatHourMinute, formatMonthDay } from '../format';
-import { BaseBoxes, declutterMarkers, EdgeMarkers, markersOf, ORDER_COLORS } from './annotations';
+import { BaseBoxes, declutterMarkers, EdgeMarkers, markersOf, ORDER_COLORS, orderAtY, snapToTick } from './annotations';
 import type { ChartModel, FrameUpdate } from './model';
 
 /** Above this many new bars in one frame, series are rebuilt with setData. */
@@ -459,6 +459,80 @@ class ChartSync {
     this.s.boxes.setBases(bases, violations);
   }
 
+  /** The position's line at its average price, titled with its size and open P&L (issue 18, chart trading). */
+  private positionLine: IPriceLine | null = null;
+
+  private drawPosition(): void {
+    const p = this.model.execution?.position ?? null;
+    if (p === null || p.qty === 0 || p.avgPrice === null) {
+      if (this.positionLine !== null) this.s.candles.removePriceLine(this.positionLine);
+      this.positionLine = null;
+      delete this.el.dataset.positionLine;
+      return;
+    }
+    const pnl = p.unrealizedUsd;
+    const title = `Pos ${p.qty > 0 ? '+' : '\u2212'}${Math.abs(p.qty)} ${pnl >= 0 ? '+' : '\u2212'}${Math.abs(pnl).toFixed(2)}`;
+    const color = pnl >= 0 ? '#26a69a' : '#ef5350';
+    if (this.positionLine === null) this.positionLine = this.s.candles.createPriceLine({ price: p.avgPrice, color, lineStyle: LineStyle.Solid, lineWidth: 1, axisLabelVisible: true, title });
+    else this.positionLine.applyOptions({ price: p.avgPrice, color, title });
+    this.el.dataset.positionLine = title;
+  }
+
+  /** Called with an order's new price when the trader drops its line (the engine's modify); absent: lines do not drag. */
+  onModify: ((orderId: string, price: number) => void) | undefined = undefined;
+  /** A drag in progress: the order, its price before, the price its line shows now. */
+  private drag: { readonly id: string; readonly from: number; price: number } | null = null;
+
+  private draggable(): OrderDTO[] {
+    return (this.model.execution?.orders ?? []).filter((o) => o.price !== null && o.role !== 'close' && (o.status === 'WORKING' || o.status === 'PENDING'));
+  }
+
+  private paneY(e: PointerEvent): number {
+    return e.clientY - this.el.getBoundingClientRect().top;
+  }
+
+  /** A press on an order's line picks it up: the chart stops panning until it is dropped. */
+  readonly onPointerDown = (e: PointerEvent): void => {
+    if (this.onModify === undefined || e.button !== 0) return;
+    const hit = orderAtY(this.draggable(), this.paneY(e), (p) => this.s.candles.priceToCoordinate(p));
+    if (hit === null || hit.price === null) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.drag = { id: hit.id, from: hit.price, price: hit.price };
+    this.el.setPointerCapture?.(e.pointerId);
+    this.s.chart.applyOptions({ handleScroll: false, handleScale: false });
+    this.el.dataset.dragging = hit.id;
+  };
+
+  readonly onPointerMove = (e: PointerEvent): void => {
+    const y = this.paneY(e);
+    if (this.drag === null) {
+      if (this.onModify !== undefined) this.el.style.cursor = orderAtY(this.draggable(), y, (p) => this.s.candles.priceToCoordinate(p)) !== null ? 'ns-resize' : '';
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+    const raw = this.s.candles.coordinateToPrice(y);
+    if (raw === null) return;
+    const price = snapToTick(raw, 0.25);
+    if (price === this.drag.price) return;
+    this.drag.price = price;
+    this.s.orderLines.get(this.drag.id)?.applyOptions({ price });
+  };
+
+  /** The line is dropped: its new price goes to the engine; a refusal leaves the order where it was (the next state redraws it). */
+  readonly onPointerUp = (e: PointerEvent): void => {
+    const d = this.drag;
+    if (d === null) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.drag = null;
+    delete this.el.dataset.dragging;
+    this.s.chart.applyOptions({ handleScroll: true, handleScale: true });
+    if (d.price !== d.from) this.onModify?.(d.id, d.price);
+    this.drawOrders();
+  };
+
   /** One price line per working order: entry, stop, target or close, with side, size and price. */
   private drawOrders(): void {
     // Pending bracket legs are drawn too: the trader sees where the stop and target will sit before the entry fills.
@@ -473,13 +547,21 @@ class ChartSync {
     for (const o of orders) {
       const drawn = this.s.orderLines.get(o.id);
       if (drawn !== undefined) {
-        if (o.status === 'WORKING') drawn.applyOptions({ title: orderTitle(o) });
+        // A moved order's line follows it, unless the trader holds it.
+        if (this.drag?.id !== o.id) drawn.applyOptions({ price: o.price!, title: orderTitle(o) });
         continue;
       }
       const title = orderTitle(o);
       this.s.orderLines.set(o.id, this.s.candles.createPriceLine({ price: o.price!, color: ORDER_COLORS[o.role], lineStyle: LineStyle.Dashed, lineWidth: 2, axisLabelVisible: true, title }));
     }
     this.el.dataset.orderLines = [...this.s.orderLines.keys()].map((id) => orders.find((o) => o.id === id)?.role ?? '').join(',');
+    this.el.dataset.orderPrices = JSON.stringify(Object.fromEntries(orders.map((o) => [o.id, o.price])));
+    this.drawPosition();
+  }
+
+  /** Where each working order's line is, px from the pane's top (for tests that drag one). */
+  orderLineYs(): Record<string, number | null> {
+    return Object.fromEntries(this.draggable().map((o) => [o.id, this.s.candles.priceToCoordinate(o.price!)]));
   }
 
   private drawGamma(): void {
@@ -583,16 +665,31 @@ function signalAt(model: ChartModel, p: MouseEventParams<Time>): SignalDTO | nul
 }
 
 /** The chart, driven by `model`. */
-export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: string }) {
+export function ChartView({ model, timeZone, onModifyOrder }: { model: ChartModel; timeZone: string; onModifyOrder?: ((orderId: string, price: number) => void) | undefined }) {
   const ref = useRef<HTMLDivElement>(null);
   const controls = useRef<{ latest(): void; autoScale(): void } | null>(null);
+  const sync = useRef<ChartSync | null>(null);
+  // The drop handler may change (a recorded session has none) without rebuilding the chart.
+  useEffect(() => {
+    if (sync.current !== null) sync.current.onModify = onModifyOrder;
+  }, [onModifyOrder]);
+  const modifyRef = useRef(onModifyOrder);
+  modifyRef.current = onModifyOrder;
   useEffect(() => {
     const el = ref.current;
     if (el === null) return;
     const series = createSeries(el, timeZone);
-    const sync = new ChartSync(series, model, el);
-    sync.apply({ reset: true, firstNew: 0, formingChanged: true, annotationsChanged: true, gammaChanged: true, focus: null });
-    const off = model.subscribe((u) => sync.apply(u));
+    const chartSync = new ChartSync(series, model, el);
+    sync.current = chartSync;
+    chartSync.onModify = modifyRef.current;
+    // Capture: an order line is picked up before the chart starts a pan.
+    el.addEventListener('pointerdown', chartSync.onPointerDown, { capture: true });
+    el.addEventListener('pointermove', chartSync.onPointerMove, { capture: true });
+    el.addEventListener('pointerup', chartSync.onPointerUp, { capture: true });
+    // For tests that drag a line as a trader would: where each order's line is, and where a price is, px from the pane's top.
+    Object.assign(el, { orderLineYs: () => chartSync.orderLineYs(), priceToY: (p: number) => series.candles.priceToCoordinate(p) });
+    chartSync.apply({ reset: true, firstNew: 0, formingChanged: true, annotationsChanged: true, gammaChanged: true, executionChanged: true, focus: null });
+    const off = model.subscribe((u) => chartSync.apply(u));
     let pinned = false;
     const onClick = (p: MouseEventParams<Time>): void => {
       const s = signalAt(model, p);
@@ -612,14 +709,18 @@ export function ChartView({ model, timeZone }: { model: ChartModel; timeZone: st
       el.dataset.visibleTo = r === null ? '' : String((r.to as number) * 1000);
     };
     series.chart.timeScale().subscribeVisibleTimeRangeChange(onRange);
-    controls.current = { latest: () => sync.latest(false), autoScale: () => sync.autoScale() };
+    controls.current = { latest: () => chartSync.latest(false), autoScale: () => chartSync.autoScale() };
     return () => {
       controls.current = null;
       series.chart.unsubscribeClick(onClick);
       series.chart.unsubscribeCrosshairMove(onMove);
       series.chart.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
       off();
-      sync.dispose();
+      el.removeEventListener('pointerdown', chartSync.onPointerDown, { capture: true });
+      el.removeEventListener('pointermove', chartSync.onPointerMove, { capture: true });
+      el.removeEventListener('pointerup', chartSync.onPointerUp, { capture: true });
+      sync.current = null;
+      chartSync.dispose();
       series.chart.remove();
     };
   }, [model, timeZone]);

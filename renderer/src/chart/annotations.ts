@@ -121,6 +121,36 @@ export const FILL_COLORS = { entry: '#4aa3ff', target: '#26a69a', exit: '#ff9800
 /** Working-order price lines by role. */
 export const ORDER_COLORS: Record<OrderDTO['role'], string> = { entry: '#4aa3ff', stop: '#ef5350', target: '#26a69a', close: '#ff9800' };
 
+/** Pixels either side of an order's line that pick it up for a drag. */
+export const DRAG_TOLERANCE_PX = 5;
+
+/**
+ * The order whose line a pointer at `y` (px from the pane's top) picks up
+ * for a drag (issue 18, chart trading): the nearest working or pending
+ * entry, stop or target within `tolerancePx`, or null (a closing market
+ * order has no price to move). `toY` maps a price to its y, null off the pane.
+ */
+export function orderAtY(orders: readonly OrderDTO[], y: number, toY: (price: number) => number | null, tolerancePx = DRAG_TOLERANCE_PX): OrderDTO | null {
+  let best: OrderDTO | null = null;
+  let bestDist = Number.POSITIVE_INFINITY;
+  for (const o of orders) {
+    if (o.price === null || o.role === 'close' || (o.status !== 'WORKING' && o.status !== 'PENDING')) continue;
+    const oy = toY(o.price);
+    if (oy === null) continue;
+    const d = Math.abs(oy - y);
+    if (d <= tolerancePx && d < bestDist) {
+      best = o;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+/** `price` (points) on the tick grid. */
+export function snapToTick(price: number, tickSize: number): number {
+  return Math.round(price / tickSize) * tickSize;
+}
+
 /** The open time of the bar holding `ts` (the last bar starting at or before it), or null before the first bar. */
 function barAt(bars: readonly BarDTO[], ts: number): number | null {
   let lo = 0;
