@@ -239,6 +239,8 @@ export class Trader {
     for (const f of this.d.venue.drainFills?.() ?? []) this.onFill(f, 'paper');
     for (const c of this.d.venue.drainCommissionCorrections?.() ?? []) this.onCommissionCorrected(c);
     for (const tr of this.openTrades()) for (const id of [tr.entryOrderId, tr.stopOrderId, tr.targetOrderId]) this.journalOrder(id, tr.id);
+    // A cancel the broker confirmed now ends a trade whose entry never filled (Cancel all, a cancelled entry).
+    this.markCancelledEntries();
     this.protect();
     this.settleHalt();
     this.stepExits();

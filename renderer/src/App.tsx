@@ -136,9 +136,6 @@ export function App({ client }: { client: EngineClient }) {
           Sessions
         </button>
         <ConnectionsButton c={model.connections} onOpen={() => setConnectionsOpen(true)} />
-        <button type="button" className={`icon-button${domOpen ? ' active' : ''}`} data-testid="toggle-dom" aria-pressed={domOpen} title="The price ladder (DOM): orders by hand, Flatten, Cancel all, Reverse" onClick={() => setDomOpen((o) => !o)}>
-          DOM
-        </button>
         <button type="button" className="icon-button" data-testid="open-settings" aria-label="Settings" title="Settings: risk limits, sizing, the simulated venue's costs" onClick={() => setSettingsOpen(true)}>
           ⚙
         </button>
@@ -224,7 +221,11 @@ export function App({ client }: { client: EngineClient }) {
       <main className={`workspace${domOpen ? ' with-dom' : ''}`}>
         <section className="chart-column">
           <div className="chart-area">
-            <ChartView model={model} timeZone={timeZone} onModifyOrder={recorded === null ? (id, price) => void call(() => client.api.modifyOrder(id, price)) : undefined} />
+            <ChartView model={model} timeZone={timeZone} onModifyOrder={recorded === null ? (id, price) => void call(() => client.api.modifyOrder(id, price)) : undefined}>
+              <button type="button" className={domOpen ? 'active' : ''} data-testid="toggle-dom" aria-pressed={domOpen} title="The price ladder (DOM): orders by hand, Flatten, Cancel all, Reverse" onClick={() => setDomOpen((o) => !o)}>
+                DOM
+              </button>
+            </ChartView>
             <GammaLegend gamma={model.gamma} />
             <SignalDetail model={model} timeZone={timeZone} onInspect={status?.runId != null ? setInspecting : undefined} />
             {inspecting !== null && <Inspector client={client} signalId={inspecting} marketTs={status?.marketTs ?? null} onClose={() => setInspecting(null)} timeZone={timeZone} />}

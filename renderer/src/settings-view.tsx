@@ -1,6 +1,7 @@
 /**
- * The Settings view (issue 18, item 1): the trader's risk limits, sizing and
- * the simulated venue's costs, saved with a reason; the engine checks each
+ * The Settings view (issue 18, item 1): the trader's risk limits, sizing,
+ * the ATM bracket of their own orders, position management, the method's
+ * numbers and the simulated venue's costs, saved with a reason; the engine checks each
  * value (naming the field), refuses loosening a limit while the account is
  * exposed, and journals every change, listed at the bottom. Export writes the
  * settings as a JSON file; Import reads one (checked the same way).
@@ -11,8 +12,9 @@ import type { EngineClient } from './engine-client';
 import { useEscape } from './escape';
 import { formatDateTime } from './format';
 
-type Group = 'risk' | 'sizing' | 'paper' | 'method' | 'approval';
-type Kind = 'number' | 'bool' | 'time' | 'grade';
+type Group = 'risk' | 'sizing' | 'paper' | 'method' | 'approval' | 'orders' | 'management';
+/** 'off-number' and 'off-time': empty turns the rule off (null in the settings). */
+type Kind = 'number' | 'bool' | 'time' | 'grade' | 'off-number' | 'off-time';
 
 /** Every field the view edits: its dotted path in the settings, label, unit and kind. */
 interface Field {
@@ -22,6 +24,7 @@ interface Field {
   readonly kind: Kind;
 }
 const num = (path: string, label: string, unit: string): Field => ({ path, label, unit, kind: 'number' });
+const off = (path: string, label: string, unit: string): Field => ({ path, label, unit, kind: 'off-number' });
 const MODE_FIELDS = (['DATA_COLLECTION', 'PAPER', 'LIVE'] as const).flatMap((m) => [
   num(`method.modes.${m}.minConfidence`, `${m}: min confidence`, '0-1'),
   num(`method.modes.${m}.minConfluence`, `${m}: min confluence`, '0-1'),
@@ -44,6 +47,15 @@ const FIELDS: Readonly<Record<Group, readonly Field[]>> = {
   sizing: [num('sizing.baseContracts', 'Base size', 'contracts'), { path: 'sizing.kelly', label: 'Kelly sizing', unit: '', kind: 'bool' }, num('sizing.kellyFraction', 'Kelly fraction', 'of Kelly')],
   paper: [num('paper.commissionPerSideUsd', 'Simulated commission', 'USD a side'), num('paper.slippageTicks', 'Simulated slippage', 'ticks')],
   approval: [num('approval.expirySeconds', 'Unanswered, expires after', 's'), num('approval.expiryTicks', 'Or when price moves past the entry', 'ticks')],
+  orders: [num('orders.contracts', 'Ladder quantity', 'contracts'), num('orders.stopTicks', 'ATM stop', 'ticks'), num('orders.targetTicks', 'ATM target', 'ticks')],
+  management: [
+    off('management.breakevenAfterTicks', 'Breakeven after', 'ticks'),
+    num('management.breakevenOffsetTicks', 'Breakeven plus', 'ticks'),
+    off('management.trailTicks', 'Trailing stop', 'ticks'),
+    off('management.trailAtrMultiple', 'Trailing stop', '× ATR'),
+    off('management.timeExitBars', 'Time exit after', 'bars'),
+    { path: 'management.flattenAt', label: 'Flatten before the close at', unit: 'ET', kind: 'off-time' },
+  ],
   method: [
     ...MODE_FIELDS,
     { path: 'method.window.start', label: 'Trading window from', unit: 'ET', kind: 'time' },
@@ -67,6 +79,8 @@ const GROUP_TITLES: Record<Group, string> = {
   approval: 'MANUAL approvals',
   paper: 'Simulated venue (paper, replays, backtests)',
   method: 'The method (sections 10 and 11; for runs opened next)',
+  orders: 'Your orders (ladder, chart): the ATM bracket',
+  management: 'Position management (empty: off)',
 };
 
 /** A value by dotted path. */
@@ -100,7 +114,7 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
     const next: Record<string, string | boolean> = {};
     for (const f of ALL_FIELDS) {
       const v = at(d.settings, f.path);
-      next[f.path] = typeof v === 'boolean' ? v : String(v);
+      next[f.path] = typeof v === 'boolean' ? v : v === null ? '' : String(v);
     }
     setDraft(next);
   };
@@ -113,7 +127,14 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
     const doc = JSON.parse(JSON.stringify(dto!.settings)) as TraderSettingsDTO;
     for (const f of ALL_FIELDS) {
       const v = draft[f.path];
-      put(doc, f.path, f.kind === 'bool' ? v === true : f.kind === 'time' || f.kind === 'grade' ? String(v) : String(v).trim() === '' ? Number.NaN : Number(v));
+      const text = String(v).trim();
+      const value =
+        f.kind === 'bool' ? v === true
+        : f.kind === 'time' || f.kind === 'grade' ? String(v)
+        : f.kind === 'off-time' ? (text === '' ? null : text)
+        : text === '' ? (f.kind === 'off-number' ? null : Number.NaN)
+        : Number(text);
+      put(doc, f.path, value);
     }
     return doc;
   };
@@ -176,7 +197,7 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
           >
             {!dto.saved && <p className="muted small">Nothing saved yet: these are the defaults.</p>}
             <div className="settings-groups">
-              {(['risk', 'sizing', 'approval', 'paper', 'method'] as const).map((g) => (
+              {(['risk', 'sizing', 'orders', 'management', 'approval', 'paper', 'method'] as const).map((g) => (
                 <fieldset key={g} className={g}>
                   <legend>{GROUP_TITLES[g]}</legend>
                   {FIELDS[g].map((f) => {
@@ -194,7 +215,7 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
                             ))}
                           </select>
                         ) : (
-                          <input inputMode={f.kind === 'time' ? 'text' : 'decimal'} data-testid={`setting-${id}`} value={String(draft[id] ?? '')} onChange={(e) => set(e.target.value)} />
+                          <input inputMode={f.kind === 'time' || f.kind === 'off-time' ? 'text' : 'decimal'} placeholder={f.kind === 'off-number' || f.kind === 'off-time' ? 'off' : undefined} data-testid={`setting-${id}`} value={String(draft[id] ?? '')} onChange={(e) => set(e.target.value)} />
                         )}
                         <span className="muted small">{f.unit}</span>
                       </label>

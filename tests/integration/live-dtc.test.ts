@@ -362,3 +362,57 @@ describe('live faults through the kernel (DTC peer)', () => {
     await eventually(async () => expect((await k.api.getExecution()).killSwitch).toMatchObject({ state: 'HALTED', trigger: 'stale-data' }), 8000);
   }, 20_000);
 });
+
+describe("the trader's own orders at Sierra Chart DTC (issue 18, item 2)", () => {
+  it('a ladder limit with its ATM bracket, moved by the RPC a drag sends (cancel-replace), Cancel all, then a market entry and Flatten, the peer confirming each', async () => {
+    const { k, peer } = await liveKernel();
+    await k.api.setMode('LIVE', 'SIM-4711');
+    // 600 bars from the session's open at 18:00 ET (all in one session): the ladder's volume is the trades' at each price.
+    const ticks = barTicks(await fileBars(600));
+    await peer.stream(ticks, { trade: 107, quote: 108 });
+    const last = ticks.at(-1)!.price;
+    await eventually(async () => expect((await k.api.getLadder(21))?.last).toBe(last));
+    const ladder = (await k.api.getLadder(21))!;
+    expect(ladder.rows).toHaveLength(21);
+    expect(ladder.rows[10]!.price).toBe(last);
+    expect(ladder.rows.map((r) => r.price)).toEqual(Array.from({ length: 21 }, (_, i) => last + (10 - i) * 0.25));
+    const traded = (p: number) => ticks.filter((t) => t.price === p).reduce((a, t) => a + t.size, 0);
+    expect(ladder.rows.map((r) => r.volume)).toEqual(ladder.rows.map((r) => traded(r.price)));
+    expect(ladder.atm).toEqual({ contracts: 1, stopTicks: 8, targetTicks: 16 });
+
+    // A buy limit a point under the market, with its bracket: the entry (IsParentOrder) and the OCO pair triggered by it.
+    await k.api.placeOrder({ side: 'BUY', type: 'LIMIT', qty: 1, price: last - 1 });
+    await eventually(() => expect(peer.received.some((m) => m.Type === 201)).toBe(true));
+    const oco = peer.received.find((m) => m.Type === 201)!;
+    const entry = peer.received.find((m) => m.Type === 208 && m.ClientOrderID === oco.ParentTriggerClientOrderID)!;
+    expect(entry).toMatchObject({ IsParentOrder: 1, OrderType: 2, Price1: last - 1, Quantity: 1, TradeAccount: 'SIM-4711' });
+    // Stop 8 ticks under the limit, target 16 over.
+    expect([oco.Price1_1, oco.Price1_2].sort()).toEqual([last - 3, last + 3].sort());
+    // The drag of the entry a tick up: cancel-replace of the entry, and of its legs the same ticks away (ATM).
+    await k.api.modifyOrder(String(entry.ClientOrderID), last - 0.75);
+    await eventually(() => expect(peer.received.filter((m) => m.Type === 204).map((m) => m.Price1).sort()).toEqual([last - 2.75, last - 0.75, last + 3.25].sort()));
+    await eventually(() => expect(peer.workingOrders().map((o) => o.price).sort()).toEqual([last - 2.75, last - 0.75, last + 3.25].sort()));
+    // Cancel all: nothing is open; every order cancelled at the server, the trade with it.
+    await k.api.cancelAll();
+    await eventually(() => expect(peer.workingOrders()).toHaveLength(0));
+    await eventually(async () => expect((await k.api.getExecution()).orders).toEqual([]));
+
+    // A market buy fills at the server; Cancel all now needs the confirm; Flatten closes it and trading stays armed.
+    await k.api.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1 });
+    await eventually(() => expect(peer.netPosition).toBe(1));
+    await eventually(async () => expect((await k.api.getExecution()).orders.map((o) => [o.role, o.status]).sort()).toEqual([['stop', 'WORKING'], ['target', 'WORKING']]));
+    await expect(k.api.cancelAll()).rejects.toThrow(/1 contract\(s\) are open and would lose their stop and target; Flatten closes the position/);
+    await k.api.flatten();
+    await eventually(() => expect(peer.netPosition).toBe(0));
+    expect(peer.workingOrders()).toHaveLength(0);
+    await eventually(async () => expect((await k.api.getExecution()).position.qty).toBe(0));
+    expect((await k.api.getExecution()).killSwitch.state).toBe('ACTIVE');
+    await k.api.backup(); // flushes the run's journal
+    const trades = k.db!.prepare(`SELECT source, setup, exit_reason AS exitReason FROM trades ORDER BY id`).all();
+    expect(trades).toEqual([
+      { source: 'manual', setup: 'MANUAL', exitReason: 'cancelled' },
+      { source: 'manual', setup: 'MANUAL', exitReason: 'flatten' },
+    ]);
+  }, 60_000);
+});
+

@@ -455,7 +455,8 @@ export class DtcPeer {
 
   private replace(_c: Conn, m: Record<string, number | string>): void {
     const o = this.find(m);
-    if (o === undefined || o.status !== 4) return;
+    // An open order, or a bracket's attached order waiting for its parent (Sierra Chart moves those too).
+    if (o === undefined || (o.status !== 4 && o.status !== 3)) return;
     if (m.Price1IsSet === 1) o.price = Number(m.Price1);
     if (Number(m.Quantity) > 0) o.qty = Number(m.Quantity);
     this.update(o, 7);

@@ -193,6 +193,20 @@ describe('Flatten and Reverse against a broker that confirms late', () => {
     expect(r.trader.openTrades().map((t) => [t.source, t.plan.side])).toEqual([['manual', 'SHORT']]);
   });
 
+  it('Cancel all at a broker: the trade whose entry never filled ends when the broker confirms the cancel, and the next entry is taken', () => {
+    const { r, link, tr } = broker();
+    r.trader.flatten();
+    link.confirmCancels();
+    link.exec(link.orders[0]!.id, 'c1', 99.75, 1, 1, 1, T0 + 3 * MIN);
+    expect(tr.exitReason).toBe('flatten');
+    const limit = r.trader.placeOrder({ side: 'BUY', type: 'LIMIT', qty: 1, price: 99, stopTicks: 8, targetTicks: 16 });
+    r.trader.cancelAll();
+    expect(limit.cancelled).toBe(false); // the broker has not confirmed yet: the entry could still fill
+    link.confirmCancels();
+    expect(limit.cancelled).toBe(true);
+    r.trader.placeOrder({ side: 'BUY', type: 'LIMIT', qty: 1, price: 99, stopTicks: 8, targetTicks: 16 });
+  });
+
   it('a drag of the stop is sent to the broker as a modify of the same order', () => {
     const { r, link, tr, stop } = broker();
     r.trader.modifyOrder(tr.stopOrderId, 98.5);

@@ -43,7 +43,7 @@ import {
   type UTCTimestamp,
   type WhitespaceData,
 } from 'lightweight-charts';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { BarDTO, GammaDTO, LevelsDTO, OrderDTO, SignalDTO } from '../../../engine/contract';
 import { formatDateTime, formatHourMinute, formatMonthDay } from '../format';
 import { BaseBoxes, declutterMarkers, EdgeMarkers, markersOf, ORDER_COLORS, orderAtY, snapToTick } from './annotations';
@@ -665,7 +665,7 @@ function signalAt(model: ChartModel, p: MouseEventParams<Time>): SignalDTO | nul
 }
 
 /** The chart, driven by `model`. */
-export function ChartView({ model, timeZone, onModifyOrder }: { model: ChartModel; timeZone: string; onModifyOrder?: ((orderId: string, price: number) => void) | undefined }) {
+export function ChartView({ model, timeZone, onModifyOrder, children }: { model: ChartModel; timeZone: string; onModifyOrder?: ((orderId: string, price: number) => void) | undefined; children?: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
   const controls = useRef<{ latest(): void; autoScale(): void } | null>(null);
   const sync = useRef<ChartSync | null>(null);
@@ -728,6 +728,7 @@ export function ChartView({ model, timeZone, onModifyOrder }: { model: ChartMode
     <div className="chart-frame">
       <div className="chart" ref={ref} data-testid="chart" />
       <div className="chart-controls">
+        {children}
         <button type="button" data-testid="chart-autoscale" title="Fit the price scale to the visible bars again" onClick={() => controls.current?.autoScale()}>
           Auto-scale
         </button>
