@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { managedStop, NO_MANAGEMENT, type PositionManagement } from '../../engine/execution/management';
 import { BrokerVenue } from '../../engine/venue/broker';
 import { T0 } from '../support/bars';
-import { at, Journal, MIN, PartsBroker, rig, type Rig } from '../support/trader-rig';
+import { at, type Journal, MIN, PartsBroker, rig, type Rig } from '../support/trader-rig';
 
 const events = (r: { journal: Journal }, kind: string) => r.journal.events.filter((e) => e.kind === kind).map((e) => e.detail);
 
