@@ -18,8 +18,8 @@ export type TimeframeDTO = '1m' | '5m' | '15m' | '1h';
 /** Replay speeds: market time per wall time, or as fast as possible. */
 export type ReplaySpeedDTO = 1 | 5 | 25 | 100 | 'max';
 
-/** Data file formats the engine replays. */
-export type FeedFormatDTO = 'scid' | 'csv' | 'jsonl';
+/** Data file formats the engine replays ('depth': Sierra Chart's trades with market depth as text). */
+export type FeedFormatDTO = 'scid' | 'csv' | 'jsonl' | 'depth';
 
 /** A completed or forming bar. Prices in points, volumes in contracts, `ts` its open time. */
 export interface BarDTO {

@@ -63,6 +63,25 @@ export interface TradeTick {
    * absent for a trade that is whole or when the feed does not say.
    */
   readonly subTrade?: 'first' | 'last';
+  /**
+   * Changes to the order book that came before this trade, to apply first
+   * (a file that records depth with its trades: Sierra Chart's trades with
+   * depth, a recording's `.depth` file); absent when the feed has none.
+   */
+  readonly depth?: readonly DepthUpdate[];
+}
+
+/**
+ * One change to the order book, market by price (issue 18, item 4): the
+ * resting size at a price of one side set to `size` (0 removes the level),
+ * or the whole book cleared ('clear': a snapshot follows). Prices points,
+ * sizes contracts. Sierra Chart's market depth commands (its `.depth` file
+ * and DTC's MARKET_DEPTH_UPDATE_LEVEL) and IB's updateMktDepth map onto it.
+ */
+export interface DepthUpdate {
+  readonly side: 'bid' | 'ask' | 'clear';
+  readonly price: number;
+  readonly size: number;
 }
 
 /**

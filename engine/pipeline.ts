@@ -66,9 +66,9 @@ export class MarketPipeline {
     else this.onBar(r);
   }
 
-  /** Contracts traded at `price` (points) in the current session so far (its volume profile's row); 0 outside a session. */
+  /** Contracts traded at `price` (points) in the current session so far (its volume profile's row), or in the last one once the data ended; 0 outside a session. */
   volumeAt(price: number): number {
-    return this.session?.profile.volumeAt(price) ?? 0;
+    return (this.session ?? this.lastSession)?.profile.volumeAt(price) ?? 0;
   }
 
   /** The bar being built from ticks with the levels now, or null. */
@@ -85,8 +85,12 @@ export class MarketPipeline {
   /** End of data: completes the forming bar and closes the session. */
   end(): void {
     this.builder.flush();
+    this.lastSession = this.session;
     this.rollTo(null);
   }
+
+  /** The session the data ended in: what the ladder's volume shows after the end. */
+  private lastSession: SessionLevels | null = null;
 
   private onTick(t: TradeTick): void {
     // The builder completes the previous bar before this trade is counted anywhere.

@@ -128,17 +128,22 @@ export function executionApi(k: KernelParts): ExecutionApi {
       const last = Number.isFinite(t.markPrice) ? t.markPrice : null;
       const q = t.quoteNow;
       const n = Math.max(5, Math.min(400, Math.floor(rows)));
+      const depth = !r.depth.empty;
       const out = [];
       const mid = typeof centre === 'number' && Number.isFinite(centre) ? centre : last;
       if (mid !== null) {
         const top = Math.round(mid / tick) + Math.floor(n / 2);
         for (let i = 0; i < n; i++) {
           const price = (top - i) * tick;
-          out.push({ price, volume: r.volumeAt(price), bidSize: null, askSize: null });
+          out.push({ price, volume: r.volumeAt(price), bidSize: depth ? r.depth.sizeAt('bid', price) || null : null, askSize: depth ? r.depth.sizeAt('ask', price) || null : null });
         }
       }
       const o = k.traderSettings().settings.orders;
-      return { tickSize: tick, last, bid: q?.bid ?? null, ask: q?.ask ?? null, rows: out, depth: false, atm: { ...o }, marketTs: r.marketTs() };
+      // With a book, the best bid and ask are the book's; without, the last trade's quote.
+      const best = depth ? r.depth.best() : null;
+      const bid = best !== null && Number.isFinite(best.bid) ? best.bid : (q?.bid ?? null);
+      const ask = best !== null && Number.isFinite(best.ask) ? best.ask : (q?.ask ?? null);
+      return { tickSize: tick, last, bid: Number.isFinite(bid) ? bid : null, ask: Number.isFinite(ask) ? ask : null, rows: out, depth, atm: { ...o }, marketTs: r.marketTs() };
     },
 
     async placeOrder(req) {

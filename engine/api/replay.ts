@@ -27,7 +27,7 @@ import { currentRun, journalOf, type ActiveRun, type KernelParts } from './parts
 
 const TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h'];
 const SPEEDS: readonly ReplaySpeedDTO[] = [1, 5, 25, 100, 'max'];
-const DATA_EXTENSIONS = /\.(scid|csv|jsonl|ndjson)$/i;
+const DATA_EXTENSIONS = /\.(scid|csv|jsonl|ndjson|txt)$/i;
 
 type ReplayApi = Pick<
   EngineApi,
@@ -95,7 +95,9 @@ export function replayApi(k: KernelParts): ReplayApi {
         const path = join(paths.marketDataDir, name);
         const st = await stat(path).catch(() => null);
         if (st?.isFile() !== true) continue;
-        files.push({ path, name, format: await detectFormat(path), bytes: st.size });
+        // A .txt that is not Sierra Chart's trades with depth (a readme) is no data file.
+        const format = await detectFormat(path).catch(() => null);
+        if (format !== null) files.push({ path, name, format, bytes: st.size });
       }
       return files;
     },

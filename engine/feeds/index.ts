@@ -9,10 +9,11 @@ import { csvBars, describeHeader, jsonlBars } from './bar-files.js';
 import { resampleBars } from './resample.js';
 import { dataFileProblem } from './data-file.js';
 import { FeedError, type RejectionLog } from './rejections.js';
+import { depthTextTicks, isDepthTextHeader } from './depth-text.js';
 import { scidTicks } from './scid.js';
 
-/** File formats the engine replays. */
-export type FeedFormat = 'scid' | 'csv' | 'jsonl';
+/** File formats the engine replays ('depth': Sierra Chart's trades with market depth as text, feeds/depth-text.ts). */
+export type FeedFormat = 'scid' | 'csv' | 'jsonl' | 'depth';
 
 /** What opening a feed needs. */
 export interface FeedOptions {
@@ -51,9 +52,10 @@ export async function detectFormat(file: string): Promise<FeedFormat> {
     const head = buf.toString('latin1', 0, bytesRead);
     if (head.startsWith('SCID')) return 'scid';
     if (head.trimStart().startsWith('{')) return 'jsonl';
+    if (isDepthTextHeader(head.split(/\r?\n/)[0] ?? '')) return 'depth';
     // Without a known extension, a CSV only if its first line is a header; nothing of the file is echoed otherwise.
     if (!describeHeader(head.split(/\r?\n/)[0] ?? '').startsWith('header is')) {
-      throw new FeedError(`${file}: not a Sierra Chart .scid, bar CSV or JSONL file (neither its name nor its first bytes are of a supported format)`);
+      throw new FeedError(`${file}: not a Sierra Chart .scid, bar CSV, JSONL or trades-with-depth file (neither its name nor its first bytes are of a supported format)`);
     }
     return 'csv';
   } finally {
@@ -74,6 +76,8 @@ export async function openFeed(file: string, opts: FeedOptions): Promise<Feed> {
   switch (format) {
     case 'scid':
       return { file: name, format, ticks: true, blocks: () => scidTicks(file, opts.instrument, opts.rejections) };
+    case 'depth':
+      return { file: name, format, ticks: true, blocks: () => depthTextTicks(file, opts.instrument, opts.rejections) };
     // A bar file comes at its own timeframe: built up to the one chosen, or refused when that is finer (feeds/resample.ts).
     case 'jsonl':
       return { file: name, format, ticks: false, blocks: () => resampleBars(name, jsonlBars(file, barOpts), opts.barTimeframe) };

@@ -22,7 +22,8 @@ import type {
   SignalDTO,
 } from '../contract.js';
 import type { EventBus } from '../bus.js';
-import { TIMEFRAME_MS, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
+import { DepthBook } from '../book/depth-book.js';
+import { TIMEFRAME_MS, type DepthUpdate, type Instrument, type MarketRecord, type Timeframe } from '../domain.js';
 import { toAnalysisDTO, toBarDTO, toBaseDTO, toGammaDTO, toLevelsDTO, toRejectionDTO, toSessionDTO, toSignalDTO } from '../dto.js';
 import type { DayCarry, ExecutionMode } from '../execution/records.js';
 import type { PositionManagement } from '../execution/management.js';
@@ -157,6 +158,7 @@ export class OpenRun {
     this.opts = opts;
     this.kind = kind;
     this.deps = deps;
+    this.depth = new DepthBook(opts.instrument.tickSize);
     // A live run's market time follows the data and runs at wall speed between records (a peer replaying old data stays consistent).
     this.clock = new ReplayClock(deps.wall, kind.kind === 'live' ? deps.wall.now() : Number.NaN);
     const recorded = kind.kind === 'recorded' ? kind.recorded : null;
@@ -214,6 +216,14 @@ export class OpenRun {
     return this.node.trader;
   }
 
+  /** The order book as the data gives it (a file's depth, a broker's market depth): the ladder's bid and ask sizes. */
+  readonly depth: DepthBook;
+
+  /** Market depth from a live feed, between its trades (market time `ts`, Unix ms). */
+  onDepth(updates: readonly DepthUpdate[], ts: number): void {
+    this.depth.apply(updates, ts);
+  }
+
   /** Contracts traded at `price` (points) in the session so far: the ladder's volume column. */
   volumeAt(price: number): number {
     return this.node.pipeline.volumeAt(price);
@@ -231,6 +241,7 @@ export class OpenRun {
   process(r: MarketRecord): void {
     const due = dueOf(r);
     if (this.clock.now() < due) this.clock.jumpTo(due);
+    if (r.kind === 'tick' && r.depth !== undefined) this.depth.apply(r.depth, r.tsEvent);
     this.node.onRecord(r);
     this.recorded?.afterRecord(this.clock.now());
   }

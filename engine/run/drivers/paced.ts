@@ -108,7 +108,7 @@ export class PacedDriver {
    */
   static async openRecorded(recorded: RecordedReplay, instrument: Instrument, deps: PacedDeps, bar = 0): Promise<PacedDriver> {
     const { run: r } = recorded;
-    const format: FeedFormat = r.format === 'scid' || r.format === 'jsonl' ? r.format : 'csv';
+    const format: FeedFormat = r.format === 'scid' || r.format === 'jsonl' || r.format === 'depth' ? r.format : 'csv';
     const opts: RunOptions = {
       file: r.source,
       instrument,
