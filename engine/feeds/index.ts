@@ -9,6 +9,7 @@ import { csvBars, describeHeader, jsonlBars } from './bar-files.js';
 import { resampleBars } from './resample.js';
 import { dataFileProblem } from './data-file.js';
 import { FeedError, type RejectionLog } from './rejections.js';
+import { depthFilesOf, withDepth } from './depth-file.js';
 import { depthTextTicks, isDepthTextHeader } from './depth-text.js';
 import { scidTicks } from './scid.js';
 
@@ -74,8 +75,12 @@ export async function openFeed(file: string, opts: FeedOptions): Promise<Feed> {
   const name = basename(file);
   const barOpts = { instrument: opts.instrument, timeframe: opts.barTimeframe, timeZone: opts.timeZone, rejections: opts.rejections };
   switch (format) {
-    case 'scid':
-      return { file: name, format, ticks: true, blocks: () => scidTicks(file, opts.instrument, opts.rejections) };
+    case 'scid': {
+      // A live recording's book, when one was recorded beside it (engine/live/recorder.ts DepthRecorder).
+      const depth = await depthFilesOf(file);
+      const ticks = () => scidTicks(file, opts.instrument, opts.rejections);
+      return { file: name, format, ticks: true, blocks: depth.length === 0 ? ticks : () => withDepth(ticks(), depth) };
+    }
     case 'depth':
       return { file: name, format, ticks: true, blocks: () => depthTextTicks(file, opts.instrument, opts.rejections) };
     // A bar file comes at its own timeframe: built up to the one chosen, or refused when that is finer (feeds/resample.ts).

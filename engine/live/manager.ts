@@ -25,7 +25,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { BrokerAccountDTO, BrokerIdDTO, ConnectionsDTO, DtcSettingsDTO, IbPnlDTO, IbSettingsDTO, LinkStatusDTO } from '../contract.js';
-import type { Bar, Instrument, MarketRecord, TradeTick } from '../domain.js';
+import type { Bar, DepthUpdate, Instrument, MarketRecord, TradeTick } from '../domain.js';
 import type { OptionChain } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
 import { openFeed } from '../feeds/index.js';
@@ -38,7 +38,8 @@ import { OrderError, type ExecutionVenue } from '../venue/orders.js';
 import { frontMonth, ROLL_DAYS_BEFORE_EXPIRY } from './contracts.js';
 import { DtcClient } from './dtc/client.js';
 import { IbClient } from './ib/client.js';
-import { ScidRecorder } from './recorder.js';
+import { DepthRecorder, ScidRecorder } from './recorder.js';
+import { DepthBook } from '../book/depth-book.js';
 import { LiveNqCloses } from '../feeds/nq.js';
 import type { NqCloses } from '../method/context.js';
 import type { LinkStatus, LiveRunPort, LiveTrade } from './types.js';
@@ -111,6 +112,9 @@ export class LiveManager {
   private gamma: { source: string; atMs: number; chain: OptionChain } | null = null;
   private basisPoints: number | null = null;
   private recorder: ScidRecorder | null = null;
+  /** The traded contract's book as the data source streams it (market depth), and its recording. */
+  private readonly book: DepthBook;
+  private depthRecorder: DepthRecorder | null = null;
   /** Recordings of the other contracts streamed (NQ beside ES), by local symbol. */
   /** Recordings of the other streamed contracts, by symbol (null: it could not be opened, and that was said). */
   private readonly others = new Map<string, ScidRecorder | null>();
@@ -131,6 +135,7 @@ export class LiveManager {
   private ask = Number.NaN;
 
   constructor(private readonly deps: LiveManagerDeps) {
+    this.book = new DepthBook(deps.instrument.tickSize);
     const s = deps.load() ?? {};
     this.saved = { ...DEFAULTS, ...s, ib: { ...DEFAULTS.ib, ...s.ib }, dtc: { ...DEFAULTS.dtc, ...s.dtc } };
   }
@@ -180,11 +185,14 @@ export class LiveManager {
     this.deps.save(this.saved);
     const symbol = settings.symbol.trim() === '' ? frontMonth(this.deps.instrument.symbol, this.deps.wall.now()).front.sierraSymbol : settings.symbol.trim();
     const client = new DtcClient(
-      { host: settings.host, port: settings.port, encoding: settings.encoding, username: settings.username, password: this.dtcPassword, symbol },
+      { host: settings.host, port: settings.port, encoding: settings.encoding, username: settings.username, password: this.dtcPassword, symbol, depth: true },
       this.deps.wall,
       {
         status: (s) => this.dtcChanged(s),
         trade: (t) => this.onTrade(t),
+        depth: (updates, ts) => {
+          if (this.saved.dataSource === 'dtc') this.onDepth(updates, ts);
+        },
         quote: (q) => {
           this.bid = q.bid;
           this.ask = q.ask;
@@ -268,7 +276,7 @@ export class LiveManager {
     this.ib = null;
     c.disconnect();
     this.detachBroker(c);
-    if (this.saved.dataSource === 'ib') this.stopRecording();
+    if (this.saved.dataSource === 'ib') this.dataSourceGone();
     this.ibPnl = null;
     this.ibChanged(c.status());
   }
@@ -280,7 +288,7 @@ export class LiveManager {
     this.dtc = null;
     c.disconnect();
     this.detachBroker(c);
-    if (this.saved.dataSource === 'dtc') this.stopRecording();
+    if (this.saved.dataSource === 'dtc') this.dataSourceGone();
     this.dtcChanged(c.status());
   }
 
@@ -579,10 +587,14 @@ export class LiveManager {
     const file = join(this.deps.marketDataDir, `${contract.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`);
     const backfill = await this.backfillFrom(file);
     this.recorder = this.openRecorder(file);
+    this.depthRecorder = new DepthRecorder(file.replace(/\.scid$/, ''), this.deps.instrument.tickSize, this.deps.wall, {
+      onTorn: (b) => this.deps.alert('warning', `${file.replace(/\.scid$/, '')}.*.depth: a torn last record (${b} bytes) was cut off`),
+    });
     this.pending = [];
     // Live NQ's closes for es_nq_correlation: only Interactive Brokers streams NQ beside the traded contract.
     this.nq = this.ib !== null && SECOND_ROOT[this.deps.instrument.symbol] !== undefined ? new LiveNqCloses('1m') : null;
     this.liveRun = await this.deps.openRun(source, this.routed, this.nq);
+    if (!this.book.empty) this.liveRun.depth(this.book.snapshot(), this.deps.wall.now());
     if (backfill.length > 0) this.liveRun.pushHistory(backfill);
     if (this.held !== null && this.heldBackfill !== null) this.releaseHeld();
   }
@@ -656,11 +668,35 @@ export class LiveManager {
     return out;
   }
 
+  /** The data source disconnected: its recording stops, and its book is gone (the next connection starts from its own snapshot). */
+  private dataSourceGone(): void {
+    this.stopRecording();
+    this.book.apply([{ side: 'clear', price: 0, size: 0 }], this.deps.wall.now());
+  }
+
   private stopRecording(): void {
     this.recorder?.close();
     this.recorder = null;
+    this.depthRecorder?.close();
+    this.depthRecorder = null;
     for (const r of this.others.values()) r?.close();
     this.others.clear();
+  }
+
+  /**
+   * Market depth of the traded contract (issue 18, item 4): the book, its
+   * recording (a `.depth` file beside the SCID one) and the run's ladder.
+   * A recording that cannot be written is said once and dropped; the run goes on.
+   */
+  private onDepth(updates: readonly DepthUpdate[], ts: number): void {
+    this.book.apply(updates, ts);
+    try {
+      this.depthRecorder?.add(updates, ts);
+    } catch (e) {
+      this.depthRecorder = null;
+      this.deps.alert('warning', `Not recording market depth: ${(e as Error).message}`);
+    }
+    this.currentRun()?.depth(updates, ts);
   }
 
   /** Trades of one socket read go to the run together (one chart update per read). */

@@ -5,7 +5,7 @@
  * positions, reports) is engine/venue/link.ts. The kernel's live run sees
  * only these, never a wire message.
  */
-import type { AggressorSide, MarketRecord } from '../domain.js';
+import type { AggressorSide, DepthUpdate, MarketRecord } from '../domain.js';
 
 /**
  * A connection's state as the Connections panel shows it:
@@ -93,4 +93,6 @@ export interface LiveRunPort {
    * @throws OrderError when the trader refuses it or the broker venue refuses the pair.
    */
   adopt(qty: number, avgPrice: number, stopTicks: number, targetTicks: number): void;
+  /** Changes to the broker's book (market depth) at market time `ts`, Unix ms: the ladder's sizes. */
+  depth(updates: readonly DepthUpdate[], ts: number): void;
 }

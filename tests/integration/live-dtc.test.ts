@@ -14,6 +14,8 @@ import type { EngineEvent } from '../../engine/contract.js';
 import { createKernel, type Kernel } from '../../engine/kernel.js';
 import { DEFAULT_METHOD_CONFIG, methodConfig } from '../../engine/method/config.js';
 import { DEFAULT_RISK_CONFIG } from '../../engine/risk/sizing.js';
+import { DepthBook } from '../../engine/book/depth-book.js';
+import { readDepthFile } from '../../engine/feeds/depth-file.js';
 import { barTicks } from '../peers/data.js';
 import { DtcPeer } from '../peers/dtc-server.js';
 import { eventually } from '../support/manual-clock.js';
@@ -413,6 +415,54 @@ describe("the trader's own orders at Sierra Chart DTC (issue 18, item 2)", () =>
       { source: 'manual', setup: 'MANUAL', exitReason: 'cancelled' },
       { source: 'manual', setup: 'MANUAL', exitReason: 'flatten' },
     ]);
+  }, 60_000);
+});
+
+describe('market depth from Sierra Chart DTC (issue 18, item 4)', () => {
+  it("the server's book drives the ladder, is recorded beside the SCID file as a .depth file, and a replay of the recording shows it again", async () => {
+    const { k, peer, dataDir } = await liveKernel();
+    const ticks = barTicks(await fileBars(30));
+    await peer.stream(ticks, { trade: 107, quote: 108 });
+    const last = ticks.at(-1)!.price;
+    await eventually(async () => expect((await k.api.getLadder(11))?.last).toBe(last));
+    // Five levels a side around the last trade: bids 10, 20, ... under it, asks 5, 10, ... over it.
+    for (let i = 1; i <= 5; i++) {
+      peer.depthUpdate('bid', last - i * 0.25, 10 * i);
+      peer.depthUpdate('ask', last + (i - 1) * 0.25 + 0.25, 5 * i);
+    }
+    await eventually(async () => expect((await k.api.getLadder(11, last))?.rows.find((r) => r.price === last - 1.25)?.bidSize).toBe(50));
+    // The best bid pulled: the level goes, the next one is the best.
+    peer.depthUpdate('bid', last - 0.25, 0);
+    await eventually(async () => expect((await k.api.getLadder(11, last))?.bid).toBe(last - 0.5));
+    const live = (await k.api.getLadder(11, last))!;
+    const sizes = (l: typeof live) => l.rows.map((r) => [r.price, r.bidSize, r.askSize]);
+    expect(live).toMatchObject({ depth: true, bid: last - 0.5, ask: last + 0.25 });
+    expect(sizes(live)).toEqual([
+      [last + 1.25, null, 25],
+      [last + 1, null, 20],
+      [last + 0.75, null, 15],
+      [last + 0.5, null, 10],
+      [last + 0.25, null, 5],
+      [last, null, null],
+      [last - 0.25, null, null],
+      [last - 0.5, 20, null],
+      [last - 0.75, 30, null],
+      [last - 1, 40, null],
+      [last - 1.25, 50, null],
+    ]);
+    await k.api.disconnect('dtc');
+    // The recording: ESZ3.scid and, beside it, the book of the trades' day.
+    const day = new Date(ticks.at(-1)!.ts).toISOString().slice(0, 10);
+    const depthFile = join(dataDir, `ESZ3.${day}.depth`);
+    const book = new DepthBook(0.25);
+    for await (const b of readDepthFile(depthFile)) book.apply(b.updates, b.ts);
+    expect(book.levels('bid', 10).map((l) => [l.price, l.size])).toEqual([[last - 0.5, 20], [last - 0.75, 30], [last - 1, 40], [last - 1.25, 50]]);
+    expect(book.levels('ask', 10)).toHaveLength(5);
+    await k.api.openReplay({ path: join(dataDir, 'ESZ3.scid') });
+    await k.api.setSpeed('max');
+    await k.api.play();
+    await eventually(async () => expect((await k.api.getReplaySnapshot()).status.state).toBe('ended'), 20_000);
+    expect(sizes((await k.api.getLadder(11, last))!)).toEqual(sizes(live));
   }, 60_000);
 });
 

@@ -58,6 +58,8 @@ interface Conn {
   pending: Buffer;
   loggedOn: boolean;
   symbols: Map<string, number>;
+  /** Symbols of a MARKET_DEPTH_REQUEST, with their SymbolID. */
+  depth: Map<string, number>;
   heartbeat: NodeJS.Timeout | null;
 }
 
@@ -258,6 +260,33 @@ export class DtcPeer {
     }
   }
 
+  /** The book: resting size by price, each side (market depth). */
+  private readonly book = { bid: new Map<number, number>(), ask: new Map<number, number>() };
+
+  /** Sets one level of the book (size 0 removes it) and sends it to every depth subscriber as MARKET_DEPTH_UPDATE_LEVEL. */
+  depthUpdate(side: 'bid' | 'ask', price: number, size: number): void {
+    if (size > 0) this.book[side].set(price, size);
+    else this.book[side].delete(price);
+    for (const c of this.conns) {
+      const id = c.depth.get(this.symbol);
+      if (id === undefined) continue;
+      this.send(c, 106, { SymbolID: id, Side: side === 'bid' ? 1 : 2, Price: price, Quantity: size, UpdateType: size > 0 ? 1 : 2, DateTime: this.lastTs / 1000, NumOrders: 0, FinalUpdateInBatch: 1, Level: 0 });
+    }
+  }
+
+  /** The whole book to `c`: one snapshot level a message, the first and last flagged; an empty book is one message with no side. */
+  private depthSnapshot(c: Conn): void {
+    const id = c.depth.get(this.symbol) ?? 0;
+    const levels = [
+      ...[...this.book.bid].sort((a, b) => b[0] - a[0]).map(([price, qty], i) => ({ side: 1, price, qty, level: i + 1 })),
+      ...[...this.book.ask].sort((a, b) => a[0] - b[0]).map(([price, qty], i) => ({ side: 2, price, qty, level: i + 1 })),
+    ];
+    if (levels.length === 0) return this.send(c, 122, { SymbolID: id, Side: 0, IsFirstMessageInBatch: 1, IsLastMessageInBatch: 1 });
+    levels.forEach((l, i) => {
+      this.send(c, 122, { SymbolID: id, Side: l.side, Price: l.price, Quantity: l.qty, Level: l.level, IsFirstMessageInBatch: i === 0 ? 1 : 0, IsLastMessageInBatch: i === levels.length - 1 ? 1 : 0, DateTime: this.lastTs / 1000, NumOrders: 0 });
+    });
+  }
+
   /** A trade at the venue: fills what it reaches (also while no client is connected). */
   trade(price: number, ts: number): void {
     this.last = price;
@@ -272,7 +301,7 @@ export class DtcPeer {
   // ------------------------------------------------------------ connections
 
   private accept(socket: Socket): void {
-    const c: Conn = { socket, json: false, pending: Buffer.alloc(0), loggedOn: false, symbols: new Map(), heartbeat: null };
+    const c: Conn = { socket, json: false, pending: Buffer.alloc(0), loggedOn: false, symbols: new Map(), depth: new Map(), heartbeat: null };
     this.conns.add(c);
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.read(c, d));
@@ -352,8 +381,17 @@ export class DtcPeer {
         c.symbols.set(symbol, Number(m.SymbolID));
         return;
       }
-      case 102:
-        return;
+      case 102: {
+        // MARKET_DEPTH_REQUEST: the book now as MARKET_DEPTH_SNAPSHOT_LEVEL messages, then MARKET_DEPTH_UPDATE_LEVEL as it changes.
+        const symbol = String(m.Symbol);
+        if (m.RequestAction === 2) {
+          c.depth.delete(symbol);
+          return;
+        }
+        if (symbol !== this.symbol) return this.send(c, 121, { SymbolID: Number(m.SymbolID), RejectText: `unknown symbol ${symbol}` });
+        c.depth.set(symbol, Number(m.SymbolID));
+        return this.depthSnapshot(c);
+      }
       case 400:
         this.send(c, 401, { TotalNumberMessages: 1, MessageNumber: 1, TradeAccount: this.account, RequestID: Number(m.RequestID) });
         return;

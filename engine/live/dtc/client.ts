@@ -25,11 +25,13 @@
 import { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../clock.js';
 import { Reconnect } from '../reconnect.js';
-import type { AggressorSide } from '../../domain.js';
+import type { AggressorSide, DepthUpdate } from '../../domain.js';
 import { aggressorFromQuote, type LinkState, type LinkStatus, type LiveQuote, type LiveTrade } from '../types.js';
 import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderState } from '../../venue/link.js';
 import {
   AT,
+  DEPTH_UPDATE,
+  FINAL_UPDATE,
   BUY_SELL,
   DBL_MAX,
   DTC,
@@ -72,20 +74,13 @@ export interface DtcConfig {
   readonly reconnect?: boolean;
 }
 
-/** One price level of the book. */
-export interface DepthLevel {
-  readonly side: 'bid' | 'ask';
-  readonly price: number;
-  readonly qty: number;
-  readonly deleted: boolean;
-}
-
 /** Listeners of a DTC client; every one is optional. */
 export interface DtcHandlers {
   status?(s: LinkStatus): void;
   trade?(t: LiveTrade): void;
   quote?(q: LiveQuote): void;
-  depth?(symbol: string, levels: readonly DepthLevel[]): void;
+  /** Changes to the book (a snapshot begins with a clear), at the server's time `tsMs` when it gives one, else the receipt's. */
+  depth?(updates: readonly DepthUpdate[], tsMs: number): void;
   protocolError?(message: string): void;
   /** A message the server addressed to the trader (USER_MESSAGE, rejects). */
   notice?(message: string): void;
@@ -401,11 +396,17 @@ export class DtcClient implements BrokerLink {
         return this.quote(m, this.clock.now(), FLT_MAX);
       case DTC.MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS:
         return this.quote(m, num(m, 'DateTime') / 1000, FLT_MAX);
+      // DateTime: seconds as a double (122, 106), milliseconds as an integer (140), none (145, 141).
       case DTC.MARKET_DEPTH_SNAPSHOT_LEVEL:
+        return this.depth(m, num(m, 'IsFirstMessageInBatch') === 1, num(m, 'DateTime') * 1000);
       case DTC.MARKET_DEPTH_SNAPSHOT_LEVEL_FLOAT:
+        return this.depth(m, num(m, 'FinalUpdateInBatch') === FINAL_UPDATE.BEGIN_BATCH, this.clock.now());
       case DTC.MARKET_DEPTH_UPDATE_LEVEL:
+        return this.depth(m, false, num(m, 'DateTime') * 1000);
       case DTC.MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS:
-        return this.depth(m);
+        return this.depth(m, false, num(m, 'DateTime'));
+      case DTC.MARKET_DEPTH_UPDATE_LEVEL_NO_TIMESTAMP:
+        return this.depth(m, false, this.clock.now());
       case DTC.ORDER_UPDATE:
         return this.orderUpdate(m);
       case DTC.ACCOUNT_BALANCE_UPDATE:
@@ -569,10 +570,20 @@ export class DtcClient implements BrokerLink {
     this.on.quote?.({ symbol: this.config.symbol, ts: tsMs, bid: this.bid, ask: this.ask, bidSize: num(m, 'BidQuantity'), askSize: num(m, 'AskQuantity') });
   }
 
-  private depth(m: DtcMessage): void {
+  /**
+   * A level of the book (DTCProtocol.h s_MarketDepthSnapshotLevel and the
+   * update variants): a snapshot's first message clears the book, and a
+   * snapshot of an empty book is that one message with no side; an update
+   * sets a level (UpdateType INSERT_UPDATE) or removes it (DELETE).
+   */
+  private depth(m: DtcMessage, first: boolean, tsMs: number): void {
     const side = num(m, 'Side');
-    if (side !== AT.BID && side !== AT.ASK) return;
-    this.on.depth?.(this.config.symbol, [{ side: side === AT.BID ? 'bid' : 'ask', price: num(m, 'Price'), qty: num(m, 'Quantity'), deleted: num(m, 'UpdateType') === 2 }]);
+    const updates: DepthUpdate[] = first ? [{ side: 'clear', price: 0, size: 0 }] : [];
+    if (side === AT.BID || side === AT.ASK) {
+      const deleted = num(m, 'UpdateType') === DEPTH_UPDATE.DELETE;
+      updates.push({ side: side === AT.BID ? 'bid' : 'ask', price: num(m, 'Price'), size: deleted ? 0 : num(m, 'Quantity') });
+    }
+    if (updates.length > 0) this.on.depth?.(updates, Number.isFinite(tsMs) && tsMs > 0 ? tsMs : this.clock.now());
   }
 
   private orderUpdate(m: DtcMessage): void {

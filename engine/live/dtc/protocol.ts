@@ -46,6 +46,7 @@ export const DTC = {
   MARKET_DEPTH_SNAPSHOT_LEVEL: 122,
   MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR: 137,
   MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS: 140,
+  MARKET_DEPTH_UPDATE_LEVEL_NO_TIMESTAMP: 141,
   MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP: 142,
   MARKET_DATA_UPDATE_BID_ASK_NO_TIMESTAMP: 143,
   MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS: 144,
@@ -100,6 +101,10 @@ export type DtcEncoding = 'binary' | 'json';
 export const LOGON = { SUCCESS: 1, ERROR: 2, ERROR_NO_RECONNECT: 3, RECONNECT_NEW_ADDRESS: 4 } as const;
 /** RequestActionEnum. */
 export const REQUEST = { SUBSCRIBE: 1, UNSUBSCRIBE: 2, SNAPSHOT: 3 } as const;
+/** MarketDepthUpdateTypeEnum. */
+export const DEPTH_UPDATE = { INSERT_UPDATE: 1, DELETE: 2 } as const;
+/** FinalUpdateInBatchEnum. */
+export const FINAL_UPDATE = { UNSET: 0, TRUE: 1, FALSE: 2, BEGIN_BATCH: 3 } as const;
 /** AtBidOrAskEnum (uint16) and AtBidOrAskEnum8: a trade at the bid is a sell aggressor. */
 export const AT = { UNSET: 0, BID: 1, ASK: 2 } as const;
 /** OrderTypeEnum. */
@@ -252,6 +257,9 @@ export const LAYOUTS: ReadonlyMap<number, Layout> = new Map(
     ]),
     struct(DTC.MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS, 'MarketDepthUpdateLevelFloatWithMilliseconds', 1, [
       ['SymbolID', 'u32'], ['DateTime', 'i64'], ['Price', 'f32'], ['Quantity', 'f32'], ['Side', 'u8'], ['UpdateType', 'u8'], ['NumOrders', 'u16'], ['FinalUpdateInBatch', 'u8'], ['Level', 'u16'],
+    ]),
+    struct(DTC.MARKET_DEPTH_UPDATE_LEVEL_NO_TIMESTAMP, 'MarketDepthUpdateLevelNoTimestamp', 1, [
+      ['SymbolID', 'u32'], ['Price', 'f32'], ['Quantity', 'f32'], ['NumOrders', 'u16'], ['Side', 'i8'], ['UpdateType', 'i8'], ['FinalUpdateInBatch', 'u8'], ['Level', 'u16'],
     ]),
     struct(DTC.SUBMIT_NEW_SINGLE_ORDER, 'SubmitNewSingleOrder', 8, [
       ['Symbol', SYMBOL], ['Exchange', EXCHANGE], ['TradeAccount', ACCOUNT], ['ClientOrderID', ORDER_ID], ['OrderType', 'i32'], ['BuySell', 'i32'],

@@ -14,7 +14,7 @@
  */
 import { RecordError } from '../../feeds/rejections.js';
 import { RecordValidator, type RecordCursor } from '../../feeds/validate.js';
-import type { MarketRecord } from '../../domain.js';
+import type { DepthUpdate, MarketRecord } from '../../domain.js';
 import type { ReplayStatusDTO } from '../../contract.js';
 import type { TimerHandle } from '../../clock.js';
 import type { SessionCalendar } from '../../time/sessions.js';
@@ -83,6 +83,10 @@ export class LiveDriver implements LiveRunPort {
   }
 
   /** The broker reported fills or order states between records. */
+  depth(updates: readonly DepthUpdate[], ts: number): void {
+    this.run.onDepth(updates, ts);
+  }
+
   venueUpdated(): void {
     this.run.trader.venueUpdated();
     this.run.publishExecution();
