@@ -247,6 +247,9 @@ export class LiveManager {
           this.ibPnl = { ...p };
           this.publish();
         },
+        depth: (updates, ts) => {
+          if (this.saved.dataSource === 'ib') this.onDepth(updates, ts);
+        },
         protocolError: (m) => this.deps.alert('warning', `Interactive Brokers: bad message skipped (${m})`),
         notice: (m) => this.deps.alert('info', m),
       },

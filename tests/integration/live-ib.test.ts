@@ -163,3 +163,43 @@ describe('live faults through the kernel (fake TWS)', () => {
     void streaming;
   }, 60_000);
 });
+
+describe('market depth from Interactive Brokers (issue 18, item 4)', () => {
+  for (const kind of ['L2', 'L1'] as const) {
+    it(`reqMktDepth's rows (${kind === 'L2' ? 'updateMktDepthL2' : 'updateMktDepth'}) become the book by price: inserts, updates and deletes move the ladder's sizes`, async () => {
+      const { k, peer, events } = await liveKernel();
+      peer.depthMessageKind = kind;
+      // A book before the data: TWS sends it as inserts when the workstation subscribes (it did at connect: here they stream).
+      const ticks = barTicks(await fileBars(30));
+      await peer.stream(ticks);
+      const last = ticks.at(-1)!.price;
+      await eventually(async () => expect((await k.api.getLadder(9, last))?.last).toBe(last));
+      // Bids 4, 8, 12 under the last trade; asks 3, 6, 9 over it. The second bid inserted last lands in row 1 (the rows below move down).
+      peer.depthUpdate('bid', last - 0.25, 4);
+      peer.depthUpdate('bid', last - 0.75, 12);
+      peer.depthUpdate('bid', last - 0.5, 8);
+      for (let i = 1; i <= 3; i++) peer.depthUpdate('ask', last + i * 0.25, 3 * i);
+      await eventually(async () => expect((await k.api.getLadder(9, last))?.rows.find((r) => r.price === last + 0.75)?.askSize).toBe(9));
+      // An update of row 0, and a delete of row 0 that moves the others up.
+      peer.depthUpdate('ask', last + 0.25, 30);
+      peer.depthUpdate('bid', last - 0.25, 0);
+      await eventually(async () => expect((await k.api.getLadder(9, last))?.bid).toBe(last - 0.5));
+      const l = (await k.api.getLadder(9, last))!;
+      expect(l).toMatchObject({ depth: true, bid: last - 0.5, ask: last + 0.25 });
+      expect(l.rows.map((r) => [r.price - last, r.bidSize, r.askSize])).toEqual([
+        [1, null, null],
+        [0.75, null, 9],
+        [0.5, null, 6],
+        [0.25, null, 30],
+        [0, null, null],
+        [-0.25, null, null],
+        [-0.5, 8, null],
+        [-0.75, 12, null],
+        [-1, null, null],
+      ]);
+      // @stoqey/ib decoded every row message whole (it reports a message with fields left over or missing).
+      expect(events.filter((e) => e.type === 'alert' && /bad message/.test(e.message))).toEqual([]);
+    }, 30_000);
+  }
+});
+

@@ -61,6 +61,7 @@ const IN = {
   TICK_PRICE: 1, TICK_SIZE: 2, ORDER_STATUS: 3, ERR_MSG: 4, NEXT_VALID_ID: 9, CONTRACT_DATA: 10, EXECUTION_DATA: 11, MANAGED_ACCTS: 15,
   OPEN_ORDER: 5, HISTORICAL_DATA: 17, TICK_OPTION_COMPUTATION: 21, COMMISSION_REPORT: 59, CURRENT_TIME: 49, TICK_SNAPSHOT_END: 57, CONTRACT_DATA_END: 52, OPEN_ORDER_END: 53, EXECUTION_DATA_END: 55,
   POSITION: 61, POSITION_END: 62, ACCOUNT_SUMMARY: 63, ACCOUNT_SUMMARY_END: 64, SECDEF_OPT_PARAMS: 75, SECDEF_OPT_PARAMS_END: 76, PNL: 94, TICK_BY_TICK: 99,
+  MARKET_DEPTH: 12, MARKET_DEPTH_L2: 13,
 } as const;
 
 /** Outgoing (client -> server) request ids, TWS API EClient. */
@@ -68,6 +69,7 @@ const OUT = {
   REQ_MKT_DATA: 1, CANCEL_MKT_DATA: 2, PLACE_ORDER: 3, CANCEL_ORDER: 4, REQ_OPEN_ORDERS: 5, REQ_EXECUTIONS: 7, REQ_IDS: 8, REQ_CONTRACT_DATA: 9,
   REQ_AUTO_OPEN_ORDERS: 15, REQ_ALL_OPEN_ORDERS: 16, REQ_MANAGED_ACCTS: 17, REQ_HISTORICAL_DATA: 20, REQ_CURRENT_TIME: 49, REQ_GLOBAL_CANCEL: 58,
   REQ_POSITIONS: 61, REQ_ACCOUNT_SUMMARY: 62, CANCEL_POSITIONS: 64, START_API: 71, REQ_SEC_DEF_OPT_PARAMS: 78, REQ_PNL: 92, CANCEL_PNL: 93, REQ_TICK_BY_TICK: 97, CANCEL_TICK_BY_TICK: 98,
+  REQ_MKT_DEPTH: 10, CANCEL_MKT_DEPTH: 11,
 } as const;
 
 type Field = string | number | boolean | undefined;
@@ -126,6 +128,8 @@ interface Conn {
   /** reqId -> contract and kind. */
   readonly ticks: Map<number, { contract: PeerContract; kind: 'AllLast' | 'BidAsk' | 'Last' }>;
   readonly lines: Map<number, PeerContract>;
+  /** reqId -> contract of a reqMktDepth. */
+  readonly depth: Map<number, PeerContract>;
   positions: boolean;
   pnl: number | null;
   /** The server version negotiated with this client. */
@@ -446,7 +450,7 @@ export class TwsPeer {
   // ------------------------------------------------------------ connections
 
   private accept(socket: Socket): void {
-    const c: Conn = { socket, pending: Buffer.alloc(0), handshaken: false, clientId: null, ticks: new Map(), lines: new Map(), positions: false, pnl: null, summary: null, version: 0 };
+    const c: Conn = { socket, pending: Buffer.alloc(0), handshaken: false, clientId: null, ticks: new Map(), lines: new Map(), depth: new Map(), positions: false, pnl: null, summary: null, version: 0 };
     this.conns.add(c);
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.read(c, d));
@@ -580,9 +584,59 @@ export class TwsPeer {
       case OUT.CANCEL_PNL:
         c.pnl = null;
         return;
+      case OUT.REQ_MKT_DEPTH: {
+        // version, reqId, conId, symbol, secType, lastTradeDate, strike, right, multiplier, exchange, primaryExch (v149+), currency,
+        // localSymbol, tradingClass, numRows, isSmartDepth (v146+), mktDepthOptions (EClient.reqMktDepth, ibapi client.py).
+        const reqId = f.int(1);
+        const contract = this.resolve(f, 2);
+        if (contract === null) return this.error(c, reqId, 200, 'No security definition has been found for the request');
+        c.depth.set(reqId, contract);
+        // The book now, row by row, as inserts.
+        for (const side of ['ask', 'bid'] as const) this.depthRows[side].forEach((r, i) => this.depthMessage(c, reqId, i, 0, side, r.price, r.size));
+        return;
+      }
+      case OUT.CANCEL_MKT_DEPTH:
+        c.depth.delete(f.int(1));
+        return;
       default:
         return;
     }
+  }
+
+  /** The book TWS streams by row (0 the best): asks from the lowest, bids from the highest. */
+  private readonly depthRows: { ask: { price: number; size: number }[]; bid: { price: number; size: number }[] } = { ask: [], bid: [] };
+  /** Which message the depth rows go out as: MARKET_DEPTH (updateMktDepth) or MARKET_DEPTH_L2 (updateMktDepthL2, with the exchange as market maker). */
+  depthMessageKind: 'L1' | 'L2' = 'L2';
+
+  /**
+   * Sets the resting size at `price` on one side of the book (0 removes the level) and streams the row change to every
+   * depth subscriber: an insert where a new price falls, an update of its row, or a delete that moves the rows below up.
+   */
+  depthUpdate(side: 'bid' | 'ask', price: number, size: number): void {
+    const rows = this.depthRows[side];
+    const at = rows.findIndex((r) => r.price === price);
+    let op: number;
+    let position: number;
+    if (at >= 0 && size > 0) {
+      rows[at] = { price, size };
+      [op, position] = [1, at];
+    } else if (at >= 0) {
+      rows.splice(at, 1);
+      [op, position] = [2, at];
+    } else if (size > 0) {
+      const better = (p: number): boolean => (side === 'bid' ? p > price : p < price);
+      position = rows.filter((r) => better(r.price)).length;
+      rows.splice(position, 0, { price, size });
+      op = 0;
+    } else return;
+    for (const c of this.conns) for (const [reqId] of c.depth) this.depthMessage(c, reqId, position, op, side, price, size);
+  }
+
+  private depthMessage(c: Conn, reqId: number, position: number, operation: number, side: 'bid' | 'ask', price: number, size: number): void {
+    // EDecoder processMarketDepthMsg / processMarketDepthL2Msg: version, reqId, position, [marketMaker,] operation, side (0 ask, 1 bid), price, size[, isSmartDepth v146+].
+    const s = side === 'bid' ? 1 : 0;
+    if (this.depthMessageKind === 'L1') this.write(c, [IN.MARKET_DEPTH, 1, reqId, position, operation, s, price, size]);
+    else this.write(c, [IN.MARKET_DEPTH_L2, 1, reqId, position, 'CME', operation, s, price, size, ...(c.version >= 146 ? [false] : [])]);
   }
 
   private startApi(c: Conn, f: FieldReader): void {

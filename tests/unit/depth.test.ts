@@ -16,6 +16,7 @@ import { DepthBook } from '../../engine/book/depth-book';
 import { LiveClock } from '../../engine/clock';
 import { ES, type TradeTick } from '../../engine/domain';
 import { depthTextTicks, depthTextTime } from '../../engine/feeds/depth-text';
+import { IbDepthRows } from '../../engine/live/ib/depth-rows';
 import { detectFormat } from '../../engine/feeds/index';
 import { RejectionLog } from '../../engine/feeds/rejections';
 import { createKernel } from '../../engine/kernel';
@@ -43,6 +44,23 @@ describe('the order book', () => {
     expect(copy.levels('bid', 5)).toEqual(b.levels('bid', 5));
     b.apply([{ side: 'clear', price: 0, size: 0 }], 4);
     expect(b.empty).toBe(true);
+  });
+});
+
+describe("IB's depth rows (EWrapper updateMktDepth: row, operation 0 insert / 1 update / 2 delete, side 0 ask / 1 bid)", () => {
+  it('give the book by price: an insert moves the rows below down, a delete moves them up, an update changes one level', () => {
+    const r = new IbDepthRows();
+    expect(r.apply(0, 0, 1, 100, 5)).toEqual([{ side: 'bid', price: 100, size: 5 }]);
+    expect(r.apply(1, 0, 1, 99.5, 7)).toEqual([{ side: 'bid', price: 99.5, size: 7 }]);
+    // 99.75 inserted at row 1: 99.50 moves to row 2, its size unchanged, so only the new level is a change.
+    expect(r.apply(1, 0, 1, 99.75, 6)).toEqual([{ side: 'bid', price: 99.75, size: 6 }]);
+    expect(r.apply(1, 1, 1, 99.75, 9)).toEqual([{ side: 'bid', price: 99.75, size: 9 }]);
+    // Row 2 updated to a new price: the old one is gone, the new one is there.
+    expect(r.apply(2, 1, 1, 99.25, 4)).toEqual([{ side: 'bid', price: 99.5, size: 0 }, { side: 'bid', price: 99.25, size: 4 }]);
+    expect(r.apply(0, 2, 1, 100, 5)).toEqual([{ side: 'bid', price: 100, size: 0 }]);
+    expect(r.apply(0, 0, 0, 100.25, 3)).toEqual([{ side: 'ask', price: 100.25, size: 3 }]);
+    expect(r.apply(9, 2, 0, 0, 0)).toEqual([]); // a delete beyond the rows held changes nothing
+    expect(r.reset()).toEqual([{ side: 'clear', price: 0, size: 0 }]);
   });
 });
 

@@ -55,7 +55,7 @@
 import { BarSizeSetting, EventName, IBApi, OrderAction, OrderType as IbOrderType, SecType, TickByTickDataType, WhatToShow, type CommissionReport, type Contract, type Execution, type Order, type OrderState } from '@stoqey/ib';
 import type { Clock, TimerHandle } from '../../clock.js';
 import { Reconnect } from '../reconnect.js';
-import type { Bar } from '../../domain.js';
+import type { Bar, DepthUpdate } from '../../domain.js';
 import type { OptionChain } from '../../gamma/chain.js';
 import { Zone } from '../../time/zone.js';
 import { frontMonth } from '../contracts.js';
@@ -63,6 +63,7 @@ import { aggressorFromQuote, type LinkState, type LinkStatus, type LiveQuote, ty
 import { type BrokerLink, type BrokerListener, type BrokerOrderReport, type BrokerOrderRequest, type BrokerOrderShape, type BrokerOrderState } from '../../venue/link.js';
 import { ChainRotation, selectOptions, type OptionSpec, type SecDefParams } from './chain.js';
 import { IB_BAD_LENGTH, guardIbFraming } from './framing-guard.js';
+import { IbDepthRows } from './depth-rows.js';
 
 /** How to reach TWS and what to ask of it. */
 export interface IbConfig {
@@ -108,12 +109,16 @@ export interface IbHandlers {
   /** A full pass over the SPX option chain. */
   chain?(chain: OptionChain): void;
   pnl?(p: IbPnl): void;
+  /** Changes to the traded contract's book (reqMktDepth), at the wall time of their receipt (TWS does not stamp them). */
+  depth?(updates: readonly DepthUpdate[], tsMs: number): void;
   protocolError?(message: string): void;
   /** Something TWS said the trader should know (order rejects, permissions, pacing). */
   notice?(message: string): void;
 }
 
 const ET = new Zone('America/New_York');
+/** Rows of market depth asked for, each side. */
+const DEPTH_ROWS = 20;
 /** Default wait for the TWS API handshake once the socket is connected, ms. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -164,6 +169,9 @@ export class IbClient implements BrokerLink {
   private readonly roots: Root[];
   /** reqId -> root and stream kind. */
   private readonly streams = new Map<number, { root: Root; kind: 'last' | 'bidask' }>();
+  /** The traded contract's market depth subscription and its rows (IbDepthRows); -1: none. */
+  private depthReq = -1;
+  private readonly depthRows = new IbDepthRows();
   private readonly wsToIb = new Map<string, Placed>();
   private readonly ibToWs = new Map<number, string>();
   private readonly lastReport = new Map<number, string>();
@@ -350,6 +358,11 @@ export class IbClient implements BrokerLink {
       if (time.startsWith('finished')) this.settle(reqId);
       else this.pending.get(reqId)?.items.push({ time, open, high, low, close, volume, count: count ?? 0 });
     }));
+    api.on(EventName.updateMktDepth, mine((reqId: number, position: number, operation: number, side: number, price: number, size: number) => this.onDepthRow(reqId, position, operation, side, price, size)));
+    api.on(
+      EventName.updateMktDepthL2,
+      mine((reqId: number, position: number, _maker: string, operation: number, side: number, price: number, size: number) => this.onDepthRow(reqId, position, operation, side, price, size)),
+    );
     api.on(EventName.tickByTickAllLast, mine((reqId: number, _type: number, time: string, price: number, size: number) => this.onTrade(reqId, time, price, size)));
     api.on(EventName.tickByTickBidAsk, mine((reqId: number, time: number, bid: number, ask: number, bidSize: number, askSize: number) => this.onQuote(reqId, String(time), bid, ask, bidSize, askSize)));
     api.on(EventName.tickPrice, mine((reqId: number, tickType: number, price: number) => this.onTickPrice(reqId, tickType, price)));
@@ -434,7 +447,20 @@ export class IbClient implements BrokerLink {
     this.on.status?.(this.status());
   }
 
+  /** One row of the book (IbDepthRows) of our depth subscription. */
+  private onDepthRow(reqId: number, position: number, operation: number, side: number, price: number, size: number): void {
+    if (reqId !== this.depthReq) return;
+    const updates = this.depthRows.apply(position, operation, side, price, Number(size));
+    if (updates.length > 0) this.on.depth?.(updates, this.clock.now());
+  }
+
   private onError(text: string, code: number, reqId: number): void {
+    if (reqId >= 0 && reqId === this.depthReq && !this.ibToWs.has(reqId)) {
+      // No depth (no subscription to it, too many depth requests): the ladder goes on without sizes.
+      this.depthReq = -1;
+      this.on.notice?.(`Interactive Brokers: no market depth for the traded contract: ${text} (${code}); the ladder shows no sizes`);
+      return;
+    }
     switch (code) {
       case 326:
         this.lastError = `client id ${this.config.clientId} is already in use by another application connected to this TWS: choose another client id`;
@@ -645,6 +671,15 @@ export class IbClient implements BrokerLink {
       this.streams.set(quote, { root: r, kind: 'bidask' });
       api.reqTickByTickData(last, r.contract, TickByTickDataType.AllLast, 0, false);
       api.reqTickByTickData(quote, r.contract, TickByTickDataType.BidAsk, 0, false);
+    }
+    // The traded contract's book (the first root's), 20 rows a side at its exchange (not SMART-aggregated).
+    const traded = this.roots[0]?.contract ?? null;
+    if (this.depthReq >= 0) api.cancelMktDepth(this.depthReq, false);
+    this.depthReq = -1;
+    if (traded !== null) {
+      this.depthReq = this.reqId++;
+      this.on.depth?.(this.depthRows.reset(), this.clock.now());
+      api.reqMktDepth(this.depthReq, traded, DEPTH_ROWS, false, []);
     }
     if (this.rotation !== null) void this.startChain();
   }
@@ -864,7 +899,11 @@ export class IbClient implements BrokerLink {
     for (const [ibId, key] of this.lastReport) {
       const state = key.slice(0, key.indexOf('|'));
       if (seen.has(ibId) || (state !== 'WORKING' && state !== 'PENDING' && state !== 'PARTIAL')) continue;
-      this.report(ibId, 'CANCELLED', Number(key.split('|')[1]) || 0, Number.NaN, null, 'no longer working at TWS after the reconnect (cancelled or expired while the link was down)');
+      // Filled whole while the link was down (its executions came first): TWS no longer lists it, and it was not cancelled.
+      const filled = Number(key.split('|')[1]) || 0;
+      const total = Number(this.wsToIb.get(this.ibToWs.get(ibId) ?? '')?.order.totalQuantity ?? Number.NaN);
+      if (filled > 0 && filled >= total) continue;
+      this.report(ibId, 'CANCELLED', filled, Number.NaN, null, 'no longer working at TWS after the reconnect (cancelled or expired while the link was down)');
     }
   }
 
