@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShellProcess, type ShellProcess } from '../../scripts/headless-process.mjs';
 import { launchChromium, openApp, SHOTS } from '../support/browser';
-import { REAL_CSV, REAL_JSONL, SHARED_DATA } from '../support/paths';
+import { REAL_CSV, REAL_DEPTH_TXT, REAL_JSONL, SHARED_DATA } from '../support/paths';
 
 let shell: ShellProcess;
 let browser: Browser;
@@ -166,6 +166,24 @@ describe('replay in the browser', () => {
     expect(await curve.getByTestId('equity-axis-to').textContent()).toMatch(/^Oct \d+ \d\d:\d\d$/);
     await page.getByTestId('performance').screenshot({ path: join(SHOTS, 'equity-curve-1920x1080.png') });
     await page.setViewportSize({ width: 1600, height: 900 });
+  });
+
+  it("Sierra Chart's trades with depth replay with their book on the ladder (issue 18, item 4)", async () => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await openFile(REAL_DEPTH_TXT);
+    await page.getByTestId('speed-max').click();
+    await page.getByTestId('play').click();
+    await expect.poll(() => page.getByTestId('replay-state').textContent(), { timeout: 20_000 }).toBe('ended');
+    const ladder = page.getByTestId('ladder');
+    await expect.poll(() => ladder.getAttribute('data-depth'), { timeout: 5_000 }).toBe('true');
+    // The book of the file's last line: asks 21 at 4346.25 and 4346.50, 25 at 4347.00; bids 2 at 4346.00, 15 at 4345.75.
+    const row = (p: string) => ladder.locator(`tr[data-price="${p}"]`);
+    await expect.poll(() => row('4346.25').locator('td.ask').textContent()).toBe('21');
+    expect(await row('4347.00').locator('td.ask').textContent()).toBe('25');
+    expect(await row('4346.00').locator('td.bid').textContent()).toBe('2');
+    expect(await row('4345.75').locator('td.bid').textContent()).toBe('15');
+    expect(await ladder.locator('tr.last').getAttribute('data-price')).toBe('4345.75');
+    await page.screenshot({ path: join(SHOTS, 'ladder-depth-1366x768.png') });
   });
 
   it('logged no errors (no CSP violations, no exceptions)', () => {
