@@ -5,7 +5,7 @@
 /* global module */
 const LAYERS = [
   ['domain', 'clock', 'scheduler', 'contract', 'errors', 'bus', 'host'],
-  ['time', 'bars'],
+  ['time', 'bars', 'book'],
   ['feeds', 'indicators', 'gamma'],
   ['pipeline'],
   ['method'],
