@@ -601,15 +601,23 @@ function fieldOf(s: object, path: string): unknown {
   return v;
 }
 
-/** The settings with one field set from its text: a number, true/false, or null; the engine checks the rest. */
+/**
+ * The settings with one field (a dotted path of any depth) set from its
+ * text: true/false, null (a rule off), a number, or else the text itself (a
+ * time "15:55", a grade "STRONG"); the engine's schema checks the rest and
+ * names the field.
+ */
 function withField(s: object, path: string, text: string): unknown {
   const old = fieldOf(s, path);
   if (typeof old === 'object' && old !== null) throw new UsageError(`"${path}" is a group; set one of its fields (${settingsFields(old).map((f) => `${path}.${f}`).join(', ')})`);
-  const value = text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : Number(text);
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new UsageError(`${path}: "${text}" is not a number`);
-  const copy = JSON.parse(JSON.stringify(s)) as Record<string, Record<string, unknown>>;
-  const [group, key] = path.split('.') as [string, string];
-  (copy[group] as Record<string, unknown>)[key] = value;
+  const number = text.trim() === '' ? Number.NaN : Number(text);
+  const value = text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : Number.isFinite(number) && typeof old !== 'string' ? number : text;
+  if (typeof old === 'number' && typeof value === 'string') throw new UsageError(`${path}: "${text}" is not a number`);
+  const copy = JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
+  const keys = path.split('.');
+  const last = keys.pop() as string;
+  const holder = keys.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, copy);
+  holder[last] = value;
   return copy;
 }
 

@@ -478,7 +478,15 @@ export function PerformancePanel({ x, timeZone, onInspect }: { x: ExecutionState
           </thead>
           <tbody>
             {trades.map((t) => (
-              <tr key={t.id} data-trade={t.id} className={onInspect !== undefined ? 'clickable' : ''} onClick={() => onInspect?.(t.signalId)} title={`${t.setup} ${t.grade}${t.entryTs !== null ? ` · ${formatDateTime(t.entryTs, timeZone)}` : ''} · ${t.exitReason ?? 'open'}`}>
+              <tr
+                key={t.id}
+                data-trade={t.id}
+                data-source={t.source}
+                // A signal's story is the method's: the trader's own and adopted trades have none to open.
+                className={onInspect !== undefined && t.source === 'method' ? 'clickable' : ''}
+                onClick={() => (t.source === 'method' ? onInspect?.(t.signalId) : undefined)}
+                title={`${t.setup}${t.grade !== null ? ` ${t.grade}` : ''}${t.entryTs !== null ? ` · ${formatDateTime(t.entryTs, timeZone)}` : ''} · ${t.exitReason ?? 'open'}`}
+              >
                 <td>{t.id}</td>
                 <td className={t.side === 'LONG' ? 'pos' : 'neg'}>{t.side}</td>
                 <td>{formatPrice(t.entryPrice)}</td>

@@ -164,6 +164,32 @@ describe('live faults through the kernel (fake TWS)', () => {
   }, 60_000);
 });
 
+describe("the trader's own orders at Interactive Brokers (issue 18, item 2)", () => {
+  it('LIVE: a ladder limit with its bracket reaches TWS; Cancel all cancels the three at TWS and ends the trade; a market entry fills and Flatten ends flat by TWS', async () => {
+    const { k, peer } = await liveKernel();
+    await k.api.setMode('LIVE', 'DU4711');
+    const ticks = barTicks(await fileBars(30));
+    await peer.stream(ticks);
+    const last = ticks.at(-1)!.price;
+    await eventually(async () => expect((await k.api.getLadder(9))?.last).toBe(last));
+    await k.api.placeOrder({ side: 'SELL', type: 'LIMIT', qty: 1, price: last + 2 });
+    // The entry, then its target and stop (children in one OCA group): three placeOrder messages.
+    await eventually(() => expect(peer.received.filter((m) => m.id === 3)).toHaveLength(3));
+    await eventually(() => expect(peer.workingOrders().map((o) => [o.action, o.type]).sort()).toEqual([['BUY', 'LMT'], ['BUY', 'STP'], ['SELL', 'LMT']]));
+    await k.api.cancelAll();
+    await eventually(() => expect(peer.workingOrders()).toHaveLength(0));
+    await eventually(async () => expect((await k.api.getExecution()).trades.map((t) => [t.source, t.exitReason])).toEqual([['manual', 'cancelled']]));
+    await k.api.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1 });
+    await eventually(() => expect(peer.netPosition()).toBe(1));
+    await k.api.flatten();
+    await eventually(() => expect(peer.netPosition()).toBe(0));
+    await eventually(async () => expect((await k.api.getExecution()).trades.map((t) => [t.source, t.exitReason])).toEqual([['manual', 'cancelled'], ['manual', 'flatten']]));
+    expect(peer.workingOrders()).toHaveLength(0);
+    expect(peer.received.some((m) => m.id === 58)).toBe(false); // no global cancel: Flatten is not the kill switch
+    expect((await k.api.getExecution()).killSwitch.state).toBe('ACTIVE');
+  }, 30_000);
+});
+
 describe('market depth from Interactive Brokers (issue 18, item 4)', () => {
   for (const kind of ['L2', 'L1'] as const) {
     it(`reqMktDepth's rows (${kind === 'L2' ? 'updateMktDepthL2' : 'updateMktDepth'}) become the book by price: inserts, updates and deletes move the ladder's sizes`, async () => {

@@ -269,6 +269,24 @@ describe('position management (off by default)', () => {
     expect(r.ks.state).toBe('ACTIVE');
   });
 
+  it('on trades: breakeven moves the stop at the trade that reaches 8 ticks, and the next trades fill it there', () => {
+    const r = atHundred({ breakevenAfterTicks: 8, breakevenOffsetTicks: 0 });
+    const tick = (i: number, price: number): void => {
+      r.clock.advanceTo(T0 + 2 * MIN + i * 1000);
+      r.trader.onRecord({ kind: 'tick', tsEvent: T0 + 2 * MIN + i * 1000, price, size: 1, side: 'unknown', bid: price - 0.25, ask: price });
+    };
+    const tr = r.trader.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1, stopTicks: 8, targetTicks: 40 });
+    tick(0, 100); // filled at 100 + 1 tick = 100.25; sized on the last bar's 100 (stop 98, target 110), the legs move to 98.25 / 110.25
+    expect(tr).toMatchObject({ entryPrice: 100.25, plan: { stop: 98.25 } });
+    tick(1, 102); // MFE (102 - 100.25) / 0.25 = 7: not yet
+    expect(tr.plan.stop).toBe(98.25);
+    tick(2, 102.25); // MFE 8: the stop to the entry, 100.25
+    expect(r.venue.order(tr.stopOrderId)?.price).toBe(100.25);
+    tick(3, 101);
+    tick(4, 100.25); // at the stop: filled 1 tick worse, 100.00
+    expect(tr).toMatchObject({ exitReason: 'stop', exitPrice: 100, pnlTicks: -1 });
+  });
+
   it('off by default: the same bars move no stop', () => {
     const r = atHundred();
     const tr = r.trader.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1, stopTicks: 8, targetTicks: 40 });

@@ -43,7 +43,7 @@ describe('opening a file that is not a data file', () => {
       expect(e.message, name).not.toContain('hunter2');
       expect(e.message, name).not.toContain('PATH=');
     }
-    expect((await refusal(k.api.openReplay({ path: join(dir, 'environ') }))).message).toBe(`${join(dir, 'environ')}: not a Sierra Chart .scid, bar CSV or JSONL file (neither its name nor its first bytes are of a supported format)`);
+    expect((await refusal(k.api.openReplay({ path: join(dir, 'environ') }))).message).toBe(`${join(dir, 'environ')}: not a Sierra Chart .scid, bar CSV, JSONL or trades-with-depth file (neither its name nor its first bytes are of a supported format)`);
   });
 
   it('still names a real header that lacks a column, so the trader can fix the file', async () => {

@@ -166,6 +166,16 @@ describe('mia settings and mia backtest --settings', () => {
     const bad = await cli(['settings', 'set', 'risk.maxTradesPerDay', '0', '--reason', 'x', '--data-dir', dir]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/risk\.maxTradesPerDay/);
+    // Fields deeper than group.key, a time, a grade, and a rule turned on and off again.
+    const deepDir = tmp();
+    const deep = async (field: string, value: string) => cli(['settings', 'set', field, value, '--reason', 'test', '--data-dir', deepDir]);
+    expect((await deep('method.modes.PAPER.minConfidence', '0.6')).out).toBe('method.modes.PAPER.minConfidence: 0.7 -> 0.6\n');
+    expect((await deep('method.modes.LIVE.minGrade', 'PREMIUM')).out).toBe('method.modes.LIVE.minGrade: "STRONG" -> "PREMIUM"\n');
+    expect((await deep('management.flattenAt', '15:55')).out).toBe('management.flattenAt: null -> "15:55"\n');
+    expect((await deep('management.trailTicks', '8')).out).toBe('management.trailTicks: null -> 8\n');
+    expect((await deep('management.trailTicks', 'null')).out).toBe('management.trailTicks: 8 -> null\n');
+    expect((await deep('management.flattenAt', '25:00')).err).toMatch(/management\.flattenAt: a time of day in New York, HH:MM/);
+    expect((await deep('orders.stopTicks', 'ten')).err).toMatch(/orders\.stopTicks: "ten" is not a number/);
     const file = join(dir, 'exported.json');
     expect((await cli(['settings', 'export', file, '--data-dir', dir])).code).toBe(0);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as TraderSettings;
