@@ -188,6 +188,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     executionChanged: () => parts.publishExecution(),
     setGamma: (levels, basisPoints) => void parts.applyGamma(levels, basisPoints),
     killSwitch: () => store.killSwitch,
+    // PAPER on live data pays the simulated costs the trader set, as a replay does.
+    simulatedCosts: () => (traderSettings.saved ? traderSettings.settings.paper : undefined),
     brokerPeak: {
       get: (key) => readAccountSettings(store.settings).brokerPeaksUsd[key] ?? null,
       raise: (key, usd) => {

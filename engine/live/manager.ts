@@ -75,6 +75,8 @@ export interface LiveManagerDeps {
    * the drawdown rule's peak outlives restarts (issue 16).
    */
   readonly brokerPeak?: { get(key: string): number | null; raise(key: string, usd: number): void };
+  /** The simulated venue's costs for PAPER on live data (the trader's settings); its defaults when absent. */
+  readonly simulatedCosts?: () => { readonly commissionPerSideUsd: number; readonly slippageTicks: number } | undefined;
 }
 
 /** The settings kept between sessions. */
@@ -585,7 +587,7 @@ export class LiveManager {
   /** Opens the live run: backfill from today's recording, then live trades; recording goes on in the same file. */
   private async startRun(source: string, contract: string): Promise<void> {
     this.stopRecording();
-    this.sim = new SimulatedVenue({ tickSize: this.deps.instrument.tickSize });
+    this.sim = new SimulatedVenue({ tickSize: this.deps.instrument.tickSize, ...this.deps.simulatedCosts?.() });
     this.routed = new RoutedVenue(this.sim);
     const file = join(this.deps.marketDataDir, `${contract.replace(/[^A-Za-z0-9._-]/g, '_')}.scid`);
     const backfill = await this.backfillFrom(file);

@@ -418,6 +418,26 @@ describe("the trader's own orders at Sierra Chart DTC (issue 18, item 2)", () =>
   }, 60_000);
 });
 
+describe('PAPER on live data (issue 18)', () => {
+  it("pays the simulated costs the trader set: a ladder market order fills on the simulated venue with the settings' commission and slippage", async () => {
+    const { k, peer } = await liveKernel();
+    const s = (await k.api.getSettings()).settings;
+    await k.api.setSettings({ settings: { ...s, paper: { commissionPerSideUsd: 1.25, slippageTicks: 0 } }, reason: 'my broker charges less' });
+    // The live run opened at connect took the costs of then: a new connection opens a new run with these.
+    await k.api.disconnect('dtc');
+    await k.api.connect({ broker: 'dtc', settings: { host: '127.0.0.1', port: peer.port, encoding: 'binary', username: '', symbol: 'ESZ3' } });
+    const ticks = barTicks(await fileBars(30));
+    await peer.stream(ticks.slice(0, 20), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await k.api.getLadder(9))?.last).toBe(ticks[19]!.price));
+    await k.api.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1 });
+    await peer.stream(ticks.slice(20, 21), { trade: 107, quote: 108 });
+    await eventually(async () => expect((await k.api.getExecution()).fills).toHaveLength(1));
+    // No slippage: the next trade's price; 1.25 USD a side.
+    expect((await k.api.getExecution()).fills[0]).toMatchObject({ price: ticks[20]!.price, slippageTicks: 0, commissionUsd: 1.25 });
+    expect(peer.received.some((m) => m.Type === 208)).toBe(false); // PAPER: nothing went to the server
+  }, 30_000);
+});
+
 describe('market depth from Sierra Chart DTC (issue 18, item 4)', () => {
   it("the server's book drives the ladder, is recorded beside the SCID file as a .depth file, and a replay of the recording shows it again", async () => {
     const { k, peer, dataDir } = await liveKernel();
