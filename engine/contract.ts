@@ -1128,9 +1128,10 @@ export interface EngineApi {
    * orders are not at a broker count their drawdown from (issue 16). Saved;
    * runs opened from now on use it, the open run keeps the one it opened
    * with. A run trading at a broker uses the broker's net liquidation value.
+   * Journaled with the settings' changes (`reason`, or where it was set).
    * @throws kind 'bad-request' for a value that is not a positive finite number.
    */
-  setStartingEquity(usd: number | null): Promise<ExecutionHeadDTO>;
+  setStartingEquity(usd: number | null, reason?: string): Promise<ExecutionHeadDTO>;
   /**
    * The price ladder of the open run (issue 18): `rows` prices by tick
    * centred on `centre` (points; the last trade when omitted), with the

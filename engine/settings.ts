@@ -43,6 +43,21 @@ export class SettingsStore {
     })();
   }
 
+  /**
+   * Saves `value` under `key` and journals the change of one field (who,
+   * when, old and new, why) in one transaction, as saveTrader does: the
+   * starting equity of the account settings, set beside Equity. Nothing
+   * without a journal.
+   */
+  saveLogged(key: SettingKey, value: unknown, change: { readonly field: string; readonly from: unknown; readonly to: unknown }, who: string, reason: string, ts: number): void {
+    const db = this.db;
+    if (db === null) return;
+    db.transaction(() => {
+      this.set(key, value);
+      db.prepare(`INSERT INTO settings_changes (ts, who, field, old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?)`).run(ts, who, change.field, JSON.stringify(change.from ?? null), JSON.stringify(change.to ?? null), reason);
+    })();
+  }
+
   /** The journaled changes of the trader's settings, newest first. */
   traderChanges(limit = 200): { ts: number; who: string; field: string; from: unknown; to: unknown; reason: string }[] {
     const rows = (this.db?.prepare(`SELECT ts, who, field, old_value AS o, new_value AS n, reason FROM settings_changes ORDER BY id DESC LIMIT ?`).all(limit) ?? []) as { ts: number; who: string; field: string; o: string | null; n: string; reason: string }[];

@@ -100,10 +100,13 @@ export function executionApi(k: KernelParts): ExecutionApi {
       return k.executionHead();
     },
 
-    async setStartingEquity(usd) {
+    async setStartingEquity(usd, reason) {
       if (usd !== null && !(typeof usd === 'number' && Number.isFinite(usd) && usd > 0)) throw new EngineError('bad-request', 'setStartingEquity: the starting equity must be a positive number of USD, or null to clear it');
       const s = k.settings();
-      s.set('account', { ...readAccountSettings(s), startingEquityUsd: usd });
+      const before = readAccountSettings(s);
+      // Journaled with the trader's settings changes (issue 18): who, when, old and new, why.
+      const why = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : 'set beside Equity in the Position panel';
+      s.saveLogged('account', { ...before, startingEquityUsd: usd }, { field: 'account.startingEquityUsd', from: before.startingEquityUsd, to: usd }, 'trader', why, k.wall.now());
       k.publishExecution();
       return k.executionHead();
     },

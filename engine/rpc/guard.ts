@@ -75,7 +75,7 @@ export const API_ARGS = {
   killSwitch: z.tuple([text.optional()]),
   resetKillSwitch: z.tuple([text]),
   flattenAtBroker: z.tuple([]),
-  setStartingEquity: z.tuple([z.number().positive().max(1e12).nullable()]),
+  setStartingEquity: z.tuple([z.number().positive().max(1e12).nullable(), text.optional()]),
   adoptBrokerPosition: z.tuple([z.strictObject({ confirmAccount: z.string().max(256), stopTicks: z.number().int().min(1).max(400), targetTicks: z.number().int().min(1).max(800) })]),
   getLadder: z.tuple([z.number().int().min(5).max(400), z.number().positive().finite().optional()]),
   placeOrder: z.tuple([

@@ -346,6 +346,8 @@ describe('live faults through the kernel (DTC peer)', () => {
     expect((await first.k.api.getExecution()).position).toMatchObject({ equitySource: 'default', equityUsd: 25_000, peakEquityUsd: 25_000 });
     await expect(first.k.api.setStartingEquity(-5)).rejects.toThrow(/positive number of USD/);
     await first.k.api.setStartingEquity(60_000);
+    // Journaled with the settings' changes (issue 18): who, old and new, why.
+    expect((await first.k.api.getSettings()).changes[0]).toMatchObject({ who: 'trader', field: 'account.startingEquityUsd', from: null, to: 60_000, reason: 'set beside Equity in the Position panel' });
     await first.k.close();
     await first.peer.stop();
     const second = await liveKernel(DEFAULT_RISK_CONFIG, first.dataDir);
