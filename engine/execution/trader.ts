@@ -498,11 +498,13 @@ export class Trader {
    * the kill switch, the account limits and the per-trade risk and daily
    * budget at its stop (engine/risk/sizing.ts checkManualTrade, never
    * resized), and no entry while a flatten is in progress or after the
-   * flatten before the close. Journaled with source `manual` (setup MANUAL).
+   * flatten before the close. Journaled with source `manual` (setup MANUAL);
+   * `via` says whether it came from the trader's click or a Reverse (a
+   * recorded session repeats the Reverse, not its entry).
    * @throws OrderError naming the refusal (the risk rule and its numbers), a bad field, no price yet for a market order,
    *   a stop entry on the wrong side of the last price (it would fill at once), or the venue's refusal.
    */
-  placeOrder(o: ManualOrder, who = 'trader'): TradeRecord {
+  placeOrder(o: ManualOrder, who = 'trader', via: 'ladder' | 'reverse' = 'ladder'): TradeRecord {
     const now = this.now();
     const refuse = (reason: RiskRejection | 'order', detail: string): never => {
       this.d.journal?.event('risk.rejected', now, { source: 'manual', reason, detail, at: 'manual', order: { ...o } });
@@ -543,7 +545,7 @@ export class Trader {
     this.day.trades += 1;
     this.d.journal?.trade(tr);
     for (const x of [b.entry, b.stop, b.target]) this.d.journal?.order(x, tr.id);
-    this.d.journal?.event('order.manual', now, { tradeId: tr.id, who, side: o.side, type: o.type, qty: o.qty, price: o.type === 'MARKET' ? null : ref, stop, target, riskUsd: risk.riskUsd });
+    this.d.journal?.event('order.manual', now, { tradeId: tr.id, who, via, side: o.side, type: o.type, qty: o.qty, price: o.type === 'MARKET' ? null : ref, stop, target, riskUsd: risk.riskUsd, order: { ...o } });
     this.d.journal?.tradeSnapshot(tr.id, 'DECISION', now, { decision: null, approval: { status: 'MANUAL', who, why: `${o.type} ${o.side} ${o.qty} by the trader`, when: now, queuedAt: now, execution: this.exec, contracts: o.qty, riskUsd: risk.riskUsd, multiplier: 1, reduced: [] } });
     this.version += 1;
     return tr;
@@ -797,7 +799,7 @@ export class Trader {
     this.version += 1;
     if (f.then !== null) {
       try {
-        this.placeOrder(f.then, f.who);
+        this.placeOrder(f.then, f.who, 'reverse');
       } catch (e) {
         if (!(e instanceof OrderError)) throw e;
         this.d.alert?.('warning', `Reverse: flat, but the new entry was refused: ${e.message}`);

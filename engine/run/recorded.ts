@@ -15,6 +15,7 @@
  */
 import type { RecordedStatusDTO, SignalDTO } from '../contract.js';
 import type { MarketRecord } from '../domain.js';
+import { tradeSignalId, type TradeRecord } from '../execution/records.js';
 import type { Trader } from '../execution/trader.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import type { Mode } from '../method/config.js';
@@ -131,12 +132,40 @@ export class RecordedCheck {
           case 'gamma':
             this.d.setGamma(a.levels, a.basisPoints);
             break;
+          // The trader's own orders (issue 18): orders named by their trade and role, as ids differ between venues.
+          case 'order':
+            trader.placeOrder(a.order, 'trader');
+            break;
+          case 'modify': {
+            const tr = this.tradeOf(a.tradeId);
+            trader.modifyOrder(a.role === 'entry' ? tr.entryOrderId : a.role === 'stop' ? tr.stopOrderId : tr.targetOrderId, a.price, 'trader');
+            break;
+          }
+          case 'cancel':
+            trader.cancelOrder(this.tradeOf(a.tradeId).entryOrderId, 'trader');
+            break;
+          case 'cancel-all':
+            trader.cancelAll('trader', a.unprotect);
+            break;
+          case 'flatten':
+            trader.flatten('trader');
+            break;
+          case 'reverse':
+            trader.reverse(a.stopTicks, a.targetTicks, 'trader');
+            break;
         }
       } catch (e) {
         if (!(e instanceof OrderError) && !(e instanceof KillSwitchError)) throw e;
         this.differ(`the recorded ${a.kind} at ${new Date(a.ts).toISOString()} could not be repeated: ${e.message}`);
       }
     }
+  }
+
+  /** The replay's trade `id`. @throws OrderError when the replay has no such trade (it diverged). */
+  private tradeOf(id: string): TradeRecord {
+    const t = this.d.trader.trades.find((x) => x.id === id);
+    if (t === undefined) throw new OrderError(`the replay has no trade ${id}`);
+    return t;
   }
 
   /** The cursor and the check, for the replay's status. */
@@ -194,7 +223,7 @@ export class RecordedCheck {
     for (const j of rec.trades) {
       const state = this.tradeChecks.get(j.id);
       if (state === 'closed' || state === 'differs' || j.entryTs === null || j.entryTs >= now) continue;
-      const t = trader.trades.find((x) => x.kind === 'paper' && x.signal?.id === j.signalId);
+      const t = trader.trades.find((x) => x.kind === 'paper' && tradeSignalId(x) === j.signalId);
       if (state === undefined) {
         if (t === undefined || t.entryTs !== j.entryTs || t.entryPrice !== j.entryPrice) {
           this.tradeChecks.set(j.id, 'differs');
@@ -213,8 +242,8 @@ export class RecordedCheck {
     if (trader.version === this.tradesSeenAt) return;
     this.tradesSeenAt = trader.version;
     for (const t of trader.trades) {
-      if (t.kind !== 'paper' || t.signal === null || t.entryTs === null || t.entryTs < rec.session.startTs || this.extraTrades.has(t.id)) continue;
-      const id = t.signal.id;
+      if (t.kind !== 'paper' || t.source === 'adopted' || t.entryTs === null || t.entryTs < rec.session.startTs || this.extraTrades.has(t.id)) continue;
+      const id = tradeSignalId(t);
       if (rec.trades.some((j) => j.signalId === id)) continue;
       this.extraTrades.add(t.id);
       this.differ(`trade on signal ${id} (entry ${t.entryPrice} at ${iso(t.entryTs)}) was not journaled`);

@@ -15,6 +15,7 @@
  */
 import type { MethodDecisionDataDTO, SnapshotDTO } from '../contract.js';
 import { TIMEFRAME_MS, type Bar, type Timeframe } from '../domain.js';
+import type { ManualOrder } from '../execution/trader.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import { methodConfig, type MethodConfig, type MethodConfigOverride } from '../method/config.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../risk/sizing.js';
@@ -210,7 +211,15 @@ export type ScriptedAction =
   | { readonly ts: number; readonly kind: 'reset'; readonly reason: string; readonly who: string }
   | { readonly ts: number; readonly kind: 'mode'; readonly mode: string }
   | { readonly ts: number; readonly kind: 'execution'; readonly execution: 'MANUAL' | 'AUTO' }
-  | { readonly ts: number; readonly kind: 'gamma'; readonly levels: GammaLevels | null; readonly basisPoints: number };
+  | { readonly ts: number; readonly kind: 'gamma'; readonly levels: GammaLevels | null; readonly basisPoints: number }
+  /** The trader's own entry (issue 18): the order as placed, its ATM bracket in ticks. */
+  | { readonly ts: number; readonly kind: 'order'; readonly order: ManualOrder }
+  /** The trader moved an order: named by its trade and role (order ids differ between venues), the new price in points. */
+  | { readonly ts: number; readonly kind: 'modify'; readonly tradeId: string; readonly role: string; readonly price: number }
+  | { readonly ts: number; readonly kind: 'cancel'; readonly tradeId: string }
+  | { readonly ts: number; readonly kind: 'cancel-all'; readonly unprotect: boolean }
+  | { readonly ts: number; readonly kind: 'flatten' }
+  | { readonly ts: number; readonly kind: 'reverse'; readonly stopTicks: number; readonly targetTicks: number };
 
 /**
  * The run's scripted actions in market-time order (ties keep journal order:
@@ -228,11 +237,31 @@ export function runScript(db: Db, runId: number): ScriptedAction[] {
   // Levels journaled before chains had a snapshot time (issue 17) take the time they were loaded.
   for (const c of chains) out.push({ ts: c.loaded_at, kind: 'gamma', levels: { ts: c.loaded_at, ...(JSON.parse(c.levels) as Omit<GammaLevels, 'ts'>) }, basisPoints: c.basis });
   const events = db
-    .prepare(`SELECT ts, kind, detail FROM run_events WHERE run_id = ? AND kind IN ('kill-switch', 'mode.changed', 'execution.toggled', 'gamma.cleared') ORDER BY seq`)
+    .prepare(
+      `SELECT ts, kind, detail FROM run_events WHERE run_id = ?
+          AND kind IN ('kill-switch', 'mode.changed', 'execution.toggled', 'gamma.cleared', 'order.manual', 'order.modified', 'order.cancelled', 'orders.cancelled', 'flatten.start', 'reverse.start')
+        ORDER BY seq`,
+    )
     .all(runId) as { ts: number; kind: string; detail: string }[];
+  // A Reverse journals reverse.start, then the flatten it begins, then (once flat) its entry (`via: 'reverse'`): it is repeated as one action.
   for (const e of events) {
     const d = JSON.parse(e.detail) as Record<string, unknown>;
-    if (e.kind === 'kill-switch') {
+    const byTrader = d.who === 'trader';
+    if (e.kind === 'order.manual') {
+      const order = d.order as ManualOrder | undefined;
+      if (byTrader && d.via !== 'reverse' && order !== undefined) out.push({ ts: e.ts, kind: 'order', order });
+    } else if (e.kind === 'order.modified') {
+      if (byTrader && typeof d.tradeId === 'string') out.push({ ts: e.ts, kind: 'modify', tradeId: d.tradeId, role: String(d.role), price: Number(d.to) });
+    } else if (e.kind === 'order.cancelled') {
+      if (byTrader && typeof d.tradeId === 'string') out.push({ ts: e.ts, kind: 'cancel', tradeId: d.tradeId });
+    } else if (e.kind === 'orders.cancelled') {
+      if (byTrader) out.push({ ts: e.ts, kind: 'cancel-all', unprotect: Number(d.position) !== 0 });
+    } else if (e.kind === 'reverse.start') {
+      const then = d.then as { stopTicks?: number; targetTicks?: number } | undefined;
+      if (byTrader) out.push({ ts: e.ts, kind: 'reverse', stopTicks: Number(then?.stopTicks), targetTicks: Number(then?.targetTicks) });
+    } else if (e.kind === 'flatten.start') {
+      if (byTrader && d.reverse === null && d.why === 'flatten') out.push({ ts: e.ts, kind: 'flatten' });
+    } else if (e.kind === 'kill-switch') {
       if (d.to === 'REDUCING' && d.from === 'ACTIVE' && d.trigger === 'manual') out.push({ ts: e.ts, kind: 'kill-switch', reason: String(d.reason ?? 'kill switch') });
       else if (d.to === 'ACTIVE' && d.who !== 'backtest') out.push({ ts: e.ts, kind: 'reset', reason: String(d.reason ?? 'reset'), who: String(d.who) });
     } else if (e.kind === 'mode.changed') out.push({ ts: e.ts, kind: 'mode', mode: String(d.to) });

@@ -114,6 +114,67 @@ describe('recorded sessions', () => {
     }
   }, 120_000);
 
+  it("the trader's own orders (ladder, drag, cancel, Flatten, Reverse, Cancel all) replay in the recorded session with no difference (issue 18)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-recorded-manual-'));
+    const k = createKernel({ dataDir: dir, marketDataDir: SHARED_DATA, version: 'test' }, new LiveClock());
+    try {
+      // DATA_COLLECTION: the method's signals trade nothing, so every trade of the run is the trader's.
+      await k.api.setMode('DATA_COLLECTION');
+      await k.api.openReplay({ path: REAL_CSV });
+      const steps = async (n: number) => {
+        for (let i = 0; i < n; i++) await k.api.step();
+      };
+      const x = () => k.api.getExecution();
+      const last = async () => (await k.api.getReplaySnapshot()).bars.at(-1)!.close;
+      await steps(30);
+      await k.api.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1 });
+      await steps(1);
+      const t1 = (await x()).trades.at(-1)!;
+      expect(t1).toMatchObject({ source: 'manual', setup: 'MANUAL' });
+      // The drag of its stop two ticks up (the market comes down to it: stopped out there), then Flatten (flat already).
+      const stop = (await x()).orders.find((o) => o.role === 'stop')!;
+      await k.api.modifyOrder(stop.id, stop.price! + 0.5);
+      await steps(3);
+      await k.api.flatten();
+      await steps(1);
+      // A sell limit 5 points over the market, cancelled before it fills.
+      await k.api.placeOrder({ side: 'SELL', type: 'LIMIT', qty: 1, price: (await last()) + 5 });
+      await steps(2);
+      await k.api.cancelOrder((await x()).orders.find((o) => o.role === 'entry')!.id);
+      // Long at market, Reversed to short, then Cancel all (confirmed) and Flatten.
+      await k.api.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1 });
+      await steps(2);
+      await k.api.reverse();
+      await steps(3);
+      expect((await x()).position.qty).toBe(-1);
+      await k.api.cancelAll(true);
+      await k.api.flatten();
+      await steps(2);
+      const paperTrades = async () => (await x()).trades.filter((t) => t.kind === 'paper').map((t) => [t.id, t.source, t.exitReason]);
+      const trades = await paperTrades();
+      expect(trades).toEqual([
+        ['T1', 'manual', 'stop'],
+        ['T2', 'manual', 'cancelled'],
+        ['T3', 'manual', 'flatten'],
+        ['T4', 'manual', 'flatten'],
+      ]);
+      await k.api.setSpeed('max');
+      await k.api.play();
+      await eventually(async () => expect((await k.api.getReplaySnapshot()).status.state).toBe('ended'), 30_000);
+      const s = (await k.api.listSessions()).find((x) => x.runKind === 'replay' && x.trades > 0)!;
+      await k.api.openSession({ runId: s.runId, sessionId: s.sessionId });
+      await k.api.setSpeed('max');
+      await k.api.play();
+      await eventually(async () => expect((await k.api.getReplaySnapshot()).status.state).toBe('ended'), 30_000);
+      const r = (await k.api.getReplaySnapshot()).status.recorded!;
+      expect(r).toMatchObject({ differenceCount: 0, differences: [] });
+      expect([r.tradesChecked, r.tradesMatched]).toEqual([3, 3]); // T2's entry never filled: nothing to check
+      expect(await paperTrades()).toEqual(trades);
+    } finally {
+      await k.close();
+    }
+  }, 120_000);
+
   it('reports a journal that differs from the replay instead of hiding it', async () => {
     const s = sessions.find((x) => x.signals > 0)!;
     const db = kernel.db!;
