@@ -1027,6 +1027,8 @@ export interface SettingsDTO {
   saved: boolean;
   /** A raised daily loss limit waits for the next session: the limit in force until then, USD; null: none. */
   dailyLossLimitInForceUsd: number | null;
+  /** The starting equity runs off a broker count their drawdown from (setStartingEquity), USD; null: the default. */
+  startingEquityUsd: number | null;
   /** The last changes, newest first. */
   changes: SettingChangeDTO[];
 }

@@ -6,7 +6,7 @@
  */
 import type { EngineApi, SettingsDTO } from '../contract.js';
 import { EngineError } from '../errors.js';
-import { SettingsError, checkChanges, parseTraderSettings, settingChanges, type TraderSettings } from '../settings.js';
+import { SettingsError, checkChanges, parseTraderSettings, readAccountSettings, settingChanges, type TraderSettings } from '../settings.js';
 import type { KernelParts } from './parts.js';
 
 type SettingsApi = Pick<EngineApi, 'getSettings' | 'setSettings'>;
@@ -19,6 +19,7 @@ export function settingsApi(k: KernelParts): SettingsApi {
       settings: t.settings,
       saved: t.saved,
       dailyLossLimitInForceUsd: k.dailyLossLimitInForce(),
+      startingEquityUsd: readAccountSettings(k.settings()).startingEquityUsd,
       changes: k.settings().traderChanges(50),
     };
   };

@@ -101,6 +101,8 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
   const [dto, setDto] = useState<SettingsDTO | null>(null);
   const [draft, setDraft] = useState<Record<string, string | boolean>>({});
   const [reason, setReason] = useState('');
+  /** The starting equity for paper (the account settings, saved by its own call), as typed. */
+  const [equity, setEquity] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const errorRef = useRef<HTMLParagraphElement>(null);
@@ -111,6 +113,7 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
 
   const load = (d: SettingsDTO): void => {
     setDto(d);
+    setEquity(d.startingEquityUsd === null ? '' : String(d.startingEquityUsd));
     const next: Record<string, string | boolean> = {};
     for (const f of ALL_FIELDS) {
       const v = at(d.settings, f.path);
@@ -138,12 +141,15 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
     }
     return doc;
   };
-  const changed = dto !== null && JSON.stringify(documentOf()) !== JSON.stringify(dto.settings);
+  const equityNow = equity.trim() === '' ? null : Number(equity);
+  const equityChanged = dto !== null && equityNow !== dto.startingEquityUsd;
+  const changed = dto !== null && (JSON.stringify(documentOf()) !== JSON.stringify(dto.settings) || equityChanged);
 
   const save = async (settings: TraderSettingsDTO, who: 'trader' | 'import'): Promise<void> => {
     setError(null);
     setSaved(null);
     try {
+      if (who === 'trader' && equityChanged) await client.api.setStartingEquity(equityNow, reason);
       const d = await client.api.setSettings({ settings, reason, who });
       load(d);
       setReason('');
@@ -223,6 +229,15 @@ export function SettingsView({ client, onClose, timeZone }: { client: EngineClie
                   })}
                 </fieldset>
               ))}
+              <fieldset className="account">
+                <legend>Account (paper, replays)</legend>
+                <label className="setting">
+                  <span>Starting equity</span>
+                  <input inputMode="decimal" placeholder="default" data-testid="setting-startingEquityUsd" value={equity} onChange={(e) => setEquity(e.target.value)} />
+                  <span className="muted small">USD</span>
+                </label>
+                <p className="muted small">Runs opened next count their drawdown from it; at a broker, its net liquidation value counts.</p>
+              </fieldset>
             </div>
             {dto.dailyLossLimitInForceUsd !== null && (
               <p className="warn small" data-testid="daily-limit-in-force">

@@ -102,9 +102,19 @@ describe('MANUAL approval, brackets and the kill switch in the browser', () => {
     await page.setViewportSize({ width: 1600, height: 900 });
     await page.getByTestId('setting-risk.maxRiskPerTradeUsd').fill('100');
     await page.getByTestId('setting-risk.maxTradesPerDay').fill('8');
+    // A position management rule turned on (empty is off), the ATM target, and the starting equity, in the same save.
+    await page.getByTestId('setting-management.trailTicks').fill('12');
+    await page.getByTestId('setting-orders.targetTicks').fill('20');
+    await page.getByTestId('setting-startingEquityUsd').fill('40000');
     await page.getByTestId('settings-save').click();
     await expect.poll(() => page.getByTestId('settings-saved').textContent()).toBe('Saved.');
-    expect(await page.getByTestId('settings-changes').locator('tr').first().textContent()).toMatch(/trader.*risk\.maxTradesPerDay.*10 → 8.*wider stops for base retests/);
+    const changes = await page.getByTestId('settings-changes').locator('tr').allTextContents();
+    expect(changes.slice(0, 4).join('\n')).toMatch(/risk\.maxTradesPerDay.*10 → 8.*wider stops for base retests/);
+    expect(changes.join('\n')).toMatch(/orders\.targetTicks.*16 → 20/);
+    expect(changes.join('\n')).toMatch(/management\.trailTicks.*null → 12/);
+    expect(changes.join('\n')).toMatch(/account\.startingEquityUsd.*null → 40000.*wider stops for base retests/);
+    await expect.poll(() => page.getByTestId('ladder-atm').textContent()).toBe('ATM 8/20t');
+    await page.screenshot({ path: join(SHOTS, 'settings-saved-1600x900.png') });
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('settings-view').count()).toBe(0);
   });

@@ -34,7 +34,9 @@ describe('a ladder order with the ATM bracket (simulated venue)', () => {
       ['target', 'LIMIT', 'SELL', 103.5, 'PENDING'],
     ]);
     expect(tr).toMatchObject({ source: 'manual', signal: null, plan: { side: 'LONG', entry: 99.5, stop: 97.5, target: 103.5 } });
-    expect(events(r, 'order.manual')).toEqual([{ tradeId: tr.id, who: 'trader', side: 'BUY', type: 'LIMIT', qty: 1, price: 99.5, stop: 97.5, target: 103.5, riskUsd: 100 }]);
+    expect(events(r, 'order.manual')).toEqual([
+      { tradeId: tr.id, who: 'trader', via: 'ladder', side: 'BUY', type: 'LIMIT', qty: 1, price: 99.5, stop: 97.5, target: 103.5, riskUsd: 100, order: { side: 'BUY', type: 'LIMIT', qty: 1, price: 99.5, stopTicks: 8, targetTicks: 16 } },
+    ]);
     expect(r.journal.snapshots.find((s) => s.kind === 'DECISION')?.data).toMatchObject({ decision: null, approval: { status: 'MANUAL', who: 'trader', contracts: 1, riskUsd: 100 } });
     // Path 100 -> 100.25 -> 99.25 -> 99.75: the limit fills at 99.50 on the way down.
     r.bar(at(1, [100, 100.25, 99.25, 99.75, 10]));
@@ -143,11 +145,11 @@ describe('Cancel all and Flatten (simulated venue)', () => {
 });
 
 describe('Flatten and Reverse against a broker that confirms late', () => {
-  function broker() {
+  function broker(management?: Partial<PositionManagement>) {
     const link = new PartsBroker();
     let r: Rig<BrokerVenue> | null = null;
     const venue = new BrokerVenue(link, { tickSize: 0.25, idPrefix: 'R1-' }, { updated: () => r?.trader.venueUpdated(), rejected: () => {}, connection: () => {}, positionsReported: () => {} });
-    r = rig({ venue });
+    r = rig({ venue, ...(management === undefined ? {} : { management: { ...NO_MANAGEMENT, ...management } }) });
     link.up();
     link.hold('ESZ3', 0);
     link.reported();
@@ -205,6 +207,14 @@ describe('Flatten and Reverse against a broker that confirms late', () => {
     link.confirmCancels();
     expect(limit.cancelled).toBe(true);
     r.trader.placeOrder({ side: 'BUY', type: 'LIMIT', qty: 1, price: 99, stopTicks: 8, targetTicks: 16 });
+  });
+
+  it('position management at the broker: the trailing stop goes out as a modify of the stop order', () => {
+    const { r, link, tr, stop } = broker({ trailTicks: 8 });
+    // Long 1 from 100.00 at the broker; a bar up to 103.00: best 103.00 - 2.00 = 101.00.
+    r.bar(at(2, [100, 103, 100, 102.75, 10]));
+    expect(link.modifies).toEqual([[stop.id, 101]]);
+    expect(tr.plan.stop).toBe(101);
   });
 
   it('a drag of the stop is sent to the broker as a modify of the same order', () => {
