@@ -473,10 +473,12 @@ export interface PositionUpdateDataDTO {
 /**
  * How a trade ended: its stop or target filled; closed at market by the kill
  * switch, by the trader's Flatten or Reverse ('flatten'), by the time exit or
- * the flatten before the session's end (issue 18), or because the broker
- * refused its stop or target twice ('unprotected', issue 16).
+ * the flatten before the session's end (issue 18), at the last price of its
+ * contract when a multi-contract backtest moves to the next ('contract-roll',
+ * issue 19), or because the broker refused its stop or target twice
+ * ('unprotected', issue 16).
  */
-export type ExitReasonDTO = 'stop' | 'target' | 'kill-switch' | 'unprotected' | 'flatten' | 'time-exit' | 'session-end';
+export type ExitReasonDTO = 'stop' | 'target' | 'kill-switch' | 'unprotected' | 'flatten' | 'time-exit' | 'session-end' | 'contract-roll';
 
 /** FINAL_RESULT: the closed trade. P&L USD net of commissions. */
 export interface FinalResultDataDTO {

@@ -53,11 +53,16 @@ import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
-  mia backtest --data <file> [--chain <file> | --chains <dir>] [--chain-max-age <days>] [--nq <file>] [--basis <points>] [--mode M]
-               [--settings <file.json>] [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
+  mia backtest --data <file | folder | glob>... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--chain <file> | --chains <dir>] [--chain-max-age <days>]
+               [--nq <file>] [--basis <points>] [--mode M] [--settings <file.json>] [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
                [--report <file.html>]
-      Runs a data file (.scid, .csv, .jsonl) through bars, VWAP, the volume
+      Runs a data file (.scid, .csv, .jsonl, Sierra Chart's trades with depth
+      .txt), or contract files as one front-month series (a folder, a glob such
+      as 'dir/ES*.txt', or --data repeated: in time order; at each change of
+      contract the method restarts, a position is closed at the old contract's
+      last price, and the change is journaled), from --from to --to (New York
+      dates, inclusive), through bars, VWAP, the volume
       profile, the Battle Navale method, the risk check and the simulated
       venue (AUTO execution); prints each session's levels at its last bar,
       the signals by setup, side and grade, the trades and their metrics, and
@@ -147,7 +152,9 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string' },
+      data: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
       tz: { type: 'string' },
       timeframe: { type: 'string' },
       session: { type: 'string' },
@@ -166,7 +173,18 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
     },
     strict: true,
   });
-  if (values.data === undefined) throw new UsageError('backtest needs --data <file>');
+  if (values.data === undefined || values.data.length === 0) throw new UsageError('backtest needs --data <file | folder | glob> (repeat it for several files)');
+  // A date range in New York trade dates: from the first's midnight to the end of the last.
+  const day = (name: string, v: string | undefined, next: boolean): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${name} must be a date, YYYY-MM-DD`);
+    const [y, m, d] = v.split('-').map(Number) as [number, number, number];
+    return ET.toUtcMs({ year: y, month: m, day: d + (next ? 1 : 0), hour: 0, minute: 0, second: 0, ms: 0 });
+  };
+  const fromTs = day('from', values.from, false);
+  const toTs = day('to', values.to, true);
+  if (fromTs !== undefined && toTs !== undefined && toTs <= fromTs) throw new UsageError('--to must not be before --from');
+  const dataName = values.data.join(' + ');
   if (values.report !== undefined && !/\.html?$/i.test(values.report)) throw new UsageError('--report must name an .html file');
   if (values.mode !== undefined && !(MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}`);
   const basisPoints = parseBasis(values.basis);
@@ -210,7 +228,9 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
   const barsOut = values['bars-out'] === undefined ? null : new LineWriter(values['bars-out']);
   try {
     const result = await runBacktest({
-      file: values.data,
+      file: values.data.length === 1 ? values.data[0]! : values.data,
+      ...(fromTs === undefined ? {} : { fromTs }),
+      ...(toTs === undefined ? {} : { toTs }),
       timeZone: values.tz,
       timeframe: values.timeframe as Timeframe | undefined,
       sessionKind: values.session as 'globex' | 'rth' | undefined,
@@ -237,7 +257,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
     if (values.report !== undefined && values.json !== true) out(`report written to ${values.report}\n`);
     // A header-only file, or one whose every record was rejected, is not a backtest: say so and fail (issue 16).
     if (result.records === 0) {
-      err(`mia: ${values.data}: no record to backtest${result.rejected > 0 ? ` (${result.rejected} rejected; the first: ${result.rejections[0]?.message ?? ''})` : ' (no data after the header)'}\n`);
+      err(`mia: ${dataName}: no record to backtest${result.rejected > 0 ? ` (${result.rejected} rejected; the first: ${result.rejections[0]?.message ?? ''})` : ' (no data after the header)'}\n`);
       return 1;
     }
   } finally {
@@ -380,6 +400,8 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
   return {
     file: r.file,
     format: r.format,
+    contracts: r.contracts.map((c) => ({ contract: c.contract, file: c.file, from: Number.isFinite(c.fromTs) ? ET.formatIso(c.fromTs) : null })),
+    overlapDropped: r.overlapDropped,
     bars: r.bars,
     records: r.records,
     sessions: r.sessions.map((s) => ({

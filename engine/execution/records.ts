@@ -159,6 +159,8 @@ export type RunEventKind =
   | 'reverse.start'
   /** A trade closed at market by position management (time exit). */
   | 'position.exit'
+  /** A multi-contract series moved to the next contract (issue 19): the method restarted, any position closed at the old contract's last price. */
+  | 'contract.rolled'
   | 'kill-switch.global-cancel'
   | 'kill-switch.close'
   | 'gamma.cleared';

@@ -730,6 +730,42 @@ export class Trader {
     this.flatten(who, 'flatten', then);
   }
 
+  /**
+   * A multi-contract series moves to the next contract (issue 19): the old
+   * contract's prices end at `lastPrice` (points, market time `ts`), so what
+   * is queued is rejected, every working order cancelled, and a position
+   * closed at market against that last price (the venue's slippage applied)
+   * with the reason 'contract-roll', before the new contract's first record.
+   * Returns the contracts it closed (signed).
+   */
+  closeForRoll(lastPrice: number, ts: number): number {
+    for (const a of [...this.approvals.values()]) this.decide(a, 'REJECTED', 'contract-roll', 'the series moved to the next contract');
+    this.flattening = null;
+    this.exiting.clear();
+    this.cancelOrders(this.d.venue.open(), 'contract roll');
+    // DATA_COLLECTION's would-be trades end there too, on the shadow venue.
+    for (const tr of this.openTrades()) {
+      if (tr.kind !== 'would-be') continue;
+      for (const o of this.shadow.open()) if (this.tradeByOrder.get(`W${o.id}`) === tr && o.role !== 'close') this.shadow.cancel(o.id, 'contract roll');
+      if (tr.entryPrice === null) {
+        tr.cancelled = true;
+        this.d.journal?.trade(tr);
+        continue;
+      }
+      const o = this.shadow.submit({ side: tr.plan.side === 'LONG' ? 'SELL' : 'BUY', type: 'MARKET', qty: tr.entryQty - tr.exitQty, role: 'close' }, ts);
+      this.closeWhy.set(`W${o.id}`, 'contract-roll');
+      this.tradeByOrder.set(`W${o.id}`, tr);
+    }
+    const qty = this.d.venue.position();
+    if (qty !== 0) {
+      const tr = this.openTrades().find((t) => t.kind === 'paper' && t.entryPrice !== null) ?? null;
+      this.closeAtMarket(tr, qty > 0 ? 'SELL' : 'BUY', Math.abs(qty), 'contract-roll');
+    }
+    // The closes fill against the old contract's last trade: a record of it, for the venues and the book alone.
+    this.onRecord({ kind: 'tick', tsEvent: ts, price: lastPrice, size: 0, side: 'unknown', bid: Number.NaN, ask: Number.NaN });
+    return qty;
+  }
+
   /** Sends a market order closing `qty` contracts of `tr` (null: a position no trade accounts for), remembering why. @throws OrderError when the venue refuses it. */
   private closeAtMarket(tr: TradeRecord | null, side: OrderSide, qty: number, why: ExitReason): Order {
     const o = this.d.venue.submit({ side, type: 'MARKET', qty, role: 'close' }, this.now());
@@ -1210,7 +1246,7 @@ export class Trader {
     this.exitValue.delete(tr.id);
     tr.exitTs = f.ts;
     tr.exitPrice = exitValue / tr.exitQty;
-    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : (this.closeWhy.get(f.orderId) ?? 'kill-switch');
+    tr.exitReason = f.role === 'stop' ? 'stop' : f.role === 'target' ? 'target' : (this.closeWhy.get((kind === 'would-be' ? 'W' : '') + f.orderId) ?? 'kill-switch');
     this.exiting.delete(tr.id);
     // A leg sent again on its own is in no OCA group with the other: the broker cancels neither when one fills.
     const legs = [tr.stopOrderId, tr.targetOrderId];

@@ -41,8 +41,8 @@ export class MethodAnalyzer {
   private readonly instrument: Instrument;
   private readonly t: number;
   private readonly zone: TimeZone;
-  private readonly h: BarHistory;
-  private readonly bases: BaseTracker;
+  private h: BarHistory;
+  private bases: BaseTracker;
   private readonly vwapRing = new Float64Array(RING);
   private readonly sessionRing: (string | null)[] = new Array<string | null>(RING).fill(null);
   private gamma: MappedGamma | null = null;
@@ -59,6 +59,23 @@ export class MethodAnalyzer {
     this.zone = new TimeZone(deps.instrument.timeZone);
     this.h = new BarHistory(this.cfg.avgVolumeBars);
     this.bases = new BaseTracker(this.cfg.bases, this.cfg.goldenRule.violationTicks, this.t);
+  }
+
+  /**
+   * Starts the method's state over (issue 19: a contract change in a
+   * multi-contract series, where two contracts trade at different prices):
+   * the bar history and its windows, the bases and the golden rule, the
+   * VWAP slope's ring and the overnight range. Its inputs (mode, gamma, NQ)
+   * stay.
+   */
+  restart(): void {
+    this.h = new BarHistory(this.cfg.avgVolumeBars);
+    this.bases = new BaseTracker(this.cfg.bases, this.cfg.goldenRule.violationTicks, this.t);
+    this.vwapRing.fill(Number.NaN);
+    this.sessionRing.fill(null);
+    this.overnightKey = Number.NaN;
+    this.overnightHigh = Number.NaN;
+    this.overnightLow = Number.NaN;
   }
 
   /** The method's configuration. */

@@ -220,6 +220,20 @@ export class TradingNode {
     }
   }
 
+  /**
+   * The series moves from contract `from` to `to` (issue 19: contract files
+   * in time order as one front-month series), before `to`'s first record:
+   * the trader closes what it holds at the old contract's last price (`lastPrice`, points, at market
+   * time `ts`), the method's windows, bases and golden rule start over (two
+   * contracts trade at different prices), and the change is journaled.
+   * Sessions, VWAP and profiles go on per session.
+   */
+  rollContract(from: string, to: string, lastPrice: number, ts: number): void {
+    const closed = this.trader.closeForRoll(lastPrice, ts);
+    this.analyzer.restart();
+    this.journal?.event('contract.rolled', ts, { from, to, lastPrice, closedQty: closed });
+  }
+
   /** End of data: completes the forming bar and closes the session. */
   end(): void {
     this.pipeline.end();

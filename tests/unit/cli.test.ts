@@ -188,13 +188,16 @@ describe('mia sessions, backup and restore', () => {
 });
 
 describe('mia on what is not a data file (issue 16, item 22)', () => {
-  it('names a folder as a folder, for backtest, inspect and gex, instead of a bare EISDIR', async () => {
+  it('names a folder as a folder, for inspect and gex, instead of a bare EISDIR; for backtest a folder is a series, and an empty one is said', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mia-cli-dir-'));
-    for (const argv of [['backtest', '--data', dir, '--no-journal'], ['inspect', dir], ['gex', '--chain', dir]]) {
+    for (const argv of [['inspect', dir], ['gex', '--chain', dir]]) {
       const r = await run(argv);
       expect(r.code, argv[0]).not.toBe(0);
       expect(r.err, argv[0]).toBe(`mia: ${dir}: is a folder, not a data file\n`);
     }
+    const r = await run(['backtest', '--data', dir, '--no-journal']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toBe(`mia: ${dir}: a folder with no data file (.scid, .csv, .jsonl, .txt)\n`);
   });
 
   it('fails a backtest of a header-only file instead of reporting 0 trades with exit 0', async () => {

@@ -15,7 +15,8 @@ import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../../domain.
 import { toTradeDTO } from '../../dto.js';
 import type { Trader } from '../../execution/trader.js';
 import { openFeed, type FeedFormat } from '../../feeds/index.js';
-import { RejectionLog, type Rejection } from '../../feeds/rejections.js';
+import { contractOf, expandSeriesInputs, isFolderOrGlob, seriesBlocks, seriesFiles } from '../../feeds/series.js';
+import { FeedError, RejectionLog, type Rejection } from '../../feeds/rejections.js';
 import type { SessionSummary } from '../../indicators/session-levels.js';
 import { methodConfig, type MethodConfig } from '../../method/config.js';
 import type { SignalCounts } from '../../method/counts.js';
@@ -34,7 +35,16 @@ import { TradingNode, type GammaInForce } from '../node.js';
 
 /** What to backtest and how. */
 export interface BacktestOptions {
-  readonly file: string;
+  /**
+   * A data file; or a folder, a glob, or several files of one contract each,
+   * run as one front-month series (issue 19, engine/feeds/series.ts: in time
+   * order, the method restarted and any position closed at each change of
+   * contract, the change journaled).
+   */
+  readonly file: string | readonly string[];
+  /** Records from this time on (Unix ms, inclusive) and before this one (exclusive); the whole data when absent. */
+  readonly fromTs?: number;
+  readonly toTs?: number;
   readonly instrument?: Instrument;
   /** Timeframe bars are built at from ticks, and the timeframe of bar files. Default 1m. */
   readonly timeframe?: Timeframe;
@@ -98,7 +108,12 @@ export interface BacktestExecution {
 
 /** What a backtest saw. */
 export interface BacktestResult {
+  /** The file, or the series' inputs joined by " + ". */
   readonly file: string;
+  /** The contracts of a series in the order they ran, with the times they took over (Unix ms, their first record's); one entry for a single file. */
+  readonly contracts: readonly { readonly contract: string; readonly file: string; readonly fromTs: number }[];
+  /** Records of a contract left out because the one before already covered their time. */
+  readonly overlapDropped: number;
   readonly format: FeedFormat;
   readonly sessions: SessionSummary[];
   readonly bars: number;
@@ -130,7 +145,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const venue = new SimulatedVenue({ tickSize: instrument.tickSize, ...opts.simulated });
   // The feed reports to the node's rejection log, so the file's bad records are journaled with the run.
   const rejections = new RejectionLog();
-  const feed = await openFeed(opts.file, { instrument, barTimeframe: timeframe, timeZone, rejections });
+  const feedOpts = { instrument, barTimeframe: timeframe, timeZone, rejections };
+  const inputs = typeof opts.file === 'string' ? [opts.file] : [...opts.file];
+  const series = inputs.length === 1 && !(await isFolderOrGlob(inputs[0]!)) ? null : await seriesFiles(await expandSeriesInputs(inputs), feedOpts);
+  const single = series === null ? await openFeed(inputs[0]!, feedOpts) : null;
+  if (series !== null && series.length === 0) throw new FeedError(`${inputs.join(' + ')}: no records in any file`);
+  const format = single?.format ?? series![0]!.format;
+  const source = inputs.join(' + ');
   const onBar = opts.onBar;
   const onDecision = opts.onDecision;
   const node = new TradingNode(
@@ -153,7 +174,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       venue,
       killSwitch: new KillSwitch(killStore, clock),
       rejections,
-      journal: opts.db != null ? { db: opts.db, kind: 'backtest', source: opts.file, format: feed.format, startedAt: wall?.now() ?? 0 } : null,
+      journal: opts.db != null ? { db: opts.db, kind: 'backtest', source, format, startedAt: wall?.now() ?? 0 } : null,
       listener:
         onBar === undefined && onDecision === undefined
           ? undefined
@@ -167,13 +188,32 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   );
   const journal = node.journal;
   let records = 0;
+  let overlapDropped = 0;
+  const contracts: { contract: string; file: string; fromTs: number }[] = [];
+  const from = opts.fromTs ?? Number.NEGATIVE_INFINITY;
+  const to = opts.toTs ?? Number.POSITIVE_INFINITY;
+  const blocks =
+    series === null
+      ? single!.blocks()
+      : seriesBlocks(series, feedOpts, {
+          fromTs: from,
+          toTs: to,
+          onContract: (prev, next, firstTs, lastPrice, lastTs) => {
+            contracts.push({ contract: next.contract, file: next.file, fromTs: firstTs });
+            // The roll happens at the old contract's end: the clock is there already.
+            if (prev !== null) node.rollContract(prev.contract, next.contract, lastPrice, Math.max(lastTs, clock.now()));
+          },
+          onOverlap: (_f, n) => (overlapDropped += n),
+        });
   try {
-    for await (const block of feed.blocks()) {
+    for await (const block of blocks) {
       for (const r of block) {
+        const ts = r.kind === 'tick' ? r.tsEvent : r.ts;
+        if (series === null && (ts < from || ts >= to)) continue;
         clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
         node.onRecord(r);
+        records += 1;
       }
-      records += block.length;
     }
     node.end();
   } catch (e) {
@@ -182,8 +222,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   }
   journal?.finish('completed', wall?.now() ?? 0, { bars: node.bars, rejected: rejections.count });
   return {
-    file: opts.file,
-    format: feed.format,
+    file: source,
+    contracts: series === null ? [{ contract: contractOf(inputs[0]!), file: inputs[0]!, fromTs: Number.NaN }] : contracts,
+    overlapDropped,
+    format,
     sessions: node.sessions,
     bars: node.bars,
     records,

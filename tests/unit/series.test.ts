@@ -1,0 +1,129 @@
+/**
+ * Contract files as one front-month series (issue 19, first part): the 34
+ * real Sierra Chart five-minute exports in shared/data/es/sierra-5m (ESH15
+ * to ESM23, US Central bar-start times) in one backtest, checked against an
+ * independent tally written here over the raw files: sessions, bars and
+ * volume per session, the contracts in order from their first bars; the
+ * change of contract journaled where it happens; a position open at a roll
+ * closed at the old contract's last price; a date range; overlapping files.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LiveClock } from '../../engine/clock';
+import { openDb } from '../../engine/store/db';
+import { runBacktest } from '../../engine/run/drivers/backtest';
+import { contractOf } from '../../engine/feeds/series';
+import { SHARED_DATA } from '../support/paths';
+import { at, rig } from '../support/trader-rig';
+
+const DIR = join(SHARED_DATA, 'es/sierra-5m');
+const FILES = readdirSync(DIR).filter((n) => n.endsWith('.txt')).sort();
+
+/** A raw line's bar-start as Central wall time -> Eastern wall fields (ET is always CT + 1 h: both zones change on the same dates). */
+function easternOf(date: string, time: string): { y: number; m: number; d: number; minute: number } {
+  const [y, m, d] = date.split('/').map(Number) as [number, number, number];
+  const [hh, mm] = time.split(':').map(Number) as [number, number];
+  const t = new Date(Date.UTC(y, m - 1, d, hh + 1, mm));
+  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate(), minute: t.getUTCHours() * 60 + t.getUTCMinutes() };
+}
+
+/** The Globex trade date of an Eastern wall time (CME: 18:00-17:00 ET, dated by its close; weekends roll to Monday), null in the 17:00-18:00 halt. */
+function sessionOf(e: { y: number; m: number; d: number; minute: number }): string | null {
+  if (e.minute >= 17 * 60 && e.minute < 18 * 60) return null;
+  let t = Date.UTC(e.y, e.m - 1, e.d) + (e.minute >= 18 * 60 ? 86_400_000 : 0);
+  const dow = new Date(t).getUTCDay();
+  if (dow === 6) t += 2 * 86_400_000;
+  else if (dow === 0) t += 86_400_000;
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** Bars and volume per session over the raw files, and each file's first bar (Eastern wall "YYYY-MM-DD HH:MM"). */
+function tally(files: readonly string[]) {
+  const sessions = new Map<string, { bars: number; volume: number }>();
+  const firsts: string[] = [];
+  let bars = 0;
+  for (const f of files) {
+    const lines = readFileSync(join(DIR, f), 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '');
+    lines.forEach((line, i) => {
+      const c = line.split(',').map((x) => x.trim());
+      const e = easternOf(c[0]!, c[1]!);
+      if (i === 0) firsts.push(`${e.y}-${String(e.m).padStart(2, '0')}-${String(e.d).padStart(2, '0')} ${String(Math.floor(e.minute / 60)).padStart(2, '0')}:${String(e.minute % 60).padStart(2, '0')}`);
+      bars += 1;
+      const id = sessionOf(e);
+      if (id === null) return;
+      const s = sessions.get(id) ?? { bars: 0, volume: 0 };
+      s.bars += 1;
+      s.volume += Number(c[6]);
+      sessions.set(id, s);
+    });
+  }
+  return { sessions, firsts, bars };
+}
+
+const easternIso = (ts: number): string => new Date(ts).toLocaleString('sv-SE', { timeZone: 'America/New_York' }).slice(0, 16);
+
+describe('the 34 real contract files as one series', () => {
+  it('one backtest over the folder: every bar taken, sessions, bars and volume per session as the raw files tally, the contracts in order from their first bars', async () => {
+    const r = await runBacktest({ file: DIR, timeZone: 'America/Chicago', timeframe: '5m' });
+    const t = tally(FILES);
+    expect(t.bars).toBe(592_582);
+    expect([r.bars, r.records, r.rejected, r.overlapDropped]).toEqual([592_582, 592_582, 0, 0]);
+    // The tally reads the files by name; sessions are compared by date.
+    expect(r.sessions.map((s) => [s.id, s.bars, s.volume])).toEqual([...t.sessions].map(([id, s]) => [id, s.bars, s.volume]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    expect(r.contracts.map((c) => c.contract)).toEqual(FILES.map(contractOf).sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)) || 'HMUZ'.indexOf(a[2]!) - 'HMUZ'.indexOf(b[2]!)));
+    expect(r.contracts.map((c) => easternIso(c.fromTs)).sort()).toEqual([...t.firsts].sort());
+    expect(r.contracts[0]).toMatchObject({ contract: 'ESH15' });
+    expect(r.contracts.at(-1)).toMatchObject({ contract: 'ESM23' });
+  }, 120_000);
+
+  it('journals each change of contract at the old one\'s last bar, and cuts the series to a date range', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-series-'));
+    const db = openDb(join(dir, 'journal.sqlite'));
+    const three = ['ESH15', 'ESM15', 'ESU15'].map((c) => join(DIR, `${c}-CME.scid_BarData__5m.txt`));
+    const r = await runBacktest({ file: three, timeZone: 'America/Chicago', timeframe: '5m', db, wall: new LiveClock() });
+    db.close();
+    const raw = new Database(join(dir, 'journal.sqlite'), { readonly: true });
+    const rolls = (raw.prepare(`SELECT ts, detail FROM run_events WHERE run_id = ? AND kind = 'contract.rolled' ORDER BY seq`).all(r.runId) as { ts: number; detail: string }[]).map((x) => ({ ts: x.ts, ...(JSON.parse(x.detail) as Record<string, unknown>) }));
+    raw.close();
+    // The last bar of ESH15 and ESM15 in their files (Central), and their closes: the roll is at that bar's end.
+    const lastOf = (c: string) => {
+      const l = readFileSync(join(DIR, `${c}-CME.scid_BarData__5m.txt`), 'utf8').trim().split(/\r?\n/).at(-1)!.split(',').map((x) => x.trim());
+      const e = easternOf(l[0]!, l[1]!);
+      return { end: `${e.y}-${String(e.m).padStart(2, '0')}-${String(e.d).padStart(2, '0')} ${String(Math.floor((e.minute + 5) / 60)).padStart(2, '0')}:${String((e.minute + 5) % 60).padStart(2, '0')}`, close: Number(l[5]) };
+    };
+    expect(rolls.map((x) => [x.from, x.to, easternIso(x.ts), x.lastPrice, x.closedQty])).toEqual([
+      ['ESH15', 'ESM15', lastOf('ESH15').end, lastOf('ESH15').close, 0],
+      ['ESM15', 'ESU15', lastOf('ESM15').end, lastOf('ESM15').close, 0],
+    ]);
+    const range = await runBacktest({ file: `${DIR}/ES?20-CME*.txt`, timeZone: 'America/Chicago', timeframe: '5m', fromTs: Date.UTC(2020, 2, 2, 5), toTs: Date.UTC(2020, 2, 7, 5) });
+    expect(range.sessions.map((s) => s.id)).toEqual(['2020-03-02', '2020-03-03', '2020-03-04', '2020-03-05', '2020-03-06']);
+    expect(range.contracts.map((c) => c.contract)).toEqual(['ESH20']);
+  }, 60_000);
+
+  it('leaves out what a later file repeats of an earlier one: one price per moment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-series-overlap-'));
+    const lines = readFileSync(join(DIR, 'ESH15-CME.scid_BarData__5m.txt'), 'utf8').trim().split(/\r?\n/);
+    // ESH15's bars as two files: the first 1,000, and bars 900 onwards (100 repeated).
+    writeFileSync(join(dir, 'ESH15a.txt'), [lines[0], ...lines.slice(1, 1001)].join('\n'));
+    writeFileSync(join(dir, 'ESM15b.txt'), [lines[0], ...lines.slice(901, 2001)].join('\n'));
+    const r = await runBacktest({ file: dir, timeZone: 'America/Chicago', timeframe: '5m' });
+    expect([r.bars, r.overlapDropped]).toEqual([2000, 100]);
+  });
+});
+
+describe('a position open at a change of contract', () => {
+  it('is closed at the old contract\'s last price, 1 tick of slippage, with the reason contract-roll', () => {
+    const r = rig();
+    r.bar(at(0, [100, 100.5, 99.5, 100, 10]));
+    const tr = r.trader.placeOrder({ side: 'BUY', type: 'MARKET', qty: 1, stopTicks: 8, targetTicks: 16 });
+    r.bar(at(1, [100, 100.25, 99.75, 100.25, 10])); // filled at 100.25
+    expect(r.trader.closeForRoll(100.5, r.clock.now())).toBe(1);
+    // Sold at the old contract's last 100.50 less 1 tick = 100.25: 0 ticks, 4.50 USD of commissions.
+    expect(tr).toMatchObject({ exitReason: 'contract-roll', exitPrice: 100.25, pnlUsd: -4.5 });
+    expect(r.venue.open()).toEqual([]);
+    expect(r.venue.position()).toBe(0);
+  });
+});
