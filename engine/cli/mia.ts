@@ -47,6 +47,9 @@ import { createKernel, type Kernel } from '../kernel.js';
 import type { Decision } from '../method/decision.js';
 import { MODES, methodConfig, type MethodConfig, type Mode } from '../method/config.js';
 import { isoTime } from '../feeds/validate.js';
+import type { PerformanceMetrics } from '../perf/metrics.js';
+import { monteCarlo, type MonteCarloResult } from '../perf/montecarlo.js';
+import { DEFAULT_RISK_CONFIG } from '../risk/sizing.js';
 import { SettingsError, managementOf, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
 import { openDb } from '../store/db.js';
 import { Zone } from '../time/zone.js';
@@ -56,7 +59,7 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
   mia backtest --data <file | folder | glob>... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--chain <file> | --chains <dir>] [--chain-max-age <days>]
                [--nq <file>] [--basis <points>] [--mode M] [--settings <file.json>] [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
-               [--report <file.html>]
+               [--report <file.html>] [--monte-carlo <runs> [--block <trades>] [--seed <n>]]
       Runs a data file (.scid, .csv, .jsonl, Sierra Chart's trades with depth
       .txt), or contract files as one front-month series (a folder, a glob such
       as 'dir/ES*.txt', or --data repeated: in time order; at each change of
@@ -74,7 +77,13 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
       for the ES/NQ correlation feature (neutral without it). --settings runs with a settings file's risk
       limits, sizing and costs (mia settings export). --mode is DATA_COLLECTION,
       PAPER (default) or LIVE. --bars-out writes one JSON line per decision
-      bar. Journals the run and its signals in <data-dir>/journal.sqlite.
+      bar. Prints Sharpe and Sortino annualised from daily returns, Calmar,
+      and the results by setup, year, session phase and month.
+      --monte-carlo draws the closed trades again that many times (the
+      bootstrap, or blocks of --block trades; --seed fixes the draws) and
+      prints the 5th/50th/95th percentiles of final equity, max drawdown and
+      the longest losing streak, and how often a day reaches the daily loss
+      limit. Journals the run and its signals in <data-dir>/journal.sqlite.
 
   mia gex --chain <file> [--basis <points>] [--json]
       Gamma levels of an SPX option chain: net GEX and the GEX profile (USD per
@@ -170,9 +179,21 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       mode: { type: 'string' },
       'bars-out': { type: 'string' },
       report: { type: 'string' },
+      'monte-carlo': { type: 'string' },
+      block: { type: 'string' },
+      seed: { type: 'string' },
     },
     strict: true,
   });
+  const whole = (name: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number, ${min} or more`);
+    return n;
+  };
+  const mcRuns = whole('monte-carlo', values['monte-carlo'], 1);
+  const mcBlock = whole('block', values.block, 1);
+  const mcSeed = whole('seed', values.seed, 0);
   if (values.data === undefined || values.data.length === 0) throw new UsageError('backtest needs --data <file | folder | glob> (repeat it for several files)');
   // A date range in New York trade dates: from the first's midnight to the end of the last.
   const day = (name: string, v: string | undefined, next: boolean): number | undefined => {
@@ -250,7 +271,16 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
     });
     barsOut?.close();
     if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now()));
-    out(values.json === true ? `${JSON.stringify(backtestJson(result))}\n` : backtestTable(result));
+    // Monte Carlo of the closed trades (issue 19), with the run's daily loss limit.
+    const closed = result.execution.trades.filter((t) => t.pnlUsd !== null && t.exitTs !== null);
+    const mc =
+      mcRuns === undefined || closed.length === 0
+        ? null
+        : monteCarlo(
+            closed.map((t) => ({ pnlUsd: t.pnlUsd!, day: ET.formatIso(t.entryTs ?? t.exitTs!).slice(0, 10) })),
+            { runs: mcRuns, seed: mcSeed ?? 1, blockSize: Math.min(mcBlock ?? 1, closed.length), startingEquityUsd: result.execution.startingEquityUsd, dailyLossLimitUsd: (traderSettings === null ? DEFAULT_RISK_CONFIG : riskOf(traderSettings)).dailyLossLimitUsd },
+          );
+    out(values.json === true ? `${JSON.stringify({ ...backtestJson(result), ...(mc === null ? {} : { monteCarlo: mc }) })}\n` : backtestTable(result) + (mc === null ? '' : monteCarloLine(mc)));
     if (schedule.length > 0) err(`mia: gamma: ${schedule.length} chain(s) applied at their snapshot times\n`);
     if (staleBars > 0) err(`mia: gamma: ${staleBars} bar(s) traded on a chain more than ${staleDays} trading days old\n`);
     if (aheadBars > 0) err(`mia: gamma: ${aheadBars} bar(s) traded on a chain taken after them (look-ahead: --chain is one snapshot; --chains applies each from its time)\n`);
@@ -421,6 +451,7 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
     rejected: r.rejected,
     rejectedByReason: r.rejectedByReason,
     rejections: r.rejections.slice(0, 20).map((x) => x.message),
+    research: r.research,
     runId: r.runId,
     signals: r.signals,
     execution: {
@@ -467,8 +498,23 @@ function backtestTable(r: BacktestResult): string {
   const ratio = (x: number | null): string => (x === null ? '-' : x.toFixed(2));
   text += `\n${m.trades} trades, ${m.wins} won (${m.winRate === null ? '-' : (100 * m.winRate).toFixed(1)}%); net ${f2(m.netPnlUsd)} USD; profit factor ${ratio(m.profitFactor)}; expectancy ${m.expectancyUsd === null ? '-' : f2(m.expectancyUsd)} USD; Sharpe ${ratio(m.sharpe)}, Sortino ${ratio(m.sortino)} per trade; max drawdown ${f2(e.maxDrawdownUsd)} USD marked, ${f2(m.maxDrawdownUsd)} closed\n`;
   text += `refused by risk: ${by(e.refused)}; ${e.orders} orders, sha256 ${e.ordersHash.slice(0, 16)}\n`;
+  const a = r.research.annual;
+  text += `over ${a.tradingDays} trading days: Sharpe ${ratio(a.sharpeAnnual)}, Sortino ${ratio(a.sortinoAnnual)} annualised from daily returns; ${f2(a.annualisedPnlUsd)} USD a year; Calmar ${ratio(a.calmar)}\n`;
+  const groups = (title: string, g: Record<string, PerformanceMetrics>): string =>
+    Object.keys(g).length === 0 ? '' : `\n${table([title, 'trades', 'won', 'net USD', 'profit factor'], Object.entries(g).map(([k, v]) => [k, String(v.trades), String(v.wins), f2(v.netPnlUsd), ratio(v.profitFactor)]))}`;
+  text += groups('setup', r.research.bySetup) + groups('year', r.research.byYear) + groups('phase', r.research.byPhase);
+  if (r.research.monthly.length > 0) {
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    text += `\n${table(['year', ...months, 'total'], r.research.monthly.map((row) => [String(row.year), ...row.months.map((x) => (x === null ? '' : x.toFixed(0))), f2(row.totalUsd)]))}`;
+  }
   if (r.runId !== null) text += `journal run ${r.runId}\n`;
   return text;
+}
+
+/** The Monte Carlo of a backtest's closed trades (mia backtest --monte-carlo), as a line. */
+function monteCarloLine(mc: MonteCarloResult): string {
+  const p = (x: { p5: number; p50: number; p95: number }, d = 2): string => `${x.p5.toFixed(d)} / ${x.p50.toFixed(d)} / ${x.p95.toFixed(d)}`;
+  return `Monte Carlo (${mc.runs} runs, ${mc.method}${mc.blockSize > 1 ? ` of ${mc.blockSize}` : ''}, 5th / 50th / 95th percentiles): final equity ${p(mc.finalEquityUsd)} USD; max drawdown ${p(mc.maxDrawdownUsd)} USD; longest losing streak ${p(mc.longestLosingStreak, 0)} trades; a day at the daily loss limit ${(100 * mc.dailyLossLimitHitProbability).toFixed(2)}% of ${mc.daysSimulated} days\n`;
 }
 
 async function inspect(argv: string[], out: Out): Promise<number> {

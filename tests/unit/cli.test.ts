@@ -208,3 +208,23 @@ describe('mia on what is not a data file (issue 16, item 22)', () => {
     expect(r.err).toBe(`mia: ${file}: no record to backtest (no data after the header)\n`);
   });
 });
+
+describe('mia backtest: results by the calendar and Monte Carlo (issue 19)', () => {
+  it('the real CSV by setup, phase and month, annualised from its 11 days, and a Monte Carlo that a seed fixes', async () => {
+    const r = await run(['backtest', '--data', REAL_CSV, '--no-journal', '--json', '--monte-carlo', '500', '--block', '2', '--seed', '9']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      research: { annual: { tradingDays: number; calmar: number }; bySetup: Record<string, { trades: number; netPnlUsd: number }>; byPhase: Record<string, { trades: number }>; monthly: { year: number; months: (number | null)[]; totalUsd: number }[] };
+      monteCarlo: { runs: number; method: string; trades: number; finalEquityUsd: { p50: number } };
+    };
+    expect(j.research.annual.tradingDays).toBe(11);
+    expect(j.research.bySetup).toMatchObject({ VWAP_DEVIATION: { trades: 7, netPnlUsd: 168.5 } });
+    // September: -129.50 - 142 + 233 + 220.50 = 182; October: -117 + 233 - 129.50 = -13.50.
+    expect(j.research.monthly).toEqual([{ year: 2023, months: [null, null, null, null, null, null, null, null, 182, -13.5, null, null], totalUsd: 168.5 }]);
+    expect(Object.values(j.research.byPhase).reduce((a, p) => a + p.trades, 0)).toBe(7);
+    expect(j.monteCarlo).toMatchObject({ runs: 500, method: 'block-bootstrap', trades: 7 });
+    const again = JSON.parse((await run(['backtest', '--data', REAL_CSV, '--no-journal', '--json', '--monte-carlo', '500', '--block', '2', '--seed', '9'])).out) as typeof j;
+    expect(again.monteCarlo).toEqual(j.monteCarlo);
+    expect((await run(['backtest', '--data', REAL_CSV, '--no-journal', '--monte-carlo', '0'])).err).toMatch(/--monte-carlo must be a whole number, 1 or more/);
+  });
+});

@@ -22,6 +22,10 @@ import { methodConfig, type MethodConfig } from '../../method/config.js';
 import type { SignalCounts } from '../../method/counts.js';
 import type { Decision } from '../../method/decision.js';
 import type { PerformanceMetrics } from '../../perf/metrics.js';
+import { annualMetrics, metricsBy, monthlyTable, type AnnualMetrics, type MonthlyRow } from '../../perf/annual.js';
+import { tradeSetup } from '../../execution/records.js';
+import { sessionPhase } from '../../method/features.js';
+import { Zone } from '../../time/zone.js';
 import type { ClosedBar } from '../../pipeline.js';
 import { nqClosesOfFile } from '../../feeds/nq.js';
 import { KillSwitch, MemoryKillSwitchStore, type KillSwitchEvent } from '../../risk/kill-switch.js';
@@ -106,6 +110,16 @@ export interface BacktestExecution {
   readonly equityCurve: readonly (readonly [number, number])[];
 }
 
+/** A backtest's results by the calendar and by setup (issue 19, engine/perf/annual.ts): of its paper trades, or its would-be ones when it had none. */
+export interface BacktestResearch {
+  readonly annual: AnnualMetrics;
+  readonly bySetup: Record<string, PerformanceMetrics>;
+  readonly byYear: Record<string, PerformanceMetrics>;
+  /** By the session phase (battle-navale.md section 7) of the entry, New York time. */
+  readonly byPhase: Record<string, PerformanceMetrics>;
+  readonly monthly: MonthlyRow[];
+}
+
 /** What a backtest saw. */
 export interface BacktestResult {
   /** The file, or the series' inputs joined by " + ". */
@@ -128,6 +142,7 @@ export interface BacktestResult {
   /** Signals emitted, by setup, side and grade. */
   readonly signals: SignalCounts;
   readonly execution: BacktestExecution;
+  readonly research: BacktestResearch;
 }
 
 /**
@@ -235,6 +250,26 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     runId: journal?.runId ?? null,
     signals: node.signals,
     execution: executionOf(node.trader, venue, killStore.events, risk.accountEquityUsd),
+    research: researchOf(node.trader, node.sessions, risk.accountEquityUsd, node.analyzer.config, instrument.timeZone),
+  };
+}
+
+const dayOfMs = (ts: number, zone: Zone): number => {
+  const w = zone.wallTime(ts);
+  return w.hour * 60 + w.minute;
+};
+
+function researchOf(trader: Trader, sessions: readonly SessionSummary[], startingEquityUsd: number, method: MethodConfig, timeZone: string): BacktestResearch {
+  const closed = trader.closedTrades();
+  const paper = closed.filter((t) => t.kind === 'paper');
+  const trades = (paper.length > 0 ? paper : closed).map((t) => ({ pnlUsd: t.pnlUsd!, exitTs: t.exitTs!, day: t.sessionId ?? new Date(t.exitTs!).toISOString().slice(0, 10), setup: tradeSetup(t), entryTs: t.entryTs! }));
+  const zone = new Zone(timeZone);
+  return {
+    annual: annualMetrics(trades, sessions.map((s) => s.id), startingEquityUsd),
+    bySetup: metricsBy(trades, (t) => t.setup),
+    byYear: metricsBy(trades, (t) => t.day.slice(0, 4)),
+    byPhase: metricsBy(trades, (t) => sessionPhase(dayOfMs(t.entryTs, zone), method.sessionPhaseStart)),
+    monthly: monthlyTable(trades),
   };
 }
 
