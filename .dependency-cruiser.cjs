@@ -17,6 +17,7 @@ const LAYERS = [
   ['live'],
   ['run'],
   ['api', 'settings'],
+  ['research'],
   ['kernel'],
   ['rpc', 'cli', 'bench', 'main'],
 ];

@@ -21,12 +21,15 @@ const common = {
   absWorkingDir: root,
   define: { MIA_VERSION: JSON.stringify(pkg.version) },
   // Native modules stay outside the bundle; electron-builder rebuilds them for Electron.
-  external: ['better-sqlite3', 'onnxruntime-node', 'electron', 'bufferutil', 'utf-8-validate'],
+  // piscina too: it starts its own worker script from its package folder.
+  external: ['better-sqlite3', 'onnxruntime-node', 'electron', 'bufferutil', 'utf-8-validate', 'piscina'],
 };
 
 const entries = [
   ['engine/main.ts', 'dist/engine/main.cjs'],
   ['engine/cli/bin.ts', 'dist/cli/mia.cjs'],
+  // A sweep's worker thread (engine/research/sweep.ts runs it through piscina).
+  ['engine/research/sweep-worker.ts', 'dist/engine/sweep-worker.cjs'],
   ['engine/bench/bench.ts', 'dist/bench/bench.cjs'],
   ['main/headless/bin.ts', 'dist/main/headless.cjs'],
   ['main/main.ts', 'dist/main/main.cjs'],

@@ -6,7 +6,22 @@
  *   mia backtest --data <file> [--chain <file> | --chains <dir>] [--chain-max-age <days>] [--nq <file>] [--basis <points>] [--mode M]
  *                [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
  *                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
- *   mia gex --chain <file> [--basis <points>] [--json]
+ *   mia sweep --data <file | folder | glob>... --spec <sweep.json> [--settings <file.json>] [--tz <zone>] [--timeframe T] [--mode M]
+            [--workers N] [--sort metric] [--top N] [--json]
+      Backtests every configuration of a sweep of the settings' numeric fields
+      ({"parameters": {"risk.maxRiskPerTradeUsd": [100, 200], "method.modes.PAPER.minConfidence":
+      {"from": 0.6, "to": 0.8, "step": 0.05}}, "search": "grid" | {"random": 20, "seed": 1}}) over
+      --settings (or the defaults), on N worker threads (one per core by default), and prints them
+      sorted by --sort (netPnlUsd, profitFactor, sharpe, sharpeAnnual, sortinoAnnual, calmar, winRate,
+      maxDrawdownUsd, trades) with the best one's deflated Sharpe ratio and the sweep's probability of
+      backtest overfitting. Ctrl+C cancels the rest and prints those done.
+
+  mia walkforward --data ... --spec <sweep.json> --in <sessions> --out <sessions> [--step <sessions>] [as sweep]
+      Walk-forward optimisation: the sweep on each in-sample window, its best configuration (by --sort)
+      on the out-of-sample sessions after it, rolled by --step (default --out); prints the windows, the
+      stitched out-of-sample P&L, the walk-forward efficiency and each parameter's chosen values.
+
+  mia gex --chain <file> [--basis <points>] [--json]
  *   mia inspect <file.scid> [--limit N] [--json]
  *   mia sessions [--data-dir <dir>] [--json]
  *   mia backup [--to <dir>] [--keep N] [--data-dir <dir>] [--json]
@@ -52,6 +67,7 @@ import { monteCarlo, type MonteCarloResult } from '../perf/montecarlo.js';
 import { DEFAULT_RISK_CONFIG } from '../risk/sizing.js';
 import { SettingsError, managementOf, methodOf, parseTraderSettings, riskOf, settingChanges, type TraderSettings } from '../settings.js';
 import { openDb } from '../store/db.js';
+import { ResearchUsageError, sweepCommand, walkForwardCommand } from './research.js';
 import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
@@ -133,6 +149,10 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         return await restore(rest, out);
       case 'settings':
         return await settings(rest, out);
+      case 'sweep':
+        return await sweepCommand(rest, out, err);
+      case 'walkforward':
+        return await walkForwardCommand(rest, out, err);
       case undefined:
       case 'help':
       case '--help':
@@ -146,7 +166,7 @@ export async function main(argv: string[], out: Out = (s) => process.stdout.writ
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
+    if (e instanceof UsageError || e instanceof ResearchUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
       err(`mia: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }
@@ -451,7 +471,7 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
     rejected: r.rejected,
     rejectedByReason: r.rejectedByReason,
     rejections: r.rejections.slice(0, 20).map((x) => x.message),
-    research: r.research,
+    research: { ...r.research, dailyPnlUsd: undefined },
     runId: r.runId,
     signals: r.signals,
     execution: {

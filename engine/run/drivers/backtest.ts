@@ -118,6 +118,8 @@ export interface BacktestResearch {
   /** By the session phase (battle-navale.md section 7) of the entry, New York time. */
   readonly byPhase: Record<string, PerformanceMetrics>;
   readonly monthly: MonthlyRow[];
+  /** Net P&L of each session of `sessions`, in their order (a session without a closed trade 0), USD. */
+  readonly dailyPnlUsd: number[];
 }
 
 /** What a backtest saw. */
@@ -270,6 +272,10 @@ function researchOf(trader: Trader, sessions: readonly SessionSummary[], startin
     byYear: metricsBy(trades, (t) => t.day.slice(0, 4)),
     byPhase: metricsBy(trades, (t) => sessionPhase(dayOfMs(t.entryTs, zone), method.sessionPhaseStart)),
     monthly: monthlyTable(trades),
+    dailyPnlUsd: ((byDay: Map<string, number>) => {
+      for (const t of trades) if (byDay.has(t.day)) byDay.set(t.day, byDay.get(t.day)! + t.pnlUsd);
+      return [...byDay.values()];
+    })(new Map(sessions.map((x) => [x.id, 0]))),
   };
 }
 
