@@ -290,7 +290,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       },
     });
     barsOut?.close();
-    if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now()));
+
     // Monte Carlo of the closed trades (issue 19), with the run's daily loss limit.
     const closed = result.execution.trades.filter((t) => t.pnlUsd !== null && t.exitTs !== null);
     const mc =
@@ -300,6 +300,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
             closed.map((t) => ({ pnlUsd: t.pnlUsd!, day: ET.formatIso(t.entryTs ?? t.exitTs!).slice(0, 10) })),
             { runs: mcRuns, seed: mcSeed ?? 1, blockSize: Math.min(mcBlock ?? 1, closed.length), startingEquityUsd: result.execution.startingEquityUsd, dailyLossLimitUsd: (traderSettings === null ? DEFAULT_RISK_CONFIG : riskOf(traderSettings)).dailyLossLimitUsd },
           );
+    if (values.report !== undefined) await writeFile(values.report, backtestReportHtml(result, wall.now(), mc));
     out(values.json === true ? `${JSON.stringify({ ...backtestJson(result), ...(mc === null ? {} : { monteCarlo: mc }) })}\n` : backtestTable(result) + (mc === null ? '' : monteCarloLine(mc)));
     if (schedule.length > 0) err(`mia: gamma: ${schedule.length} chain(s) applied at their snapshot times\n`);
     if (staleBars > 0) err(`mia: gamma: ${staleBars} bar(s) traded on a chain more than ${staleDays} trading days old\n`);

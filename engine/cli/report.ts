@@ -5,6 +5,7 @@
  * table with MAE/MFE. Opens in any browser, mails as one attachment.
  */
 import type { PerformanceMetrics } from '../perf/metrics.js';
+import type { MonteCarloResult } from '../perf/montecarlo.js';
 import { Zone } from '../time/zone.js';
 import type { BacktestResult } from '../run/drivers/backtest.js';
 
@@ -16,8 +17,16 @@ const num = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const time = (ts: number | null): string => (ts === null ? '-' : ET.formatIso(ts).slice(0, 19).replace('T', ' '));
 
-/** The report's HTML. `generatedAt` is a Unix ms wall time shown in the footer. */
-export function backtestReportHtml(r: BacktestResult, generatedAt: number): string {
+/** The report's HTML. `generatedAt` is a Unix ms wall time shown in the footer; `mc` a Monte Carlo of its trades, drawn as a fan (issue 19). */
+export function backtestReportHtml(r: BacktestResult, generatedAt: number, mc: MonteCarloResult | null = null): string {
+  const a = r.research.annual;
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const monthly = r.research.monthly
+    .map((row) => `<tr><td>${row.year}</td>${row.months.map((x) => `<td class="${x === null ? '' : x > 0 ? 'pos' : 'neg'}">${x === null ? '' : x.toFixed(0)}</td>`).join('')}<td>${usd(row.totalUsd)}</td></tr>`)
+    .join('\n');
+  const groups = (title: string, g: Record<string, PerformanceMetrics>): string =>
+    `<table><tr><th>${title}</th><th>trades</th><th>win rate</th><th>net</th><th>profit factor</th><th>expectancy</th><th>Sharpe</th><th>Sortino</th><th>max DD</th></tr>
+${Object.entries(g).map(([k, d]) => `<tr><td>${esc(k)}</td>${metricCells(d)}</tr>`).join('\n')}</table>`;
   const e = r.execution;
   const m = e.metrics;
   const rows = e.trades
@@ -37,6 +46,7 @@ body{font:13px/1.4 system-ui,sans-serif;margin:24px;color:#1d2433;background:#ff
 h1{font-size:18px;margin:0 0 4px}h2{font-size:15px;margin:24px 0 8px}
 .sub{color:#5b6478}table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #e3e6ee;text-align:right;white-space:nowrap}
 th{background:#f3f5f9;font-weight:600}td:nth-child(-n+3){text-align:left}tr.win td:nth-child(14){color:#0a7d3b}tr.loss td:nth-child(14){color:#b3261e}
+td.pos{color:#0a7d3b}td.neg{color:#b3261e}
 .kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{min-width:110px}.kpi b{display:block;font-size:17px}
 svg{background:#fafbfd;border:1px solid #e3e6ee}
 </style></head><body>
@@ -50,8 +60,24 @@ svg{background:#fafbfd;border:1px solid #e3e6ee}
 <div>Max drawdown (marked)<b>${usd(e.maxDrawdownUsd)}</b></div><div>Max drawdown (closed)<b>${usd(m.maxDrawdownUsd)}</b></div>
 <div>Equity<b>${usd(e.startingEquityUsd)} → ${usd(e.finalEquityUsd)}</b></div><div>Commissions<b>${usd(e.commissionsUsd)}</b></div>
 </div>
+<div class="kpi" style="margin-top:10px">
+<div>Trading days<b>${a.tradingDays}</b></div><div>Sharpe (annualised, daily)<b>${num(a.sharpeAnnual)}</b></div><div>Sortino (annualised, daily)<b>${num(a.sortinoAnnual)}</b></div>
+<div>Net a year<b>${usd(a.annualisedPnlUsd)}</b></div><div>Calmar<b>${num(a.calmar)}</b></div>
+</div>
 <h2>Equity curve (closed trades) and drawdown</h2>
 ${equitySvg(e.startingEquityUsd, e.equityCurve)}
+<h2>Monthly net P&amp;L</h2>
+<table><tr><th>year</th>${months.map((m) => `<th>${m}</th>`).join('')}<th>total</th></tr>
+${monthly}</table>
+<h2>By setup</h2>
+${groups('setup', r.research.bySetup)}
+<h2>By year</h2>
+${groups('year', r.research.byYear)}
+<h2>By session phase</h2>
+${groups('phase', r.research.byPhase)}
+${mc === null ? '' : `<h2>Monte Carlo: ${mc.runs} runs, ${mc.method}${mc.blockSize > 1 ? ` of ${mc.blockSize} trades` : ''}</h2>
+${fanSvg(mc)}
+<div class="sub">5th / 50th / 95th percentiles. Final equity ${usd(mc.finalEquityUsd.p5)} / ${usd(mc.finalEquityUsd.p50)} / ${usd(mc.finalEquityUsd.p95)}; max drawdown ${usd(mc.maxDrawdownUsd.p5)} / ${usd(mc.maxDrawdownUsd.p50)} / ${usd(mc.maxDrawdownUsd.p95)}; longest losing streak ${mc.longestLosingStreak.p5} / ${mc.longestLosingStreak.p50} / ${mc.longestLosingStreak.p95} trades; a day at the daily loss limit ${pct(mc.dailyLossLimitHitProbability)} of ${mc.daysSimulated} simulated days.</div>`}
 <h2>By day</h2>
 <table><tr><th>session</th><th>trades</th><th>win rate</th><th>net</th><th>profit factor</th><th>expectancy</th><th>Sharpe</th><th>Sortino</th><th>max DD</th></tr>
 ${days}</table>
@@ -96,4 +122,24 @@ function equitySvg(start: number, curve: readonly (readonly [number, number])[])
 <text x="4" y="${yd(ddMin) + 4}" font-size="10" fill="#b3261e">${usd(ddMin)}</text>
 <text x="${W - pad}" y="${H - 4}" font-size="10" text-anchor="end" fill="#5b6478">trade #</text>
 </svg>`;
+}
+
+/** The Monte Carlo fan: the 5th-95th percentile band of equity by trade and its median, 760 x 220 px. */
+function fanSvg(mc: MonteCarloResult): string {
+  const W = 760;
+  const H = 220;
+  const pad = 44;
+  const f = mc.fan;
+  const n = f.atTrade.length;
+  if (n === 0) return '';
+  const lo = Math.min(...f.p5);
+  const hi = Math.max(...f.p95);
+  const x = (i: number): number => pad + ((W - 2 * pad) * (f.atTrade[i]! / f.atTrade[n - 1]!));
+  const y = (v: number): number => H - pad / 2 - ((H - pad) * (v - lo)) / (hi - lo || 1);
+  const band = [...f.p95.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`), ...f.p5.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).reverse()].join(' ');
+  const median = f.p50.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Monte Carlo equity fan">
+<polygon points="${band}" fill="#2f6fde22" stroke="none"/><polyline points="${median}" fill="none" stroke="#2f6fde" stroke-width="1.5"/>
+<text x="4" y="${y(hi).toFixed(1)}" font-size="10">${usd(hi)}</text><text x="4" y="${y(lo).toFixed(1)}" font-size="10">${usd(lo)}</text>
+<text x="${W - pad}" y="${H - 4}" font-size="10" text-anchor="end">trade ${f.atTrade[n - 1]}</text></svg>`;
 }

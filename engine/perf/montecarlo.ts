@@ -63,6 +63,11 @@ export interface MonteCarloResult {
   readonly dailyLossLimitHitProbability: number;
   /** Days simulated for it. */
   readonly daysSimulated: number;
+  /**
+   * The fan: the 5th, 50th and 95th percentiles of equity after trade k of
+   * the runs, at up to 100 points k evenly over the trades (`atTrade`).
+   */
+  readonly fan: { readonly atTrade: number[]; readonly p5: number[]; readonly p50: number[]; readonly p95: number[] };
 }
 
 /**
@@ -79,6 +84,10 @@ export function monteCarlo(trades: readonly McTrade[], o: MonteCarloOptions): Mo
   if (!(o.dailyLossLimitUsd > 0)) throw new RangeError(`monteCarlo: the daily loss limit must be above 0 USD, not ${o.dailyLossLimitUsd}`);
   const rng = xoroshiro128plus(o.seed ?? 1);
   const pnl = trades.map((t) => t.pnlUsd);
+  // The fan's points: up to 100 trade counts, evenly from the first trade to the last.
+  const points = Math.min(100, n);
+  const atTrade = Array.from({ length: points }, (_, i) => Math.round(((i + 1) * n) / points));
+  const paths = atTrade.map(() => new Float64Array(runs));
   const finals = new Float64Array(runs);
   const drawdowns = new Float64Array(runs);
   const streaks = new Float64Array(runs);
@@ -88,8 +97,12 @@ export function monteCarlo(trades: readonly McTrade[], o: MonteCarloOptions): Mo
     let dd = 0;
     let streak = 0;
     let longest = 0;
+    let taken = 0;
+    let point = 0;
     const take = (x: number): void => {
       equity += x;
+      taken += 1;
+      while (point < points && atTrade[point] === taken) paths[point++]![r] = equity;
       if (equity > peak) peak = equity;
       if (peak - equity > dd) dd = peak - equity;
       streak = x <= 0 ? streak + 1 : 0;
@@ -133,6 +146,7 @@ export function monteCarlo(trades: readonly McTrade[], o: MonteCarloOptions): Mo
     longestLosingStreak: percentiles(streaks),
     dailyLossLimitHitProbability: hits / days,
     daysSimulated: days,
+    fan: ((bands: Percentiles[]) => ({ atTrade, p5: bands.map((b) => b.p5), p50: bands.map((b) => b.p50), p95: bands.map((b) => b.p95) }))(paths.map(percentiles)),
   };
 }
 

@@ -41,6 +41,13 @@ describe('mia backtest --json', () => {
     expect(html).not.toMatch(/<script|<link|src=/);
     expect(html).toContain('<svg');
     expect(html.match(/<tr class="(win|loss)">/g)).toHaveLength(7);
+    // Issue 19: the monthly table (September 182, October -14 rounded), by setup, year and phase; no Monte Carlo unless asked.
+    expect(html).toMatch(/<h2>Monthly net P&amp;L<\/h2>[\s\S]*<td>2023<\/td>(<td class=""><\/td>){8}<td class="pos">182<\/td><td class="neg">-14<\/td>/);
+    expect(html).toMatch(/<h2>By setup<\/h2>\s*<table>[\s\S]*<td>VWAP_DEVIATION<\/td><td>7<\/td>/);
+    expect(html).not.toContain('Monte Carlo equity fan');
+    const withMc = join(mkdtempSync(join(tmpdir(), 'mia-report-')), 'mc.html');
+    expect((await run(['backtest', '--data', REAL_CSV, '--no-journal', '--report', withMc, '--monte-carlo', '200'])).code).toBe(0);
+    expect(readFileSync(withMc, 'utf8')).toMatch(/<h2>Monte Carlo: 200 runs, bootstrap<\/h2>\s*<svg[^>]*aria-label="Monte Carlo equity fan"/);
     expect((await run(['backtest', '--data', REAL_CSV, '--no-journal', '--report', 'x.pdf'])).code).toBe(2);
   });
 

@@ -86,7 +86,7 @@ describe('the 34 real contract files as one series', () => {
     const r = await runBacktest({ file: three, timeZone: 'America/Chicago', timeframe: '5m', db, wall: new LiveClock() });
     db.close();
     const raw = new Database(join(dir, 'journal.sqlite'), { readonly: true });
-    const rolls = (raw.prepare(`SELECT ts, detail FROM run_events WHERE run_id = ? AND kind = 'contract.rolled' ORDER BY seq`).all(r.runId) as { ts: number; detail: string }[]).map((x) => ({ ts: x.ts, ...(JSON.parse(x.detail) as Record<string, unknown>) }));
+    const rolls = (raw.prepare(`SELECT ts, detail FROM run_events WHERE run_id = ? AND kind = 'contract.rolled' ORDER BY seq`).all(r.runId) as { ts: number; detail: string }[]).map((x) => ({ ts: x.ts, ...(JSON.parse(x.detail) as { from: string; to: string; lastPrice: number; closedQty: number }) }));
     raw.close();
     // The last bar of ESH15 and ESM15 in their files (Central), and their closes: the roll is at that bar's end.
     const lastOf = (c: string) => {
