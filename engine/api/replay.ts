@@ -16,6 +16,7 @@ import { detectFormat, openFeed } from '../feeds/index.js';
 import { FeedError, RejectionLog } from '../feeds/rejections.js';
 import { ChainError, readChain, readChains } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
+import { isFolderOrGlob } from '../feeds/series.js';
 import { PacedDriver } from '../run/drivers/paced.js';
 import { nqClosesOfFile } from '../feeds/nq.js';
 import type { NqCloses } from '../method/context.js';
@@ -116,7 +117,8 @@ export function replayApi(k: KernelParts): ReplayApi {
       }
       const resumeAt = req.resumeAt ?? null;
       if (resumeAt !== null && !Number.isSafeInteger(resumeAt)) throw new EngineError('bad-request', 'openReplay: "resumeAt" must be a market time in Unix ms');
-      await checkDataFile(req.path);
+      // A folder or a glob of contract files is a series (issue 19): each of its files is checked as it is read.
+      if (!(await isFolderOrGlob(req.path))) await checkDataFile(req.path);
       let nq: NqCloses | null = null;
       if (req.nqPath !== undefined && req.nqPath.trim() !== '') {
         await checkDataFile(req.nqPath);

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LiveClock } from '../../engine/clock';
+import { createKernel } from '../../engine/kernel';
+import { eventually } from '../support/manual-clock';
 import { openDb } from '../../engine/store/db';
 import { runBacktest } from '../../engine/run/drivers/backtest';
 import { contractOf } from '../../engine/feeds/series';
@@ -112,6 +114,28 @@ describe('the 34 real contract files as one series', () => {
     const r = await runBacktest({ file: dir, timeZone: 'America/Chicago', timeframe: '5m' });
     expect([r.bars, r.overlapDropped]).toEqual([2000, 100]);
   });
+});
+
+describe('a series in the app', () => {
+  it('opens a glob of contract files as one replay: every bar of the four 2015 contracts, the changes journaled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-series-app-'));
+    const k = createKernel({ dataDir: dir, marketDataDir: DIR, version: 'test' }, new LiveClock());
+    try {
+      await k.api.setExecution('AUTO');
+      const glob = join(DIR, 'ES?15-CME*.txt');
+      await k.api.openReplay({ path: glob, timeZone: 'America/Chicago', timeframe: '5m' });
+      await k.api.setSpeed('max');
+      await k.api.play();
+      await eventually(async () => expect((await k.api.getReplaySnapshot()).status.state).toBe('ended'), 60_000);
+      const t = tally(FILES.filter((f) => /^ES[HMUZ]15-/.test(f)));
+      const snap = await k.api.getReplaySnapshot();
+      expect(snap.status.barsProcessed).toBe(t.bars);
+      const events = k.db!.prepare(`SELECT detail FROM run_events WHERE kind = 'contract.rolled' ORDER BY seq`).all() as { detail: string }[];
+      expect(events.map((e) => (JSON.parse(e.detail) as { from: string; to: string }).to)).toEqual(['ESM15', 'ESU15', 'ESZ15']);
+    } finally {
+      await k.close();
+    }
+  }, 120_000);
 });
 
 describe('a position open at a change of contract', () => {
