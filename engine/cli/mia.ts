@@ -72,7 +72,7 @@ import { Zone } from '../time/zone.js';
 
 const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
 
-  mia backtest --data <file | folder | glob>... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--chain <file> | --chains <dir>] [--chain-max-age <days>]
+  mia backtest --data <file | folder | glob>... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--adjusted] [--chain <file> | --chains <dir>] [--chain-max-age <days>]
                [--nq <file>] [--basis <points>] [--mode M] [--settings <file.json>] [--bars-out <file.jsonl>] [--tz <zone>] [--timeframe 1m|5m|15m|1h]
                [--session globex|rth] [--data-dir <dir> | --no-journal] [--json]
                [--report <file.html>] [--monte-carlo <runs> [--block <trades>] [--seed <n>]]
@@ -80,8 +80,9 @@ const USAGE = `mia ${APP_VERSION}: MIA Workstation command line
       .txt), or contract files as one front-month series (a folder, a glob such
       as 'dir/ES*.txt', or --data repeated: in time order; at each change of
       contract the method restarts, a position is closed at the old contract's
-      last price, and the change is journaled), from --from to --to (New York
-      dates, inclusive), through bars, VWAP, the volume
+      last price, and the change is journaled; --adjusted makes it one
+      back-adjusted continuous series instead, for studies), from --from to
+      --to (New York dates, inclusive), through bars, VWAP, the volume
       profile, the Battle Navale method, the risk check and the simulated
       venue (AUTO execution); prints each session's levels at its last bar,
       the signals by setup, side and grade, the trades and their metrics, and
@@ -184,6 +185,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       data: { type: 'string', multiple: true },
       from: { type: 'string' },
       to: { type: 'string' },
+      adjusted: { type: 'boolean' },
       tz: { type: 'string' },
       timeframe: { type: 'string' },
       session: { type: 'string' },
@@ -272,6 +274,7 @@ async function backtest(argv: string[], out: Out, err: Out): Promise<number> {
       file: values.data.length === 1 ? values.data[0]! : values.data,
       ...(fromTs === undefined ? {} : { fromTs }),
       ...(toTs === undefined ? {} : { toTs }),
+      ...(values.adjusted === true ? { adjusted: true } : {}),
       timeZone: values.tz,
       timeframe: values.timeframe as Timeframe | undefined,
       sessionKind: values.session as 'globex' | 'rth' | undefined,

@@ -88,6 +88,41 @@ export async function seriesFiles(files: readonly string[], opts: FeedOptions): 
   return out.filter((f) => !Number.isNaN(f.firstTs)).sort((a, b) => a.firstTs - b.firstTs);
 }
 
+/**
+ * The offsets (points) that make `files` one difference-adjusted
+ * continuous series, back-adjusted (the last contract's prices as they
+ * are): at each change, every earlier contract moves by the new contract's
+ * first price minus the old one's last price, so the series has no gap
+ * there. Reads each file whole once.
+ * @throws FeedError when a file cannot be read.
+ */
+export async function backAdjustments(files: readonly SeriesFile[], opts: FeedOptions): Promise<number[]> {
+  const ends: { first: number; last: number }[] = [];
+  for (const f of files) {
+    const feed = await openFeed(f.file, { ...opts, rejections: new RejectionLog() });
+    let first = Number.NaN;
+    let last = Number.NaN;
+    for await (const block of feed.blocks()) {
+      for (const r of block) {
+        const p = r.kind === 'tick' ? r.price : r.close;
+        if (Number.isNaN(first)) first = r.kind === 'tick' ? r.price : r.open;
+        last = p;
+      }
+    }
+    ends.push({ first, last });
+  }
+  const offsets = files.map(() => 0);
+  for (let i = files.length - 2; i >= 0; i--) offsets[i] = offsets[i + 1]! + (ends[i + 1]!.first - ends[i]!.last);
+  return offsets.map((x) => (Number.isFinite(x) ? x : 0));
+}
+
+/** `r` with every price moved by `d` points (a bar's OHLC; a trade's price, bid, ask and book). */
+export function shiftRecord(r: MarketRecord, d: number): MarketRecord {
+  if (d === 0) return r;
+  if (r.kind === 'bar') return { ...r, open: r.open + d, high: r.high + d, low: r.low + d, close: r.close + d };
+  return { ...r, price: r.price + d, bid: r.bid + d, ask: r.ask + d, ...(r.depth === undefined ? {} : { depth: r.depth.map((u) => (u.side === 'clear' ? u : { ...u, price: u.price + d })) }) };
+}
+
 /** What reading a series needs beyond a file's options. */
 export interface SeriesReading {
   /** Records from this time on (Unix ms, inclusive); all when absent. */
@@ -102,6 +137,8 @@ export interface SeriesReading {
   readonly onContract?: (from: SeriesFile | null, to: SeriesFile, firstTs: number, lastPrice: number, lastTs: number) => void;
   /** Records of a contract left out because an earlier contract already covered their time. */
   readonly onOverlap?: (file: SeriesFile, records: number) => void;
+  /** Points each file's prices move by (backAdjustments: a difference-adjusted continuous series); none when absent. */
+  readonly offsets?: readonly number[];
 }
 
 /** The series' records in blocks, contract after contract (module header). */
@@ -112,8 +149,9 @@ export async function* seriesBlocks(files: readonly SeriesFile[], opts: FeedOpti
   let lastTs = Number.NEGATIVE_INFINITY;
   let lastEnd = Number.NaN;
   let lastPrice = Number.NaN;
-  for (const f of files) {
+  for (const [fi, f] of files.entries()) {
     const feed = await openFeed(f.file, opts);
+    const shift = reading.offsets?.[fi] ?? 0;
     let started = false;
     let overlap = 0;
     for await (const block of feed.blocks()) {
@@ -129,10 +167,10 @@ export async function* seriesBlocks(files: readonly SeriesFile[], opts: FeedOpti
           started = true;
           reading.onContract?.(prev, f, ts, lastPrice, lastEnd);
         }
-        out.push(r);
+        out.push(shiftRecord(r, shift));
         lastTs = ts;
         lastEnd = r.kind === 'tick' ? ts : ts + TIMEFRAME_MS[r.tf];
-        lastPrice = r.kind === 'tick' ? r.price : r.close;
+        lastPrice = (r.kind === 'tick' ? r.price : r.close) + shift;
       }
       if (out.length > 0) yield out;
     }

@@ -105,6 +105,21 @@ describe('the 34 real contract files as one series', () => {
     expect(range.contracts.map((c) => c.contract)).toEqual(['ESH20']);
   }, 60_000);
 
+  it('--adjusted: one back-adjusted continuous series, the earlier contracts moved by the gaps at the changes, none restarted', async () => {
+    const three = ['ESH15', 'ESM15', 'ESU15'].map((c) => join(DIR, `${c}-CME.scid_BarData__5m.txt`));
+    const bars = (c: string) => readFileSync(join(DIR, `${c}-CME.scid_BarData__5m.txt`), 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',').map((x) => x.trim()));
+    // The gaps from the raw files: the next contract's first open less the last close before it.
+    const gap = (a: string, b: string) => Number(bars(b)[0]![2]) - Number(bars(a).at(-1)![5]);
+    const offsetH = gap('ESH15', 'ESM15') + gap('ESM15', 'ESU15');
+    const raw = await runBacktest({ file: three, timeZone: 'America/Chicago', timeframe: '5m' });
+    const adj = await runBacktest({ file: three, timeZone: 'America/Chicago', timeframe: '5m', adjusted: true });
+    expect(adj.bars).toBe(raw.bars);
+    // ESH15's first session moves by both gaps; ESU15's last session is as it was.
+    expect(adj.sessions[0]!.high - raw.sessions[0]!.high).toBeCloseTo(offsetH, 9);
+    expect(adj.sessions.at(-1)!.high).toBe(raw.sessions.at(-1)!.high);
+    expect(adj.execution.trades.some((t) => t.exitReason === 'contract-roll')).toBe(false);
+  }, 60_000);
+
   it('leaves out what a later file repeats of an earlier one: one price per moment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mia-series-overlap-'));
     const lines = readFileSync(join(DIR, 'ESH15-CME.scid_BarData__5m.txt'), 'utf8').trim().split(/\r?\n/);

@@ -15,7 +15,7 @@ import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../../domain.
 import { toTradeDTO } from '../../dto.js';
 import type { Trader } from '../../execution/trader.js';
 import { openFeed, type FeedFormat } from '../../feeds/index.js';
-import { contractOf, expandSeriesInputs, isFolderOrGlob, seriesBlocks, seriesFiles } from '../../feeds/series.js';
+import { backAdjustments, contractOf, expandSeriesInputs, isFolderOrGlob, seriesBlocks, seriesFiles } from '../../feeds/series.js';
 import { FeedError, RejectionLog, type Rejection } from '../../feeds/rejections.js';
 import type { SessionSummary } from '../../indicators/session-levels.js';
 import { methodConfig, type MethodConfig } from '../../method/config.js';
@@ -49,6 +49,13 @@ export interface BacktestOptions {
   /** Records from this time on (Unix ms, inclusive) and before this one (exclusive); the whole data when absent. */
   readonly fromTs?: number;
   readonly toTs?: number;
+  /**
+   * A series as one difference-adjusted continuous series (back-adjusted,
+   * engine/feeds/series.ts backAdjustments), for studies: no gap at a change
+   * of contract, so the method does not restart and positions carry over;
+   * the changes are still journaled, with their adjustment. Default false.
+   */
+  readonly adjusted?: boolean;
   readonly instrument?: Instrument;
   /** Timeframe bars are built at from ticks, and the timeframe of bar files. Default 1m. */
   readonly timeframe?: Timeframe;
@@ -209,16 +216,21 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const contracts: { contract: string; file: string; fromTs: number }[] = [];
   const from = opts.fromTs ?? Number.NEGATIVE_INFINITY;
   const to = opts.toTs ?? Number.POSITIVE_INFINITY;
+  const offsets = series !== null && opts.adjusted === true ? await backAdjustments(series, feedOpts) : null;
   const blocks =
     series === null
       ? single!.blocks()
       : seriesBlocks(series, feedOpts, {
           fromTs: from,
           toTs: to,
+          ...(offsets === null ? {} : { offsets }),
           onContract: (prev, next, firstTs, lastPrice, lastTs) => {
             contracts.push({ contract: next.contract, file: next.file, fromTs: firstTs });
-            // The roll happens at the old contract's end: the clock is there already.
-            if (prev !== null) node.rollContract(prev.contract, next.contract, lastPrice, Math.max(lastTs, clock.now()));
+            if (prev === null) return;
+            // Adjusted, the series is continuous: the change and its gap (the new contract's first price less the old one's last, points) are journaled.
+            if (offsets !== null) node.journal?.event('contract.rolled', lastTs, { from: prev.contract, to: next.contract, adjusted: true, gapPoints: offsets[series.indexOf(prev)]! - offsets[series.indexOf(next)]! });
+            // Else the roll happens at the old contract's end: the clock is there already.
+            else node.rollContract(prev.contract, next.contract, lastPrice, Math.max(lastTs, clock.now()));
           },
           onOverlap: (_f, n) => (overlapDropped += n),
         });
