@@ -118,7 +118,8 @@ export function replayApi(k: KernelParts): ReplayApi {
       const resumeAt = req.resumeAt ?? null;
       if (resumeAt !== null && !Number.isSafeInteger(resumeAt)) throw new EngineError('bad-request', 'openReplay: "resumeAt" must be a market time in Unix ms');
       // A folder or a glob of contract files is a series (issue 19): each of its files is checked as it is read.
-      if (!(await isFolderOrGlob(req.path))) await checkDataFile(req.path);
+      const series = await isFolderOrGlob(req.path);
+      if (!series) await checkDataFile(req.path);
       let nq: NqCloses | null = null;
       if (req.nqPath !== undefined && req.nqPath.trim() !== '') {
         await checkDataFile(req.nqPath);
@@ -130,7 +131,14 @@ export function replayApi(k: KernelParts): ReplayApi {
         }
       }
       await k.closeRun();
-      const r = await PacedDriver.open({ ...k.runOptions(req.path, { timeframe, timeZone, sessionKind }), nq, nqPath: nq === null ? null : req.nqPath }, k.runDeps(), resumeAt);
+      let r: PacedDriver;
+      try {
+        r = await PacedDriver.open({ ...k.runOptions(req.path, { timeframe, timeZone, sessionKind }), nq, nqPath: nq === null ? null : req.nqPath }, k.runDeps(), resumeAt);
+      } catch (e) {
+        // A series' folder with no data file, or a glob matching none, is a bad file by name as a single one is.
+        if (series && e instanceof FeedError) throw new EngineError('bad-file', e.message);
+        throw e;
+      }
       opened(r);
       k.publishExecution();
       return r.status();

@@ -25,7 +25,9 @@ describe('opening a file that is not a data file', () => {
   it('refuses kernel files, devices, folders and empty files by name, before reading them', async () => {
     expect(await refusal(k.api.openReplay({ path: '/proc/self/environ' }))).toMatchObject({ kind: 'bad-file', message: '/proc/self/environ: is empty' });
     expect(await refusal(k.api.openReplay({ path: '/dev/zero' }))).toMatchObject({ kind: 'bad-file', message: '/dev/zero: is not a regular file (a device, a pipe or a socket)' });
-    expect(await refusal(k.api.openReplay({ path: dir }))).toMatchObject({ kind: 'bad-file', message: `${dir}: is a folder, not a data file` });
+    // A folder is a series of contract files (issue 19): one without any is refused by name.
+    const none = mkdtempSync(join(tmpdir(), 'mia-open-none-'));
+    expect(await refusal(k.api.openReplay({ path: none }))).toMatchObject({ kind: 'bad-file', message: `${none}: a folder with no data file (.scid, .csv, .jsonl, .txt)` });
     const empty = join(dir, 'empty.csv');
     writeFileSync(empty, '');
     expect(await refusal(k.api.openReplay({ path: empty }))).toMatchObject({ kind: 'bad-file', message: `${empty}: is empty` });
