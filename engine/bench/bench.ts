@@ -11,6 +11,10 @@
  * archive's size, and a recorded session's step back at its last bar (the
  * worst case: the rebuild re-runs the run from its first record).
  *
+ * Issue 19: the 34 Sierra Chart five-minute contract files as one series
+ * (whole path, journaled, parsing alone beside pandas.read_csv when python3
+ * has pandas), and a sweep's throughput on 1 and 2 worker threads.
+ *
  * Targets on the 2-core reference machine: >= 3,000,000 ticks/s from SCID;
  * the whole real CSV in < 0.2 s, start-up excluded; sections 1-5 under 2 us a
  * bar and sections 1-10 under 10 us a bar, median (issue 3).
@@ -35,8 +39,15 @@ import { createKernel } from '../kernel.js';
 import { createBackup, restoreBackup } from '../store/backup.js';
 import { openDb, type Db } from '../store/db.js';
 import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { openFeed } from '../feeds/index.js';
+import { RejectionLog } from '../feeds/rejections.js';
+import { expandSeriesInputs } from '../feeds/series.js';
+import { configurations, runSweep, sweepWorkerFile } from '../research/sweep.js';
+import { DEFAULT_TRADER_SETTINGS } from '../settings.js';
 
 const REAL_CSV = resolve(process.argv[2] ?? '../shared/data/es/ES_1min_2023-09-24_2023-10-09.csv');
+const SIERRA_5M = resolve(process.argv[3] ?? '../shared/data/es/sierra-5m');
 const TICKS = 1_000_000;
 const RUNS = 5;
 
@@ -212,6 +223,71 @@ function timeTransactions(db: Db): number[] {
   return times;
 }
 
+/**
+ * Issue 19: the 34 Sierra Chart five-minute contract files (ESH15 to ESM23)
+ * as one series through the whole path, and journaled; their parsing alone
+ * beside pandas' C parser (`pandas.read_csv` on the same files) when python3
+ * with pandas is there. Targets: the whole path under 3 s, journaled under
+ * 10 s, peak RSS under 500 MiB; parsing at least twice pandas' speed.
+ */
+async function tenYears(dir: string): Promise<void> {
+  if (!existsSync(SIERRA_5M)) {
+    console.log(`\n(skipped the ten years: ${SIERRA_5M} not found)`);
+    return;
+  }
+  const files = (await expandSeriesInputs([SIERRA_5M])).filter((f) => f.endsWith('.txt'));
+  console.log(`\nTen years: ${files.length} Sierra Chart 5-minute contract files in ${SIERRA_5M}`);
+  const opts = { file: SIERRA_5M, timeZone: 'America/Chicago', timeframe: '5m' as const };
+  const whole = await timeRuns('the series through the whole path (bars, levels, method, risk, simulated venue, portfolio)', 1, () => runBacktest(opts));
+  console.log(`  ${whole.result.bars.toLocaleString('en-US')} bars, ${whole.result.sessions.length} sessions, ${whole.result.contracts.length} contracts: ${Math.round(whole.result.bars / (whole.best / 1000)).toLocaleString('en-US')} bars/s; target < 3,000 ms`);
+  const db = openDb(join(dir, 'ten-years.sqlite'));
+  await timeRuns('the same, journaled to SQLite; target < 10,000 ms', 1, () => runBacktest({ ...opts, db }));
+  db.close();
+  // Parsing alone: every file's bars read and validated, nothing else.
+  const rejections = new RejectionLog();
+  const parse = await timeRuns('parsing and validating the 34 files alone (the Sierra text reader)', 3, async () => {
+    let n = 0;
+    for (const f of files) for await (const block of (await openFeed(f, { instrument: ES, barTimeframe: '5m', timeZone: 'America/Chicago', rejections })).blocks()) n += block.length;
+    return n;
+  });
+  const py = spawnSync('python3', ['-c', PANDAS_SCRIPT, ...files], { encoding: 'utf8' });
+  if (py.status !== 0) console.log(`  (pandas not measured: ${(py.stderr || 'python3 with pandas is not installed').trim().split('\n').at(-1)})`);
+  else {
+    const pandasMs = Number(py.stdout.trim());
+    console.log(`  pandas.read_csv (C parser) on the same files: best ${pandasMs.toFixed(1)} ms over 3 runs; this reader / pandas = ${(parse.best / pandasMs).toFixed(2)} (target <= 0.5: twice as fast)`);
+  }
+}
+
+/** pandas' best of three over the files given, ms, printed alone. */
+const PANDAS_SCRIPT = `
+import sys, time
+import pandas as pd
+best = None
+for _ in range(3):
+    t = time.perf_counter()
+    for f in sys.argv[1:]:
+        pd.read_csv(f, skipinitialspace=True)
+    ms = (time.perf_counter() - t) * 1000
+    best = ms if best is None else min(best, ms)
+print(best)
+`;
+
+/** Issue 19: a sweep's throughput on the real CSV, bar-configurations a second per core, on 1 and 2 worker threads. */
+async function sweepThroughput(): Promise<void> {
+  if (!existsSync(REAL_CSV)) return;
+  const spec = { parameters: { 'risk.maxRiskPerTradeUsd': [100, 200, 300, 400], 'risk.dailyLossLimitUsd': [500, 1000] } };
+  const configs = configurations(spec, DEFAULT_TRADER_SETTINGS);
+  const bars = (await runBacktest({ file: REAL_CSV })).bars;
+  console.log(`\nSweep: ${configs.length} configurations of the real CSV (${bars.toLocaleString('en-US')} bars each)`);
+  let one = 0;
+  for (const workers of [1, 2]) {
+    const r = await timeRuns(`${workers} worker thread(s)`, 1, () => runSweep({ file: REAL_CSV }, configs, { workerFile: sweepWorkerFile(), workers }));
+    const rate = (bars * configs.length) / (r.best / 1000);
+    if (workers === 1) one = r.best;
+    console.log(`  ${Math.round(rate / workers).toLocaleString('en-US')} bar-configurations/s per core${workers === 2 ? `; speed-up from 1 to 2 workers ${(one / r.best).toFixed(2)}x` : ''} (target 250,000 per core)`);
+  }
+}
+
 async function main(): Promise<void> {
   // RSS is sampled every 5 ms of wall time, on the engine's own live clock.
   const wall = new LiveClock();
@@ -242,6 +318,9 @@ async function main(): Promise<void> {
     } else {
       console.log(`\n(skipped the real CSV: ${REAL_CSV} not found; pass its path as the first argument)`);
     }
+
+    await tenYears(dir);
+    await sweepThroughput();
 
     const scid = join(dir, 'synthetic.scid');
     const t0 = process.hrtime.bigint();
