@@ -250,7 +250,10 @@ async function tenYears(dir: string): Promise<void> {
     for (const f of files) for await (const block of (await openFeed(f, { instrument: ES, barTimeframe: '5m', timeZone: 'America/Chicago', rejections })).blocks()) n += block.length;
     return n;
   });
-  const py = spawnSync('python3', ['-c', PANDAS_SCRIPT, ...files], { encoding: 'utf8' });
+  // The first python3 that has pandas: the one on PATH (a pyenv's may not), else Debian's (python3-pandas).
+  const pythons = ['python3', '/usr/bin/python3'];
+  let py = spawnSync(pythons[0]!, ['-c', PANDAS_SCRIPT, ...files], { encoding: 'utf8' });
+  if (py.status !== 0 && existsSync(pythons[1]!)) py = spawnSync(pythons[1]!, ['-c', PANDAS_SCRIPT, ...files], { encoding: 'utf8' });
   if (py.status !== 0) console.log(`  (pandas not measured: ${(py.stderr || 'python3 with pandas is not installed').trim().split('\n').at(-1)})`);
   else {
     const pandasMs = Number(py.stdout.trim());
