@@ -21,6 +21,9 @@ export interface WallTime {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
+/** Offsets by zone name (UTC hour index -> ms), shared by every Zone of that name: each zone of each run asked Intl again. */
+const OFFSETS = new Map<string, Map<number, number>>();
+
 /**
  * Converts between Unix ms and wall time in one zone. Build once per zone and
  * reuse: it owns an `Intl.DateTimeFormat` and an offset cache.
@@ -29,8 +32,8 @@ const DAY_MS = 86_400_000;
 export class Zone {
   readonly name: string;
   private readonly fmt: Intl.DateTimeFormat;
-  /** UTC hour index -> offset (ms, wall minus UTC). */
-  private readonly offsets = new Map<number, number>();
+  /** UTC hour index -> offset (ms, wall minus UTC); shared by every Zone of the same name (OFFSETS). */
+  private readonly offsets: Map<number, number>;
 
   constructor(timeZone: string) {
     this.fmt = new Intl.DateTimeFormat('en-US', {
@@ -44,19 +47,37 @@ export class Zone {
       second: 'numeric',
     });
     this.name = this.fmt.resolvedOptions().timeZone;
+    let shared = OFFSETS.get(this.name);
+    if (shared === undefined) OFFSETS.set(this.name, (shared = new Map()));
+    this.offsets = shared;
   }
 
-  /** Offset of wall time from UTC at instant `utcMs`, in ms (ET: -4 h or -5 h). */
+  /**
+   * Offset of wall time from UTC at instant `utcMs`, in ms (ET: -4 h or -5 h).
+   * Intl is asked once for an hour and once for the same hour a day later:
+   * when both agree, the day between holds no transition (no zone the
+   * exchanges use changes twice within a day) and its 24 hours share the
+   * offset; on a transition day each hour is asked on its own. Ten years of
+   * bars ask Intl about 3,000 times a zone instead of 75,000.
+   */
   offsetAt(utcMs: number): number {
     const hourKey = Math.floor(utcMs / HOUR_MS);
-    let off = this.offsets.get(hourKey);
-    if (off === undefined) {
-      const probe = hourKey * HOUR_MS;
-      const w = this.partsOf(probe);
-      off = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - probe;
-      this.offsets.set(hourKey, off);
-    }
+    const cached = this.offsets.get(hourKey);
+    if (cached !== undefined) return cached;
+    const off = this.computeOffset(hourKey);
+    const dayLater = this.offsets.get(hourKey + 24) ?? this.computeOffset(hourKey + 24);
+    this.offsets.set(hourKey + 24, dayLater);
+    if (dayLater === off) {
+      for (let h = hourKey; h < hourKey + 24; h++) if (!this.offsets.has(h)) this.offsets.set(h, off);
+    } else this.offsets.set(hourKey, off);
     return off;
+  }
+
+  /** The offset (ms) at the start of UTC hour `hourKey`, from Intl. */
+  private computeOffset(hourKey: number): number {
+    const probe = hourKey * HOUR_MS;
+    const w = this.partsOf(probe);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - probe;
   }
 
   /** Wall time in this zone of the instant `utcMs`. */

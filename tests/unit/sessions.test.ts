@@ -31,6 +31,28 @@ describe('Zone', () => {
   });
 });
 
+describe('Zone offsets, shared and a day at a time', () => {
+  it('gives every hour of three years the offset Intl gives it, around every change, in New York and Chicago, in any order asked', () => {
+    // The reference: the offset from Intl's own wall-clock reading of each hour, computed here, independently of the cache.
+    const reference = (zone: string, ms: number): number => {
+      const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+      return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - ms;
+    };
+    const start = Date.UTC(2021, 0, 1);
+    const hours = 3 * 366 * 24;
+    for (const name of ['America/New_York', 'America/Chicago']) {
+      const forward = new Zone(name);
+      // Hours asked backwards from a second instance (a shared cache filled from the other end) and forwards.
+      const backward = new Zone(name);
+      for (let h = hours; h >= 0; h -= 7) expect(backward.offsetAt(start + h * 3_600_000 + 1_800_000)).toBe(reference(name, start + h * 3_600_000));
+      for (let h = 0; h <= hours; h++) {
+        const ms = start + h * 3_600_000;
+        if (forward.offsetAt(ms) !== reference(name, ms)) throw new Error(`${name} ${new Date(ms).toISOString()}: ${forward.offsetAt(ms)} != ${reference(name, ms)}`);
+      }
+    }
+  });
+});
+
 describe('SessionCalendar, Globex', () => {
   const cal = new SessionCalendar('globex');
 
