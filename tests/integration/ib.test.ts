@@ -205,15 +205,20 @@ describe.each([TWS_SERVER_VERSION, 178])('TWS at server version %i', (version) =
       const { peer, client } = await setup({}, { protocolError: (m) => errors.push(m) });
       const seen = listen(client);
       await connected(peer, client);
-      client.placeOrder({ id: 'L7', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 3, price: 4290.25 });
-      await eventually(() => expect(peer.received.filter((r) => r.id === 3)).toHaveLength(1));
+      // Listening before the place: TWS answers the place and the modify each with an open order (in that order, whenever they arrive).
       const decoded: { id: number; ref: string | undefined; action: string | undefined; qty: number | undefined; type: string | undefined; lmt: number | undefined; account: string | undefined; local: string | undefined }[] = [];
       (client as unknown as { api: { on(e: string, f: (...a: never[]) => void): void } }).api.on('openOrder', (id: number, c: { localSymbol?: string }, o: { orderRef?: string; action?: string; totalQuantity?: number; orderType?: string; lmtPrice?: number; account?: string }) =>
         decoded.push({ id, ref: o.orderRef, action: o.action, qty: o.totalQuantity, type: o.orderType, lmt: o.lmtPrice, account: o.account, local: c.localSymbol }),
       );
+      client.placeOrder({ id: 'L7', symbol: 'ESZ3', side: 'BUY', type: 'LIMIT', qty: 3, price: 4290.25 });
+      await eventually(() => expect(peer.received.filter((r) => r.id === 3)).toHaveLength(1));
       client.modify('L7', 4289.5);
-      await eventually(() => expect(decoded).toHaveLength(1));
-      expect(decoded[0]).toEqual({ id: peer.workingOrders()[0]?.id, ref: 'L7', action: 'BUY', qty: 3, type: 'LMT', lmt: 4289.5, account: 'DU1234567', local: 'ESZ3' });
+      await eventually(() => expect(decoded).toHaveLength(2));
+      const order = { id: peer.workingOrders()[0]?.id, ref: 'L7', action: 'BUY', qty: 3, type: 'LMT', account: 'DU1234567', local: 'ESZ3' };
+      expect(decoded).toEqual([
+        { ...order, lmt: 4290.25 },
+        { ...order, lmt: 4289.5 },
+      ]);
       // Known orders are not reported twice: the status report follows as before.
       expect(seen.reports.filter((r) => r.id === 'L7').map((r) => r.state)).toEqual(['WORKING']);
       peer.sendFields([59, 1, '0000e0d5.99999999.01.01', 2.5, 'EUR', 1.7976931348623157e308, 1.7976931348623157e308, '']);
