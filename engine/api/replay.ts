@@ -16,7 +16,7 @@ import { detectFormat, openFeed } from '../feeds/index.js';
 import { FeedError, RejectionLog } from '../feeds/rejections.js';
 import { ChainError, readChain, readChains } from '../gamma/chain.js';
 import { gammaLevels, type GammaLevels } from '../gamma/gex.js';
-import { isFolderOrGlob } from '../feeds/series.js';
+import { expandSeriesInputs, isFolderOrGlob, seriesBlocks, seriesFiles } from '../feeds/series.js';
 import { PacedDriver } from '../run/drivers/paced.js';
 import { nqClosesOfFile } from '../feeds/nq.js';
 import type { NqCloses } from '../method/context.js';
@@ -319,11 +319,16 @@ function snapshotOf(k: KernelParts, driver: ActiveRun | null): ReplaySnapshotDTO
 async function loadRecorded(k: KernelParts, d: Db, run: RecordedRun, session: RecordedSession): Promise<RecordedReplay> {
   const recordedBefore = (r: MarketRecord): boolean => (r.kind === 'tick' ? r.tsEvent : r.ts) < session.endTs;
   let records: MarketRecord[] | null = null;
-  if (run.kind !== 'live' && (await stat(run.source).catch(() => null))?.isFile() === true) {
+  // An adjusted series ran on prices no file holds: its journaled bars are what it saw.
+  const adjusted = d.prepare(`SELECT 1 AS x FROM run_events WHERE run_id = ? AND kind = 'contract.rolled' AND detail LIKE '%"adjusted":true%' LIMIT 1`).get(run.id) !== undefined;
+  const series = run.kind !== 'live' && !adjusted && (await isFolderOrGlob(run.source));
+  if (run.kind !== 'live' && !adjusted && (series || (await stat(run.source).catch(() => null))?.isFile() === true)) {
     try {
       records = [];
-      const feed = await openFeed(run.source, { instrument: k.instrument, barTimeframe: run.timeframe, timeZone: run.timeZone, rejections: new RejectionLog() });
-      outer: for await (const block of feed.blocks()) {
+      const opts = { instrument: k.instrument, barTimeframe: run.timeframe, timeZone: run.timeZone, rejections: new RejectionLog() };
+      // A series' records as the run read them; its changes of contract are in the run's script (runScript: roll).
+      const blocks = series ? seriesBlocks(await seriesFiles(await expandSeriesInputs([run.source]), opts), opts) : (await openFeed(run.source, opts)).blocks();
+      outer: for await (const block of blocks) {
         for (const r of block) {
           if (!recordedBefore(r)) break outer;
           records.push(r);

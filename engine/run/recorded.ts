@@ -46,6 +46,8 @@ export interface RecordedCheckDeps {
   readonly killSwitch: KillSwitch;
   /** A recorded mode change: the node's analyzer and trader. */
   readonly setMode: (mode: Mode) => void;
+  /** A recorded change of contract in a multi-contract series (TradingNode.rollContract). */
+  readonly rollContract: (from: string, to: string, lastPrice: number, ts: number) => void;
   /** A recorded gamma chain (null: cleared). */
   readonly setGamma: (levels: GammaLevels | null, basisPoints: number) => void;
   /** The first difference is alerted once (message in plain words, market time Unix ms). */
@@ -152,6 +154,9 @@ export class RecordedCheck {
             break;
           case 'reverse':
             trader.reverse(a.stopTicks, a.targetTicks, 'trader');
+            break;
+          case 'roll':
+            this.d.rollContract(a.from, a.to, a.lastPrice, a.ts);
             break;
         }
       } catch (e) {

@@ -196,6 +196,7 @@ export class OpenRun {
             trader: this.node.trader,
             killSwitch: this.killSwitch,
             setMode: (m) => this.node.setMode(m),
+            rollContract: (from, to, lastPrice, ts) => this.node.rollContract(from, to, lastPrice, ts),
             setGamma: (levels, basisPoints) => {
               this.node.setGamma(levels, basisPoints, this.clock.now()); // no journal: a recorded session writes none
               this.gammaDto = levels === null ? null : toGammaDTO(levels, basisPoints);

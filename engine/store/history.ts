@@ -219,7 +219,9 @@ export type ScriptedAction =
   | { readonly ts: number; readonly kind: 'cancel'; readonly tradeId: string }
   | { readonly ts: number; readonly kind: 'cancel-all'; readonly unprotect: boolean }
   | { readonly ts: number; readonly kind: 'flatten' }
-  | { readonly ts: number; readonly kind: 'reverse'; readonly stopTicks: number; readonly targetTicks: number };
+  | { readonly ts: number; readonly kind: 'reverse'; readonly stopTicks: number; readonly targetTicks: number }
+  /** A multi-contract series moved to the next contract (issue 19): the method restarts, positions close at `lastPrice` (points). */
+  | { readonly ts: number; readonly kind: 'roll'; readonly from: string; readonly to: string; readonly lastPrice: number };
 
 /**
  * The run's scripted actions in market-time order (ties keep journal order:
@@ -239,7 +241,7 @@ export function runScript(db: Db, runId: number): ScriptedAction[] {
   const events = db
     .prepare(
       `SELECT ts, kind, detail FROM run_events WHERE run_id = ?
-          AND kind IN ('kill-switch', 'mode.changed', 'execution.toggled', 'gamma.cleared', 'order.manual', 'order.modified', 'order.cancelled', 'orders.cancelled', 'flatten.start', 'reverse.start')
+          AND kind IN ('kill-switch', 'mode.changed', 'execution.toggled', 'gamma.cleared', 'order.manual', 'order.modified', 'order.cancelled', 'orders.cancelled', 'flatten.start', 'reverse.start', 'contract.rolled')
         ORDER BY seq`,
     )
     .all(runId) as { ts: number; kind: string; detail: string }[];
@@ -259,6 +261,9 @@ export function runScript(db: Db, runId: number): ScriptedAction[] {
     } else if (e.kind === 'reverse.start') {
       const then = d.then as { stopTicks?: number; targetTicks?: number } | undefined;
       if (byTrader) out.push({ ts: e.ts, kind: 'reverse', stopTicks: Number(then?.stopTicks), targetTicks: Number(then?.targetTicks) });
+    } else if (e.kind === 'contract.rolled') {
+      // An adjusted series has no roll to repeat: its prices are continuous.
+      if (d.adjusted !== true) out.push({ ts: e.ts, kind: 'roll', from: String(d.from), to: String(d.to), lastPrice: Number(d.lastPrice) });
     } else if (e.kind === 'flatten.start') {
       if (byTrader && d.reverse === null && d.why === 'flatten') out.push({ ts: e.ts, kind: 'flatten' });
     } else if (e.kind === 'kill-switch') {

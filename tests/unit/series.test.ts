@@ -18,6 +18,8 @@ import { eventually } from '../support/manual-clock';
 import { openDb } from '../../engine/store/db';
 import { runBacktest } from '../../engine/run/drivers/backtest';
 import { contractOf } from '../../engine/feeds/series';
+import { RecordedCheck } from '../../engine/run/recorded';
+import { runScript } from '../../engine/store/history';
 import { SHARED_DATA } from '../support/paths';
 import { at, rig } from '../support/trader-rig';
 
@@ -147,6 +149,45 @@ describe('a series in the app', () => {
       expect(snap.status.barsProcessed).toBe(t.bars);
       const events = k.db!.prepare(`SELECT detail FROM run_events WHERE kind = 'contract.rolled' ORDER BY seq`).all() as { detail: string }[];
       expect(events.map((e) => (JSON.parse(e.detail) as { from: string; to: string }).to)).toEqual(['ESM15', 'ESU15', 'ESZ15']);
+    } finally {
+      await k.close();
+    }
+  }, 120_000);
+});
+
+describe('a recorded session of a series', () => {
+  it('replays the session of a change of contract from the files, the method restarted where the run restarted it: no difference', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mia-series-recorded-'));
+    const k = createKernel({ dataDir: dir, marketDataDir: DIR, version: 'test' }, new LiveClock());
+    try {
+      const glob = join(DIR, 'ES?15-CME*.txt'); // ESH15, ESM15, ESU15, ESZ15
+      const r = await runBacktest({ file: glob, timeZone: 'America/Chicago', timeframe: '5m', db: k.db, wall: new LiveClock() });
+      const roll = r.contracts[1]!;
+      // The session that holds ESM15's first bar (and so the change).
+      const sessions = await k.api.listSessions();
+      const s = sessions.find((x) => x.runId === r.runId && r.sessions.some((y) => y.id === x.sessionId && y.startTs <= roll.fromTs && roll.fromTs < y.endTs))!;
+      expect(s).toBeDefined();
+      await k.api.openSession({ runId: s.runId, sessionId: s.sessionId });
+      await k.api.setSpeed('max');
+      await k.api.play();
+      await eventually(async () => expect((await k.api.getReplaySnapshot()).status.state).toBe('ended'), 60_000);
+      const rec = (await k.api.getReplaySnapshot()).status.recorded!;
+      expect(rec).toMatchObject({ source: 'file', differenceCount: 0, differences: [] });
+      expect(rec.signalsMatched).toBe(rec.signalsChecked);
+      // The change is in the run's script at the old contract's end, and the recorded check repeats it there.
+      const script = runScript(k.db!, r.runId!).filter((a) => a.kind === 'roll');
+      const lastH = readFileSync(join(DIR, 'ESH15-CME.scid_BarData__5m.txt'), 'utf8').trim().split(/\r?\n/).at(-1)!.split(',').map((x) => x.trim());
+      expect(script.map((a) => (a.kind === 'roll' ? `${a.from}>${a.to}` : ''))).toEqual(['ESH15>ESM15', 'ESM15>ESU15', 'ESU15>ESZ15']);
+      expect(script[0]).toEqual({ kind: 'roll', from: 'ESH15', to: 'ESM15', lastPrice: Number(lastH[5]), ts: script[0]!.ts });
+      expect(easternIso(script[0]!.ts)).toBe(((e) => `${e.y}-${String(e.m).padStart(2, '0')}-${String(e.d).padStart(2, '0')} ${String(Math.floor((e.minute + 5) / 60)).padStart(2, '0')}:${String((e.minute + 5) % 60).padStart(2, '0')}`)(easternOf(lastH[0]!, lastH[1]!)));
+      const rolled: unknown[][] = [];
+      const check = new RecordedCheck({ run: {} as never, session: {} as never, records: [], source: 'file', script, signals: [], trades: [] }, { trader: {} as never, killSwitch: {} as never, setMode: () => {}, setGamma: () => {}, alert: () => {}, rollContract: (...a) => rolled.push(a) });
+      check.applyScript(script[0]!.ts - 1);
+      expect(rolled).toEqual([]);
+      check.applyScript(script[0]!.ts);
+      expect(rolled).toEqual([['ESH15', 'ESM15', Number(lastH[5]), script[0]!.ts]]);
+      check.applyScript(Number.POSITIVE_INFINITY);
+      expect(rolled.map((a) => a[1])).toEqual(['ESM15', 'ESU15', 'ESZ15']);
     } finally {
       await k.close();
     }
