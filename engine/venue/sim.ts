@@ -44,6 +44,8 @@ export class SimulatedVenue implements ExecutionVenue {
   private readonly slip: number;
   private readonly commission: number;
   private readonly orders = new Map<string, Order>();
+  /** The orders still WORKING or PENDING, in submission order: what each record is matched against (the run's every order would make a long backtest quadratic). */
+  private readonly live = new Map<string, Order>();
   private seq = 0;
   private net = 0;
 
@@ -73,6 +75,7 @@ export class SimulatedVenue implements ExecutionVenue {
       cancelReason: null,
     };
     this.orders.set(order.id, order);
+    this.live.set(order.id, order);
     return order;
   }
 
@@ -95,7 +98,8 @@ export class SimulatedVenue implements ExecutionVenue {
     if (o === undefined || !isOpenOrder(o)) return false;
     o.status = 'CANCELLED';
     o.cancelReason = reason;
-    for (const child of this.orders.values()) if (child.parentId === id && child.status === 'PENDING') this.cancel(child.id, `parent ${reason}`);
+    this.live.delete(id);
+    for (const child of this.live.values()) if (child.parentId === id && child.status === 'PENDING') this.cancel(child.id, `parent ${reason}`);
     return true;
   }
 
@@ -108,7 +112,7 @@ export class SimulatedVenue implements ExecutionVenue {
 
   /** Orders still WORKING or PENDING, in submission order. */
   open(): Order[] {
-    return [...this.orders.values()].filter(isOpenOrder);
+    return [...this.live.values()];
   }
 
   /** An order by id. */
@@ -129,6 +133,7 @@ export class SimulatedVenue implements ExecutionVenue {
   /** Matches working orders against one trade. */
   onTick(tick: TradeTick): Fill[] {
     const fills: Fill[] = [];
+    if (this.live.size === 0) return fills;
     // Orders activated by a fill at this tick wait for the next one.
     for (const o of this.open().filter((x) => x.status === 'WORKING')) {
       if (o.status !== 'WORKING') continue; // cancelled by an OCA fill above
@@ -140,8 +145,9 @@ export class SimulatedVenue implements ExecutionVenue {
 
   /** Matches working orders along a bar's path (module header). */
   onBar(bar: Bar): Fill[] {
-    const path = barPath(bar);
     const fills: Fill[] = [];
+    if (this.live.size === 0) return fills;
+    const path = barPath(bar);
     // Each order's entry point on the path: working orders from the open, bracket legs from their entry's fill.
     const from = new Map<string, number>();
     for (const o of this.open()) if (o.status === 'WORKING') from.set(o.id, 0);
@@ -166,20 +172,21 @@ export class SimulatedVenue implements ExecutionVenue {
       }
       fills.push(this.fill(o, hit.price, hit.slippage, bar.ts));
       from.delete(o.id);
-      for (const child of this.orders.values()) if (child.parentId === o.id && child.status === 'WORKING') from.set(child.id, hit.pos);
+      for (const child of this.live.values()) if (child.parentId === o.id && child.status === 'WORKING') from.set(child.id, hit.pos);
     }
     return fills;
   }
 
   private fill(o: Order, price: number, slippage: number, ts: number): Fill {
     o.status = 'FILLED';
+    this.live.delete(o.id);
     this.net += o.side === 'BUY' ? o.qty : -o.qty;
     o.filledTs = ts;
     o.fillPrice = price;
     if (o.ocaGroup !== undefined) {
-      for (const other of this.orders.values()) if (other !== o && other.ocaGroup === o.ocaGroup) this.cancel(other.id, `OCA: ${o.id} filled`);
+      for (const other of this.live.values()) if (other.ocaGroup === o.ocaGroup) this.cancel(other.id, `OCA: ${o.id} filled`);
     }
-    for (const child of this.orders.values()) if (child.parentId === o.id && child.status === 'PENDING') child.status = 'WORKING';
+    for (const child of this.live.values()) if (child.parentId === o.id && child.status === 'PENDING') child.status = 'WORKING';
     return { orderId: o.id, role: o.role, side: o.side, qty: o.qty, price, ts, slippageTicks: slippage, commissionUsd: this.commission * o.qty };
   }
 
