@@ -1,6 +1,7 @@
 /**
  * A sweep's worker thread (piscina; engine/research/sweep.ts): one
- * configuration's backtest of the sweep's data, answered as a SweepRun.
+ * configuration's backtest of the sweep's market tape (engine/run/tape.ts,
+ * in shared memory), answered as a SweepRun.
  * The trader's settings map onto the backtest as `mia backtest --settings`
  * maps them (risk, method, simulated costs, position management).
  */
@@ -11,15 +12,11 @@ import type { SweepRun, SweepTask } from './sweep.js';
 
 /** Runs one configuration (piscina's default export). */
 export default async function run(task: SweepTask): Promise<SweepRun> {
-  const { dataset: d, configuration: c } = task;
+  const { tape, mode, configuration: c } = task;
   const s = c.settings;
   const r = await runBacktest({
-    file: d.file,
-    ...(d.timeZone === undefined ? {} : { timeZone: d.timeZone }),
-    ...(d.timeframe === undefined ? {} : { timeframe: d.timeframe }),
-    ...(d.fromTs === undefined ? {} : { fromTs: d.fromTs }),
-    ...(d.toTs === undefined ? {} : { toTs: d.toTs }),
-    method: methodOf(s, methodConfig({ mode: d.mode ?? 'PAPER' })),
+    tape,
+    method: methodOf(s, methodConfig({ mode })),
     risk: riskOf(s),
     simulated: s.paper,
     management: managementOf(s),

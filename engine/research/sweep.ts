@@ -19,6 +19,8 @@ import type { AnnualMetrics } from '../perf/annual.js';
 import type { PerformanceMetrics } from '../perf/metrics.js';
 import { deflatedSharpeOfSweep, probabilityOfOverfitting } from '../perf/overfitting.js';
 import { parseTraderSettings, type TraderSettings } from '../settings.js';
+import { ES } from '../domain.js';
+import { buildTape, type MarketTape } from '../run/tape.js';
 
 /** A parameter's values: listed, or from `from` to `to` by `step` (both ends included when on the step). */
 export type ParameterValues = readonly number[] | { readonly from: number; readonly to: number; readonly step: number };
@@ -148,24 +150,55 @@ export function sweepWorkerFile(): string {
   return found;
 }
 
-/** What a worker is given: the data and one configuration. */
+/** What a worker is given: the dataset's market tape (shared memory, not a copy), the mode, and one configuration. */
 export interface SweepTask {
-  readonly dataset: SweepDataset;
+  readonly tape: MarketTape;
+  readonly mode: NonNullable<SweepDataset['mode']>;
   readonly configuration: SweepConfiguration;
+}
+
+/**
+ * The market tape of `dataset` (engine/run/tape.ts): its records through
+ * the market pipeline once, for every configuration of a sweep.
+ * @throws FeedError as a backtest of the dataset.
+ */
+export function tapeOf(dataset: SweepDataset): Promise<MarketTape> {
+  return buildTape({
+    file: dataset.file,
+    ...(dataset.fromTs === undefined ? {} : { fromTs: dataset.fromTs }),
+    ...(dataset.toTs === undefined ? {} : { toTs: dataset.toTs }),
+    instrument: ES,
+    timeframe: dataset.timeframe ?? '1m',
+    timeZone: dataset.timeZone ?? ES.timeZone,
+    sessionKind: 'globex',
+  });
 }
 
 /**
  * Runs the configurations on `workers` worker threads (default one per
  * core) of the worker script `workerFile` (dist/engine/sweep-worker.cjs),
  * telling `onProgress` after each; `signal` cancels what has not started.
- * Results come back in configuration order, whatever order the workers finish.
+ * The dataset goes through the market pipeline once, here (tapeOf), and
+ * every worker plays that tape: only the method, risk, venue and portfolio
+ * run per configuration. Results come back in configuration order,
+ * whatever order the workers finish.
+ * @throws FeedError when the data cannot be read.
  */
 export async function runSweep(
   dataset: SweepDataset,
   configs: readonly SweepConfiguration[],
-  opts: { readonly workerFile: string; readonly workers?: number; readonly onProgress?: (done: number, total: number) => void; readonly signal?: AbortSignal },
+  opts: {
+    readonly workerFile: string;
+    readonly workers?: number;
+    readonly onProgress?: (done: number, total: number) => void;
+    readonly signal?: AbortSignal;
+    /** The dataset's tape when the caller has built it already (tapeOf(dataset)). */
+    readonly tape?: MarketTape;
+  },
 ): Promise<SweepResult> {
   const workers = Math.max(1, opts.workers ?? availableParallelism());
+  const tape = opts.tape ?? (await tapeOf(dataset));
+  const mode = dataset.mode ?? 'PAPER';
   const pool = new Piscina({ filename: opts.workerFile, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   const runs: SweepRun[] = [];
   let done = 0;
@@ -174,7 +207,7 @@ export async function runSweep(
     await Promise.all(
       configs.map(async (configuration) => {
         try {
-          const run = (await pool.run({ dataset, configuration } satisfies SweepTask, opts.signal === undefined ? {} : { signal: opts.signal })) as SweepRun;
+          const run = (await pool.run({ tape, mode, configuration } satisfies SweepTask, opts.signal === undefined ? {} : { signal: opts.signal })) as SweepRun;
           runs.push(run);
           done += 1;
           opts.onProgress?.(done, configs.length);

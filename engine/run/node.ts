@@ -31,6 +31,7 @@ import type { Instrument, MarketRecord, Timeframe } from '../domain.js';
 import type { ExecutionMode } from '../execution/records.js';
 import type { PositionManagement } from '../execution/management.js';
 import { Trader, type TraderDeps } from '../execution/trader.js';
+import type { DatasetRoll } from '../feeds/dataset.js';
 import { RejectionLog } from '../feeds/rejections.js';
 import type { GammaLevels } from '../gamma/gex.js';
 import type { SessionSummary } from '../indicators/session-levels.js';
@@ -45,6 +46,7 @@ import type { RiskConfig } from '../risk/sizing.js';
 import type { Db } from '../store/db.js';
 import { RunJournal, type RunInfo } from '../store/journal.js';
 import { SessionCalendar, type SessionKind } from '../time/sessions.js';
+import type { TapeSink } from './tape.js';
 import type { ExecutionVenue } from '../venue/orders.js';
 
 /** Gamma levels and the basis (ES - SPX, points) that maps them onto the instrument. */
@@ -194,13 +196,37 @@ export class TradingNode {
       clock: deps.clock,
       sink: {
         barClosed: (c) => this.barClosed(c),
-        sessionClosed: (s) => {
-          this.sessions.push(s);
-          this.journal?.session(s);
-          deps.listener?.sessionClosed?.(s);
-        },
+        sessionClosed: (s) => this.sessionClosed(s),
       },
     });
+  }
+
+  /**
+   * The node's entry points for a market tape (engine/run/tape.ts: the
+   * pipeline's output computed once for a sweep's many configurations): a
+   * record for the gamma schedule and the trader only, then the bars and
+   * sessions the tape says its taking completed. Never mixed with onRecord
+   * in one run.
+   */
+  readonly taped: TapeSink = {
+    contractChanged: (r) => this.contractChanged(r),
+    record: (r) => {
+      if (this.nextChain < this.schedule.length) this.applyDueChains(r.kind === 'tick' ? r.tsEvent : r.ts);
+      this.trader.onRecord(r);
+    },
+    barClosed: (c) => {
+      this.tapedBars += 1;
+      this.barClosed(c);
+    },
+    sessionClosed: (s) => this.sessionClosed(s),
+  };
+
+  private tapedBars = 0;
+
+  private sessionClosed(s: SessionSummary): void {
+    this.sessions.push(s);
+    this.journal?.session(s);
+    this.deps.listener?.sessionClosed?.(s);
   }
 
   /** One record, in time order: the gamma schedule's chains due by its start, the trader (fills, marks, risk), then the market pipeline. */
@@ -234,6 +260,18 @@ export class TradingNode {
     this.journal?.event('contract.rolled', ts, { from, to, lastPrice, closedQty: closed });
   }
 
+  /**
+   * A change of contract of the data (engine/feeds/dataset.ts), before the
+   * new contract's first record. Back-adjusted, the series is continuous:
+   * the change and its gap are journaled, nothing restarts. Else the roll
+   * (rollContract) happens at the old contract's end, or now when the
+   * clock is past it.
+   */
+  contractChanged(roll: DatasetRoll): void {
+    if (roll.gapPoints !== null) this.journal?.event('contract.rolled', roll.lastTs, { from: roll.from, to: roll.to, adjusted: true, gapPoints: roll.gapPoints });
+    else this.rollContract(roll.from, roll.to, roll.lastPrice, Math.max(roll.lastTs, this.deps.clock.now()));
+  }
+
   /** End of data: completes the forming bar and closes the session. */
   end(): void {
     this.pipeline.end();
@@ -241,7 +279,7 @@ export class TradingNode {
 
   /** Completed bars so far. */
   get bars(): number {
-    return this.pipeline.bars;
+    return this.pipeline.bars + this.tapedBars;
   }
 
   /**

@@ -14,9 +14,9 @@ import type { TradeDTO } from '../../contract.js';
 import { ES, TIMEFRAME_MS, type Instrument, type Timeframe } from '../../domain.js';
 import { toTradeDTO } from '../../dto.js';
 import type { Trader } from '../../execution/trader.js';
-import { openFeed, type FeedFormat } from '../../feeds/index.js';
-import { backAdjustments, contractOf, expandSeriesInputs, isFolderOrGlob, seriesBlocks, seriesFiles } from '../../feeds/series.js';
-import { FeedError, RejectionLog, type Rejection } from '../../feeds/rejections.js';
+import { openDataset } from '../../feeds/dataset.js';
+import type { FeedFormat } from '../../feeds/index.js';
+import { RejectionLog, type Rejection } from '../../feeds/rejections.js';
 import type { SessionSummary } from '../../indicators/session-levels.js';
 import { methodConfig, type MethodConfig } from '../../method/config.js';
 import type { SignalCounts } from '../../method/counts.js';
@@ -36,6 +36,7 @@ import type { PositionManagement } from '../../execution/management.js';
 import type { Order } from '../../venue/orders.js';
 import { SimulatedVenue } from '../../venue/sim.js';
 import { TradingNode, type GammaInForce } from '../node.js';
+import { playTape, type MarketTape } from '../tape.js';
 
 /** What to backtest and how. */
 export interface BacktestOptions {
@@ -45,7 +46,13 @@ export interface BacktestOptions {
    * order, the method restarted and any position closed at each change of
    * contract, the change journaled).
    */
-  readonly file: string | readonly string[];
+  readonly file?: string | readonly string[];
+  /**
+   * The data as a market tape (engine/run/tape.ts: the pipeline's output
+   * computed once, for a sweep) instead of `file`: the range, adjustment,
+   * instrument, timeframe, time zone and session kind are then the tape's.
+   */
+  readonly tape?: MarketTape;
   /** Records from this time on (Unix ms, inclusive) and before this one (exclusive); the whole data when absent. */
   readonly fromTs?: number;
   readonly toTs?: number;
@@ -159,9 +166,11 @@ export interface BacktestResult {
  * @throws FeedError when the file cannot be read at all; rejected records do not throw.
  */
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
-  const instrument = opts.instrument ?? ES;
-  const timeframe = opts.timeframe ?? '1m';
-  const timeZone = opts.timeZone ?? instrument.timeZone;
+  const tape = opts.tape ?? null;
+  if ((tape === null) === (opts.file === undefined)) throw new RangeError('backtest: a data file or a market tape, one of the two');
+  const instrument = tape?.instrument ?? opts.instrument ?? ES;
+  const timeframe = tape?.timeframe ?? opts.timeframe ?? '1m';
+  const timeZone = tape?.timeZone ?? opts.timeZone ?? instrument.timeZone;
   const wall = opts.wall;
   const clock = new BacktestClock();
   const risk = opts.risk ?? DEFAULT_RISK_CONFIG;
@@ -169,20 +178,16 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const venue = new SimulatedVenue({ tickSize: instrument.tickSize, ...opts.simulated });
   // The feed reports to the node's rejection log, so the file's bad records are journaled with the run.
   const rejections = new RejectionLog();
-  const feedOpts = { instrument, barTimeframe: timeframe, timeZone, rejections };
-  const inputs = typeof opts.file === 'string' ? [opts.file] : [...opts.file];
-  const series = inputs.length === 1 && !(await isFolderOrGlob(inputs[0]!)) ? null : await seriesFiles(await expandSeriesInputs(inputs), feedOpts);
-  const single = series === null ? await openFeed(inputs[0]!, feedOpts) : null;
-  if (series !== null && series.length === 0) throw new FeedError(`${inputs.join(' + ')}: no records in any file`);
-  const format = single?.format ?? series![0]!.format;
-  const source = inputs.join(' + ');
+  const data = tape === null ? await openDataset({ file: opts.file!, ...range(opts), adjusted: opts.adjusted === true, instrument, timeframe, timeZone, rejections }) : null;
+  const format = tape?.format ?? data!.format;
+  const source = tape?.source ?? data!.source;
   const onBar = opts.onBar;
   const onDecision = opts.onDecision;
   const node = new TradingNode(
     {
       instrument,
       timeframe,
-      sessionKind: opts.sessionKind ?? 'globex',
+      sessionKind: tape?.sessionKind ?? opts.sessionKind ?? 'globex',
       timeZone,
       method: opts.method ?? methodConfig(),
       risk,
@@ -212,39 +217,22 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   );
   const journal = node.journal;
   let records = 0;
-  let overlapDropped = 0;
-  const contracts: { contract: string; file: string; fromTs: number }[] = [];
-  const from = opts.fromTs ?? Number.NEGATIVE_INFINITY;
-  const to = opts.toTs ?? Number.POSITIVE_INFINITY;
-  const offsets = series !== null && opts.adjusted === true ? await backAdjustments(series, feedOpts) : null;
-  const blocks =
-    series === null
-      ? single!.blocks()
-      : seriesBlocks(series, feedOpts, {
-          fromTs: from,
-          toTs: to,
-          ...(offsets === null ? {} : { offsets }),
-          onContract: (prev, next, firstTs, lastPrice, lastTs) => {
-            contracts.push({ contract: next.contract, file: next.file, fromTs: firstTs });
-            if (prev === null) return;
-            // Adjusted, the series is continuous: the change and its gap (the new contract's first price less the old one's last, points) are journaled.
-            if (offsets !== null) node.journal?.event('contract.rolled', lastTs, { from: prev.contract, to: next.contract, adjusted: true, gapPoints: offsets[series.indexOf(prev)]! - offsets[series.indexOf(next)]! });
-            // Else the roll happens at the old contract's end: the clock is there already.
-            else node.rollContract(prev.contract, next.contract, lastPrice, Math.max(lastTs, clock.now()));
-          },
-          onOverlap: (_f, n) => (overlapDropped += n),
-        });
   try {
-    for await (const block of blocks) {
-      for (const r of block) {
-        const ts = r.kind === 'tick' ? r.tsEvent : r.ts;
-        if (series === null && (ts < from || ts >= to)) continue;
-        clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
-        node.onRecord(r);
-        records += 1;
+    if (tape !== null) {
+      // The pipeline's output was computed once (engine/run/tape.ts); the data's rejections go to the run's log as the file's would.
+      for (const r of tape.rejections) rejections.add(r);
+      playTape(tape, (ts) => clock.advanceTo(ts), node.taped);
+      records = tape.records;
+    } else {
+      for await (const block of data!.blocks((roll) => node.contractChanged(roll))) {
+        for (const r of block) {
+          clock.advanceTo(r.kind === 'tick' ? r.tsEvent : r.ts + TIMEFRAME_MS[r.tf]);
+          node.onRecord(r);
+          records += 1;
+        }
       }
+      node.end();
     }
-    node.end();
   } catch (e) {
     journal?.finish('failed', wall?.now() ?? 0, { bars: node.bars, rejected: rejections.count }, String(e));
     throw e;
@@ -252,8 +240,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   journal?.finish('completed', wall?.now() ?? 0, { bars: node.bars, rejected: rejections.count });
   return {
     file: source,
-    contracts: series === null ? [{ contract: contractOf(inputs[0]!), file: inputs[0]!, fromTs: Number.NaN }] : contracts,
-    overlapDropped,
+    contracts: tape?.contracts ?? data!.contracts,
+    overlapDropped: tape?.overlapDropped ?? data!.overlapDropped(),
     format,
     sessions: node.sessions,
     bars: node.bars,
@@ -267,6 +255,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     research: researchOf(node.trader, node.sessions, risk.accountEquityUsd, node.analyzer.config, instrument.timeZone),
   };
 }
+
+const range = (o: { readonly fromTs?: number; readonly toTs?: number }) => ({ ...(o.fromTs === undefined ? {} : { fromTs: o.fromTs }), ...(o.toTs === undefined ? {} : { toTs: o.toTs }) });
 
 const dayOfMs = (ts: number, zone: Zone): number => {
   const w = zone.wallTime(ts);

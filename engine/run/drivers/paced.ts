@@ -19,9 +19,9 @@ import type { EventFlow } from '../../bus.js';
 import type { Clock, ReplaySpeed, TimerHandle } from '../../clock.js';
 import type { ReplayStatusDTO } from '../../contract.js';
 import type { Instrument, MarketRecord } from '../../domain.js';
-import { openFeed, type FeedFormat } from '../../feeds/index.js';
-import { expandSeriesInputs, isFolderOrGlob, seriesBlocks, seriesFiles } from '../../feeds/series.js';
-import { FeedError, RejectionLog } from '../../feeds/rejections.js';
+import type { FeedFormat } from '../../feeds/index.js';
+import { openDataset } from '../../feeds/dataset.js';
+import { RejectionLog } from '../../feeds/rejections.js';
 import type { Scheduler } from '../../scheduler.js';
 import type { RecordedReplay } from '../recorded.js';
 import { OpenRun, dueOf, startOf, type RunDeps, type RunOptions } from '../run.js';
@@ -88,20 +88,10 @@ export class PacedDriver {
    */
   static async open(opts: RunOptions, deps: PacedDeps, resumeAt: number | null = null): Promise<PacedDriver> {
     const rejections = new RejectionLog();
-    const feedOpts = { instrument: opts.instrument, barTimeframe: opts.timeframe, timeZone: opts.timeZone, rejections };
-    // A folder or a glob of contract files plays as one front-month series (issue 19, engine/feeds/series.ts).
-    const series = (await isFolderOrGlob(opts.file)) ? await seriesFiles(await expandSeriesInputs([opts.file]), feedOpts) : null;
-    if (series !== null && series.length === 0) throw new FeedError(`${opts.file}: no records in any file`);
-    const feed = series === null ? await openFeed(opts.file, feedOpts) : null;
-    const run = new OpenRun(opts, { kind: 'replay', format: feed?.format ?? series![0]!.format, rejections }, deps);
-    const blocks =
-      feed !== null
-        ? feed.blocks()
-        : seriesBlocks(series!, feedOpts, {
-            onContract: (prev, next, _first, lastPrice, lastTs) => {
-              if (prev !== null) run.node.rollContract(prev.contract, next.contract, lastPrice, Math.max(lastTs, run.clock.now()));
-            },
-          });
+    // A folder or a glob of contract files plays as one front-month series (issue 19, engine/feeds/dataset.ts).
+    const data = await openDataset({ file: opts.file, instrument: opts.instrument, timeframe: opts.timeframe, timeZone: opts.timeZone, rejections });
+    const run = new OpenRun(opts, { kind: 'replay', format: data.format, rejections }, deps);
+    const blocks = data.blocks((roll) => run.node.contractChanged(roll));
     const driver = new PacedDriver(run, blocks, deps);
     // The first block is read now, before the windows hear of the run: what it rejects is told once they have (OpenRun.opened).
     run.muted = true;
