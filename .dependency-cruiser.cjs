@@ -16,8 +16,7 @@ const LAYERS = [
   ['store'],
   ['live'],
   ['run'],
-  ['api', 'settings'],
-  ['research'],
+  ['api', 'settings', 'research'],
   ['kernel'],
   ['rpc', 'cli', 'bench', 'main'],
 ];

@@ -47,7 +47,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { backtestReportHtml } from './report.js';
+import { backtestReportHtml } from '../research/report.js';
 import { runBacktest, type BacktestResult } from '../run/drivers/backtest.js';
 import { LiveClock } from '../clock.js';
 import type { Timeframe } from '../domain.js';

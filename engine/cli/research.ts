@@ -8,9 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Timeframe } from '../domain.js';
-import { configurations, runSweep, rankRuns, sweepWorkerFile, verdictOf, SWEEP_METRICS, metricOf, type SweepDataset, type SweepMetric, type SweepSpec, type SweepRun } from '../research/sweep.js';
-import { walkForward } from '../research/walkforward.js';
-import { runBacktest } from '../run/drivers/backtest.js';
+import { configurations, runSweep, rankRuns, sweepWorkerFile, tapeOnWorker, verdictOf, SWEEP_METRICS, metricOf, type SweepDataset, type SweepMetric, type SweepSpec, type SweepRun } from '../research/sweep.js';
+import { sessionSpansOf, walkForward } from '../research/walkforward.js';
 import { DEFAULT_TRADER_SETTINGS, parseTraderSettings, type TraderSettings } from '../settings.js';
 
 type Out = (s: string) => void;
@@ -121,9 +120,8 @@ export async function walkForwardCommand(argv: string[], out: Out, err: Out): Pr
   const outSessions = n('out', values.out);
   if (inSessions === undefined || outSessions === undefined) throw new ResearchUsageError('walkforward needs --in <sessions> and --out <sessions>');
   const stepSessions = n('step', values.step);
-  // The sessions of the data, from one run of it.
-  const probe = await runBacktest({ file: dataset.file, ...(dataset.timeZone === undefined ? {} : { timeZone: dataset.timeZone }), ...(dataset.timeframe === undefined ? {} : { timeframe: dataset.timeframe }) });
-  const sessions = probe.sessions.map((s) => ({ id: s.id, startTs: s.startTs, endTs: s.endTs }));
+  // The sessions of the data, from its market tape.
+  const sessions = sessionSpansOf(await tapeOnWorker(dataset, sweepWorkerFile()));
   const r = await walkForward(dataset, sessions, configs, { inSessions, outSessions, ...(stepSessions === undefined ? {} : { stepSessions }), metric }, {
     workerFile: sweepWorkerFile(),
     ...(workers === undefined ? {} : { workers }),

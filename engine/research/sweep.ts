@@ -20,7 +20,8 @@ import type { PerformanceMetrics } from '../perf/metrics.js';
 import { deflatedSharpeOfSweep, probabilityOfOverfitting } from '../perf/overfitting.js';
 import { parseTraderSettings, type TraderSettings } from '../settings.js';
 import { ES } from '../domain.js';
-import { buildTape, type MarketTape } from '../run/tape.js';
+import type { BacktestResult } from '../run/drivers/backtest.js';
+import { buildTape, type MarketTape, type TapeOptions } from '../run/tape.js';
 
 /** A parameter's values: listed, or from `from` to `to` by `step` (both ends included when on the step). */
 export type ParameterValues = readonly number[] | { readonly from: number; readonly to: number; readonly step: number };
@@ -139,6 +140,37 @@ export function configurations(spec: SweepSpec, base: TraderSettings): SweepConf
 }
 
 /**
+ * The settings a sweep can vary: every numeric field of `s` by dotted path
+ * with its value, and every field that is off (null) where the schema takes
+ * a number (a position-management rule), in the document's order.
+ */
+export function sweepableSettings(s: TraderSettings): { path: string; value: number | null }[] {
+  const out: { path: string; value: number | null }[] = [];
+  const walk = (o: Record<string, unknown>, prefix: string): void => {
+    for (const [key, v] of Object.entries(o)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (path === 'version') continue;
+      if (typeof v === 'number') out.push({ path, value: v });
+      else if (v === null) {
+        // Off: sweepable when the schema takes a number there (1 is in every such field's range).
+        const doc = JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
+        const keys = path.split('.');
+        const last = keys.pop()!;
+        keys.reduce<Record<string, unknown>>((x, k) => x[k] as Record<string, unknown>, doc)[last] = 1;
+        try {
+          parseTraderSettings(doc);
+          out.push({ path, value: null });
+        } catch {
+          // A time or another kind: not a number to sweep.
+        }
+      } else if (typeof v === 'object' && v !== null && !Array.isArray(v)) walk(v as Record<string, unknown>, path);
+    }
+  };
+  walk(s as unknown as Record<string, unknown>, '');
+  return out;
+}
+
+/**
  * The built worker script: beside the bundle that runs the sweep
  * (dist/engine/, dist/cli/), or in dist/ when the sources run (tests).
  * @throws Error when it was not built (npm run build).
@@ -157,13 +189,9 @@ export interface SweepTask {
   readonly configuration: SweepConfiguration;
 }
 
-/**
- * The market tape of `dataset` (engine/run/tape.ts): its records through
- * the market pipeline once, for every configuration of a sweep.
- * @throws FeedError as a backtest of the dataset.
- */
-export function tapeOf(dataset: SweepDataset): Promise<MarketTape> {
-  return buildTape({
+/** What building the market tape of `dataset` takes (engine/run/tape.ts). */
+export function tapeOptions(dataset: SweepDataset): TapeOptions {
+  return {
     file: dataset.file,
     ...(dataset.fromTs === undefined ? {} : { fromTs: dataset.fromTs }),
     ...(dataset.toTs === undefined ? {} : { toTs: dataset.toTs }),
@@ -171,15 +199,52 @@ export function tapeOf(dataset: SweepDataset): Promise<MarketTape> {
     timeframe: dataset.timeframe ?? '1m',
     timeZone: dataset.timeZone ?? ES.timeZone,
     sessionKind: 'globex',
-  });
+  };
+}
+
+/**
+ * The market tape of `dataset`: its records through the market pipeline
+ * once, for every configuration of a sweep. Built on this thread.
+ * @throws FeedError as a backtest of the dataset.
+ */
+export function tapeOf(dataset: SweepDataset): Promise<MarketTape> {
+  return buildTape(tapeOptions(dataset));
+}
+
+/**
+ * The market tape of `dataset` built on a worker thread of `workerFile`, so
+ * the calling thread (the engine's) stays free while the data is parsed.
+ * @throws FeedError as tapeOf; an AbortError when `signal` fires first.
+ */
+export async function tapeOnWorker(dataset: SweepDataset, workerFile: string, signal?: AbortSignal): Promise<MarketTape> {
+  const pool = new Piscina({ filename: workerFile, minThreads: 1, maxThreads: 1 });
+  try {
+    return (await pool.run(dataset, { name: 'tape', ...(signal === undefined ? {} : { signal }) })) as MarketTape;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/**
+ * One configuration's whole backtest of `tape` on a worker thread (the
+ * research report's run of the best).
+ * @throws FeedError or Error from the backtest.
+ */
+export async function backtestOnWorker(tape: MarketTape, mode: SweepTask['mode'], configuration: SweepConfiguration, workerFile: string): Promise<BacktestResult> {
+  const pool = new Piscina({ filename: workerFile, minThreads: 1, maxThreads: 1 });
+  try {
+    return (await pool.run({ tape, mode, configuration } satisfies SweepTask, { name: 'backtest' })) as BacktestResult;
+  } finally {
+    await pool.destroy();
+  }
 }
 
 /**
  * Runs the configurations on `workers` worker threads (default one per
  * core) of the worker script `workerFile` (dist/engine/sweep-worker.cjs),
  * telling `onProgress` after each; `signal` cancels what has not started.
- * The dataset goes through the market pipeline once, here (tapeOf), and
- * every worker plays that tape: only the method, risk, venue and portfolio
+ * The dataset goes through the market pipeline once, on a worker (the
+ * `tape` task) unless `opts.tape` holds it already, and every worker plays that tape: only the method, risk, venue and portfolio
  * run per configuration. Results come back in configuration order,
  * whatever order the workers finish.
  * @throws FeedError when the data cannot be read.
@@ -197,13 +262,19 @@ export async function runSweep(
   },
 ): Promise<SweepResult> {
   const workers = Math.max(1, opts.workers ?? availableParallelism());
-  const tape = opts.tape ?? (await tapeOf(dataset));
   const mode = dataset.mode ?? 'PAPER';
   const pool = new Piscina({ filename: opts.workerFile, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   const runs: SweepRun[] = [];
   let done = 0;
   let cancelled = false;
   try {
+    let tape: MarketTape;
+    try {
+      tape = opts.tape ?? ((await pool.run(dataset, { name: 'tape', ...(opts.signal === undefined ? {} : { signal: opts.signal }) })) as MarketTape);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') return { runs, cancelled: true, workers };
+      throw e;
+    }
     await Promise.all(
       configs.map(async (configuration) => {
         try {
@@ -255,7 +326,8 @@ export function rankRuns(runs: readonly SweepRun[], metric: SweepMetric): SweepR
 /**
  * The best run by `metric`, its deflated Sharpe ratio among the runs'
  * daily returns, and the probability of backtest overfitting over `blocks`
- * blocks of days (engine/perf/overfitting.ts).
+ * blocks of days (engine/perf/overfitting.ts), or fewer blocks (an even
+ * number) where the days are too few for blocks of two days (11 days: 4).
  * @throws RangeError with no run.
  */
 export function verdictOf(runs: readonly SweepRun[], metric: SweepMetric, blocks = 8): SweepVerdict {
@@ -271,8 +343,10 @@ export function verdictOf(runs: readonly SweepRun[], metric: SweepMetric, blocks
     dsr = null;
   }
   let pbo: number | null = null;
+  // Blocks of 2 days at least: fewer (an even number) when the days are too few for `blocks`.
+  const usable = Math.min(blocks, 2 * Math.floor(Math.floor(days / 2) / 2));
   try {
-    pbo = runs.length >= 2 ? probabilityOfOverfitting(matrix, blocks).pbo : null;
+    pbo = runs.length >= 2 && usable >= 2 ? probabilityOfOverfitting(matrix, usable).pbo : null;
   } catch {
     pbo = null;
   }

@@ -15,6 +15,7 @@
  */
 import { standardDeviation } from 'simple-statistics';
 import { TRADING_DAYS_PER_YEAR } from '../perf/annual.js';
+import type { MarketTape } from '../run/tape.js';
 import { rankRuns, runSweep, type SweepConfiguration, type SweepDataset, type SweepMetric, type SweepRun } from './sweep.js';
 
 /** A session of the data: its id and its first bar's open and last bar's end, Unix ms. */
@@ -48,6 +49,13 @@ export interface WalkForwardResult {
   readonly outOfSampleNetUsd: number;
   readonly efficiency: number | null;
   readonly stability: Record<string, { readonly values: number[]; readonly distinct: number; readonly sd: number }>;
+  /** Cancelled: the windows are those finished. */
+  readonly cancelled: boolean;
+}
+
+/** The sessions of a market tape (engine/run/tape.ts), as a backtest of its data closes them. */
+export function sessionSpansOf(tape: MarketTape): SessionSpan[] {
+  return tape.sessions.map(({ summary: s }) => ({ id: s.id, startTs: s.startTs, endTs: s.endTs }));
 }
 
 /**
@@ -77,16 +85,39 @@ export async function walkForward(
   sessions: readonly SessionSpan[],
   configs: readonly SweepConfiguration[],
   spec: WalkForwardSpec,
-  opts: { readonly workerFile: string; readonly workers?: number; readonly onWindow?: (done: number, total: number) => void },
+  opts: {
+    readonly workerFile: string;
+    readonly workers?: number;
+    readonly onWindow?: (done: number, total: number) => void;
+    /** Backtests done of all the windows' (each window: every configuration in-sample, then the chosen one out-of-sample). */
+    readonly onProgress?: (done: number, total: number) => void;
+    /** Cancels: the windows finished are kept, `cancelled` says so. */
+    readonly signal?: AbortSignal;
+  },
 ): Promise<WalkForwardResult> {
   const windows = walkForwardWindows(sessions, spec);
   const done: WalkForwardWindow[] = [];
+  const total = windows.length * (configs.length + 1);
+  let runsDone = 0;
+  let cancelled = false;
+  const sweepOpts = { workerFile: opts.workerFile, ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.signal === undefined ? {} : { signal: opts.signal }) };
   for (const w of windows) {
     const range = (s: readonly SessionSpan[]) => ({ fromTs: s[0]!.startTs, toTs: s.at(-1)!.endTs });
-    const inSample = await runSweep({ ...dataset, ...range(w.inSample) }, configs, opts);
+    const inSample = await runSweep({ ...dataset, ...range(w.inSample) }, configs, { ...sweepOpts, onProgress: (n) => opts.onProgress?.(runsDone + n, total) });
+    if (inSample.cancelled) {
+      cancelled = true;
+      break;
+    }
+    runsDone += configs.length;
     const chosen = rankRuns(inSample.runs, spec.metric)[0]!;
     const config = configs.find((c) => c.id === chosen.id)!;
-    const oos = await runSweep({ ...dataset, ...range(w.outOfSample) }, [config], { ...opts, workers: 1 });
+    const oos = await runSweep({ ...dataset, ...range(w.outOfSample) }, [config], { ...sweepOpts, workers: 1 });
+    if (oos.cancelled) {
+      cancelled = true;
+      break;
+    }
+    runsDone += 1;
+    opts.onProgress?.(runsDone, total);
     done.push({ inSample: { from: w.inSample[0]!.id, to: w.inSample.at(-1)!.id }, outOfSample: { from: w.outOfSample[0]!.id, to: w.outOfSample.at(-1)!.id }, chosen, outOfSampleRun: oos.runs[0]! });
     opts.onWindow?.(done.length, windows.length);
   }
@@ -109,5 +140,5 @@ export async function walkForward(
     const values = done.map((w) => w.chosen.values[name]!);
     stability[name] = { values, distinct: new Set(values).size, sd: values.length >= 1 ? standardDeviation(values) : 0 };
   }
-  return { windows: done, equity, outOfSampleNetUsd: eq, efficiency: isAnnual !== 0 ? oosAnnual / isAnnual : null, stability };
+  return { windows: done, equity, outOfSampleNetUsd: eq, efficiency: isAnnual !== 0 ? oosAnnual / isAnnual : null, stability, cancelled };
 }

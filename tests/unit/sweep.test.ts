@@ -63,6 +63,10 @@ describe('a sweep on worker threads', () => {
     expect(v.best.id).toBe(best.id);
     expect(v.deflatedSharpe).not.toBeNull();
     expect(v.pbo).toBeGreaterThanOrEqual(0);
+    // 11 days are too few for the default 8 blocks of 2 days: 4 blocks are used, not no PBO at all.
+    const byDefault = verdictOf(one.runs, 'netPnlUsd');
+    expect(byDefault.pbo).not.toBeNull();
+    expect(byDefault.pbo).toBe(verdictOf(one.runs, 'netPnlUsd', 4).pbo);
   }, 120_000);
 
   it('cancelled, it keeps the runs done and says so', async () => {

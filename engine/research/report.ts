@@ -8,6 +8,8 @@ import type { PerformanceMetrics } from '../perf/metrics.js';
 import type { MonteCarloResult } from '../perf/montecarlo.js';
 import { Zone } from '../time/zone.js';
 import type { BacktestResult } from '../run/drivers/backtest.js';
+import type { SweepMetric, SweepRun, SweepVerdict } from './sweep.js';
+import type { WalkForwardResult } from './walkforward.js';
 
 const ET = new Zone('America/New_York');
 
@@ -17,8 +19,22 @@ const num = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const time = (ts: number | null): string => (ts === null ? '-' : ET.formatIso(ts).slice(0, 19).replace('T', ' '));
 
-/** The report's HTML. `generatedAt` is a Unix ms wall time shown in the footer; `mc` a Monte Carlo of its trades, drawn as a fan (issue 19). */
-export function backtestReportHtml(r: BacktestResult, generatedAt: number, mc: MonteCarloResult | null = null): string {
+/** A sweep or a walk-forward (issue 19) whose best configuration's backtest the report is: its runs, best first, and what the choice is worth. */
+export interface ResearchReportPart {
+  readonly kind: 'sweep' | 'walk-forward';
+  readonly metric: SweepMetric;
+  /** The sweep's runs best first (a walk-forward: each window's chosen configuration, in-sample). */
+  readonly runs: readonly SweepRun[];
+  readonly verdict: SweepVerdict | null;
+  readonly walkForward: WalkForwardResult | null;
+}
+
+/**
+ * The report's HTML. `generatedAt` is a Unix ms wall time shown in the
+ * footer; `mc` a Monte Carlo of its trades, drawn as a fan (issue 19);
+ * `research` the sweep or walk-forward the run was chosen by, shown first.
+ */
+export function backtestReportHtml(r: BacktestResult, generatedAt: number, mc: MonteCarloResult | null = null, research: ResearchReportPart | null = null): string {
   const a = r.research.annual;
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const monthly = r.research.monthly
@@ -50,9 +66,10 @@ td.pos{color:#0a7d3b}td.neg{color:#b3261e}
 .kpi{display:flex;gap:24px;flex-wrap:wrap}.kpi div{min-width:110px}.kpi b{display:block;font-size:17px}
 svg{background:#fafbfd;border:1px solid #e3e6ee}
 </style></head><body>
-<h1>Backtest report</h1>
+<h1>${research === null ? 'Backtest report' : research.kind === 'sweep' ? 'Sweep report' : 'Walk-forward report'}</h1>
 <div class="sub">${esc(r.file)} · ${r.bars} bars · ${r.sessions.length} sessions · ${r.signals.total} signals · AUTO execution, simulated venue</div>
-<h2>Run</h2>
+${research === null ? '' : researchHtml(research)}
+<h2>${research === null ? 'Run' : 'The best configuration, run alone'}</h2>
 <div class="kpi">
 <div>Net P&amp;L<b>${usd(m.netPnlUsd)}</b></div><div>Trades<b>${m.trades}</b></div><div>Win rate<b>${pct(m.winRate)}</b></div>
 <div>Profit factor<b>${num(m.profitFactor)}</b></div><div>Expectancy<b>${usd(m.expectancyUsd)}</b></div>
@@ -89,6 +106,35 @@ ${rows}</table>
 <div class="sub">Orders: ${e.orders}, sha256 ${e.ordersHash}. Generated ${esc(new Date(generatedAt).toISOString())} by MIA Workstation. P&amp;L in USD net of commissions; MAE/MFE in ticks; Sharpe and Sortino per trade, not annualised.</div>
 </body></html>
 `;
+}
+
+/** The sweep's table (the first 50 runs), its verdict, and the walk-forward's windows and stitched out-of-sample curve. */
+function researchHtml(p: ResearchReportPart): string {
+  const names = Object.keys(p.runs[0]?.values ?? {});
+  const v = p.verdict;
+  const runs = p.runs
+    .slice(0, 50)
+    .map((x) => `<tr><td>#${x.id}</td>${names.map((n) => `<td>${x.values[n]}</td>`).join('')}<td>${x.metrics.trades}</td><td>${usd(x.metrics.netPnlUsd)}</td><td>${num(x.metrics.profitFactor)}</td><td>${num(x.annual.sharpeAnnual)}</td><td>${num(x.annual.calmar)}</td><td>${usd(x.metrics.maxDrawdownUsd)}</td></tr>`)
+    .join('\n');
+  const sweep = `<h2>${p.kind === 'sweep' ? `Sweep: ${p.runs.length} configurations` : `The windows' choices, in-sample`} by ${esc(p.metric)}</h2>
+${v === null ? '' : `<div class="kpi"><div>Best<b>#${v.best.id} ${esc(names.map((n) => `${n} ${v.best.values[n]}`).join(', '))}</b></div><div>Deflated Sharpe<b>${num(v.deflatedSharpe)}</b></div><div>Probability of backtest overfitting<b>${v.pbo === null ? '-' : pct(v.pbo)}</b></div></div>
+<div class="sub">Deflated Sharpe: Bailey and López de Prado (2014), the best's daily Sharpe against the expected maximum of ${p.runs.length} trials. PBO: Bailey, Borwein, López de Prado and Zhu (2015), combinatorially symmetric cross-validation over blocks of days.</div>`}
+<table><tr><th>#</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}<th>trades</th><th>net</th><th>profit factor</th><th>Sharpe/yr</th><th>Calmar</th><th>max DD</th></tr>
+${runs}</table>`;
+  const w = p.walkForward;
+  if (w === null) return sweep;
+  const windows = w.windows
+    .map((x) => `<tr><td>${esc(x.inSample.from)} .. ${esc(x.inSample.to)}</td><td>${esc(x.outOfSample.from)} .. ${esc(x.outOfSample.to)}</td><td>#${x.chosen.id}</td>${names.map((n) => `<td>${x.chosen.values[n]}</td>`).join('')}<td>${usd(x.chosen.metrics.netPnlUsd)}</td><td>${usd(x.outOfSampleRun.metrics.netPnlUsd)}</td><td>${x.outOfSampleRun.metrics.trades}</td></tr>`)
+    .join('\n');
+  const curve = w.equity.map(([, eq], i): [number, number] => [i, eq]);
+  return `<h2>Walk-forward: ${w.windows.length} windows${w.cancelled ? ' (cancelled: those finished)' : ''}</h2>
+<div class="kpi"><div>Out-of-sample net<b>${usd(w.outOfSampleNetUsd)}</b></div><div>Walk-forward efficiency<b>${num(w.efficiency)}</b></div><div>Sessions out of sample<b>${w.equity.length}</b></div></div>
+<table><tr><th>in-sample</th><th>out-of-sample</th><th>chosen</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}<th>in-sample net</th><th>out-of-sample net</th><th>OOS trades</th></tr>
+${windows}</table>
+<div class="sub">Stability: ${Object.entries(w.stability).map(([k, s]) => `${esc(k)} chosen ${s.values.join(', ')} (${s.distinct} distinct, sd ${num(s.sd)})`).join('; ') || '-'}.</div>
+<h2>Stitched out-of-sample equity and drawdown (by session)</h2>
+${equitySvg(0, curve).replace('trade #', 'session')}
+${sweep}`;
 }
 
 function metricCells(d: PerformanceMetrics): string {
