@@ -1202,6 +1202,125 @@ export interface EngineApi {
    * @throws kind 'bad-file' for a corrupt, truncated or foreign archive, or a newer schema; 'not-found' for a missing file.
    */
   restore(archivePath: string): Promise<RestoreResultDTO>;
+  /** The Research view's state (issue 19). */
+  getResearch(): Promise<ResearchStateDTO>;
+  /**
+   * Starts a sweep or a walk-forward on worker threads (one job at a time):
+   * the data goes through the market pipeline once, then each configuration
+   * is backtested; progress comes as `research` events. Resolves at once.
+   * @throws kind 'bad-request' naming the parameter or field (not a numeric setting, a bad range, a value the settings refuse,
+   *   walk-forward without windows) or while a job runs; 'not-found' for data that does not exist.
+   */
+  startResearch(req: ResearchRequest): Promise<ResearchJobDTO>;
+  /** Cancels the running job: the backtests done are kept (state 'cancelled'); null when none runs. */
+  cancelResearch(): Promise<ResearchJobDTO | null>;
+  /**
+   * The last ended job's report: one self-contained HTML page (no script)
+   * with the sweep's table, the deflated Sharpe and PBO, the walk-forward's
+   * windows and stitched curve, and the best configuration's own backtest
+   * (equity and drawdown, monthly table, by setup, Monte Carlo fan).
+   * @throws kind 'bad-request' when no job has ended with a run.
+   */
+  getResearchReport(): Promise<string>;
+}
+
+
+/** Research (issue 19): what a sweep ranks its configurations by (higher is better; max drawdown: lower). */
+export type ResearchMetricDTO = 'netPnlUsd' | 'profitFactor' | 'sharpe' | 'sharpeAnnual' | 'sortinoAnnual' | 'calmar' | 'winRate' | 'maxDrawdownUsd' | 'trades';
+
+/** A swept setting's values: listed, or from `from` to `to` by `step` (both ends included when on the step). */
+export type ResearchValuesDTO = number[] | { from: number; to: number; step: number };
+
+/**
+ * A sweep or a walk-forward of the trader's settings over a dataset (the
+ * saved settings are the base; each parameter a numeric field by its dotted
+ * path, e.g. `risk.maxRiskPerTradeUsd`).
+ */
+export interface ResearchRequest {
+  kind: 'sweep' | 'walk-forward';
+  /** A data file, a folder or a glob of contract files (a series). */
+  path: string;
+  timeframe?: TimeframeDTO;
+  /** Zone of zone-less CSV timestamps (America/New_York when omitted). */
+  timeZone?: string;
+  /** Records from (inclusive) and before (exclusive), Unix ms; the whole data when omitted. */
+  fromTs?: number;
+  toTs?: number;
+  parameters: Record<string, ResearchValuesDTO>;
+  /** Draw this many distinct configurations of the grid (seeded) instead of every one. */
+  random?: { count: number; seed: number };
+  metric: ResearchMetricDTO;
+  /** Worker threads (one per core when omitted). */
+  workers?: number;
+  /** Walk-forward windows, in sessions: optimise on `inSessions`, trade the next `outSessions`, roll by `stepSessions` (default `outSessions`). */
+  walkForward?: { inSessions: number; outSessions: number; stepSessions?: number };
+}
+
+/** One configuration's backtest. USD; Sharpe and Sortino per trade unless annualised; null where undefined. */
+export interface ResearchRunDTO {
+  id: number;
+  values: Record<string, number>;
+  trades: number;
+  netPnlUsd: number;
+  profitFactor: number | null;
+  winRate: number | null;
+  sharpe: number | null;
+  sharpeAnnual: number | null;
+  sortinoAnnual: number | null;
+  calmar: number | null;
+  maxDrawdownUsd: number;
+  ordersHash: string;
+}
+
+/** One walk-forward window: its sessions (ids), the configuration chosen in-sample, and both results. */
+export interface ResearchWindowDTO {
+  inFrom: string;
+  inTo: string;
+  outFrom: string;
+  outTo: string;
+  chosen: ResearchRunDTO;
+  outOfSample: ResearchRunDTO;
+}
+
+/** A research job: its state, progress and, once ended, its results. */
+export interface ResearchJobDTO {
+  id: number;
+  kind: 'sweep' | 'walk-forward';
+  path: string;
+  metric: ResearchMetricDTO;
+  /** preparing: the data through the market pipeline (once); running: the configurations' backtests. */
+  state: 'preparing' | 'running' | 'done' | 'cancelled' | 'failed';
+  /** Backtests done and to do. */
+  done: number;
+  total: number;
+  configurations: number;
+  workers: number;
+  startedAt: number;
+  endedAt: number | null;
+  /** Why it failed. */
+  message: string | null;
+  /** Once ended: every run done, in configuration order (a walk-forward: each window's chosen configuration, in-sample). */
+  runs: ResearchRunDTO[];
+  bestId: number | null;
+  /** The best's deflated Sharpe ratio (0-1) and the sweep's probability of backtest overfitting (0-1). */
+  deflatedSharpe: number | null;
+  pbo: number | null;
+  walkForward: {
+    windows: ResearchWindowDTO[];
+    /** [session id, out-of-sample equity so far, USD]. */
+    equity: [string, number][];
+    outOfSampleNetUsd: number;
+    efficiency: number | null;
+    stability: Record<string, { values: number[]; distinct: number; sd: number }>;
+  } | null;
+}
+
+/** The Research view's state: the job (running or last), the settings that can be swept with their values now, the metrics, the default workers. */
+export interface ResearchStateDTO {
+  job: ResearchJobDTO | null;
+  parameters: { path: string; value: number | null }[];
+  metrics: ResearchMetricDTO[];
+  workers: number;
 }
 
 /** Kinds of error the engine reports. */
@@ -1243,7 +1362,9 @@ export type EngineEvent =
   /** The execution panels' state changed (approvals, orders, fills, position, kill switch): what changed. */
   | { type: 'execution'; delta: ExecutionDeltaDTO }
   /** A connection's state, the routing or the recording changed. */
-  | { type: 'connections'; connections: ConnectionsDTO };
+  | { type: 'connections'; connections: ConnectionsDTO }
+  /** A research job started, progressed or ended (issue 19). */
+  | { type: 'research'; job: ResearchJobDTO };
 
 /** One message on the event channel: events in order, at most one batch a frame. */
 export interface EngineEventBatch {

@@ -29,6 +29,7 @@ import { ExecutionFeed } from './run/execution-feed.js';
 import type { GammaInForce } from './run/node.js';
 import { LIVE_SCHEDULER, type Scheduler } from './scheduler.js';
 import { managementOf, methodOf, readAccountSettings, readExecutionSettings, readTraderSettings, riskOf, SettingsStore, traderSettingsOf, type ExecutionSettings, type TraderSettings } from './settings.js';
+import { researchApi } from './api/research.js';
 import { settingsApi } from './api/settings.js';
 import { openDb, SchemaTooNewError, type Db } from './store/db.js';
 import { dayCarry, markInterruptedRuns } from './store/journal.js';
@@ -379,7 +380,8 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
   wire(config.haltOnStart ?? null);
 
   const backup = backupApi(parts);
-  const api: EngineApi = { ...replayApi(parts), ...executionApi(parts), ...connectionsApi(parts), ...settingsApi(parts), ...backup.api };
+  const research = researchApi(parts);
+  const api: EngineApi = { ...replayApi(parts), ...executionApi(parts), ...connectionsApi(parts), ...settingsApi(parts), ...backup.api, ...research.api };
 
   return {
     api,
@@ -393,6 +395,7 @@ export function createKernel(config: KernelConfig, wall: Clock): Kernel {
     },
     async close(): Promise<void> {
       backup.stop();
+      research.stop();
       live.close();
       if (open !== null) await open.close();
       open = null;

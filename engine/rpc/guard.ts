@@ -103,6 +103,27 @@ export const API_ARGS = {
   setBackupSettings: z.tuple([z.strictObject({ keep: z.number().int().min(1).max(100).optional(), daily: z.boolean().optional() })]),
   backup: z.tuple([]),
   restore: z.tuple([path]),
+  getResearch: z.tuple([]),
+  startResearch: z.tuple([
+    z.strictObject({
+      kind: z.enum(['sweep', 'walk-forward']),
+      path,
+      timeframe: z.enum(['1m', '5m', '15m', '1h']).optional(),
+      timeZone: z.string().min(1).max(64).optional(),
+      fromTs: z.number().int().optional(),
+      toTs: z.number().int().optional(),
+      // The paths and values are checked by the sweep against the settings' own schema, which names the field.
+      parameters: z
+        .record(z.string().min(1).max(128), z.union([z.array(z.number().finite()).min(1).max(10_000), z.strictObject({ from: z.number().finite(), to: z.number().finite(), step: z.number().finite() })]))
+        .refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 8, 'one to eight parameters'),
+      random: z.strictObject({ count: z.number().int().min(1).max(100_000), seed: z.number().int() }).optional(),
+      metric: z.enum(['netPnlUsd', 'profitFactor', 'sharpe', 'sharpeAnnual', 'sortinoAnnual', 'calmar', 'winRate', 'maxDrawdownUsd', 'trades']),
+      workers: z.number().int().min(1).max(64).optional(),
+      walkForward: z.strictObject({ inSessions: z.number().int().min(1).max(100_000), outSessions: z.number().int().min(1).max(100_000), stepSessions: z.number().int().min(1).max(100_000).optional() }).optional(),
+    }),
+  ]),
+  cancelResearch: z.tuple([]),
+  getResearchReport: z.tuple([]),
 } as const satisfies Record<keyof EngineApi, z.ZodTuple>;
 
 /** The methods a window may call. */

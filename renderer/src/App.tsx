@@ -15,6 +15,7 @@ import { BattlePanel, GammaLegend, GammaPanel, SignalDetail, SignalsPanel } from
 import { Panel } from './Panel';
 import { BackupButton, Inspector, RecordedBar, SessionsView } from './sessions-view';
 import { ConnectionsButton, ConnectionsView, LiveConfirm } from './connections';
+import { ResearchView } from './research-view';
 import { SettingsView } from './settings-view';
 import { Ladder } from './ladder';
 import { loadResumePoint, reopen, resumePointOf, saveResumePoint, type ResumePoint } from './resume';
@@ -55,6 +56,7 @@ export function App({ client }: { client: EngineClient }) {
   const [inspecting, setInspecting] = useState<string | null>(null);
   const [connectionsOpen, setConnectionsOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [researchOpen, setResearchOpen] = useState(false);
   const [domOpen, setDomOpen] = useState(true);
   const [confirmLive, setConfirmLive] = useState(false);
 
@@ -134,6 +136,9 @@ export function App({ client }: { client: EngineClient }) {
         <FilePicker client={client} onOpen={(path, timeframe, nqPath) => call(() => client.api.openReplay({ path, timeframe, ...(nqPath !== '' ? { nqPath } : {}) }))} />
         <button type="button" data-testid="open-sessions" onClick={() => setSessionsOpen(true)} title="Recorded sessions, backups and restore">
           Sessions
+        </button>
+        <button type="button" data-testid="open-research" onClick={() => setResearchOpen(true)} title="Research: sweeps and walk-forward of the settings on worker threads, with their reports">
+          Research{model.research !== null && (model.research.state === 'preparing' || model.research.state === 'running') ? ` ${model.research.total === 0 ? 0 : Math.round((100 * model.research.done) / model.research.total)}%` : ''}
         </button>
         <ConnectionsButton c={model.connections} onOpen={() => setConnectionsOpen(true)} />
         <button type="button" className="icon-button" data-testid="open-settings" aria-label="Settings" title="Settings: risk limits, sizing, the simulated venue's costs" onClick={() => setSettingsOpen(true)}>
@@ -262,6 +267,7 @@ export function App({ client }: { client: EngineClient }) {
         />
       )}
       {settingsOpen && <SettingsView client={client} onClose={() => setSettingsOpen(false)} timeZone={timeZone} />}
+      {researchOpen && <ResearchView client={client} job={model.research} defaultPath={status?.file ?? ''} onClose={() => setResearchOpen(false)} />}
       {sessionsOpen && <SessionsView client={client} model={model} run={call} onClose={() => setSessionsOpen(false)} timeZone={timeZone} />}
     </div>
   );
@@ -456,3 +462,4 @@ function StatusBar({ status, shell, lost }: { status: ReplayStatusDTO | null; sh
     </footer>
   );
 }
+

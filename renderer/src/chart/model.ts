@@ -17,6 +17,7 @@ import type {
   GammaDTO,
   LevelsDTO,
   RejectionDTO,
+  ResearchJobDTO,
   ReplaySnapshotDTO,
   ReplayStatusDTO,
   RestoreResultDTO,
@@ -107,6 +108,8 @@ export class ChartModel {
   execution: ExecutionStateDTO | null = null;
   /** The Connections panel's state (issue 6). */
   connections: ConnectionsDTO | null = null;
+  /** The running or last research job, from `research` events (issue 19). */
+  research: ResearchJobDTO | null = null;
   /** The running or last backup, from `backup` events. */
   backup: Extract<EngineEvent, { type: 'backup' }> | null = null;
   /** The last restore, from the `restored` event. */
@@ -246,6 +249,9 @@ export class ChartModel {
       }
       case 'backup':
         this.backup = e;
+        break;
+      case 'research':
+        this.research = e.job;
         break;
       case 'restored':
         this.restored = e.result;
