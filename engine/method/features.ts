@@ -189,15 +189,30 @@ export function optionsFlowBias(ctx: DecisionContext, dir: 1 | -1): number | nul
   return 0.6 * bias + 0.4 * (calls / (calls + puts));
 }
 
-/** The session phase at `minuteOfDay` (ET): the phase whose start is the latest at or before it, wrapping at midnight. */
-export function sessionPhase(minuteOfDay: number, starts: MethodConfig['sessionPhaseStart']): SessionPhase {
-  let best: SessionPhase | null = null;
-  let latest: SessionPhase = SESSION_PHASES[0];
-  for (const p of SESSION_PHASES) {
-    if (starts[p] <= minuteOfDay && (best === null || starts[p] > starts[best])) best = p;
-    if (starts[p] > starts[latest]) latest = p;
+/** Each config's phases by start, latest first (ties: SESSION_PHASES' order), built once per `sessionPhaseStart` object. */
+const phaseOrders = new WeakMap<MethodConfig['sessionPhaseStart'], readonly (readonly [number, SessionPhase])[]>();
+
+function phaseOrder(starts: MethodConfig['sessionPhaseStart']): readonly (readonly [number, SessionPhase])[] {
+  let order = phaseOrders.get(starts);
+  if (order === undefined) {
+    order = SESSION_PHASES.map((p, i) => [starts[p], p, i] as const)
+      .sort((a, b) => b[0] - a[0] || a[2] - b[2])
+      .map(([start, p]) => [start, p] as const);
+    phaseOrders.set(starts, order);
   }
-  return best ?? latest;
+  return order;
+}
+
+/**
+ * The session phase at `minuteOfDay` (ET): the phase whose start is the
+ * latest at or before it, wrapping at midnight (before the earliest start,
+ * the latest phase of the day before). Called for every bar and side, so the
+ * phases' order is worked out once per config.
+ */
+export function sessionPhase(minuteOfDay: number, starts: MethodConfig['sessionPhaseStart']): SessionPhase {
+  const order = phaseOrder(starts);
+  for (const [start, p] of order) if (start <= minuteOfDay) return p;
+  return order[0]![1];
 }
 
 /**

@@ -2,7 +2,9 @@
  * battle-navale.md section 7: the features (each with its missing-input
  * neutral value), the confluence score and grades, and level zones.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SESSION_PHASES, type SessionPhase } from '../../engine/method/config';
 import { DEFAULT_METHOD_CONFIG as C, methodConfig } from '../../engine/method/config';
 import type { MappedGamma } from '../../engine/method/context';
 import {
@@ -138,6 +140,21 @@ describe('section 7: features', () => {
     [5 * 60, 'london'],
   ] as const)('session phase at minute %s is %s', (minute, phase) => {
     expect(sessionPhase(minute, C.sessionPhaseStart)).toBe(phase);
+  });
+
+  it('session phase with any starts (ties too): the latest start at or before the minute, else the latest of the day, ties to the first listed', () => {
+    const reference = (minute: number, starts: Record<SessionPhase, number>): SessionPhase => {
+      const at = SESSION_PHASES.filter((p) => starts[p] <= minute);
+      const pick = (ps: readonly SessionPhase[]) => ps.reduce((a, p) => (starts[p] > starts[a] ? p : a));
+      return at.length > 0 ? pick(at) : pick(SESSION_PHASES);
+    };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1439 }), { minLength: 7, maxLength: 7 }), fc.integer({ min: 0, max: 1439 }), (mins, minute) => {
+        const starts = Object.fromEntries(SESSION_PHASES.map((p, i) => [p, mins[i] === undefined ? 0 : i % 3 === 0 ? mins[0]! : mins[i]!])) as Record<SessionPhase, number>;
+        expect(sessionPhase(minute, starts)).toBe(reference(minute, starts));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('pullback_quality: 0.3 chasing a breakout, 0.8 at a level within 4 ticks, else 0.5', () => {
