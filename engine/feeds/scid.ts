@@ -214,23 +214,24 @@ export async function* scidTicks(file: string, instrument: Instrument, rejection
   for await (const block of readScidRecords(file, onTorn)) {
     const out: TradeTick[] = [];
     const { buf } = block;
+    // A DataView reads the little-endian fields without Buffer's per-call checks.
+    const dv = new DataView(buf.buffer, buf.byteOffset, block.count * SCID_RECORD_BYTES);
     for (let i = 0; i < block.count; i++) {
       const o = i * SCID_RECORD_BYTES;
       at.n = block.firstRecord + i;
-      const high = buf.readFloatLE(o + 12);
-      const low = buf.readFloatLE(o + 16);
-      const close = buf.readFloatLE(o + 20);
-      const subTrade = scidSubTrade(buf.readFloatLE(o + 8));
-      const tick: TradeTick = {
+      const high = dv.getFloat32(o + 12, true);
+      const low = dv.getFloat32(o + 16, true);
+      const subTrade = scidSubTrade(dv.getFloat32(o + 8, true));
+      const tick: { -readonly [K in keyof TradeTick]: TradeTick[K] } = {
         kind: 'tick',
-        tsEvent: scidTimeToUnixMs(buf.readUInt32LE(o) + buf.readInt32LE(o + 4) * 4_294_967_296),
-        price: close,
-        size: buf.readUInt32LE(o + 28),
-        side: scidAggressor({ bidVolume: buf.readUInt32LE(o + 32), askVolume: buf.readUInt32LE(o + 36) }),
+        tsEvent: scidTimeToUnixMs(dv.getUint32(o, true) + dv.getInt32(o + 4, true) * 4_294_967_296),
+        price: dv.getFloat32(o + 20, true),
+        size: dv.getUint32(o + 28, true),
+        side: scidAggressor({ bidVolume: dv.getUint32(o + 32, true), askVolume: dv.getUint32(o + 36, true) }),
         bid: low > 0 && Number.isFinite(low) ? low : Number.NaN,
         ask: high > 0 && Number.isFinite(high) ? high : Number.NaN,
-        ...(subTrade === null ? {} : { subTrade }),
       };
+      if (subTrade !== null) tick.subTrade = subTrade;
       try {
         validator.tick(at, tick);
         order.offer(at, 'DateTime', tick, tick.tsEvent, out);
