@@ -3,7 +3,8 @@
  * settings over one dataset on worker threads, its results table sorted by
  * a metric with the best configuration's deflated Sharpe ratio and the
  * sweep's probability of backtest overfitting; and the walk-forward of the
- * same sweep. Ctrl+C cancels what has not started and prints what is done.
+ * same sweep. Ctrl+C cancels what has not started and prints what is done
+ * (a walk-forward: the windows finished).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -122,14 +123,24 @@ export async function walkForwardCommand(argv: string[], out: Out, err: Out): Pr
   const stepSessions = n('step', values.step);
   // The sessions of the data, from its market tape.
   const sessions = sessionSpansOf(await tapeOnWorker(dataset, sweepWorkerFile()));
-  const r = await walkForward(dataset, sessions, configs, { inSessions, outSessions, ...(stepSessions === undefined ? {} : { stepSessions }), metric }, {
-    workerFile: sweepWorkerFile(),
-    ...(workers === undefined ? {} : { workers }),
-    onWindow: (done, total) => err(`\rmia: walk-forward window ${done}/${total}${done === total ? '\n' : ''}`),
-  });
+  const abort = new AbortController();
+  const onInt = () => abort.abort();
+  process.once('SIGINT', onInt);
+  let r: Awaited<ReturnType<typeof walkForward>>;
+  try {
+    r = await walkForward(dataset, sessions, configs, { inSessions, outSessions, ...(stepSessions === undefined ? {} : { stepSessions }), metric }, {
+      workerFile: sweepWorkerFile(),
+      ...(workers === undefined ? {} : { workers }),
+      signal: abort.signal,
+      onWindow: (done, total) => err(`\rmia: walk-forward window ${done}/${total}${done === total ? '\n' : ''}`),
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+  }
+  if (r.cancelled) err(`\nmia: walk-forward cancelled: the ${r.windows.length} window(s) finished are shown\n`);
   if (values.json === true) {
     out(`${JSON.stringify(r)}\n`);
-    return 0;
+    return r.cancelled ? 1 : 0;
   }
   const names = Object.keys(configs[0]?.values ?? {});
   out(
@@ -140,5 +151,5 @@ export async function walkForwardCommand(argv: string[], out: Out, err: Out): Pr
   );
   out(`out-of-sample net ${f2(r.outOfSampleNetUsd)} USD over ${r.equity.length} sessions; walk-forward efficiency ${f2(r.efficiency)}\n`);
   for (const [k, s] of Object.entries(r.stability)) out(`${k}: chosen ${s.values.join(', ')} (${s.distinct} distinct, sd ${f2(s.sd)})\n`);
-  return 0;
+  return r.cancelled ? 1 : 0;
 }

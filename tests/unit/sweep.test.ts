@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { methodConfig } from '../../engine/method/config';
-import { configurations, rankRuns, runSweep, sweepWorkerFile, verdictOf, type SweepSpec } from '../../engine/research/sweep';
-import { walkForward, walkForwardWindows } from '../../engine/research/walkforward';
+import { configurations, rankRuns, runSweep, sweepWorkerFile, tapeOf, verdictOf, type SweepSpec } from '../../engine/research/sweep';
+import { sessionSpansOf, walkForward, walkForwardWindows } from '../../engine/research/walkforward';
 import { runBacktest } from '../../engine/run/drivers/backtest';
 import { DEFAULT_TRADER_SETTINGS, managementOf, methodOf, riskOf } from '../../engine/settings';
 import { REAL_CSV } from '../support/paths';
@@ -116,5 +116,23 @@ describe('walk-forward', () => {
     expect(after.map((s, i) => s.high - probe.sessions[i]!.high)).toEqual(probe.sessions.map((_, i) => (i === 8 || i === 9 ? 40 : 0)));
     expect(clean.equity.map(([d]) => d)).toEqual(sessions.slice(6, 10).map((s) => s.id));
     expect(Object.keys(clean.stability)).toEqual(['risk.maxRiskPerTradeUsd', 'risk.dailyLossLimitUsd']);
+  }, 180_000);
+
+  it("takes its sessions from the data's tape, counts its backtests, and cancelled keeps the windows finished", async () => {
+    const configs = configurations(SPEC, DEFAULT_TRADER_SETTINGS);
+    const probe = await runBacktest({ file: REAL_CSV });
+    const sessions = sessionSpansOf(await tapeOf({ file: REAL_CSV }));
+    expect(sessions).toEqual(probe.sessions.map((s) => ({ id: s.id, startTs: s.startTs, endTs: s.endTs })));
+    const spec = { inSessions: 6, outSessions: 2, metric: 'netPnlUsd' as const };
+    const progress: [number, number][] = [];
+    const whole = await walkForward({ file: REAL_CSV }, sessions, configs, spec, { workerFile: sweepWorkerFile(), workers: 1, onProgress: (d, t) => progress.push([d, t]) });
+    // Two windows of 6 configurations in-sample and the chosen one out-of-sample: 14 backtests.
+    expect(progress.at(-1)).toEqual([14, 14]);
+    expect(whole.cancelled).toBe(false);
+    // Cancelled inside the second window: the first window is kept, whole.
+    const abort = new AbortController();
+    const cut = await walkForward({ file: REAL_CSV }, sessions, configs, spec, { workerFile: sweepWorkerFile(), workers: 1, signal: abort.signal, onProgress: (d) => d >= 9 && abort.abort() });
+    expect(cut.cancelled).toBe(true);
+    expect(cut.windows).toEqual(whole.windows.slice(0, 1));
   }, 180_000);
 });
