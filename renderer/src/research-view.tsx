@@ -13,6 +13,7 @@ import type { ResearchJobDTO, ResearchMetricDTO, ResearchRequest, ResearchRunDTO
 import type { EngineClient } from './engine-client';
 import { useEscape } from './escape';
 import { formatUsd } from './format';
+import { put } from './settings-view';
 
 /** A parameter row as typed. */
 interface ParamRow {
@@ -69,6 +70,9 @@ export function ResearchView({ client, job, defaultPath, onClose }: { client: En
   const [sort, setSort] = useState<{ by: ResearchMetricDTO | 'id'; desc: boolean }>({ by: 'netPnlUsd', desc: true });
   const [report, setReport] = useState<string | null>(null);
   const [reportBusy, setReportBusy] = useState(false);
+  /** The values to take into the trader's settings (the best of a sweep, a walk-forward's last choice), with the reason, while asked. */
+  const [applying, setApplying] = useState<{ values: Record<string, number>; reason: string } | null>(null);
+  const [applied, setApplied] = useState<string | null>(null);
 
   useEffect(() => {
     void client.api.getResearch().then(
@@ -130,6 +134,32 @@ export function ResearchView({ client, job, defaultPath, onClose }: { client: En
       setReportBusy(false);
     }
   };
+  /** What the job says to trade next: a sweep's best, a walk-forward's last window's choice. */
+  const chosen = (j: ResearchJobDTO): { id: number; values: Record<string, number> } | null => {
+    if (j.kind === 'walk-forward') {
+      const last = j.walkForward?.windows.at(-1);
+      return last === undefined ? null : { id: last.chosen.id, values: last.chosen.values };
+    }
+    const best = j.runs.find((r) => r.id === j.bestId);
+    return best === undefined ? null : { id: best.id, values: best.values };
+  };
+  /** Saves the values into the trader's settings, through the same checks and journal as the Settings view. */
+  const apply = async (): Promise<void> => {
+    if (applying === null) return;
+    setError(null);
+    setApplied(null);
+    try {
+      const now = await client.api.getSettings();
+      const doc = JSON.parse(JSON.stringify(now.settings)) as typeof now.settings;
+      for (const [path, value] of Object.entries(applying.values)) put(doc, path, value);
+      const d = await client.api.setSettings({ settings: doc, reason: applying.reason, who: 'trader' });
+      setApplied(d.dailyLossLimitInForceUsd === null ? 'Saved in your settings.' : `Saved. The raised daily loss limit takes effect at the next session; ${d.dailyLossLimitInForceUsd} USD until then.`);
+      setApplying(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
   const saveReport = (): void => {
     if (report === null) return;
     const a = document.createElement('a');
@@ -313,7 +343,47 @@ export function ResearchView({ client, job, defaultPath, onClose }: { client: En
                       {reportBusy ? 'Running the best…' : 'Open report'}
                     </button>
                   )}
+                  {!running && chosen(shown) !== null && (
+                    <button
+                      type="button"
+                      data-testid="research-apply"
+                      title="Put these values in your settings (journaled with a reason; a loosened limit is refused while a position or an order is open)"
+                      onClick={() => {
+                        const c = chosen(shown)!;
+                        setApplied(null);
+                        setApplying({ values: c.values, reason: `research: ${shown.kind} #${shown.id}, ${shown.kind === 'sweep' ? 'best' : "last window's choice"} #${c.id} by ${METRIC_LABELS[shown.metric]}` });
+                      }}
+                    >
+                      Use in my settings…
+                    </button>
+                  )}
+                  {applied !== null && (
+                    <span className="muted" data-testid="research-applied">
+                      {applied}
+                    </span>
+                  )}
                 </div>
+                {applying !== null && (
+                  <div className="research-row research-apply" data-testid="research-apply-confirm">
+                    <span>
+                      Set{' '}
+                      {Object.entries(applying.values)
+                        .map(([k, v]) => `${k} ${v}`)
+                        .join(', ')}{' '}
+                      in your settings?
+                    </span>
+                    <label className="grow">
+                      Reason (journaled)
+                      <input data-testid="research-apply-reason" value={applying.reason} onChange={(e) => setApplying({ ...applying, reason: e.target.value })} />
+                    </label>
+                    <button type="button" className="primary" data-testid="research-apply-save" disabled={applying.reason.trim() === ''} onClick={() => void apply()}>
+                      Save
+                    </button>
+                    <button type="button" onClick={() => setApplying(null)}>
+                      Cancel
+                    </button>
+                  </div>
+                )}
                 {shown.bestId !== null && (
                   <p data-testid="research-verdict">
                     Best by {METRIC_LABELS[shown.metric]}: #{shown.bestId}

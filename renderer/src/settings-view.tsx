@@ -89,7 +89,7 @@ function at(doc: unknown, path: string): unknown {
 }
 
 /** Sets a value by dotted path, in place. */
-function put(doc: unknown, path: string, value: unknown): void {
+export function put(doc: unknown, path: string, value: unknown): void {
   const keys = path.split('.');
   const last = keys.pop() as string;
   (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], doc) as Record<string, unknown>)[last] = value;

@@ -138,6 +138,29 @@ describe('the Research view', () => {
     await expect.poll(() => page.getByTestId('research-windows').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('research-verdict').textContent()).toMatch(/out-of-sample net .* over 4 sessions · walk-forward efficiency/);
     await page.screenshot({ path: join(SHOTS, 'research-walk-forward-1366x768.png') });
+  }, 180_000);
+
+  it("takes a sweep's best into the trader's settings, journaled with its reason", async () => {
+    await page.getByLabel('Sweep', { exact: true }).check();
+    await param(0, 'risk.maxRiskPerTradeUsd', 100, 300, 100);
+    await param(1, 'risk.dailyLossLimitUsd', 500, 1000, 500);
+    // Ranked by trades: 300 USD a trade and 1,000 a day trade most (16 trades, configuration 5).
+    await page.getByTestId('research-metric').selectOption('trades');
+    await page.getByTestId('research-run').click();
+    await expect.poll(async () => (await job().getAttribute('data-state')) === 'done' && (await page.getByTestId('research-verdict').textContent())?.includes('Best by trades: #5'), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('research-apply').click();
+    const confirm = page.getByTestId('research-apply-confirm');
+    expect(await confirm.textContent()).toContain('Set risk.maxRiskPerTradeUsd 300, risk.dailyLossLimitUsd 1000 in your settings?');
+    expect(await page.getByTestId('research-apply-reason').inputValue()).toMatch(/^research: sweep #\d+, best #5 by trades$/);
+    await page.screenshot({ path: join(SHOTS, 'research-apply-1366x768.png') });
+    await page.getByTestId('research-apply-save').click();
+    // A raised daily loss limit waits for the next session, as the Settings view says it.
+    await expect.poll(() => page.getByTestId('research-applied').textContent()).toMatch(/takes effect at the next session/);
+    await page.getByLabel('Close').first().click();
+    await page.getByTestId('open-settings').click();
+    await expect.poll(() => page.getByTestId('setting-risk.maxRiskPerTradeUsd').inputValue()).toBe('300');
+    expect(await page.getByTestId('setting-risk.dailyLossLimitUsd').inputValue()).toBe('1000');
+    expect(await page.getByTestId('settings-changes').textContent()).toMatch(/research: sweep #\d+, best #5 by trades/);
     expect(consoleErrors).toEqual([]);
   }, 180_000);
 });
