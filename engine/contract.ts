@@ -1224,7 +1224,6 @@ export interface EngineApi {
   getResearchReport(): Promise<string>;
 }
 
-
 /** Research (issue 19): what a sweep ranks its configurations by (higher is better; max drawdown: lower). */
 export type ResearchMetricDTO = 'netPnlUsd' | 'profitFactor' | 'sharpe' | 'sharpeAnnual' | 'sortinoAnnual' | 'calmar' | 'winRate' | 'maxDrawdownUsd' | 'trades';
 
@@ -1301,6 +1300,7 @@ export interface ResearchJobDTO {
   message: string | null;
   /** Once ended: every run done, in configuration order (a walk-forward: each window's chosen configuration, in-sample). */
   runs: ResearchRunDTO[];
+  /** A sweep's best configuration by the metric; a walk-forward's last window's choice. */
   bestId: number | null;
   /** The best's deflated Sharpe ratio (0-1) and the sweep's probability of backtest overfitting (0-1). */
   deflatedSharpe: number | null;

@@ -123,7 +123,8 @@ export function researchApi(k: KernelParts): { api: ResearchApi; stop: () => voi
     const ranked = rankRuns(runs, metric);
     let verdict: SweepVerdict | null = null;
     if (req.kind === 'sweep' && runs.length > 0) verdict = verdictOf(runs, metric);
-    const best = verdict?.best ?? ranked[0] ?? null;
+    // A sweep's best; a walk-forward's last window's choice (what it would trade next).
+    const best = req.kind === 'sweep' ? (verdict?.best ?? null) : (wf?.windows.at(-1)?.chosen ?? null);
     update(
       {
         state: cancelled ? 'cancelled' : 'done',

@@ -69,7 +69,7 @@ svg{background:#fafbfd;border:1px solid #e3e6ee}
 <h1>${research === null ? 'Backtest report' : research.kind === 'sweep' ? 'Sweep report' : 'Walk-forward report'}</h1>
 <div class="sub">${esc(r.file)} · ${r.bars} bars · ${r.sessions.length} sessions · ${r.signals.total} signals · AUTO execution, simulated venue</div>
 ${research === null ? '' : researchHtml(research)}
-<h2>${research === null ? 'Run' : 'The best configuration, run alone'}</h2>
+<h2>${research === null ? 'Run' : research.kind === 'sweep' ? 'The best configuration, run alone' : "The last window's choice, run alone over the whole data"}</h2>
 <div class="kpi">
 <div>Net P&amp;L<b>${usd(m.netPnlUsd)}</b></div><div>Trades<b>${m.trades}</b></div><div>Win rate<b>${pct(m.winRate)}</b></div>
 <div>Profit factor<b>${num(m.profitFactor)}</b></div><div>Expectancy<b>${usd(m.expectancyUsd)}</b></div>

@@ -386,7 +386,7 @@ export function ResearchView({ client, job, defaultPath, onClose }: { client: En
                 )}
                 {shown.bestId !== null && (
                   <p data-testid="research-verdict">
-                    Best by {METRIC_LABELS[shown.metric]}: #{shown.bestId}
+                    {shown.kind === 'sweep' ? `Best by ${METRIC_LABELS[shown.metric]}` : `Last window's choice by ${METRIC_LABELS[shown.metric]}`}: #{shown.bestId}
                     {shown.kind === 'sweep' && (
                       <>
                         {' '}

@@ -136,8 +136,15 @@ describe('the Research view', () => {
     await expect.poll(() => job().getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
     // 11 sessions, 6 in and 2 out, rolled by 2: two windows.
     await expect.poll(() => page.getByTestId('research-windows').locator('tbody tr').count()).toBe(2);
-    expect(await page.getByTestId('research-verdict').textContent()).toMatch(/out-of-sample net .* over 4 sessions · walk-forward efficiency/);
+    expect(await page.getByTestId('research-verdict').textContent()).toMatch(/^Last window's choice by net USD: #\d · out-of-sample net .* over 4 sessions · walk-forward efficiency/);
     await page.screenshot({ path: join(SHOTS, 'research-walk-forward-1366x768.png') });
+    // Its report: the windows, the stitched out-of-sample curve, the last choice run over the whole data.
+    await page.getByTestId('research-report').click();
+    const frame = page.frameLocator('[data-testid="research-report-frame"]');
+    await expect.poll(() => frame.locator('h1').textContent(), { timeout: 60_000 }).toBe('Walk-forward report');
+    const text = (await frame.locator('body').textContent()) ?? '';
+    for (const part of ['Walk-forward: 2 windows', 'Walk-forward efficiency', 'Stitched out-of-sample equity', "The last window's choice, run alone over the whole data"]) expect(text).toContain(part);
+    await page.getByLabel('Close report').click();
   }, 180_000);
 
   it("takes a sweep's best into the trader's settings, journaled with its reason", async () => {
