@@ -286,6 +286,8 @@ export interface RecordedStatusDTO {
   /** The first differences, in plain words. */
   differences: string[];
   differenceCount: number;
+  /** Checkpoints held of the session's state (issue 19): a step back starts from the latest at or before its bar, not from the run's first record. */
+  checkpoints: number;
 }
 
 /** One closed session of a recorded run (the Sessions view, `mia sessions --json`). */

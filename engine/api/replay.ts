@@ -255,7 +255,8 @@ export function replayApi(k: KernelParts): ReplayApi {
       const { replay: r, recorded } = recordedOf();
       if (!Number.isSafeInteger(bar) || bar < 0 || bar > recorded.session.bars) throw new EngineError('bad-request', `seek: bar must be an integer from 0 to ${recorded.session.bars}`);
       r.pause();
-      const next = await PacedDriver.openRecorded(recorded, instrument, k.runDeps(), bar);
+      // From the session's checkpoints (issue 19): the latest at or before the bar, then forward.
+      const next = await PacedDriver.openRecorded(recorded, instrument, k.runDeps(), bar, r.recordedCheckpoints ?? undefined);
       await r.close();
       if (k.run() !== r) {
         await next.close(); // another command replaced the replay meanwhile

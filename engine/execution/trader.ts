@@ -165,6 +165,11 @@ export class Trader {
     if (d.killSwitch.state === 'REDUCING') this.reduce();
   }
 
+  /** Whether no timer of the trader's is pending: a run's state may then be checkpointed (engine/run/checkpoint.ts). */
+  timersIdle(): boolean {
+    return this.staleTimer === null && this.brokerTimer === null;
+  }
+
   /** Detaches from the kill switch and stops the timers; the run is over. */
   dispose(): void {
     this.unsubscribe();

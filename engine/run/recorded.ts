@@ -173,8 +173,8 @@ export class RecordedCheck {
     return t;
   }
 
-  /** The cursor and the check, for the replay's status. */
-  status(): RecordedStatusDTO {
+  /** The cursor and the check, for the replay's status (the run adds its driver's checkpoints). */
+  status(): Omit<RecordedStatusDTO, 'checkpoints'> {
     const r = this.recorded;
     return {
       runId: r.run.id,

@@ -115,6 +115,8 @@ export type RunKind =
 /** What a driver adds to the run's status. */
 export interface DriverStatus {
   readonly barsPerSecond: number;
+  /** A recorded session's checkpoints held (engine/run/checkpoint.ts). */
+  readonly checkpoints: number;
 }
 
 /** One open run. */
@@ -150,7 +152,7 @@ export class OpenRun {
   /** End of the last completed bar, market time (Unix ms): a live trade stamped before it counts at it. */
   lastBarEndTs = Number.NEGATIVE_INFINITY;
   /** Set by the driver: what it adds to the status. */
-  driverStatus: () => DriverStatus = () => ({ barsPerSecond: 0 });
+  driverStatus: () => DriverStatus = () => ({ barsPerSecond: 0, checkpoints: 0 });
   /** Set by the driver: a MANUAL approval was queued (a paced replay pauses for the trader). */
   onQueued: () => void = () => {};
 
@@ -380,7 +382,7 @@ export class OpenRun {
       error: this.error,
       runId: this.node.journal?.runId ?? (this.kind.kind === 'recorded' ? this.kind.recorded.run.id : null),
       signals: this.history.signals.length,
-      recorded: this.recorded?.status() ?? null,
+      recorded: this.recorded === null ? null : { ...this.recorded.status(), checkpoints: this.driverStatus().checkpoints },
       live: this.live,
     };
   }

@@ -24,6 +24,7 @@ import { openDataset } from '../../feeds/dataset.js';
 import { RejectionLog } from '../../feeds/rejections.js';
 import type { Scheduler } from '../../scheduler.js';
 import type { RecordedReplay } from '../recorded.js';
+import { copyState, restoreState, type IsShared } from '../checkpoint.js';
 import { OpenRun, dueOf, startOf, type RunDeps, type RunOptions } from '../run.js';
 
 /** Market-time gap beyond which a replay jumps instead of waiting. */
@@ -42,6 +43,34 @@ export const SLICE_BARS = 120;
 const STATUS_EVERY_MS = 250;
 /** Forming-bar events at most this often (wall ms). */
 const FORMING_EVERY_MS = 50;
+
+/** Session bars between two checkpoints of a recorded session (issue 19, engine/run/checkpoint.ts). */
+export const CHECKPOINT_EVERY_BARS = 50;
+
+/** A recorded session's checkpoints by session bar (each a copy of a driver's state), for its seeks. */
+export class RecordedCheckpoints {
+  private readonly byBar = new Map<number, PacedDriver>();
+
+  has(bar: number): boolean {
+    return this.byBar.has(bar);
+  }
+
+  add(bar: number, state: PacedDriver): void {
+    this.byBar.set(bar, state);
+  }
+
+  /** The checkpoint of the latest bar at or before `bar`, or null. */
+  latestAtOrBefore(bar: number): PacedDriver | null {
+    let best = -1;
+    for (const b of this.byBar.keys()) if (b <= bar && b > best) best = b;
+    return best < 0 ? null : this.byBar.get(best)!;
+  }
+
+  /** Checkpoints held. */
+  get size(): number {
+    return this.byBar.size;
+  }
+}
 
 /** What a paced driver needs beyond the run's own dependencies. */
 export interface PacedDeps extends RunDeps {
@@ -68,13 +97,23 @@ export class PacedDriver {
   private rateSample = { wall: 0, bars: 0 };
   private barsPerSecond = 0;
 
-  private constructor(run: OpenRun, records: AsyncIterable<MarketRecord[]>, deps: PacedDeps) {
+  /** A recorded session's checkpoints (shared by the drivers its seeks open), and what they share with the run; null for a file replay. */
+  private readonly checkpoints: RecordedCheckpoints | null;
+  private readonly shared: IsShared;
+
+  private constructor(run: OpenRun, records: AsyncIterable<MarketRecord[]>, deps: PacedDeps, checkpoints: RecordedCheckpoints | null = null) {
     this.run = run;
+    this.checkpoints = checkpoints;
+    // What the run was given is shared with its checkpoints, never copied: the kernel's services, the recorded session's data.
+    const given = new Set<object>([checkpoints ?? {}, ...Object.values(deps).filter((v): v is object => typeof v === 'object' && v !== null)]);
+    const rec = run.recorded?.recorded;
+    if (rec !== undefined) for (const v of [rec, ...Object.values(rec)]) if (typeof v === 'object' && v !== null) given.add(v);
+    this.shared = (o) => given.has(o);
     this.wall = deps.wall;
     this.scheduler = deps.scheduler;
     this.flow = deps.flow ?? null;
     this.iter = records[Symbol.asyncIterator]();
-    run.driverStatus = () => ({ barsPerSecond: this.barsPerSecond });
+    run.driverStatus = () => ({ barsPerSecond: this.barsPerSecond, checkpoints: this.checkpoints?.size ?? 0 });
     run.onQueued = () => {
       this.approvalWaiting = true;
     };
@@ -109,7 +148,7 @@ export class PacedDriver {
    * first record), the run's earlier records processed unseen. Publishes
    * nothing while it gets there.
    */
-  static async openRecorded(recorded: RecordedReplay, instrument: Instrument, deps: PacedDeps, bar = 0): Promise<PacedDriver> {
+  static async openRecorded(recorded: RecordedReplay, instrument: Instrument, deps: PacedDeps, bar = 0, checkpoints = new RecordedCheckpoints()): Promise<PacedDriver> {
     const { run: r } = recorded;
     const format: FeedFormat = r.format === 'scid' || r.format === 'jsonl' || r.format === 'depth' ? r.format : 'csv';
     const opts: RunOptions = {
@@ -131,10 +170,26 @@ export class PacedDriver {
         yield records;
       })(),
       deps,
+      checkpoints,
     );
-    await driver.prime();
+    // From the latest checkpoint at or before the bar when there is one (issue 19), else from the run's first record.
+    const from = checkpoints.latestAtOrBefore(bar);
+    if (from === null) {
+      await driver.prime();
+      // The session's start: every seek can begin here instead of at the run's first record.
+      if (!checkpoints.has(0)) driver.checkpoint();
+    } else {
+      await driver.peek(); // the records' one block, as the checkpoint had read it
+      restoreState(driver, from, driver.shared);
+      driver.settle();
+    }
     await driver.fastForward(bar);
     return driver;
+  }
+
+  /** The checkpoints of a recorded session, for the drivers a seek opens on it (engine/api/replay.ts). */
+  get recordedCheckpoints(): RecordedCheckpoints | null {
+    return this.checkpoints;
   }
 
   status(): ReplayStatusDTO {
@@ -185,7 +240,7 @@ export class PacedDriver {
           run.finish();
           return;
         }
-        run.process(r);
+        this.process(r);
       }
       this.approvalWaiting = false;
       run.publishForming();
@@ -233,7 +288,7 @@ export class PacedDriver {
           run.finish();
           break;
         }
-        run.process(r);
+        this.process(r);
       }
     } finally {
       run.muted = false;
@@ -257,7 +312,7 @@ export class PacedDriver {
       first();
       for (let r = await this.peek(); r !== null && more(r); r = await this.peek()) {
         this.idx += 1;
-        run.process(r);
+        this.process(r);
       }
     } finally {
       run.muted = false;
@@ -307,7 +362,7 @@ export class PacedDriver {
           }
         }
         this.idx += 1;
-        run.process(r);
+        this.process(r);
         if (this.approvalWaiting) {
           this.approvalWaiting = false;
           this.pause();
@@ -361,6 +416,43 @@ export class PacedDriver {
     const r = await this.peek();
     if (r !== null) this.idx += 1;
     return r;
+  }
+
+  /** Processes one record (its index already moved past), then takes a checkpoint where one is due. */
+  private process(r: MarketRecord): void {
+    this.run.process(r);
+    const bar = this.run.recorded?.bar ?? 0;
+    // Right after the record that showed every CHECKPOINT_EVERY_BARS-th session bar.
+    if (bar > 0 && bar % CHECKPOINT_EVERY_BARS === 0 && this.checkpoints?.has(bar) === false) this.checkpoint();
+  }
+
+  /**
+   * A checkpoint of this recorded session's state at its bar now, between
+   * records. Not while a timer is pending (its handle would point here), nor
+   * while the market clock runs against the wall (1x to 100x): its time then
+   * depends on when the wall was read, where a paused or 'max' clock stands
+   * at the last record's time, as a seek's fast-forward leaves it.
+   */
+  private checkpoint(): void {
+    const cps = this.checkpoints;
+    const rec = this.run.recorded;
+    const clock = this.run.clock;
+    if (cps === null || rec === null || this.run.state === 'ended' || this.run.state === 'error' || !this.run.node.trader.timersIdle()) return;
+    if (clock.playing && clock.speed !== 'max') return;
+    cps.add(rec.bar, copyState(this as PacedDriver, this.shared));
+  }
+
+  /** After a restore: paused at 1x as a new replay opens, unmuted, no pump or timer of the checkpointed driver's. */
+  private settle(): void {
+    this.pumping = false;
+    this.timer = null;
+    this.approvalWaiting = false;
+    this.barsPerSecond = 0;
+    this.run.muted = false;
+    this.run.state = 'paused';
+    // The clock stood at its market time (paused, or at max): pausing keeps it.
+    this.run.clock.pause();
+    this.run.clock.setSpeed(1);
   }
 
   private fail(e: unknown): void {
