@@ -33,7 +33,7 @@ export class StateCopyError extends Error {
 /** Whether `o` is shared by the checkpoint and the run, never copied (what the run was given). */
 export type IsShared = (o: object) => boolean;
 
-type Bag = Record<PropertyKey, unknown>;
+type Bag = Record<string, unknown>;
 
 const isContainer = (v: object): boolean => Array.isArray(v) || v instanceof Map || v instanceof Set || ArrayBuffer.isView(v);
 
@@ -43,9 +43,11 @@ const isContainer = (v: object): boolean => Array.isArray(v) || v instanceof Map
  * a driver keeps its own position beside it).
  */
 function isWiring(v: unknown): boolean {
-  if (Array.isArray(v) || v instanceof Set) return [...(v as Iterable<unknown>)].some((x) => typeof x === 'function');
-  if (v instanceof Map) return [...v.values()].some((x) => typeof x === 'function');
-  if (typeof v === 'object' && v !== null && typeof (v as { next?: unknown }).next === 'function') return Symbol.asyncIterator in v || Symbol.iterator in v;
+  if (typeof v !== 'object' || v === null) return false;
+  // Lists hold one kind of thing: listeners, or data. The first item says which (lists are long: no scan).
+  if (Array.isArray(v)) return typeof v[0] === 'function';
+  if (v instanceof Set || v instanceof Map) return typeof (v.values().next().value as unknown) === 'function';
+  if (typeof (v as { next?: unknown }).next === 'function') return Symbol.asyncIterator in v || Symbol.iterator in v;
   return false;
 }
 
@@ -55,9 +57,9 @@ function isWiring(v: unknown): boolean {
  * restored); 'refuse' throws on one (data copied into a run).
  */
 function copier(shared: IsShared, functions: 'keep' | 'refuse', memo: Map<object, object>) {
-  const copy = (v: unknown, path: string): unknown => {
+  const copy = (v: unknown): unknown => {
     if (typeof v === 'function') {
-      if (functions === 'refuse') throw new StateCopyError(`checkpoint: a function in the state at ${path} would point at the old run`);
+      if (functions === 'refuse') throw new StateCopyError('a function in the state would point at the old run');
       return v;
     }
     if (v === null || typeof v !== 'object') return v;
@@ -67,34 +69,37 @@ function copier(shared: IsShared, functions: 'keep' | 'refuse', memo: Map<object
     if (Array.isArray(v)) {
       const out: unknown[] = new Array<unknown>(v.length);
       memo.set(v, out);
-      for (let i = 0; i < v.length; i++) out[i] = copy(v[i], `${path}[${i}]`);
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i] as unknown;
+        out[i] = typeof x === 'object' || typeof x === 'function' ? copy(x) : x;
+      }
       return out;
     }
     if (v instanceof Map) {
       const out = new Map<unknown, unknown>();
       memo.set(v, out);
-      for (const [k, x] of v) out.set(copy(k, `${path}.key`), copy(x, `${path}.get(${String(k)})`));
+      for (const [k, x] of v) out.set(copy(k), copy(x));
       return out;
     }
     if (v instanceof Set) {
       const out = new Set<unknown>();
       memo.set(v, out);
-      for (const x of v) out.add(copy(x, `${path}.item`));
+      for (const x of v) out.add(copy(x));
       return out;
     }
     if (ArrayBuffer.isView(v)) {
-      if (v instanceof DataView) throw new StateCopyError(`checkpoint: a DataView in the state at ${path}`);
+      if (v instanceof DataView) throw new StateCopyError('a DataView in the state');
       const out = (v as unknown as { slice(): object }).slice();
       memo.set(v, out);
       return out;
     }
-    if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet) throw new StateCopyError(`checkpoint: a ${v.constructor.name} in the state at ${path}`);
+    if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet) throw new StateCopyError(`a ${v.constructor.name} in the state`);
     const out = Object.create(Object.getPrototypeOf(v) as object | null) as Bag;
     memo.set(v, out);
-    for (const key of Reflect.ownKeys(v)) {
-      const d = Object.getOwnPropertyDescriptor(v, key)!;
-      if ('value' in d) d.value = copy(d.value, `${path}.${String(key)}`);
-      Object.defineProperty(out, key, d);
+    // Own data fields (a class's fields, a record's): accessors live on prototypes.
+    for (const key of Object.keys(v)) {
+      const x = (v as Bag)[key];
+      out[key] = typeof x === 'object' || typeof x === 'function' ? copy(x) : x;
     }
     return out;
   };
@@ -107,7 +112,11 @@ function copier(shared: IsShared, functions: 'keep' | 'refuse', memo: Map<object
  * @throws StateCopyError for a promise, a weak collection or a DataView in the state.
  */
 export function copyState<T extends object>(root: T, shared: IsShared): T {
-  return copier(shared, 'keep', new Map())(root, 'root') as T;
+  try {
+    return copier(shared, 'keep', new Map())(root) as T;
+  } catch (e) {
+    throw e instanceof StateCopyError ? new StateCopyError(`checkpoint: ${e.message}`) : e;
+  }
 }
 
 /**
@@ -123,11 +132,9 @@ export function restoreState<T extends object>(fresh: T, saved: T, shared: IsSha
   const fill = (f: Bag, s: Bag, path: string): void => {
     memo.set(s, f);
     used.add(f);
-    const keys = Reflect.ownKeys(s);
+    const keys = Object.keys(s);
     for (const key of keys) {
-      const d = Object.getOwnPropertyDescriptor(s, key)!;
-      if (!('value' in d)) continue;
-      const sv = d.value as unknown;
+      const sv = s[key];
       const fv = f[key];
       // The wiring is the fresh graph's: functions, and lists of listeners.
       if (typeof sv === 'function' || isWiring(sv) || isWiring(fv)) continue;
@@ -138,11 +145,17 @@ export function restoreState<T extends object>(fresh: T, saved: T, shared: IsSha
       else if (typeof fv === 'object' && fv !== null && !shared(fv) && !Object.isFrozen(fv) && !used.has(fv) && !isContainer(sv) && Object.getPrototypeOf(fv) === Object.getPrototypeOf(sv)) {
         fill(fv as Bag, sv as Bag, at);
         next = fv;
-      } else next = copy(sv, at);
-      if (next !== fv || !Object.prototype.hasOwnProperty.call(f, key)) Object.defineProperty(f, key, { ...d, value: next });
+      } else {
+        try {
+          next = copy(sv);
+        } catch (e) {
+          throw e instanceof StateCopyError && !e.message.startsWith('checkpoint:') ? new StateCopyError(`checkpoint: ${e.message}, under ${at}`) : e;
+        }
+      }
+      if (next !== fv || !Object.prototype.hasOwnProperty.call(f, key)) f[key] = next;
     }
     const own = new Set(keys);
-    for (const key of Reflect.ownKeys(f)) if (!own.has(key) && typeof f[key] !== 'function') delete f[key];
+    for (const key of Object.keys(f)) if (!own.has(key) && typeof f[key] !== 'function') delete f[key];
   };
   fill(fresh as unknown as Bag, saved as unknown as Bag, 'root');
 }
